@@ -1,0 +1,230 @@
+//! Carries out a parsed command against the store, with the injected clock; renders through `views`.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use std::sync::Arc;
+
+use super::parse::{self, Command, OnSpec, RemoveTarget, UserRef, ZoneChoice};
+use crate::clock::Clock;
+use crate::domain::presence::{in_progress, next_opening, presence, ManualState};
+use crate::domain::tzmath::{current_or_next, end_of_local_day, next_local_time};
+use crate::domain::window::WeeklyWindow;
+use crate::store::{AddOutcome, Mentor, Person, Store, StoreError, StoredWindow};
+use crate::views::home::home;
+use crate::views::replies::{self, MentorStatus, Viewer, ZoneSource};
+use crate::views::Message;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Who typed the command: a Slack user in a workspace (or the shell's pretend user).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub team_id: String,
+    pub user_id: String,
+}
+
+/// A reply plus what the transport needs to know to follow it up.
+#[derive(Debug, Clone)]
+pub struct Handled {
+    pub message: Message,
+    /// The reply showed times in UTC because the reader's zone is not known yet.
+    pub zone_unknown: bool,
+    /// Safe to run again (to re-render once the zone is known): nothing was written.
+    pub read_only: bool,
+}
+
+#[derive(Clone)]
+pub struct Core {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Core {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Parses and runs `/officehours <text>`. Bad input is a friendly reply, never an error, never a write.
+    pub async fn run_text(&self, actor: &Actor, text: &str) -> Result<Handled, CoreError> {
+        match parse::parse(text) {
+            Ok(command) => self.handle(actor, command).await,
+            Err(error) => Ok(Handled { message: replies::parse_error(&error), zone_unknown: false, read_only: true }),
+        }
+    }
+
+    pub async fn handle(&self, actor: &Actor, command: Command) -> Result<Handled, CoreError> {
+        let now = self.clock.now();
+        let me = self.store.mentor(&actor.team_id, &actor.user_id).await?;
+        let viewer = viewer_of(&me.person);
+        let read_only = matches!(
+            command,
+            Command::Overview | Command::Help | Command::Lookup(_) | Command::List | Command::Find(_)
+        );
+        let shows_times = !matches!(command, Command::Help | Command::Tz(_));
+        let message = match command {
+            Command::Overview => {
+                let statuses = self.statuses(&actor.team_id, now).await?;
+                replies::overview(&viewer, now, &statuses)
+            }
+            Command::Help => replies::help(),
+            Command::Lookup(user) => self.lookup(actor, &viewer, &user, now).await?,
+            Command::List => replies::list(&viewer, now, &status_of(&me, now)),
+            Command::Find(topic) => {
+                let statuses: Vec<MentorStatus> = self
+                    .statuses(&actor.team_id, now)
+                    .await?
+                    .into_iter()
+                    .filter(|s| s.windows.iter().any(|w| w.topics.iter().any(|t| t.to_lowercase().contains(&topic))))
+                    .collect();
+                replies::found(&viewer, now, &topic, &statuses)
+            }
+            Command::Add { window, topics } => self.add(actor, &viewer, window, topics, now).await?,
+            Command::Remove(target) => self.remove(actor, &me, target).await?,
+            Command::On(spec) => {
+                let until = match spec {
+                    OnSpec::UntilEndOfDay => end_of_local_day(viewer.tz, now),
+                    OnSpec::For(duration) => now.checked_add_signed(duration).unwrap_or(now),
+                    OnSpec::Until(at) => next_local_time(viewer.tz, now, at),
+                };
+                self.store.set_manual(&actor.team_id, &actor.user_id, Some(ManualState::AvailableUntil(until)), now).await?;
+                replies::available(&viewer, now, until)
+            }
+            Command::Off => self.off(actor, &viewer, &me, now).await?,
+            Command::Tz(ZoneChoice::Zone(tz)) => {
+                self.store.set_tz_override(&actor.team_id, &actor.user_id, Some(tz.name()), now).await?;
+                replies::zone_set(tz, now)
+            }
+            Command::Tz(ZoneChoice::Auto) => {
+                self.store.set_tz_override(&actor.team_id, &actor.user_id, None, now).await?;
+                replies::zone_auto(me.person.slack_tz.as_deref().and_then(|z| z.parse::<Tz>().ok()))
+            }
+        };
+        Ok(Handled { message, zone_unknown: shows_times && viewer.zone_source == ZoneSource::Unknown, read_only })
+    }
+
+    /// The App Home tab for one person.
+    pub async fn home(&self, actor: &Actor) -> Result<Message, CoreError> {
+        let now = self.clock.now();
+        let me = self.store.mentor(&actor.team_id, &actor.user_id).await?;
+        let everyone = self.statuses(&actor.team_id, now).await?;
+        Ok(home(&viewer_of(&me.person), now, &status_of(&me, now), &everyone))
+    }
+
+    /// A "Remove" button: the window is named by id, and only its owner can remove it.
+    pub async fn remove_window_by_id(&self, actor: &Actor, id: i64) -> Result<bool, CoreError> {
+        Ok(self.store.remove_window(&actor.team_id, &actor.user_id, id).await?)
+    }
+
+    /// The "Available now" toggle: the same as `/officehours on` and `/officehours off`.
+    pub async fn set_available(&self, actor: &Actor, available: bool) -> Result<Handled, CoreError> {
+        let command = if available { Command::On(OnSpec::UntilEndOfDay) } else { Command::Off };
+        self.handle(actor, command).await
+    }
+
+    async fn statuses(&self, team_id: &str, now: DateTime<Utc>) -> Result<Vec<MentorStatus>, CoreError> {
+        Ok(self.store.mentors(team_id, now).await?.iter().map(|m| status_of(m, now)).collect())
+    }
+
+    async fn lookup(&self, actor: &Actor, viewer: &Viewer, user: &UserRef, now: DateTime<Utc>) -> Result<Message, CoreError> {
+        let mentor = self.store.mentor(&actor.team_id, &user.id).await?;
+        let known = self.store.person(&actor.team_id, &user.id).await?.is_some();
+        // Slack resolves a real mention to an id; a plain "@word" it could not resolve is nobody we know.
+        if !known && user.label.is_none() && !looks_like_slack_id(&user.id) {
+            return Ok(replies::unknown_person(&format!("@{}", user.id)));
+        }
+        Ok(replies::lookup(viewer, now, &status_of(&mentor, now)))
+    }
+
+    async fn add(
+        &self,
+        actor: &Actor,
+        viewer: &Viewer,
+        window: WeeklyWindow,
+        topics: Vec<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Message, CoreError> {
+        let clash = |existing: &[StoredWindow]| existing.iter().find(|e| e.window.overlaps(&window)).cloned();
+        let outcome = self.store.add_window(&actor.team_id, &actor.user_id, &window, &topics, &clash, now).await?;
+        let numbered = sorted(self.store.mentor(&actor.team_id, &actor.user_id).await?.windows);
+        let number_of = |id: i64| numbered.iter().position(|w| w.id == id).map_or(0, |i| i + 1);
+        Ok(match outcome {
+            AddOutcome::Added(stored) => {
+                let next = current_or_next(&stored.window, viewer.tz, now);
+                replies::added(viewer, &stored, number_of(stored.id), next)
+            }
+            AddOutcome::Conflict(existing) => replies::conflict(&window, &existing, number_of(existing.id)),
+        })
+    }
+
+    async fn remove(&self, actor: &Actor, me: &Mentor, target: RemoveTarget) -> Result<Message, CoreError> {
+        match target {
+            RemoveTarget::All => {
+                Ok(replies::removed_all(self.store.remove_all_windows(&actor.team_id, &actor.user_id).await?))
+            }
+            RemoveTarget::Number(n) => {
+                let numbered = sorted(me.windows.clone());
+                match n.checked_sub(1).and_then(|i| numbered.get(i)) {
+                    Some(window) if self.store.remove_window(&actor.team_id, &actor.user_id, window.id).await? => {
+                        Ok(replies::removed(window, n))
+                    }
+                    _ => Ok(replies::no_such_window(n, numbered.len())),
+                }
+            }
+        }
+    }
+
+    async fn off(&self, actor: &Actor, viewer: &Viewer, me: &Mentor, now: DateTime<Utc>) -> Result<Message, CoreError> {
+        let windows: Vec<WeeklyWindow> = me.windows.iter().map(|w| w.window.clone()).collect();
+        // Inside a scheduled window, "off" hides the rest of it; otherwise it just ends "available now".
+        let hide_until = in_progress(viewer.tz, &windows, now).map(|occurrence| occurrence.end);
+        let manual = hide_until.map(ManualState::UnavailableUntil);
+        self.store.set_manual(&actor.team_id, &actor.user_id, manual, now).await?;
+        Ok(replies::unavailable(viewer, now, hide_until))
+    }
+}
+
+fn looks_like_slack_id(id: &str) -> bool {
+    id.len() >= 9 && id.starts_with(['U', 'W']) && id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+fn viewer_of(person: &Person) -> Viewer {
+    let chosen = person.tz_override.as_deref().and_then(|z| z.parse::<Tz>().ok());
+    let profile = person.slack_tz.as_deref().and_then(|z| z.parse::<Tz>().ok());
+    let (tz, zone_source) = match (chosen, profile) {
+        (Some(tz), _) => (tz, ZoneSource::Chosen),
+        (None, Some(tz)) => (tz, ZoneSource::SlackProfile),
+        (None, None) => (Tz::UTC, ZoneSource::Unknown),
+    };
+    Viewer { user_id: person.user_id.clone(), tz, zone_source }
+}
+
+/// Windows in the order `list` numbers them: by first day, then start time.
+fn sorted(mut windows: Vec<StoredWindow>) -> Vec<StoredWindow> {
+    windows.sort_by_key(|w| (w.window.sort_key(), w.id));
+    windows
+}
+
+pub(crate) fn status_of(mentor: &Mentor, now: DateTime<Utc>) -> MentorStatus {
+    let tz = mentor.person.zone().unwrap_or(Tz::UTC);
+    let windows = sorted(mentor.windows.clone());
+    let plain: Vec<WeeklyWindow> = windows.iter().map(|w| w.window.clone()).collect();
+    MentorStatus {
+        user_id: mentor.person.user_id.clone(),
+        tz,
+        presence: presence(tz, &plain, mentor.person.manual, now),
+        next: next_opening(tz, &plain, mentor.person.manual, now),
+        windows,
+    }
+}

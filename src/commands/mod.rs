@@ -1,0 +1,6 @@
+//! The transport-agnostic core: `/officehours` text in, a `Message` out, the same for Slack and the shell.
+
+mod handle;
+pub mod parse;
+
+pub use handle::{Actor, Core, CoreError, Handled};

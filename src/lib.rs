@@ -1,0 +1,15 @@
+//! officehours: office hours, 1:1s and mentoring nudges for Slack teams.
+//!
+//! `domain` is pure (no Slack, no SQL, no clock of its own); `commands` is the transport-agnostic
+//! core; `views` says things; `slack`, `shell` and `store` are the adapters around them.
+
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod domain;
+pub mod shell;
+pub mod slack;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod views;

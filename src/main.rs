@@ -1,0 +1,59 @@
+//! The `officehours` binary: `serve` (default), `shell`, `migrate`.
+
+use clap::Parser;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use officehours::clock::SystemClock;
+use officehours::config::{Cli, Command, ServeArgs, ServeConfig};
+use officehours::startup::{shutdown_signal, Application};
+use officehours::{shell, store, telemetry};
+
+fn main() -> ExitCode {
+    // A missing .env is normal; a malformed one is worth saying.
+    if let Err(err) = dotenvy::dotenv() {
+        if !err.not_found() {
+            eprintln!("warning: could not read .env: {err}");
+        }
+    }
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Exactly one rustls crypto provider (ring), installed before any TLS is attempted.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    match cli.command {
+        Some(Command::Shell(args)) => {
+            let store = store::connect(&cli.common.database_url).await?;
+            shell::run(store, args, tokio::io::BufReader::new(tokio::io::stdin()), tokio::io::stdout()).await
+        }
+        Some(Command::Migrate) => {
+            telemetry::init();
+            store::connect(&cli.common.database_url).await?;
+            tracing::info!(database = %store::redact_url(&cli.common.database_url), "migrations applied");
+            Ok(())
+        }
+        Some(Command::Serve) | None => serve(&cli.common, &cli.serve).await,
+    }
+}
+
+async fn serve(common: &officehours::config::CommonArgs, args: &ServeArgs) -> anyhow::Result<()> {
+    let config = ServeConfig::from_args(common, args)?;
+    telemetry::init();
+    let app = Application::build(config, Arc::new(SystemClock)).await?;
+    app.run_until_stopped(shutdown_signal()).await
+}

@@ -1,0 +1,139 @@
+//! The Slack Web API port (what the bot asks of Slack) and its slack-morphism implementation.
+
+use async_trait::async_trait;
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::blocks::{home_view, message_content};
+use crate::config::Secret;
+use crate::views::Message;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SlackError {
+    #[error("Slack answered ok:false with `{0}`")]
+    Api(String),
+    #[error("Slack rate-limited the call (retry after {0:?})")]
+    RateLimited(Option<Duration>),
+    #[error("Slack could not be reached or answered badly: {0}")]
+    Transport(String),
+}
+
+impl SlackError {
+    /// Worth another try soon: Slack or the network had a bad moment.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SlackError::Transport(_) | SlackError::RateLimited(_))
+            || matches!(self, SlackError::Api(code) if code == "internal_error" || code == "fatal_error" || code == "service_unavailable")
+    }
+}
+
+impl From<SlackClientError> for SlackError {
+    fn from(err: SlackClientError) -> Self {
+        match err {
+            SlackClientError::ApiError(api) => SlackError::Api(api.code),
+            SlackClientError::RateLimitError(limit) => SlackError::RateLimited(limit.retry_after),
+            // Display of these never includes the token (it travels in a header).
+            other => SlackError::Transport(other.to_string()),
+        }
+    }
+}
+
+/// What Slack's profile says about a person.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Profile {
+    pub tz: Option<String>,
+    pub display_name: Option<String>,
+}
+
+#[async_trait]
+pub trait SlackApi: Send + Sync {
+    async fn profile(&self, user_id: &str) -> Result<Profile, SlackError>;
+    async fn publish_home(&self, user_id: &str, view: &Message) -> Result<(), SlackError>;
+    /// Posts to an interaction's `response_url` (ephemeral unless the original was not).
+    async fn respond(&self, response_url: &str, message: &Message, replace_original: bool) -> Result<(), SlackError>;
+}
+
+/// The real thing, through slack-morphism.
+pub struct SlackWebApi {
+    client: Arc<SlackHyperClient>,
+    token: SlackApiToken,
+}
+
+const ATTEMPTS: u32 = 3;
+
+impl SlackWebApi {
+    /// `api_url` is the Web API base (`https://slack.com/api`; tests use a loopback fake).
+    pub fn new(api_url: &str, bot_token: &Secret) -> anyhow::Result<Self> {
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_native_roots()
+            .map_err(|e| anyhow::anyhow!("no system CA certificates to reach Slack over TLS (install ca-certificates): {e}"))?
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .build();
+        // slack-morphism's throttling is off by default; with it on, a 429 waits Retry-After and retries.
+        let connector = SlackClientHyperConnector::from(https)
+            .with_slack_api_url(api_url)
+            .with_rate_control(SlackApiRateControlConfig::new().with_max_retries(ATTEMPTS as usize));
+        Ok(Self {
+            client: Arc::new(SlackClient::new(connector)),
+            token: SlackApiToken::new(SlackApiTokenValue(bot_token.expose().to_owned())),
+        })
+    }
+
+    /// Network errors and Slack's 5xx get a short exponential backoff; 429s are retried by the client.
+    async fn with_retries<T, F, Fut>(&self, what: &'static str, mut call: F) -> Result<T, SlackError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, SlackClientError>>,
+    {
+        let mut delay = Duration::from_millis(200);
+        let mut attempt = 1;
+        loop {
+            match call().await.map_err(SlackError::from) {
+                Ok(value) => return Ok(value),
+                Err(err) if err.is_transient() && attempt < ATTEMPTS => {
+                    tracing::warn!(slack.method = what, attempt, error = %err, "Slack call failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay *= 4;
+                    attempt += 1;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl SlackApi for SlackWebApi {
+    async fn profile(&self, user_id: &str) -> Result<Profile, SlackError> {
+        let request = SlackApiUsersInfoRequest::new(SlackUserId(user_id.to_owned()));
+        let response = self
+            .with_retries("users.info", || async { self.client.open_session(&self.token).users_info(&request).await })
+            .await?;
+        let user = response.user;
+        let display_name = user
+            .profile
+            .as_ref()
+            .and_then(|p| p.display_name.clone().filter(|n| !n.is_empty()).or_else(|| p.real_name.clone()))
+            .or(user.real_name.clone())
+            .or(user.name.clone());
+        Ok(Profile { tz: user.tz, display_name })
+    }
+
+    async fn publish_home(&self, user_id: &str, view: &Message) -> Result<(), SlackError> {
+        let request = SlackApiViewsPublishRequest::new(SlackUserId(user_id.to_owned()), home_view(view));
+        self.with_retries("views.publish", || async { self.client.open_session(&self.token).views_publish(&request).await })
+            .await?;
+        Ok(())
+    }
+
+    async fn respond(&self, response_url: &str, message: &Message, replace_original: bool) -> Result<(), SlackError> {
+        let url = url::Url::parse(response_url).map_err(|e| SlackError::Transport(format!("bad response_url: {e}")))?;
+        let request = SlackApiPostWebhookMessageRequest::new(message_content(message)).with_replace_original(replace_original);
+        let target = SlackResponseUrl(url);
+        self.with_retries("response_url", || async { self.client.respond_to_event(&target, &request).await }).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,92 @@
+//! `POST /slack/commands`: answers `/officehours` within Slack's three seconds, follows up later.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::{http::StatusCode, Form, Json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::blocks::message_content;
+use super::{profiles, record_actor, SlackApp};
+use crate::commands::{Actor, Handled};
+use crate::views::{replies, Block, Message};
+
+/// Slack gives up after 3 s; leave room for the network.
+const ACK_BUDGET: Duration = Duration::from_millis(2300);
+
+#[tracing::instrument(name = "slack.command", skip_all, fields(slack.team_id, slack.user_id))]
+pub(super) async fn slash_command(State(app): State<Arc<SlackApp>>, Form(form): Form<HashMap<String, String>>) -> Response {
+    // Slack checks the certificate of a command URL with a signed ssl_check post.
+    if form.get("ssl_check").map(String::as_str) == Some("1") {
+        return StatusCode::OK.into_response();
+    }
+    let (Some(team_id), Some(user_id)) = (form.get("team_id"), form.get("user_id")) else {
+        return (StatusCode::BAD_REQUEST, "team_id and user_id are required").into_response();
+    };
+    let actor = Actor { team_id: team_id.clone(), user_id: user_id.clone() };
+    record_actor(&actor);
+    let text = form.get("text").cloned().unwrap_or_default();
+    let response_url = form.get("response_url").cloned().filter(|u| !u.is_empty());
+
+    let mut work = {
+        let (app, actor, text) = (app.clone(), actor.clone(), text.clone());
+        tokio::spawn(async move { app.core.run_text(&actor, &text).await })
+    };
+    match tokio::time::timeout(ACK_BUDGET, &mut work).await {
+        Ok(Ok(Ok(handled))) => {
+            let message = handled.message.clone();
+            follow_up(&app, &actor, text, handled, response_url);
+            ephemeral(&message)
+        }
+        Ok(Ok(Err(err))) => {
+            tracing::error!(error = %err, "command failed");
+            ephemeral(&replies::internal_error())
+        }
+        Ok(Err(join_error)) => {
+            tracing::error!(error = %join_error, "command task panicked");
+            ephemeral(&replies::internal_error())
+        }
+        Err(_) => {
+            // The database is slow: acknowledge now, and deliver the real answer when it is ready.
+            let late = app.clone();
+            app.spawn_followup("late_reply", &actor, async move {
+                let message = match work.await {
+                    Ok(Ok(handled)) => handled.message,
+                    _ => replies::internal_error(),
+                };
+                if let Some(url) = response_url {
+                    late.slack.respond(&url, &message, true).await?;
+                }
+                Ok(())
+            });
+            let mut working = Message::new("Working on it…");
+            working.push(Block::text(":hourglass_flowing_sand: Working on it… the answer will replace this message."));
+            ephemeral(&working)
+        }
+    }
+}
+
+/// After answering: refresh the asker's Slack zone if it is unknown or old, and if the answer showed
+/// UTC for want of it, replace that answer with one in their zone.
+fn follow_up(app: &Arc<SlackApp>, actor: &Actor, text: String, handled: Handled, response_url: Option<String>) {
+    let (app2, who) = (app.clone(), actor.clone());
+    app.spawn_followup("profile_refresh", actor, async move {
+        let fetched = profiles::refresh_if_stale(&app2, &who).await?;
+        if fetched && handled.zone_unknown && handled.read_only {
+            if let Some(url) = response_url {
+                let again = app2.core.run_text(&who, &text).await?;
+                if !again.zone_unknown {
+                    app2.slack.respond(&url, &again.message, true).await?;
+                }
+            }
+        }
+        Ok(())
+    });
+}
+
+fn ephemeral(message: &Message) -> Response {
+    let mut body = serde_json::to_value(message_content(message)).unwrap_or_default();
+    body["response_type"] = "ephemeral".into();
+    Json(body).into_response()
+}

@@ -1,0 +1,65 @@
+//! `POST /slack/events`: URL verification, then acknowledge at once, dedupe on `event_id`, work later.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use slack_morphism::prelude::*;
+use std::sync::Arc;
+
+use super::{profiles, SlackApp};
+use crate::commands::Actor;
+
+#[tracing::instrument(name = "slack.event", skip_all, fields(slack.team_id, slack.user_id, slack.event_id))]
+pub(super) async fn push_event(State(app): State<Arc<SlackApp>>, body: Bytes) -> Response {
+    let event: SlackPushEvent = match serde_json::from_slice(&body) {
+        Ok(event) => event,
+        Err(err) => {
+            // Authentic but not understood: 200 so Slack does not redeliver it forever.
+            tracing::warn!(error = %err, "ignoring an event payload that does not parse");
+            return StatusCode::OK.into_response();
+        }
+    };
+    match event {
+        SlackPushEvent::UrlVerification(check) => Json(serde_json::json!({ "challenge": check.challenge })).into_response(),
+        SlackPushEvent::AppRateLimited(_) => {
+            tracing::warn!("Slack reports this app is over its event rate limit");
+            StatusCode::OK.into_response()
+        }
+        SlackPushEvent::EventCallback(callback) => {
+            let span = tracing::Span::current();
+            span.record("slack.team_id", callback.team_id.0.as_str());
+            span.record("slack.event_id", callback.event_id.0.as_str());
+            match app.core.store().first_delivery(&callback.event_id.0, app.core.now()).await {
+                Ok(true) => dispatch(&app, callback),
+                Ok(false) => tracing::info!("duplicate delivery of an event; already handled"),
+                Err(err) => {
+                    // Not recorded, so not handled: let Slack retry it.
+                    tracing::error!(error = %err, "could not record an event");
+                    return StatusCode::SERVICE_UNAVAILABLE.into_response();
+                }
+            }
+            StatusCode::OK.into_response()
+        }
+    }
+}
+
+fn dispatch(app: &Arc<SlackApp>, callback: SlackPushEventCallback) {
+    match callback.event {
+        SlackEventCallbackBody::AppHomeOpened(opened) if opened.tab.as_deref().unwrap_or("home") == "home" => {
+            let actor = Actor { team_id: callback.team_id.0, user_id: opened.user.0 };
+            tracing::Span::current().record("slack.user_id", actor.user_id.as_str());
+            let (app2, who) = (app.clone(), actor.clone());
+            app.spawn_followup("publish_home", &actor, async move {
+                if let Err(err) = profiles::refresh_if_stale(&app2, &who).await {
+                    tracing::warn!(error = %format!("{err:#}"), "could not refresh the profile zone");
+                }
+                let view = app2.core.home(&who).await?;
+                app2.slack.publish_home(&who.user_id, &view).await?;
+                Ok(())
+            });
+        }
+        other => tracing::debug!(event = ?std::mem::discriminant(&other), "event not used by this bot"),
+    }
+}

@@ -1,0 +1,57 @@
+//! The Slack adapter: signed HTTP endpoints, the Web API port, Block Kit rendering.
+
+pub mod api;
+pub mod blocks;
+mod events;
+mod interactions;
+mod profiles;
+mod commands;
+pub mod verify;
+
+use axum::routing::post;
+use axum::{middleware, Router};
+use std::sync::Arc;
+
+use crate::commands::{Actor, Core};
+use api::SlackApi;
+use verify::{require_slack_signature, SignatureVerifier};
+
+/// What the Slack handlers share.
+pub struct SlackApp {
+    pub core: Core,
+    pub slack: Arc<dyn SlackApi>,
+}
+
+impl SlackApp {
+    /// Runs Slack Web API work after the HTTP answer has gone out; errors are logged, never lost silently.
+    fn spawn_followup<F>(self: &Arc<Self>, what: &'static str, actor: &Actor, work: F)
+    where
+        F: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        let span = tracing::info_span!("job", job.kind = what, slack.team_id = %actor.team_id, slack.user_id = %actor.user_id);
+        tokio::spawn(tracing::Instrument::instrument(
+            async move {
+                if let Err(err) = work.await {
+                    tracing::warn!(error = %format!("{err:#}"), "follow-up failed");
+                }
+            },
+            span,
+        ));
+    }
+}
+
+/// `/slack/commands`, `/slack/events`, `/slack/interactions`, all behind signature verification.
+pub fn router(app: Arc<SlackApp>, verifier: Arc<SignatureVerifier>) -> Router {
+    Router::new()
+        .route("/slack/commands", post(commands::slash_command))
+        .route("/slack/events", post(events::push_event))
+        .route("/slack/interactions", post(interactions::interaction))
+        .route_layer(middleware::from_fn_with_state(verifier, require_slack_signature))
+        .with_state(app)
+}
+
+fn record_actor(actor: &Actor) {
+    let span = tracing::Span::current();
+    span.record("slack.team_id", actor.team_id.as_str());
+    span.record("slack.user_id", actor.user_id.as_str());
+}

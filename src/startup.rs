@@ -1,0 +1,117 @@
+//! Builds the application (database, Slack client, routes) and runs it until told to stop.
+
+use anyhow::Context;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{middleware, Router};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+use crate::clock::Clock;
+use crate::commands::Core;
+use crate::config::ServeConfig;
+use crate::slack::api::{SlackApi, SlackWebApi};
+use crate::slack::verify::SignatureVerifier;
+use crate::slack::{self, SlackApp};
+use crate::store::{self, Store};
+use crate::telemetry;
+
+/// How long handled event ids are kept: Slack's last retry comes about five minutes after the first.
+const EVENT_MEMORY: chrono::Duration = chrono::Duration::days(1);
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Application {
+    /// Connects and migrates the database, builds the Slack client and binds the port (0 picks one).
+    pub async fn build(config: ServeConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let store = store::connect(&config.database_url)
+            .await
+            .with_context(|| format!("opening the database at {}", store::redact_url(&config.database_url)))?;
+        let slack: Arc<dyn SlackApi> = Arc::new(SlackWebApi::new(&config.slack_api_url, &config.bot_token)?);
+        let core = Core::new(store.clone(), clock.clone());
+        let app = Arc::new(SlackApp { core, slack });
+        let verifier = Arc::new(SignatureVerifier::new(config.signing_secret.clone()));
+        let router = Router::new()
+            .merge(slack::router(app, verifier))
+            .merge(health_router(store.clone()))
+            .layer(middleware::from_fn(telemetry::trace_requests));
+        let listener = TcpListener::bind(config.listen_addr)
+            .await
+            .with_context(|| format!("listening on {}", config.listen_addr))?;
+        Ok(Self { listener, router, store, clock })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let janitor = tokio::spawn(forget_old_events(self.store.clone(), self.clock.clone()));
+        tracing::info!(port = self.port(), "officehours is listening");
+        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        janitor.abort();
+        served.context("HTTP server failed")
+    }
+}
+
+fn health_router(store: Arc<dyn Store>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .with_state(store)
+}
+
+async fn ready(State(store): State<Arc<dyn Store>>) -> impl IntoResponse {
+    match store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(err) => {
+            tracing::warn!(error = %err, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+async fn forget_old_events(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let cutoff = clock.now() - EVENT_MEMORY;
+        match store.forget_deliveries_before(cutoff).await {
+            Ok(n) if n > 0 => tracing::info!(forgotten = n, "forgot old event ids"),
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "could not forget old event ids"),
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

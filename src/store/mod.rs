@@ -1,0 +1,160 @@
+//! Storage port: what the bot keeps (people, weekly windows, handled events), one trait, two backends.
+
+mod postgres;
+mod sql;
+mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, SubsecRound, Utc};
+use chrono_tz::Tz;
+use std::sync::Arc;
+
+use crate::domain::presence::ManualState;
+use crate::domain::window::WeeklyWindow;
+
+pub use sql::SqlStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported DATABASE_URL `{0}`: use sqlite://path.db or postgres://…")]
+    UnsupportedUrl(String),
+}
+
+/// A Slack user as the bot knows them in one workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Person {
+    pub team_id: String,
+    pub user_id: String,
+    pub tz_override: Option<String>,
+    pub slack_tz: Option<String>,
+    pub slack_tz_checked_at: Option<DateTime<Utc>>,
+    pub display_name: Option<String>,
+    pub manual: Option<ManualState>,
+}
+
+impl Person {
+    pub fn new(team_id: &str, user_id: &str) -> Self {
+        Self { team_id: team_id.to_owned(), user_id: user_id.to_owned(), ..Self::default() }
+    }
+
+    /// The zone their times are in: their own choice, else their Slack profile's.
+    /// A name that no longer parses (chrono-tz dropped it) is treated as unknown rather than an error.
+    pub fn zone(&self) -> Option<Tz> {
+        self.tz_override
+            .as_deref()
+            .or(self.slack_tz.as_deref())
+            .and_then(|name| name.parse::<Tz>().ok())
+    }
+}
+
+/// A weekly window as stored: its id is what App Home buttons carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredWindow {
+    pub id: i64,
+    pub user_id: String,
+    pub window: WeeklyWindow,
+    pub topics: Vec<String>,
+}
+
+/// A person together with their windows: everything needed to say whether they are open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mentor {
+    pub person: Person,
+    pub windows: Vec<StoredWindow>,
+}
+
+/// What `add_window` did. A conflict means nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddOutcome {
+    Added(StoredWindow),
+    Conflict(StoredWindow),
+}
+
+/// Decides, inside the writing transaction, whether a new window clashes with the existing ones.
+pub type ConflictCheck<'a> = &'a (dyn Fn(&[StoredWindow]) -> Option<StoredWindow> + Sync);
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    async fn person(&self, team_id: &str, user_id: &str) -> Result<Option<Person>, StoreError>;
+    /// The person with their windows (an empty record if the bot has never seen them).
+    async fn mentor(&self, team_id: &str, user_id: &str) -> Result<Mentor, StoreError>;
+    /// Everyone in the workspace who has at least one window or an unexpired manual state.
+    async fn mentors(&self, team_id: &str, now: DateTime<Utc>) -> Result<Vec<Mentor>, StoreError>;
+
+    /// Adds a window atomically: the person's row is locked, `conflict` sees every existing window.
+    async fn add_window(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        window: &WeeklyWindow,
+        topics: &[String],
+        conflict: ConflictCheck<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<AddOutcome, StoreError>;
+    /// Removes one of the person's windows; false if it was not theirs or already gone.
+    async fn remove_window(&self, team_id: &str, user_id: &str, id: i64) -> Result<bool, StoreError>;
+    async fn remove_all_windows(&self, team_id: &str, user_id: &str) -> Result<u64, StoreError>;
+
+    async fn set_manual(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        manual: Option<ManualState>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn set_tz_override(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        tz: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Caches what Slack's profile says (users.info), stamped so it can be refreshed later.
+    async fn set_slack_profile(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        tz: Option<&str>,
+        display_name: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// True the first time an Events API `event_id` is seen; false for Slack's retries.
+    async fn first_delivery(&self, event_id: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    async fn forget_deliveries_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+/// Opens the database named by the URL (creating a SQLite file on first run) and migrates it.
+pub async fn connect(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    let url = database_url.trim();
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::connect(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::connect(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(redact_url(url)))
+    }
+}
+
+/// Instants are stored to the second: SQLite compares them as text, which needs one fixed format.
+pub(crate) fn stored_instant(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(0)
+}
+
+/// A database URL may carry a password; never echo it back.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "<unparseable URL>".to_owned(),
+    }
+}

@@ -1,0 +1,19 @@
+//! PostgreSQL, for deployments that run several replicas against one database.
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::str::FromStr;
+use std::time::Duration;
+
+use super::{SqlStore, StoreError};
+
+pub(super) async fn connect(url: &str) -> Result<SqlStore<sqlx::Postgres>, StoreError> {
+    let options = PgConnectOptions::from_str(url)?;
+    let pool = PgPoolOptions::new()
+        .max_connections(10)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options)
+        .await?;
+    // Replicas starting together take turns: sqlx holds an advisory lock while migrating.
+    sqlx::migrate!("migrations/postgres").run(&pool).await?;
+    Ok(SqlStore { pool })
+}

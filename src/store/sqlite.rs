@@ -1,0 +1,20 @@
+//! The embedded default: one SQLite file in WAL mode, created on first run.
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+use super::{SqlStore, StoreError};
+
+pub(super) async fn connect(url: &str) -> Result<SqlStore<sqlx::Sqlite>, StoreError> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        // Writers queue behind each other instead of failing with SQLITE_BUSY.
+        .busy_timeout(Duration::from_secs(5));
+    let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+    sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+    Ok(SqlStore { pool })
+}

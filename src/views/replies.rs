@@ -1,0 +1,401 @@
+//! The answer to each command, built from plain data; no I/O here.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::format::{escape, instant_label, OccurrenceLabel};
+use super::{actions, Block, Button, ButtonStyle, Message, MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT};
+use crate::commands::parse::{ParseError, USAGE_LINES};
+use crate::domain::presence::Presence;
+use crate::domain::tzmath::Occurrence;
+use crate::domain::window::WeeklyWindow;
+use crate::domain::zone::short_label;
+use crate::store::StoredWindow;
+
+/// Who is reading, and in which zone their times are shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub user_id: String,
+    pub tz: Tz,
+    pub zone_source: ZoneSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZoneSource {
+    Chosen,
+    SlackProfile,
+    /// Not known yet: times are shown in UTC until Slack tells us.
+    Unknown,
+}
+
+/// One mentor's state at `now`, computed by the core from their windows and zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MentorStatus {
+    pub user_id: String,
+    pub tz: Tz,
+    pub presence: Presence,
+    pub next: Option<Occurrence>,
+    /// In `list` order: numbered from 1.
+    pub windows: Vec<StoredWindow>,
+}
+
+impl MentorStatus {
+    pub fn is_open(&self) -> bool {
+        !matches!(self.presence, Presence::Closed)
+    }
+
+    fn topics(&self) -> Vec<String> {
+        let mut seen: Vec<String> = Vec::new();
+        for topic in self.windows.iter().flat_map(|w| w.topics.iter()) {
+            if !seen.iter().any(|s| s.eq_ignore_ascii_case(topic)) {
+                seen.push(topic.clone());
+            }
+        }
+        seen
+    }
+}
+
+fn mention(user_id: &str) -> String {
+    format!("<@{user_id}>")
+}
+
+fn topics_suffix(topics: &[String]) -> String {
+    if topics.is_empty() {
+        String::new()
+    } else {
+        format!(" — _{}_", escape(&topics.join(", ")))
+    }
+}
+
+fn presence_phrase(status: &MentorStatus, viewer: &Viewer, now: DateTime<Utc>) -> String {
+    match status.presence {
+        Presence::OpenScheduled { until } => {
+            format!("in office hours now, until {}", instant_label(until, status.tz, viewer.tz, now))
+        }
+        Presence::OpenManual { until } => {
+            format!("available now, until {}", instant_label(until, status.tz, viewer.tz, now))
+        }
+        Presence::Closed => "not in office hours right now".to_owned(),
+    }
+}
+
+fn next_phrase(status: &MentorStatus, viewer: &Viewer) -> Option<String> {
+    status.next.map(|occurrence| OccurrenceLabel { occurrence, owner: status.tz, viewer: viewer.tz }.to_string())
+}
+
+fn zone_context(viewer: &Viewer) -> Block {
+    let zone = match viewer.zone_source {
+        ZoneSource::Unknown => "Times for you are in UTC until I know your zone: set it with `/officehours tz Europe/Berlin`.".to_owned(),
+        ZoneSource::Chosen => format!("Your times are in {} (you chose it).", viewer.tz.name()),
+        ZoneSource::SlackProfile => format!("Your times are in {} (from your Slack profile).", viewer.tz.name()),
+    };
+    Block::Context(vec![zone, "`/officehours help` lists every command.".to_owned()])
+}
+
+/// Groups bullet lines into sections that each stay under Slack's 3,000 characters.
+fn bullet_sections(title: &str, lines: &[String]) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut current = format!("*{title}*");
+    for line in lines {
+        let line = super::clamp(line, MAX_SECTION_TEXT - 100);
+        if current.chars().count() + line.chars().count() + 1 > MAX_SECTION_TEXT {
+            blocks.push(Block::text(std::mem::take(&mut current)));
+        }
+        if !current.is_empty() {
+            current.push('\n');
+        }
+        current.push_str(&line);
+    }
+    if !current.is_empty() {
+        blocks.push(Block::text(current));
+    }
+    blocks
+}
+
+fn open_line(status: &MentorStatus, viewer: &Viewer, now: DateTime<Utc>) -> String {
+    format!("• {} is {}{}", mention(&status.user_id), presence_phrase(status, viewer, now), topics_suffix(&status.topics()))
+}
+
+fn next_line(status: &MentorStatus, viewer: &Viewer) -> Option<String> {
+    next_phrase(status, viewer).map(|when| format!("• {} {}{}", mention(&status.user_id), when, topics_suffix(&status.topics())))
+}
+
+const MAX_LISTED: usize = 15;
+
+/// Open-now first (soonest to close last), then the upcoming windows by start.
+fn open_and_next<'a>(statuses: &'a [MentorStatus]) -> (Vec<&'a MentorStatus>, Vec<&'a MentorStatus>) {
+    let mut open: Vec<&MentorStatus> = statuses.iter().filter(|s| s.is_open()).collect();
+    open.sort_by_key(|s| std::cmp::Reverse(until_of(s)));
+    let mut next: Vec<&MentorStatus> = statuses.iter().filter(|s| !s.is_open() && s.next.is_some()).collect();
+    next.sort_by_key(|s| s.next.map(|o| o.start));
+    (open, next)
+}
+
+fn until_of(status: &MentorStatus) -> Option<DateTime<Utc>> {
+    match status.presence {
+        Presence::OpenScheduled { until } | Presence::OpenManual { until } => Some(until),
+        Presence::Closed => None,
+    }
+}
+
+fn who_is_open(title: &str, viewer: &Viewer, now: DateTime<Utc>, statuses: &[MentorStatus], empty: &str) -> Message {
+    let (open, next) = open_and_next(statuses);
+    let mut message = Message::new(format!("{title}: {} open now, {} coming up", open.len(), next.len()));
+    message.push(Block::Header(title.to_owned()));
+    if open.is_empty() && next.is_empty() {
+        message.push(Block::text(empty));
+    } else {
+        let open_lines: Vec<String> = if open.is_empty() {
+            vec!["Nobody right now.".to_owned()]
+        } else {
+            open.iter().take(MAX_LISTED).map(|s| open_line(s, viewer, now)).collect()
+        };
+        message.blocks.extend(bullet_sections("Open now", &open_lines));
+        let next_lines: Vec<String> = next.iter().take(MAX_LISTED).filter_map(|s| next_line(s, viewer)).collect();
+        if !next_lines.is_empty() {
+            message.push(Block::Divider);
+            message.blocks.extend(bullet_sections("Coming up", &next_lines));
+        }
+        let hidden = open.len().saturating_sub(MAX_LISTED) + next.len().saturating_sub(MAX_LISTED);
+        if hidden > 0 {
+            message.push(Block::context(format!("…and {hidden} more. Narrow it down with `/officehours find <topic>`.")));
+        }
+    }
+    message.push(zone_context(viewer));
+    message.fit(MAX_MESSAGE_BLOCKS)
+}
+
+pub fn overview(viewer: &Viewer, now: DateTime<Utc>, statuses: &[MentorStatus]) -> Message {
+    who_is_open(
+        "Office hours",
+        viewer,
+        now,
+        statuses,
+        "Nobody has published office hours yet. Mentors, publish yours with `/officehours add tue,thu 14:00-15:00 career, rust`.",
+    )
+}
+
+pub fn found(viewer: &Viewer, now: DateTime<Utc>, topic: &str, statuses: &[MentorStatus]) -> Message {
+    let title = super::clamp(&format!("Mentors for “{topic}”"), super::MAX_HEADER_TEXT);
+    who_is_open(
+        &title,
+        viewer,
+        now,
+        statuses,
+        &format!("Nobody lists *{}* as a topic yet. Try a broader word, or `/officehours` to see everyone.", escape(topic)),
+    )
+}
+
+fn window_lines(status: &MentorStatus) -> Vec<String> {
+    status
+        .windows
+        .iter()
+        .enumerate()
+        .map(|(i, w)| format!("{}. {} {}{}", i + 1, w.window.label(), short_label(status.tz), topics_suffix(&w.topics)))
+        .collect()
+}
+
+pub fn lookup(viewer: &Viewer, now: DateTime<Utc>, status: &MentorStatus) -> Message {
+    let mut message = Message::new(format!("Office hours of <@{}>", status.user_id));
+    message.push(Block::Header("Office hours".to_owned()));
+    if status.windows.is_empty() && !status.is_open() {
+        message.push(Block::text(format!("{} hasn't published any office hours.", mention(&status.user_id))));
+        message.push(zone_context(viewer));
+        return message;
+    }
+    let next = next_phrase(status, viewer).unwrap_or_else(|| "none scheduled".to_owned());
+    message.push(Block::Section {
+        text: format!("{} is {}.", mention(&status.user_id), presence_phrase(status, viewer, now)),
+        fields: vec![format!("*Next window*\n{next}"), format!("*Their time zone*\n{}", status.tz.name())],
+        button: None,
+    });
+    if !status.windows.is_empty() {
+        message.blocks.extend(bullet_sections("Weekly windows", &window_lines(status)));
+    }
+    message.push(zone_context(viewer));
+    message.fit(MAX_MESSAGE_BLOCKS)
+}
+
+pub fn list(viewer: &Viewer, now: DateTime<Utc>, status: &MentorStatus) -> Message {
+    let mut message = Message::new(format!("You have {} office-hours window(s)", status.windows.len()));
+    message.push(Block::Header("Your office hours".to_owned()));
+    if status.windows.is_empty() {
+        message.push(Block::text(
+            "You have no weekly windows yet. Add one with `/officehours add tue,thu 14:00-15:00 career, rust`.",
+        ));
+    } else {
+        for (i, w) in status.windows.iter().enumerate() {
+            message.push(Block::Section {
+                text: format!("*{}.* {} {}{}", i + 1, w.window.label(), short_label(status.tz), topics_suffix(&w.topics)),
+                fields: Vec::new(),
+                button: Some(Button {
+                    text: "Remove".to_owned(),
+                    action_id: actions::REMOVE_WINDOW,
+                    value: w.id.to_string(),
+                    style: ButtonStyle::Danger,
+                }),
+            });
+        }
+    }
+    message.push(Block::context(format!(
+        "You are {}. Windows are in your zone, {}. Remove one with `/officehours remove <n>`.",
+        presence_phrase(status, viewer, now),
+        status.tz.name()
+    )));
+    message.fit(MAX_MESSAGE_BLOCKS)
+}
+
+pub fn added(viewer: &Viewer, window: &StoredWindow, number: usize, next: Option<Occurrence>) -> Message {
+    let label = format!("{} {}", window.window.label(), short_label(viewer.tz));
+    let mut message = Message::new(format!("Added office hours: {label}"));
+    message.push(Block::text(format!(
+        ":white_check_mark: Added window *{number}*: *{label}*{}",
+        topics_suffix(&window.topics)
+    )));
+    if let Some(occurrence) = next {
+        message.push(Block::context(format!(
+            "Next: {}. People see it in their own time zone.",
+            OccurrenceLabel { occurrence, owner: viewer.tz, viewer: viewer.tz }
+        )));
+    }
+    if viewer.zone_source == ZoneSource::Unknown {
+        message.push(Block::context(
+            "I don't know your time zone yet, so this is UTC for now. Set yours with `/officehours tz Europe/Berlin`.",
+        ));
+    }
+    message
+}
+
+pub fn conflict(new: &WeeklyWindow, existing: &StoredWindow, number: usize) -> Message {
+    Message {
+        fallback: "That window overlaps one you already have".to_owned(),
+        blocks: vec![
+            Block::text(format!(
+                ":warning: *{}* overlaps your window *{number}* (*{}*), so I didn't add it.",
+                new.label(),
+                existing.window.label()
+            )),
+            Block::context(format!(
+                "Pick a time that doesn't overlap, or replace it: `/officehours remove {number}` then add the new one."
+            )),
+        ],
+    }
+}
+
+pub fn removed(window: &StoredWindow, number: usize) -> Message {
+    simple(format!(":wastebasket: Removed window {number}: *{}*.", window.window.label()))
+}
+
+pub fn removed_all(count: u64) -> Message {
+    match count {
+        0 => simple("You had no windows to remove."),
+        1 => simple(":wastebasket: Removed your only window."),
+        n => simple(format!(":wastebasket: Removed all {n} of your windows.")),
+    }
+}
+
+pub fn no_such_window(number: usize, count: usize) -> Message {
+    let have = match count {
+        0 => "You have no windows.".to_owned(),
+        1 => "You have 1 window.".to_owned(),
+        n => format!("You have {n} windows, numbered 1 to {n}."),
+    };
+    with_hint(
+        format!("There is no window *{number}*. {have}"),
+        "See them with `/officehours list`, then `/officehours remove <n>` or `/officehours remove all`.",
+    )
+}
+
+pub fn available(viewer: &Viewer, now: DateTime<Utc>, until: DateTime<Utc>) -> Message {
+    with_hint(
+        format!(":large_green_circle: You're available now, until {}.", instant_label(until, viewer.tz, viewer.tz, now)),
+        "`/officehours off` ends it early. Afterwards your weekly windows apply again.",
+    )
+}
+
+pub fn unavailable(viewer: &Viewer, now: DateTime<Utc>, until: Option<DateTime<Utc>>) -> Message {
+    match until {
+        Some(until) => with_hint(
+            format!(
+                ":white_circle: You're off for the rest of this window, until {}.",
+                instant_label(until, viewer.tz, viewer.tz, now)
+            ),
+            "Your next weekly window applies as usual. `/officehours on` makes you available again.",
+        ),
+        None => with_hint(
+            ":white_circle: You're not available now.",
+            "Your weekly windows still apply. `/officehours on` makes you available again.",
+        ),
+    }
+}
+
+pub fn zone_set(tz: Tz, now: DateTime<Utc>) -> Message {
+    with_hint(
+        format!(
+            ":globe_with_meridians: Your time zone is now *{}* (it's {} there).",
+            tz.name(),
+            now.with_timezone(&tz).format("%a %H:%M")
+        ),
+        "Your windows follow your zone. `/officehours tz auto` goes back to your Slack profile's zone.",
+    )
+}
+
+pub fn zone_auto(profile: Option<Tz>) -> Message {
+    match profile {
+        Some(tz) => simple(format!(
+            ":globe_with_meridians: Back to your Slack profile's zone, *{}*.",
+            tz.name()
+        )),
+        None => simple(":globe_with_meridians: Back to your Slack profile's zone; I'll pick it up from Slack."),
+    }
+}
+
+pub fn unknown_person(label: &str) -> Message {
+    with_hint(
+        format!("I don't know anyone called *{}* here.", escape(label)),
+        "Mention them so Slack fills in the name: `/officehours @ana`.",
+    )
+}
+
+pub fn help() -> Message {
+    let lines: Vec<String> = USAGE_LINES.iter().map(|(form, what)| format!("`{form}`  {what}")).collect();
+    let mut message = Message::new("Office hours: commands");
+    message.push(Block::Header("Office hours: commands".to_owned()));
+    message.blocks.extend(bullet_sections("What you can type", &lines));
+    message.push(Block::context(
+        "Days: mon,tue,… | mon-fri | weekdays | weekends | daily. Times: 14:00, 2pm, 9:30am. A window may cross midnight (22:00-01:00).",
+    ));
+    message
+}
+
+pub fn parse_error(error: &ParseError) -> Message {
+    Message {
+        fallback: error.problem.clone(),
+        blocks: vec![
+            Block::text(format!(":thinking_face: {}", error.problem)),
+            Block::Section {
+                text: String::new(),
+                fields: vec![format!("*Use*\n`{}`", error.usage), format!("*For example*\n`{}`", error.example)],
+                button: None,
+            },
+            Block::context("`/officehours help` lists every command. Nothing was changed."),
+        ],
+    }
+}
+
+pub fn internal_error() -> Message {
+    with_hint(
+        ":warning: Something went wrong on my side and nothing was changed.",
+        "Please try again in a minute. If it keeps happening, tell whoever runs this bot.",
+    )
+}
+
+fn simple(text: impl Into<String>) -> Message {
+    let text = text.into();
+    Message { fallback: text.clone(), blocks: vec![Block::text(text)] }
+}
+
+fn with_hint(text: impl Into<String>, hint: &str) -> Message {
+    let text = text.into();
+    Message { fallback: text.clone(), blocks: vec![Block::text(text), Block::context(hint)] }
+}

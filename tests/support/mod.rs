@@ -1,0 +1,292 @@
+//! Test harness: the real application on a random port, a fake Slack on loopback, a real database.
+#![allow(dead_code)]
+
+pub mod fake_slack;
+pub mod signing;
+
+use chrono::{DateTime, TimeZone, Utc};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::{connect::HttpConnector, Client};
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fake_slack::FakeSlack;
+use officehours::clock::ManualClock;
+use officehours::config::{Secret, ServeConfig};
+use officehours::startup::Application;
+
+pub const BOT_TOKEN: &str = "xoxb-test-bot-token";
+pub const SIGNING_SECRET: &str = "test-signing-secret-0123456789abcdef";
+pub const TEAM: &str = fake_slack::TEAM_ID;
+/// The variable that turns the PostgreSQL runs on; `.ci/run` sets it.
+pub const PG_VAR: &str = "TEST_DATABASE_URL";
+
+/// Thursday 3 December 2026, 13:30 UTC: 14:30 in Berlin, 08:30 in New York, 00:30 Friday in Sydney.
+pub fn thursday_afternoon() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 3, 13, 30, 0).unwrap()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh, empty database for one test.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Option<TestDb> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("officehours.db").display());
+                Some(TestDb { url, backend, _dir: Some(dir) })
+            }
+            Backend::Postgres => {
+                let Ok(base) = std::env::var(PG_VAR) else {
+                    eprintln!("skipped: {PG_VAR} is not set, so the PostgreSQL run of this test did not happen");
+                    return None;
+                };
+                // Each test gets its own schema, so tests run in parallel on one database.
+                let schema = format!("t_{}", std::process::id()) + &format!("_{}", rand_suffix());
+                let admin = sqlx::PgPool::connect(&base)
+                    .await
+                    .unwrap_or_else(|e| panic!("{PG_VAR} is set but PostgreSQL is unreachable: {e}"));
+                sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await.expect("create schema");
+                admin.close().await;
+                let sep = if base.contains('?') { '&' } else { '?' };
+                let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+                Some(TestDb { url, backend, _dir: None })
+            }
+        }
+    }
+
+    /// Every row the bot's commands can write (event ids aside), as text: equal snapshots mean nothing was written.
+    pub async fn snapshot(&self) -> String {
+        type PersonRow = (String, String, Option<String>, Option<String>, Option<String>, Option<DateTime<Utc>>, DateTime<Utc>);
+        type WindowRow = (i64, String, String, i32, i32, i32, String);
+        const PEOPLE: &str = "SELECT team_id, user_id, tz_override, slack_tz, manual_state, manual_until, updated_at FROM people ORDER BY team_id, user_id";
+        const WINDOWS: &str = "SELECT id, team_id, user_id, days, start_minute, end_minute, topics FROM windows ORDER BY id";
+        let (people, windows): (Vec<PersonRow>, Vec<WindowRow>) = match self.backend {
+            Backend::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&self.url).await.expect("sqlite");
+                let rows = (
+                    sqlx::query_as(PEOPLE).fetch_all(&pool).await.expect("people"),
+                    sqlx::query_as(WINDOWS).fetch_all(&pool).await.expect("windows"),
+                );
+                pool.close().await;
+                rows
+            }
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.url).await.expect("postgres");
+                let rows = (
+                    sqlx::query_as(PEOPLE).fetch_all(&pool).await.expect("people"),
+                    sqlx::query_as(WINDOWS).fetch_all(&pool).await.expect("windows"),
+                );
+                pool.close().await;
+                rows
+            }
+        };
+        format!("{people:?}\n{windows:?}")
+    }
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    format!("{}_{}", COUNTER.fetch_add(1, Ordering::Relaxed), nanos)
+}
+
+pub struct Response {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Response {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// All visible text of a Block Kit answer, for assertions that should not depend on layout.
+    pub fn text(&self) -> String {
+        visible_text(&self.json())
+    }
+}
+
+pub fn visible_text(message: &Value) -> String {
+    let mut out = Vec::new();
+    collect_text(message.get("blocks").unwrap_or(&Value::Null), &mut out);
+    out.join("\n")
+}
+
+fn collect_text(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(text)) = map.get("text") {
+                out.push(text.clone());
+            }
+            for (key, inner) in map {
+                if key != "text" || !inner.is_string() {
+                    collect_text(inner, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_text(v, out)),
+        _ => {}
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub slack: FakeSlack,
+    pub clock: Arc<ManualClock>,
+    pub db: TestDb,
+    http: Client<HttpConnector, Full<Bytes>>,
+    commands_sent: std::sync::atomic::AtomicUsize,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        let db = TestDb::new(backend).await?;
+        let slack = FakeSlack::start(BOT_TOKEN).await;
+        let clock = Arc::new(ManualClock::new(thursday_afternoon()));
+        let config = ServeConfig {
+            database_url: db.url.clone(),
+            bot_token: Secret::new(BOT_TOKEN),
+            signing_secret: Secret::new(SIGNING_SECRET),
+            app_token: None,
+            // A trailing slash is accepted, as users paste it.
+            slack_api_url: officehours::config::normalize_api_url(&format!("{}/", slack.api_url())),
+            listen_addr: "127.0.0.1:0".parse().unwrap(),
+            public_url: None,
+        };
+        let app = Application::build(config, clock.clone()).await.expect("application builds");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped(std::future::pending()));
+        let http = Client::builder(TokioExecutor::new()).build_http();
+        Some(TestApp { base, slack, clock, db, http, commands_sent: Default::default() })
+    }
+
+    pub async fn request(&self, method: &str, path: &str, headers: &[(&str, String)], body: impl Into<Bytes>) -> Response {
+        let mut builder = hyper::Request::builder().method(method).uri(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            builder = builder.header(*name, value);
+        }
+        let request = builder.body(Full::new(body.into())).expect("request");
+        let response = tokio::time::timeout(Duration::from_secs(10), self.http.request(request))
+            .await
+            .expect("the app answers within 10 s")
+            .expect("the app answers");
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        Response { status, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request("GET", path, &[], Bytes::new()).await
+    }
+
+    /// POSTs a body signed with the app's signing secret, as Slack does.
+    pub async fn post_signed(&self, path: &str, content_type: &str, body: &str) -> Response {
+        let mut headers: Vec<(&str, String)> = signing::signed_headers(SIGNING_SECRET, body);
+        headers.push(("content-type", content_type.to_owned()));
+        self.request("POST", path, &headers, body.to_owned()).await
+    }
+
+    /// The form Slack posts for `/officehours <text>` typed by `user`.
+    pub fn command_form(&self, user: &str, text: &str, response_id: &str) -> String {
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("token", "gIkuvaNzQIHg97ATvDxqgjtO")
+            .append_pair("team_id", TEAM)
+            .append_pair("team_domain", "example")
+            .append_pair("channel_id", "C2147483705")
+            .append_pair("channel_name", "general")
+            .append_pair("user_id", user)
+            .append_pair("user_name", &user.to_lowercase())
+            .append_pair("command", "/officehours")
+            .append_pair("text", text)
+            .append_pair("api_app_id", fake_slack::APP_ID)
+            .append_pair("is_enterprise_install", "false")
+            .append_pair("response_url", &self.slack.response_url(response_id))
+            .append_pair("trigger_id", "13345224609.738474920.8088930838d88f008e0")
+            .finish()
+    }
+
+    pub async fn command(&self, user: &str, text: &str) -> Response {
+        let n = self.commands_sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.command_with_response_url(user, text, &format!("cmd{n}")).await
+    }
+
+    /// As `command`, with a chosen response_url id so a test can watch the follow-ups to it.
+    pub async fn command_with_response_url(&self, user: &str, text: &str, response_id: &str) -> Response {
+        let body = self.command_form(user, text, response_id);
+        self.post_signed("/slack/commands", "application/x-www-form-urlencoded", &body).await
+    }
+
+    /// Runs a command that must succeed, returning the visible text of its ephemeral answer.
+    pub async fn say(&self, user: &str, text: &str) -> String {
+        let response = self.command(user, text).await;
+        assert_eq!(response.status, 200, "{}", response.body);
+        let json = response.json();
+        assert_eq!(json["response_type"], "ephemeral", "{json}");
+        assert!(json["text"].as_str().is_some_and(|t| !t.is_empty()), "fallback text missing: {json}");
+        response.text()
+    }
+
+    pub async fn event(&self, body: &Value) -> Response {
+        self.post_signed("/slack/events", "application/json", &body.to_string()).await
+    }
+
+    pub async fn interaction(&self, payload: &Value) -> Response {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("payload", &payload.to_string())
+            .finish();
+        self.post_signed("/slack/interactions", "application/x-www-form-urlencoded", &body).await
+    }
+
+    /// Gives a person a Slack profile zone, as users.info would report it, and lets the bot learn it.
+    pub async fn known_user(&self, user: &str, tz: &str) {
+        self.slack.set_user(user, &user.to_lowercase(), Some(tz));
+        let before = self.slack.calls_to("users.info").len();
+        self.command(user, "help").await;
+        self.slack.wait_for_calls("users.info", before + 1, Duration::from_secs(5)).await;
+        // The profile is cached right after the call returns.
+        for _ in 0..100 {
+            if self.say(user, "list").await.contains(tz) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("the bot never learned {user}'s zone {tz}");
+    }
+}
+
+/// Runs each test body once on SQLite and once on PostgreSQL (when `TEST_DATABASE_URL` is set).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+        $(
+            mod $name {
+                use super::*;
+                async fn run($app: TestApp) $body
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    if let Some(app) = TestApp::spawn(Backend::Sqlite).await { run(app).await }
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = TestApp::spawn(Backend::Postgres).await { run(app).await }
+                }
+            }
+        )*
+    };
+}
