@@ -22,7 +22,11 @@ impl Secret {
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_empty() { "Secret(<empty>)" } else { "Secret(<redacted>)" })
+        f.write_str(if self.0.is_empty() {
+            "Secret(<empty>)"
+        } else {
+            "Secret(<redacted>)"
+        })
     }
 }
 
@@ -37,7 +41,11 @@ pub const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://officehours.db";
 
 #[derive(Debug, Parser)]
-#[command(name = "officehours", version, about = "Office hours, 1:1s and mentoring nudges for Slack teams")]
+#[command(
+    name = "officehours",
+    version,
+    about = "Office hours, 1:1s and mentoring nudges for Slack teams"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -70,7 +78,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SLACK_BOT_TOKEN", hide_env_values = true, global = true)]
     pub slack_bot_token: Option<Secret>,
     /// Signing secret from the app's "Basic Information" page.
-    #[arg(long, env = "SLACK_SIGNING_SECRET", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "SLACK_SIGNING_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
     pub slack_signing_secret: Option<Secret>,
     /// App-level token (xapp-…) for Socket Mode; optional.
     #[arg(long, env = "SLACK_APP_TOKEN", hide_env_values = true, global = true)]
@@ -79,7 +92,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SLACK_API_URL", default_value = DEFAULT_SLACK_API_URL, global = true)]
     pub slack_api_url: String,
     /// Address the HTTP server listens on.
-    #[arg(long, env = "LISTEN_ADDR", default_value = "0.0.0.0:3000", global = true)]
+    #[arg(
+        long,
+        env = "LISTEN_ADDR",
+        default_value = "0.0.0.0:3000",
+        global = true
+    )]
     pub listen_addr: SocketAddr,
     /// The public https URL Slack reaches this server at (used in links and log hints).
     #[arg(long, env = "PUBLIC_URL", global = true)]
@@ -170,7 +188,9 @@ mod tests {
 
     #[test]
     fn missing_settings_are_listed_together() {
-        let common = CommonArgs { database_url: DEFAULT_DATABASE_URL.into() };
+        let common = CommonArgs {
+            database_url: DEFAULT_DATABASE_URL.into(),
+        };
         let args = ServeArgs {
             slack_bot_token: Some(Secret::new("  ")),
             slack_signing_secret: None,
@@ -186,7 +206,13 @@ mod tests {
 
     #[test]
     fn api_url_is_accepted_with_or_without_trailing_slash() {
-        assert_eq!(normalize_api_url("https://slack.com/api/"), "https://slack.com/api");
-        assert_eq!(normalize_api_url("https://slack.com/api"), "https://slack.com/api");
+        assert_eq!(
+            normalize_api_url("https://slack.com/api/"),
+            "https://slack.com/api"
+        );
+        assert_eq!(
+            normalize_api_url("https://slack.com/api"),
+            "https://slack.com/api"
+        );
     }
 }

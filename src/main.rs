@@ -17,7 +17,10 @@ fn main() -> ExitCode {
         }
     }
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("cannot start the async runtime: {err}");
@@ -39,7 +42,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Shell(args)) => {
             let store = store::connect(&cli.common.database_url).await?;
-            shell::run(store, args, tokio::io::BufReader::new(tokio::io::stdin()), tokio::io::stdout()).await
+            shell::run(
+                store,
+                args,
+                tokio::io::BufReader::new(tokio::io::stdin()),
+                tokio::io::stdout(),
+            )
+            .await
         }
         Some(Command::Migrate) => {
             telemetry::init();

@@ -47,7 +47,12 @@ Shell commands:
   :help           this text
   :quit           leave (Ctrl-D works too)";
 
-pub async fn run<R, W>(store: Arc<dyn Store>, args: ShellArgs, input: R, mut output: W) -> anyhow::Result<()>
+pub async fn run<R, W>(
+    store: Arc<dyn Store>,
+    args: ShellArgs,
+    input: R,
+    mut output: W,
+) -> anyhow::Result<()>
 where
     R: AsyncBufRead + Unpin,
     W: AsyncWrite + Unpin,
@@ -55,7 +60,9 @@ where
     let clock = match args.now.as_deref() {
         Some(at) => {
             let start: DateTime<Utc> = DateTime::parse_from_rfc3339(at)
-                .with_context(|| format!("--now `{at}` is not an RFC 3339 instant such as 2026-03-27T09:00:00Z"))?
+                .with_context(|| {
+                    format!("--now `{at}` is not an RFC 3339 instant such as 2026-03-27T09:00:00Z")
+                })?
                 .with_timezone(&Utc);
             ShellClock::Frozen(Arc::new(ManualClock::new(start)))
         }
@@ -63,7 +70,10 @@ where
     };
     let core = Core::new(store.clone(), clock.shared());
     let interactive = std::io::stdin().is_terminal();
-    let mut actor = Actor { team_id: args.team.clone(), user_id: clean_name(&args.user) };
+    let mut actor = Actor {
+        team_id: args.team.clone(),
+        user_id: clean_name(&args.user),
+    };
 
     let say = |text: String| format!("{text}\n");
     let banner = format!(
@@ -76,10 +86,14 @@ where
     let mut lines = input.lines();
     loop {
         if interactive {
-            output.write_all(format!("{}> ", actor.user_id).as_bytes()).await?;
+            output
+                .write_all(format!("{}> ", actor.user_id).as_bytes())
+                .await?;
         }
         output.flush().await?;
-        let Some(line) = lines.next_line().await? else { break };
+        let Some(line) = lines.next_line().await? else {
+            break;
+        };
         let line = line.trim();
         if line.is_empty() && !interactive {
             continue;
@@ -97,8 +111,20 @@ where
                 "tz" => match parse_zone(rest) {
                     Ok(tz) => {
                         let now = core.now();
-                        store.set_slack_profile(&actor.team_id, &actor.user_id, Some(tz.name()), None, now).await?;
-                        format!("@{}'s profile time zone is now {}.", actor.user_id, tz.name())
+                        store
+                            .set_slack_profile(
+                                &actor.team_id,
+                                &actor.user_id,
+                                Some(tz.name()),
+                                None,
+                                now,
+                            )
+                            .await?;
+                        format!(
+                            "@{}'s profile time zone is now {}.",
+                            actor.user_id,
+                            tz.name()
+                        )
                     }
                     Err(err) => err.to_string(),
                 },

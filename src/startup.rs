@@ -35,8 +35,14 @@ impl Application {
     pub async fn build(config: ServeConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let store = store::connect(&config.database_url)
             .await
-            .with_context(|| format!("opening the database at {}", store::redact_url(&config.database_url)))?;
-        let slack: Arc<dyn SlackApi> = Arc::new(SlackWebApi::new(&config.slack_api_url, &config.bot_token)?);
+            .with_context(|| {
+                format!(
+                    "opening the database at {}",
+                    store::redact_url(&config.database_url)
+                )
+            })?;
+        let slack: Arc<dyn SlackApi> =
+            Arc::new(SlackWebApi::new(&config.slack_api_url, &config.bot_token)?);
         let core = Core::new(store.clone(), clock.clone());
         let app = Arc::new(SlackApp { core, slack });
         let verifier = Arc::new(SignatureVerifier::new(config.signing_secret.clone()));
@@ -47,17 +53,27 @@ impl Application {
         let listener = TcpListener::bind(config.listen_addr)
             .await
             .with_context(|| format!("listening on {}", config.listen_addr))?;
-        Ok(Self { listener, router, store, clock })
+        Ok(Self {
+            listener,
+            router,
+            store,
+            clock,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let janitor = tokio::spawn(forget_old_events(self.store.clone(), self.clock.clone()));
         tracing::info!(port = self.port(), "officehours is listening");
-        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
         janitor.abort();
         served.context("HTTP server failed")
     }

@@ -25,7 +25,13 @@ fn home_opened(event_id: &str, user: &str) -> Value {
     })
 }
 
-fn block_action(user: &str, action_id: &str, value: &str, container: Value, response_url: Option<String>) -> Value {
+fn block_action(
+    user: &str,
+    action_id: &str,
+    value: &str,
+    container: Value,
+    response_url: Option<String>,
+) -> Value {
     let mut payload = json!({
         "type": "block_actions",
         "user": { "id": user, "username": "ana", "name": "ana", "team_id": TEAM },
@@ -54,7 +60,9 @@ async fn published_text(app: &TestApp, user: &str, nth: usize) -> String {
     let call = calls.last().expect("a publish");
     assert_eq!(call.params["user_id"], user);
     assert_eq!(call.params["view"]["type"], "home");
-    assert!(call.params["view"]["blocks"].as_array().is_some_and(|b| b.len() <= 100));
+    assert!(call.params["view"]["blocks"]
+        .as_array()
+        .is_some_and(|b| b.len() <= 100));
     support::visible_text(&call.params["view"])
 }
 
@@ -64,7 +72,7 @@ on_both_backends! {
         let before = app.db.snapshot().await;
         let form = ("content-type", "application/x-www-form-urlencoded".to_owned());
 
-        let missing = app.request("POST", "/slack/commands", &[form.clone()], body.clone()).await;
+        let missing = app.request("POST", "/slack/commands", std::slice::from_ref(&form), body.clone()).await;
         assert_eq!(missing.status, 401);
 
         let mut forged = signing::signed_headers("not-the-secret", &body);
@@ -231,13 +239,18 @@ async fn responses_to(app: &TestApp, id: &str) -> Vec<Value> {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    panic!("nothing was posted to response_url {id}; all posts: {:?}", app.slack.responses());
+    panic!(
+        "nothing was posted to response_url {id}; all posts: {:?}",
+        app.slack.responses()
+    );
 }
 
 fn find_button<'a>(value: &'a Value, action_id: &str) -> Option<&'a Value> {
     match value {
         Value::Object(map) => {
-            if map.get("type") == Some(&json!("button")) && map.get("action_id") == Some(&json!(action_id)) {
+            if map.get("type") == Some(&json!("button"))
+                && map.get("action_id") == Some(&json!(action_id))
+            {
                 return Some(value);
             }
             map.values().find_map(|v| find_button(v, action_id))

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::parse::{self, Command, OnSpec, RemoveTarget, UserRef, ZoneChoice};
 use crate::clock::Clock;
-use crate::domain::presence::{in_progress, next_opening, presence, ManualState};
+use crate::domain::presence::{in_progress, next_opening, presence, ManualState, Presence};
 use crate::domain::tzmath::{current_or_next, end_of_local_day, next_local_time};
 use crate::domain::window::WeeklyWindow;
 use crate::store::{AddOutcome, Mentor, Person, Store, StoreError, StoredWindow};
@@ -60,7 +60,11 @@ impl Core {
     pub async fn run_text(&self, actor: &Actor, text: &str) -> Result<Handled, CoreError> {
         match parse::parse(text) {
             Ok(command) => self.handle(actor, command).await,
-            Err(error) => Ok(Handled { message: replies::parse_error(&error), zone_unknown: false, read_only: true }),
+            Err(error) => Ok(Handled {
+                message: replies::parse_error(&error),
+                zone_unknown: false,
+                read_only: true,
+            }),
         }
     }
 
@@ -70,7 +74,11 @@ impl Core {
         let viewer = viewer_of(&me.person);
         let read_only = matches!(
             command,
-            Command::Overview | Command::Help | Command::Lookup(_) | Command::List | Command::Find(_)
+            Command::Overview
+                | Command::Help
+                | Command::Lookup(_)
+                | Command::List
+                | Command::Find(_)
         );
         let shows_times = !matches!(command, Command::Help | Command::Tz(_));
         let message = match command {
@@ -86,11 +94,17 @@ impl Core {
                     .statuses(&actor.team_id, now)
                     .await?
                     .into_iter()
-                    .filter(|s| s.windows.iter().any(|w| w.topics.iter().any(|t| t.to_lowercase().contains(&topic))))
+                    .filter(|s| {
+                        s.windows
+                            .iter()
+                            .any(|w| w.topics.iter().any(|t| t.to_lowercase().contains(&topic)))
+                    })
                     .collect();
                 replies::found(&viewer, now, &topic, &statuses)
             }
-            Command::Add { window, topics } => self.add(actor, &viewer, window, topics, now).await?,
+            Command::Add { window, topics } => {
+                self.add(actor, &viewer, window, topics, now).await?
+            }
             Command::Remove(target) => self.remove(actor, &me, target).await?,
             Command::On(spec) => {
                 let until = match spec {
@@ -98,20 +112,40 @@ impl Core {
                     OnSpec::For(duration) => now.checked_add_signed(duration).unwrap_or(now),
                     OnSpec::Until(at) => next_local_time(viewer.tz, now, at),
                 };
-                self.store.set_manual(&actor.team_id, &actor.user_id, Some(ManualState::AvailableUntil(until)), now).await?;
+                self.store
+                    .set_manual(
+                        &actor.team_id,
+                        &actor.user_id,
+                        Some(ManualState::AvailableUntil(until)),
+                        now,
+                    )
+                    .await?;
                 replies::available(&viewer, now, until)
             }
             Command::Off => self.off(actor, &viewer, &me, now).await?,
             Command::Tz(ZoneChoice::Zone(tz)) => {
-                self.store.set_tz_override(&actor.team_id, &actor.user_id, Some(tz.name()), now).await?;
+                self.store
+                    .set_tz_override(&actor.team_id, &actor.user_id, Some(tz.name()), now)
+                    .await?;
                 replies::zone_set(tz, now)
             }
             Command::Tz(ZoneChoice::Auto) => {
-                self.store.set_tz_override(&actor.team_id, &actor.user_id, None, now).await?;
-                replies::zone_auto(me.person.slack_tz.as_deref().and_then(|z| z.parse::<Tz>().ok()))
+                self.store
+                    .set_tz_override(&actor.team_id, &actor.user_id, None, now)
+                    .await?;
+                replies::zone_auto(
+                    me.person
+                        .slack_tz
+                        .as_deref()
+                        .and_then(|z| z.parse::<Tz>().ok()),
+                )
             }
         };
-        Ok(Handled { message, zone_unknown: shows_times && viewer.zone_source == ZoneSource::Unknown, read_only })
+        Ok(Handled {
+            message,
+            zone_unknown: shows_times && viewer.zone_source == ZoneSource::Unknown,
+            read_only,
+        })
     }
 
     /// The App Home tab for one person.
@@ -119,25 +153,57 @@ impl Core {
         let now = self.clock.now();
         let me = self.store.mentor(&actor.team_id, &actor.user_id).await?;
         let everyone = self.statuses(&actor.team_id, now).await?;
-        Ok(home(&viewer_of(&me.person), now, &status_of(&me, now), &everyone))
+        Ok(home(
+            &viewer_of(&me.person),
+            now,
+            &status_of(&me, now),
+            &everyone,
+        ))
     }
 
     /// A "Remove" button: the window is named by id, and only its owner can remove it.
     pub async fn remove_window_by_id(&self, actor: &Actor, id: i64) -> Result<bool, CoreError> {
-        Ok(self.store.remove_window(&actor.team_id, &actor.user_id, id).await?)
+        Ok(self
+            .store
+            .remove_window(&actor.team_id, &actor.user_id, id)
+            .await?)
     }
 
     /// The "Available now" toggle: the same as `/officehours on` and `/officehours off`.
-    pub async fn set_available(&self, actor: &Actor, available: bool) -> Result<Handled, CoreError> {
-        let command = if available { Command::On(OnSpec::UntilEndOfDay) } else { Command::Off };
+    pub async fn set_available(
+        &self,
+        actor: &Actor,
+        available: bool,
+    ) -> Result<Handled, CoreError> {
+        let command = if available {
+            Command::On(OnSpec::UntilEndOfDay)
+        } else {
+            Command::Off
+        };
         self.handle(actor, command).await
     }
 
-    async fn statuses(&self, team_id: &str, now: DateTime<Utc>) -> Result<Vec<MentorStatus>, CoreError> {
-        Ok(self.store.mentors(team_id, now).await?.iter().map(|m| status_of(m, now)).collect())
+    async fn statuses(
+        &self,
+        team_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<MentorStatus>, CoreError> {
+        Ok(self
+            .store
+            .mentors(team_id, now)
+            .await?
+            .iter()
+            .map(|m| status_of(m, now))
+            .collect())
     }
 
-    async fn lookup(&self, actor: &Actor, viewer: &Viewer, user: &UserRef, now: DateTime<Utc>) -> Result<Message, CoreError> {
+    async fn lookup(
+        &self,
+        actor: &Actor,
+        viewer: &Viewer,
+        user: &UserRef,
+        now: DateTime<Utc>,
+    ) -> Result<Message, CoreError> {
         let mentor = self.store.mentor(&actor.team_id, &user.id).await?;
         let known = self.store.person(&actor.team_id, &user.id).await?.is_some();
         // Slack resolves a real mention to an id; a plain "@word" it could not resolve is nobody we know.
@@ -155,28 +221,67 @@ impl Core {
         topics: Vec<String>,
         now: DateTime<Utc>,
     ) -> Result<Message, CoreError> {
-        let clash = |existing: &[StoredWindow]| existing.iter().find(|e| e.window.overlaps(&window)).cloned();
-        let outcome = self.store.add_window(&actor.team_id, &actor.user_id, &window, &topics, &clash, now).await?;
-        let numbered = sorted(self.store.mentor(&actor.team_id, &actor.user_id).await?.windows);
-        let number_of = |id: i64| numbered.iter().position(|w| w.id == id).map_or(0, |i| i + 1);
+        let clash = |existing: &[StoredWindow]| {
+            existing
+                .iter()
+                .find(|e| e.window.overlaps(&window))
+                .cloned()
+        };
+        let outcome = self
+            .store
+            .add_window(
+                &actor.team_id,
+                &actor.user_id,
+                &window,
+                &topics,
+                &clash,
+                now,
+            )
+            .await?;
+        let numbered = sorted(
+            self.store
+                .mentor(&actor.team_id, &actor.user_id)
+                .await?
+                .windows,
+        );
+        let number_of = |id: i64| {
+            numbered
+                .iter()
+                .position(|w| w.id == id)
+                .map_or(0, |i| i + 1)
+        };
         Ok(match outcome {
             AddOutcome::Added(stored) => {
                 let next = current_or_next(&stored.window, viewer.tz, now);
                 replies::added(viewer, &stored, number_of(stored.id), next)
             }
-            AddOutcome::Conflict(existing) => replies::conflict(&window, &existing, number_of(existing.id)),
+            AddOutcome::Conflict(existing) => {
+                replies::conflict(&window, &existing, number_of(existing.id))
+            }
         })
     }
 
-    async fn remove(&self, actor: &Actor, me: &Mentor, target: RemoveTarget) -> Result<Message, CoreError> {
+    async fn remove(
+        &self,
+        actor: &Actor,
+        me: &Mentor,
+        target: RemoveTarget,
+    ) -> Result<Message, CoreError> {
         match target {
-            RemoveTarget::All => {
-                Ok(replies::removed_all(self.store.remove_all_windows(&actor.team_id, &actor.user_id).await?))
-            }
+            RemoveTarget::All => Ok(replies::removed_all(
+                self.store
+                    .remove_all_windows(&actor.team_id, &actor.user_id)
+                    .await?,
+            )),
             RemoveTarget::Number(n) => {
                 let numbered = sorted(me.windows.clone());
                 match n.checked_sub(1).and_then(|i| numbered.get(i)) {
-                    Some(window) if self.store.remove_window(&actor.team_id, &actor.user_id, window.id).await? => {
+                    Some(window)
+                        if self
+                            .store
+                            .remove_window(&actor.team_id, &actor.user_id, window.id)
+                            .await? =>
+                    {
                         Ok(replies::removed(window, n))
                     }
                     _ => Ok(replies::no_such_window(n, numbered.len())),
@@ -185,29 +290,51 @@ impl Core {
         }
     }
 
-    async fn off(&self, actor: &Actor, viewer: &Viewer, me: &Mentor, now: DateTime<Utc>) -> Result<Message, CoreError> {
+    async fn off(
+        &self,
+        actor: &Actor,
+        viewer: &Viewer,
+        me: &Mentor,
+        now: DateTime<Utc>,
+    ) -> Result<Message, CoreError> {
         let windows: Vec<WeeklyWindow> = me.windows.iter().map(|w| w.window.clone()).collect();
         // Inside a scheduled window, "off" hides the rest of it; otherwise it just ends "available now".
         let hide_until = in_progress(viewer.tz, &windows, now).map(|occurrence| occurrence.end);
         let manual = hide_until.map(ManualState::UnavailableUntil);
-        self.store.set_manual(&actor.team_id, &actor.user_id, manual, now).await?;
+        self.store
+            .set_manual(&actor.team_id, &actor.user_id, manual, now)
+            .await?;
         Ok(replies::unavailable(viewer, now, hide_until))
     }
 }
 
 fn looks_like_slack_id(id: &str) -> bool {
-    id.len() >= 9 && id.starts_with(['U', 'W']) && id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    id.len() >= 9
+        && id.starts_with(['U', 'W'])
+        && id
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 fn viewer_of(person: &Person) -> Viewer {
-    let chosen = person.tz_override.as_deref().and_then(|z| z.parse::<Tz>().ok());
-    let profile = person.slack_tz.as_deref().and_then(|z| z.parse::<Tz>().ok());
+    let chosen = person
+        .tz_override
+        .as_deref()
+        .and_then(|z| z.parse::<Tz>().ok());
+    let profile = person
+        .slack_tz
+        .as_deref()
+        .and_then(|z| z.parse::<Tz>().ok());
     let (tz, zone_source) = match (chosen, profile) {
         (Some(tz), _) => (tz, ZoneSource::Chosen),
         (None, Some(tz)) => (tz, ZoneSource::SlackProfile),
         (None, None) => (Tz::UTC, ZoneSource::Unknown),
     };
-    Viewer { user_id: person.user_id.clone(), tz, zone_source }
+    Viewer {
+        user_id: person.user_id.clone(),
+        tz,
+        zone_source,
+    }
 }
 
 /// Windows in the order `list` numbers them: by first day, then start time.
@@ -220,11 +347,34 @@ pub(crate) fn status_of(mentor: &Mentor, now: DateTime<Utc>) -> MentorStatus {
     let tz = mentor.person.zone().unwrap_or(Tz::UTC);
     let windows = sorted(mentor.windows.clone());
     let plain: Vec<WeeklyWindow> = windows.iter().map(|w| w.window.clone()).collect();
+    let presence = presence(tz, &plain, mentor.person.manual, now);
+    let next = next_opening(tz, &plain, mentor.person.manual, now);
+    // Name the topics of the window that matters to a reader: the one running now, else the next one.
+    let relevant = |w: &StoredWindow| match presence {
+        Presence::OpenScheduled { .. } => {
+            current_or_next(&w.window, tz, now).is_some_and(|o| o.contains(now))
+        }
+        Presence::OpenManual { .. } => true,
+        Presence::Closed => {
+            next.is_some_and(|n| current_or_next(&w.window, tz, n.start) == Some(n))
+        }
+    };
+    let mut topics: Vec<String> = Vec::new();
+    for topic in windows
+        .iter()
+        .filter(|w| relevant(w))
+        .flat_map(|w| w.topics.iter())
+    {
+        if !topics.iter().any(|t| t.eq_ignore_ascii_case(topic)) {
+            topics.push(topic.clone());
+        }
+    }
     MentorStatus {
         user_id: mentor.person.user_id.clone(),
         tz,
-        presence: presence(tz, &plain, mentor.person.manual, now),
-        next: next_opening(tz, &plain, mentor.person.manual, now),
+        presence,
+        next,
         windows,
+        topics,
     }
 }

@@ -535,6 +535,8 @@ mod tests {
         assert!(p("add 10:00-11:00 tue").contains("Put the days first"));
         assert!(p("add mon wed 10-11").contains("Separate days with commas"));
         assert!(p("add tue career").contains("`career` isn't a time range"));
+        assert!(p("add tue 99999999999999999999-1").contains("isn't a time of day"));
+        assert!(p("add 星期二 10-11").contains("`星期二` isn't a day"));
         assert!(p(&format!("add tue 10-11 {}", "x".repeat(41))).contains("too long"));
         let eleven: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
         assert!(p(&format!("add tue 10-11 {}", eleven.join(","))).contains("11 topics"));

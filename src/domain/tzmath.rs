@@ -97,6 +97,13 @@ fn as_if_offset_unchanged(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     Utc.from_utc_datetime(&naive)
 }
 
+/// The wall-clock reading of `t` in `tz`; None only at the very ends of
+/// chrono's range, where `with_timezone(..).naive_local()` would panic.
+fn local_of(tz: Tz, t: DateTime<Utc>) -> Option<NaiveDateTime> {
+    let utc = t.naive_utc();
+    utc.checked_add_offset(tz.offset_from_utc_datetime(&utc).fix())
+}
+
 /// Wall-clock `at` on `date`; 24:00 is midnight at the start of the next day.
 fn local_at(date: NaiveDate, at: TimeOfDay) -> Option<NaiveDateTime> {
     if at == TimeOfDay::END_OF_DAY {
@@ -132,7 +139,7 @@ fn scan(
     t: DateTime<Utc>,
     wanted: impl Fn(&Occurrence) -> bool,
 ) -> Option<Occurrence> {
-    let today = t.with_timezone(&tz).date_naive();
+    let today = local_of(tz, t)?.date();
     let mut date = today.checked_sub_days(chrono::Days::new(u64::from(LOOK_BACK_DAYS)))?;
     for _ in 0..SCAN_DAYS {
         if let Some(occ) = occurrence_on(w, tz, date).filter(&wanted) {
@@ -156,7 +163,7 @@ pub fn next_start_after(w: &WeeklyWindow, tz: Tz, t: DateTime<Utc>) -> Option<Oc
 /// The first instant after `after` that reads `at` on the wall clock in `tz`
 /// (later today, else tomorrow), under the same gap and overlap rules.
 pub fn next_local_time(tz: Tz, after: DateTime<Utc>, at: TimeOfDay) -> DateTime<Utc> {
-    let today = after.with_timezone(&tz).date_naive();
+    let today = local_of(tz, after).map_or(after.date_naive(), |l| l.date());
     let mut date = today.pred_opt().unwrap_or(today);
     for _ in 0..5 {
         if let Some(local) = local_at(date, at) {
@@ -180,12 +187,19 @@ pub fn end_of_local_day(tz: Tz, t: DateTime<Utc>) -> DateTime<Utc> {
 
 /// "Thu 14:00" in `tz`.
 pub fn local_label(tz: Tz, t: DateTime<Utc>) -> String {
-    t.with_timezone(&tz).format("%a %H:%M").to_string()
+    local_format(tz, t, "%a %H:%M")
 }
 
 /// "14:00" in `tz`.
 pub fn local_time_label(tz: Tz, t: DateTime<Utc>) -> String {
-    t.with_timezone(&tz).format("%H:%M").to_string()
+    local_format(tz, t, "%H:%M")
+}
+
+fn local_format(tz: Tz, t: DateTime<Utc>, pattern: &str) -> String {
+    local_of(tz, t)
+        .unwrap_or(t.naive_utc())
+        .format(pattern)
+        .to_string()
 }
 
 #[cfg(test)]

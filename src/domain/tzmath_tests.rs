@@ -437,3 +437,73 @@ fn every_transition_follows_the_rules() {
     }
     assert!(gaps > 500, "only {gaps} gaps found");
 }
+
+#[test]
+fn extreme_inputs_do_not_panic() {
+    let w = win("daily", "22:00-02:00");
+    for tz in [
+        BERLIN,
+        CHATHAM,
+        chrono_tz::Pacific::Kiritimati,
+        chrono_tz::Etc::GMTPlus12,
+    ] {
+        for local in [NaiveDateTime::MIN, NaiveDateTime::MAX] {
+            let _ = resolve_local(tz, local);
+        }
+        for d in [NaiveDate::MIN, NaiveDate::MAX] {
+            let _ = occurrence_on(&w, tz, d);
+        }
+        for t in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
+            let _ = current_or_next(&w, tz, t);
+            let _ = next_start_after(&w, tz, t);
+            let _ = next_local_time(tz, t, at("24:00"));
+            let _ = end_of_local_day(tz, t);
+            let _ = local_label(tz, t);
+            let _ = crate::domain::presence::presence(tz, std::slice::from_ref(&w), None, t);
+            let _ = crate::domain::presence::next_opening(tz, std::slice::from_ref(&w), None, t);
+        }
+    }
+}
+
+/// Random instants in 2020–2035 across zones: the queries agree with each other.
+#[test]
+fn queries_are_consistent_at_random_instants() {
+    let zones = [
+        BERLIN,
+        NEW_YORK,
+        SYDNEY,
+        KOLKATA,
+        CHATHAM,
+        chrono_tz::Australia::Lord_Howe,
+    ];
+    let windows = [
+        win("daily", "02:30-03:30"),
+        win("sun", "01:00-03:00"),
+        win("weekdays", "22:00-01:00"),
+        win("sat", "00:00-24:00"),
+    ];
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let start = utc(2020, 1, 1, 0, 0).timestamp();
+    for _ in 0..3_000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let t = DateTime::from_timestamp(start + (state % (15 * 365 * 86_400)) as i64, 0).unwrap();
+        let tz = zones[(state >> 40) as usize % zones.len()];
+        let w = &windows[(state >> 50) as usize % windows.len()];
+        let current = current_or_next(w, tz, t).unwrap();
+        let next = next_start_after(w, tz, t).unwrap();
+        assert!(current.start < current.end && current.end > t, "{tz} {t}");
+        assert!(next.start > t && next.start >= current.start);
+        assert!(
+            current.contains(t) || current == next,
+            "{tz} {t} {current:?} {next:?}"
+        );
+        let nominal = i64::from(w.range.len_minutes());
+        let actual = (current.end - current.start).num_minutes();
+        assert!((actual - nominal).abs() <= 60, "{tz} {t} {current:?}");
+        let local = next_local_time(tz, t, w.range.start);
+        assert!(local > t && local <= t + Duration::hours(49));
+        assert!(end_of_local_day(tz, t) > t);
+    }
+}

@@ -73,7 +73,7 @@ impl fmt::Display for WeeklyWindow {
     }
 }
 
-/// Reads "<days> <start>-<end>" from the front of `tokens`, e.g. "tue,thu
+/// Reads `<days> <start>-<end>` from the front of `tokens`, e.g. "tue,thu
 /// 2pm-3pm", "mon, wed 10:00 - 11:00" or "fri 10am to 11am", and returns the
 /// window with the number of tokens it used; what follows is the caller's.
 pub fn parse_window(tokens: &[&str]) -> Result<(WeeklyWindow, usize), DomainError> {

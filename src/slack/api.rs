@@ -51,7 +51,12 @@ pub trait SlackApi: Send + Sync {
     async fn profile(&self, user_id: &str) -> Result<Profile, SlackError>;
     async fn publish_home(&self, user_id: &str, view: &Message) -> Result<(), SlackError>;
     /// Posts to an interaction's `response_url` (ephemeral unless the original was not).
-    async fn respond(&self, response_url: &str, message: &Message, replace_original: bool) -> Result<(), SlackError>;
+    async fn respond(
+        &self,
+        response_url: &str,
+        message: &Message,
+        replace_original: bool,
+    ) -> Result<(), SlackError>;
 }
 
 /// The real thing, through slack-morphism.
@@ -75,7 +80,9 @@ impl SlackWebApi {
         // slack-morphism's throttling is off by default; with it on, a 429 waits Retry-After and retries.
         let connector = SlackClientHyperConnector::from(https)
             .with_slack_api_url(api_url)
-            .with_rate_control(SlackApiRateControlConfig::new().with_max_retries(ATTEMPTS as usize));
+            .with_rate_control(
+                SlackApiRateControlConfig::new().with_max_retries(ATTEMPTS as usize),
+            );
         Ok(Self {
             client: Arc::new(SlackClient::new(connector)),
             token: SlackApiToken::new(SlackApiTokenValue(bot_token.expose().to_owned())),
@@ -83,7 +90,11 @@ impl SlackWebApi {
     }
 
     /// Network errors and Slack's 5xx get a short exponential backoff; 429s are retried by the client.
-    async fn with_retries<T, F, Fut>(&self, what: &'static str, mut call: F) -> Result<T, SlackError>
+    async fn with_retries<T, F, Fut>(
+        &self,
+        what: &'static str,
+        mut call: F,
+    ) -> Result<T, SlackError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, SlackClientError>>,
@@ -110,30 +121,59 @@ impl SlackApi for SlackWebApi {
     async fn profile(&self, user_id: &str) -> Result<Profile, SlackError> {
         let request = SlackApiUsersInfoRequest::new(SlackUserId(user_id.to_owned()));
         let response = self
-            .with_retries("users.info", || async { self.client.open_session(&self.token).users_info(&request).await })
+            .with_retries("users.info", || async {
+                self.client
+                    .open_session(&self.token)
+                    .users_info(&request)
+                    .await
+            })
             .await?;
         let user = response.user;
         let display_name = user
             .profile
             .as_ref()
-            .and_then(|p| p.display_name.clone().filter(|n| !n.is_empty()).or_else(|| p.real_name.clone()))
+            .and_then(|p| {
+                p.display_name
+                    .clone()
+                    .filter(|n| !n.is_empty())
+                    .or_else(|| p.real_name.clone())
+            })
             .or(user.real_name.clone())
             .or(user.name.clone());
-        Ok(Profile { tz: user.tz, display_name })
+        Ok(Profile {
+            tz: user.tz,
+            display_name,
+        })
     }
 
     async fn publish_home(&self, user_id: &str, view: &Message) -> Result<(), SlackError> {
-        let request = SlackApiViewsPublishRequest::new(SlackUserId(user_id.to_owned()), home_view(view));
-        self.with_retries("views.publish", || async { self.client.open_session(&self.token).views_publish(&request).await })
-            .await?;
+        let request =
+            SlackApiViewsPublishRequest::new(SlackUserId(user_id.to_owned()), home_view(view));
+        self.with_retries("views.publish", || async {
+            self.client
+                .open_session(&self.token)
+                .views_publish(&request)
+                .await
+        })
+        .await?;
         Ok(())
     }
 
-    async fn respond(&self, response_url: &str, message: &Message, replace_original: bool) -> Result<(), SlackError> {
-        let url = url::Url::parse(response_url).map_err(|e| SlackError::Transport(format!("bad response_url: {e}")))?;
-        let request = SlackApiPostWebhookMessageRequest::new(message_content(message)).with_replace_original(replace_original);
+    async fn respond(
+        &self,
+        response_url: &str,
+        message: &Message,
+        replace_original: bool,
+    ) -> Result<(), SlackError> {
+        let url = url::Url::parse(response_url)
+            .map_err(|e| SlackError::Transport(format!("bad response_url: {e}")))?;
+        let request = SlackApiPostWebhookMessageRequest::new(message_content(message))
+            .with_replace_original(replace_original);
         let target = SlackResponseUrl(url);
-        self.with_retries("response_url", || async { self.client.respond_to_event(&target, &request).await }).await?;
+        self.with_retries("response_url", || async {
+            self.client.respond_to_event(&target, &request).await
+        })
+        .await?;
         Ok(())
     }
 }

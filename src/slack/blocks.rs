@@ -3,8 +3,8 @@
 use slack_morphism::prelude::*;
 
 use crate::views::{
-    clamp, Block, Button, ButtonStyle, Message, MAX_BUTTON_TEXT, MAX_CONTEXT_ELEMENTS, MAX_FIELDS, MAX_FIELD_TEXT,
-    MAX_HEADER_TEXT, MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT, MAX_VIEW_BLOCKS,
+    clamp, Block, Button, ButtonStyle, Message, MAX_BUTTON_TEXT, MAX_CONTEXT_ELEMENTS, MAX_FIELDS,
+    MAX_FIELD_TEXT, MAX_HEADER_TEXT, MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT, MAX_VIEW_BLOCKS,
 };
 
 /// Slack notifications show this; keep it short and plain.
@@ -19,7 +19,9 @@ pub fn message_content(message: &Message) -> SlackMessageContent {
 
 pub fn home_view(message: &Message) -> SlackView {
     let fitted = message.clone().fit(MAX_VIEW_BLOCKS);
-    SlackView::Home(SlackHomeView::new(fitted.blocks.iter().map(block).collect()))
+    SlackView::Home(SlackHomeView::new(
+        fitted.blocks.iter().map(block).collect(),
+    ))
 }
 
 fn mrkdwn(text: &str, max: usize) -> SlackBlockText {
@@ -29,16 +31,27 @@ fn mrkdwn(text: &str, max: usize) -> SlackBlockText {
 fn block(block: &Block) -> SlackBlock {
     match block {
         Block::Header(title) => SlackHeaderBlock::new(pt!(clamp(title, MAX_HEADER_TEXT))).into(),
-        Block::Section { text, fields, button } => {
+        Block::Section {
+            text,
+            fields,
+            button,
+        } => {
             let mut section = SlackSectionBlock::new();
             if !text.is_empty() {
                 section = section.with_text(mrkdwn(text, MAX_SECTION_TEXT));
             }
             if !fields.is_empty() {
-                section = section.with_fields(fields.iter().take(MAX_FIELDS).map(|f| mrkdwn(f, MAX_FIELD_TEXT)).collect());
+                section = section.with_fields(
+                    fields
+                        .iter()
+                        .take(MAX_FIELDS)
+                        .map(|f| mrkdwn(f, MAX_FIELD_TEXT))
+                        .collect(),
+                );
             }
             if let Some(b) = button {
-                section = section.with_accessory(SlackSectionBlockElement::Button(button_element(b)));
+                section =
+                    section.with_accessory(SlackSectionBlockElement::Button(button_element(b)));
             }
             section.into()
         }
@@ -46,15 +59,23 @@ fn block(block: &Block) -> SlackBlock {
             lines
                 .iter()
                 .take(MAX_CONTEXT_ELEMENTS)
-                .map(|line| SlackContextBlockElement::MarkDown(SlackBlockMarkDownText::new(clamp(line, MAX_FIELD_TEXT))))
+                .map(|line| {
+                    SlackContextBlockElement::MarkDown(SlackBlockMarkDownText::new(clamp(
+                        line,
+                        MAX_FIELD_TEXT,
+                    )))
+                })
                 .collect(),
         )
         .into(),
         Block::Divider => SlackDividerBlock::new().into(),
-        Block::Actions(buttons) => {
-            SlackActionsBlock::new(buttons.iter().map(|b| SlackActionBlockElement::Button(button_element(b))).collect())
-                .into()
-        }
+        Block::Actions(buttons) => SlackActionsBlock::new(
+            buttons
+                .iter()
+                .map(|b| SlackActionBlockElement::Button(button_element(b)))
+                .collect(),
+        )
+        .into(),
     }
 }
 
@@ -66,12 +87,14 @@ fn button_element(button: &Button) -> SlackBlockButtonElement {
         ButtonStyle::Default => element,
         ButtonStyle::Primary => element.with_style(SlackBlockButtonStyle::Primary),
         // Destructive buttons ask first: a stray click should not delete a window.
-        ButtonStyle::Danger => element.with_style(SlackBlockButtonStyle::Danger).with_confirm(SlackBlockConfirmItem::new(
-            pt!("Are you sure?"),
-            md!("This can't be undone."),
-            pt!(clamp(&button.text, 30)),
-            pt!("Keep it"),
-        )),
+        ButtonStyle::Danger => element
+            .with_style(SlackBlockButtonStyle::Danger)
+            .with_confirm(SlackBlockConfirmItem::new(
+                pt!("Are you sure?"),
+                md!("This can't be undone."),
+                pt!(clamp(&button.text, 30)),
+                pt!("Keep it"),
+            )),
     }
 }
 
@@ -83,7 +106,11 @@ mod tests {
     fn renders_slack_block_kit_json() {
         let mut message = Message::new("fallback");
         message.push(Block::Header("Office hours".into()));
-        message.push(Block::Section { text: "hi".into(), fields: vec!["*a*\nb".into()], button: None });
+        message.push(Block::Section {
+            text: "hi".into(),
+            fields: vec!["*a*\nb".into()],
+            button: None,
+        });
         let json = serde_json::to_value(message_content(&message)).unwrap();
         assert_eq!(json["text"], "fallback");
         assert_eq!(json["blocks"][0]["type"], "header");
@@ -102,6 +129,8 @@ mod tests {
         let json = serde_json::to_value(message_content(&message)).unwrap();
         let blocks = json["blocks"].as_array().unwrap();
         assert_eq!(blocks.len(), MAX_MESSAGE_BLOCKS);
-        assert!(blocks.iter().all(|b| b["text"]["text"].as_str().map_or(0, |t| t.chars().count()) <= MAX_SECTION_TEXT));
+        assert!(blocks.iter().all(
+            |b| b["text"]["text"].as_str().map_or(0, |t| t.chars().count()) <= MAX_SECTION_TEXT
+        ));
     }
 }

@@ -15,8 +15,10 @@ use crate::views::{replies, Block, Message};
 /// Slack gives up after 3 s; leave room for the network.
 const ACK_BUDGET: Duration = Duration::from_millis(2300);
 
-#[tracing::instrument(name = "slack.command", skip_all, fields(slack.team_id, slack.user_id))]
-pub(super) async fn slash_command(State(app): State<Arc<SlackApp>>, Form(form): Form<HashMap<String, String>>) -> Response {
+pub(super) async fn slash_command(
+    State(app): State<Arc<SlackApp>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     // Slack checks the certificate of a command URL with a signed ssl_check post.
     if form.get("ssl_check").map(String::as_str) == Some("1") {
         return StatusCode::OK.into_response();
@@ -24,9 +26,12 @@ pub(super) async fn slash_command(State(app): State<Arc<SlackApp>>, Form(form): 
     let (Some(team_id), Some(user_id)) = (form.get("team_id"), form.get("user_id")) else {
         return (StatusCode::BAD_REQUEST, "team_id and user_id are required").into_response();
     };
-    let actor = Actor { team_id: team_id.clone(), user_id: user_id.clone() };
+    let actor = Actor {
+        team_id: team_id.clone(),
+        user_id: user_id.clone(),
+    };
     record_actor(&actor);
-    let text = form.get("text").cloned().unwrap_or_default();
+    let text = unescape(form.get("text").map(String::as_str).unwrap_or_default());
     let response_url = form.get("response_url").cloned().filter(|u| !u.is_empty());
 
     let mut work = {
@@ -61,7 +66,9 @@ pub(super) async fn slash_command(State(app): State<Arc<SlackApp>>, Form(form): 
                 Ok(())
             });
             let mut working = Message::new("Working on it…");
-            working.push(Block::text(":hourglass_flowing_sand: Working on it… the answer will replace this message."));
+            working.push(Block::text(
+                ":hourglass_flowing_sand: Working on it… the answer will replace this message.",
+            ));
             ephemeral(&working)
         }
     }
@@ -69,7 +76,13 @@ pub(super) async fn slash_command(State(app): State<Arc<SlackApp>>, Form(form): 
 
 /// After answering: refresh the asker's Slack zone if it is unknown or old, and if the answer showed
 /// UTC for want of it, replace that answer with one in their zone.
-fn follow_up(app: &Arc<SlackApp>, actor: &Actor, text: String, handled: Handled, response_url: Option<String>) {
+fn follow_up(
+    app: &Arc<SlackApp>,
+    actor: &Actor,
+    text: String,
+    handled: Handled,
+    response_url: Option<String>,
+) {
     let (app2, who) = (app.clone(), actor.clone());
     app.spawn_followup("profile_refresh", actor, async move {
         let fetched = profiles::refresh_if_stale(&app2, &who).await?;
@@ -83,6 +96,14 @@ fn follow_up(app: &Arc<SlackApp>, actor: &Actor, text: String, handled: Handled,
         }
         Ok(())
     });
+}
+
+/// Slack escapes `&`, `<` and `>` in what people type (real mentions keep their brackets);
+/// the core wants the text as typed, and `views` escapes again on the way out.
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 fn ephemeral(message: &Message) -> Response {

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use super::{profiles, SlackApp};
 use crate::commands::Actor;
 
-#[tracing::instrument(name = "slack.event", skip_all, fields(slack.team_id, slack.user_id, slack.event_id))]
 pub(super) async fn push_event(State(app): State<Arc<SlackApp>>, body: Bytes) -> Response {
     let event: SlackPushEvent = match serde_json::from_slice(&body) {
         Ok(event) => event,
@@ -22,7 +21,9 @@ pub(super) async fn push_event(State(app): State<Arc<SlackApp>>, body: Bytes) ->
         }
     };
     match event {
-        SlackPushEvent::UrlVerification(check) => Json(serde_json::json!({ "challenge": check.challenge })).into_response(),
+        SlackPushEvent::UrlVerification(check) => {
+            Json(serde_json::json!({ "challenge": check.challenge })).into_response()
+        }
         SlackPushEvent::AppRateLimited(_) => {
             tracing::warn!("Slack reports this app is over its event rate limit");
             StatusCode::OK.into_response()
@@ -31,7 +32,12 @@ pub(super) async fn push_event(State(app): State<Arc<SlackApp>>, body: Bytes) ->
             let span = tracing::Span::current();
             span.record("slack.team_id", callback.team_id.0.as_str());
             span.record("slack.event_id", callback.event_id.0.as_str());
-            match app.core.store().first_delivery(&callback.event_id.0, app.core.now()).await {
+            match app
+                .core
+                .store()
+                .first_delivery(&callback.event_id.0, app.core.now())
+                .await
+            {
                 Ok(true) => dispatch(&app, callback),
                 Ok(false) => tracing::info!("duplicate delivery of an event; already handled"),
                 Err(err) => {
@@ -47,8 +53,13 @@ pub(super) async fn push_event(State(app): State<Arc<SlackApp>>, body: Bytes) ->
 
 fn dispatch(app: &Arc<SlackApp>, callback: SlackPushEventCallback) {
     match callback.event {
-        SlackEventCallbackBody::AppHomeOpened(opened) if opened.tab.as_deref().unwrap_or("home") == "home" => {
-            let actor = Actor { team_id: callback.team_id.0, user_id: opened.user.0 };
+        SlackEventCallbackBody::AppHomeOpened(opened)
+            if opened.tab.as_deref().unwrap_or("home") == "home" =>
+        {
+            let actor = Actor {
+                team_id: callback.team_id.0,
+                user_id: opened.user.0,
+            };
             tracing::Span::current().record("slack.user_id", actor.user_id.as_str());
             let (app2, who) = (app.clone(), actor.clone());
             app.spawn_followup("publish_home", &actor, async move {
@@ -60,6 +71,8 @@ fn dispatch(app: &Arc<SlackApp>, callback: SlackPushEventCallback) {
                 Ok(())
             });
         }
-        other => tracing::debug!(event = ?std::mem::discriminant(&other), "event not used by this bot"),
+        other => {
+            tracing::debug!(event = ?std::mem::discriminant(&other), "event not used by this bot")
+        }
     }
 }

@@ -13,8 +13,10 @@ use crate::commands::parse::Command;
 use crate::commands::Actor;
 use crate::views::actions;
 
-#[tracing::instrument(name = "slack.interaction", skip_all, fields(slack.team_id, slack.user_id))]
-pub(super) async fn interaction(State(app): State<Arc<SlackApp>>, Form(form): Form<HashMap<String, String>>) -> Response {
+pub(super) async fn interaction(
+    State(app): State<Arc<SlackApp>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     let Some(payload) = form.get("payload") else {
         return (StatusCode::BAD_REQUEST, "payload is required").into_response();
     };
@@ -27,24 +29,36 @@ pub(super) async fn interaction(State(app): State<Arc<SlackApp>>, Form(form): Fo
     };
     if let SlackInteractionEvent::BlockActions(actions) = event {
         if let Some(user) = actions.user.as_ref() {
-            let actor = Actor { team_id: actions.team.id.0.clone(), user_id: user.id.0.clone() };
+            let actor = Actor {
+                team_id: actions.team.id.0.clone(),
+                user_id: user.id.0.clone(),
+            };
             record_actor(&actor);
             let app2 = app.clone();
             let who = actor.clone();
-            app.spawn_followup("block_actions", &actor, async move { apply(&app2, &who, actions).await });
+            app.spawn_followup("block_actions", &actor, async move {
+                apply(&app2, &who, actions).await
+            });
         }
     }
     StatusCode::OK.into_response()
 }
 
-async fn apply(app: &SlackApp, actor: &Actor, event: SlackInteractionBlockActionsEvent) -> anyhow::Result<()> {
+async fn apply(
+    app: &SlackApp,
+    actor: &Actor,
+    event: SlackInteractionBlockActionsEvent,
+) -> anyhow::Result<()> {
     for action in event.actions.iter().flatten() {
         let value = action.value.as_deref().unwrap_or_default();
         match action.action_id.0.as_str() {
             actions::REMOVE_WINDOW => match value.parse::<i64>() {
                 Ok(id) => {
                     if !app.core.remove_window_by_id(actor, id).await? {
-                        tracing::info!(window.id = id, "remove clicked for a window that is already gone");
+                        tracing::info!(
+                            window.id = id,
+                            "remove clicked for a window that is already gone"
+                        );
                     }
                 }
                 Err(_) => tracing::warn!("remove button without a window id"),
@@ -63,7 +77,9 @@ async fn apply(app: &SlackApp, actor: &Actor, event: SlackInteractionBlockAction
         }
         (_, Some(url)) => {
             let list = app.core.handle(actor, Command::List).await?;
-            app.slack.respond(url.0.as_str(), &list.message, true).await?;
+            app.slack
+                .respond(url.0.as_str(), &list.message, true)
+                .await?;
         }
         _ => {}
     }

@@ -2,10 +2,10 @@
 
 pub mod api;
 pub mod blocks;
+mod commands;
 mod events;
 mod interactions;
 mod profiles;
-mod commands;
 pub mod verify;
 
 use axum::routing::post;
@@ -46,7 +46,10 @@ pub fn router(app: Arc<SlackApp>, verifier: Arc<SignatureVerifier>) -> Router {
         .route("/slack/commands", post(commands::slash_command))
         .route("/slack/events", post(events::push_event))
         .route("/slack/interactions", post(interactions::interaction))
-        .route_layer(middleware::from_fn_with_state(verifier, require_slack_signature))
+        .route_layer(middleware::from_fn_with_state(
+            verifier,
+            require_slack_signature,
+        ))
         .with_state(app)
 }
 

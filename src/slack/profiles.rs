@@ -11,10 +11,16 @@ const PROFILE_TTL_HOURS: i64 = 24;
 /// Looks the person up in Slack if the cached profile is missing or old. Returns whether it fetched.
 pub(super) async fn refresh_if_stale(app: &SlackApp, actor: &Actor) -> anyhow::Result<bool> {
     let now = app.core.now();
-    let person = app.core.store().person(&actor.team_id, &actor.user_id).await?;
+    let person = app
+        .core
+        .store()
+        .person(&actor.team_id, &actor.user_id)
+        .await?;
     let fresh = person
         .and_then(|p| p.slack_tz_checked_at)
-        .is_some_and(|checked| now.signed_duration_since(checked) < Duration::hours(PROFILE_TTL_HOURS));
+        .is_some_and(|checked| {
+            now.signed_duration_since(checked) < Duration::hours(PROFILE_TTL_HOURS)
+        });
     if fresh {
         return Ok(false);
     }
@@ -27,10 +33,18 @@ pub(super) async fn refresh_if_stale(app: &SlackApp, actor: &Actor) -> anyhow::R
         }
         Err(err) => return Err(err.into()),
     };
-    let tz = profile.tz.filter(|name| name.parse::<chrono_tz::Tz>().is_ok());
+    let tz = profile
+        .tz
+        .filter(|name| name.parse::<chrono_tz::Tz>().is_ok());
     app.core
         .store()
-        .set_slack_profile(&actor.team_id, &actor.user_id, tz.as_deref(), profile.display_name.as_deref(), now)
+        .set_slack_profile(
+            &actor.team_id,
+            &actor.user_id,
+            tz.as_deref(),
+            profile.display_name.as_deref(),
+            now,
+        )
         .await?;
     Ok(true)
 }

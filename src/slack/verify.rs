@@ -55,14 +55,26 @@ impl SignatureVerifier {
 
     /// "v0=" + hex(HMAC-SHA256(secret, "v0:{timestamp}:{body}")).
     pub fn sign(&self, timestamp: &str, body: &[u8]) -> String {
-        format!("v0={}", hex::encode(self.mac(timestamp, body).finalize().into_bytes()))
+        format!(
+            "v0={}",
+            hex::encode(self.mac(timestamp, body).finalize().into_bytes())
+        )
     }
 
-    pub fn verify(&self, timestamp: Option<&str>, signature: Option<&str>, body: &[u8], now_unix: i64) -> Result<(), VerifyError> {
+    pub fn verify(
+        &self,
+        timestamp: Option<&str>,
+        signature: Option<&str>,
+        body: &[u8],
+        now_unix: i64,
+    ) -> Result<(), VerifyError> {
         let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
             return Err(VerifyError::MissingHeaders);
         };
-        let sent: i64 = timestamp.trim().parse().map_err(|_| VerifyError::BadTimestamp)?;
+        let sent: i64 = timestamp
+            .trim()
+            .parse()
+            .map_err(|_| VerifyError::BadTimestamp)?;
         if (now_unix - sent).abs() > MAX_CLOCK_SKEW_SECS {
             return Err(VerifyError::Stale);
         }
@@ -71,17 +83,26 @@ impl SignatureVerifier {
             .and_then(|hex_part| hex::decode(hex_part).ok())
             .ok_or(VerifyError::BadSignature)?;
         // verify_slice compares in constant time.
-        self.mac(timestamp, body).verify_slice(&given).map_err(|_| VerifyError::BadSignature)
+        self.mac(timestamp, body)
+            .verify_slice(&given)
+            .map_err(|_| VerifyError::BadSignature)
     }
 }
 
 fn now_unix() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// Axum middleware: 413 for oversized bodies, 401 for anything not signed by Slack, else the verified
 /// body is handed on unchanged.
-pub async fn require_slack_signature(State(verifier): State<Arc<SignatureVerifier>>, request: Request, next: Next) -> Response {
+pub async fn require_slack_signature(
+    State(verifier): State<Arc<SignatureVerifier>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -106,7 +127,8 @@ pub async fn require_slack_signature(State(verifier): State<Arc<SignatureVerifie
         tracing::warn!(reason = %why, "rejected a request that Slack did not sign");
         return (StatusCode::UNAUTHORIZED, "invalid Slack signature").into_response();
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 fn is_length_limit(err: &axum::Error) -> bool {
@@ -136,19 +158,48 @@ mod tests {
     #[test]
     fn matches_slacks_documented_example() {
         assert_eq!(verifier().sign(DOC_TS, DOC_BODY.as_bytes()), DOC_SIG);
-        assert_eq!(verifier().verify(Some(DOC_TS), Some(DOC_SIG), DOC_BODY.as_bytes(), 1531420618 + 10), Ok(()));
+        assert_eq!(
+            verifier().verify(
+                Some(DOC_TS),
+                Some(DOC_SIG),
+                DOC_BODY.as_bytes(),
+                1531420618 + 10
+            ),
+            Ok(())
+        );
     }
 
     #[test]
     fn rejects_tampering_staleness_and_garbage() {
         let v = verifier();
         let now = 1531420618;
-        assert_eq!(v.verify(Some(DOC_TS), Some(DOC_SIG), b"text=x", now), Err(VerifyError::BadSignature));
-        assert_eq!(v.verify(Some(DOC_TS), Some(DOC_SIG), DOC_BODY.as_bytes(), now + 301), Err(VerifyError::Stale));
-        assert_eq!(v.verify(Some(DOC_TS), Some(DOC_SIG), DOC_BODY.as_bytes(), now - 301), Err(VerifyError::Stale));
-        assert_eq!(v.verify(None, Some(DOC_SIG), DOC_BODY.as_bytes(), now), Err(VerifyError::MissingHeaders));
-        assert_eq!(v.verify(Some("soon"), Some(DOC_SIG), DOC_BODY.as_bytes(), now), Err(VerifyError::BadTimestamp));
-        assert_eq!(v.verify(Some(DOC_TS), Some("v0=zz"), DOC_BODY.as_bytes(), now), Err(VerifyError::BadSignature));
-        assert_eq!(v.verify(Some(DOC_TS), Some("v1=00"), DOC_BODY.as_bytes(), now), Err(VerifyError::BadSignature));
+        assert_eq!(
+            v.verify(Some(DOC_TS), Some(DOC_SIG), b"text=x", now),
+            Err(VerifyError::BadSignature)
+        );
+        assert_eq!(
+            v.verify(Some(DOC_TS), Some(DOC_SIG), DOC_BODY.as_bytes(), now + 301),
+            Err(VerifyError::Stale)
+        );
+        assert_eq!(
+            v.verify(Some(DOC_TS), Some(DOC_SIG), DOC_BODY.as_bytes(), now - 301),
+            Err(VerifyError::Stale)
+        );
+        assert_eq!(
+            v.verify(None, Some(DOC_SIG), DOC_BODY.as_bytes(), now),
+            Err(VerifyError::MissingHeaders)
+        );
+        assert_eq!(
+            v.verify(Some("soon"), Some(DOC_SIG), DOC_BODY.as_bytes(), now),
+            Err(VerifyError::BadTimestamp)
+        );
+        assert_eq!(
+            v.verify(Some(DOC_TS), Some("v0=zz"), DOC_BODY.as_bytes(), now),
+            Err(VerifyError::BadSignature)
+        );
+        assert_eq!(
+            v.verify(Some(DOC_TS), Some("v1=00"), DOC_BODY.as_bytes(), now),
+            Err(VerifyError::BadSignature)
+        );
     }
 }

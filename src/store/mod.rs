@@ -38,7 +38,11 @@ pub struct Person {
 
 impl Person {
     pub fn new(team_id: &str, user_id: &str) -> Self {
-        Self { team_id: team_id.to_owned(), user_id: user_id.to_owned(), ..Self::default() }
+        Self {
+            team_id: team_id.to_owned(),
+            user_id: user_id.to_owned(),
+            ..Self::default()
+        }
     }
 
     /// The zone their times are in: their own choice, else their Slack profile's.
@@ -98,7 +102,12 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<AddOutcome, StoreError>;
     /// Removes one of the person's windows; false if it was not theirs or already gone.
-    async fn remove_window(&self, team_id: &str, user_id: &str, id: i64) -> Result<bool, StoreError>;
+    async fn remove_window(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        id: i64,
+    ) -> Result<bool, StoreError>;
     async fn remove_all_windows(&self, team_id: &str, user_id: &str) -> Result<u64, StoreError>;
 
     async fn set_manual(

@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{stored_instant, AddOutcome, ConflictCheck, Mentor, Person, Store, StoreError, StoredWindow};
+use super::{
+    stored_instant, AddOutcome, ConflictCheck, Mentor, Person, Store, StoreError, StoredWindow,
+};
 use crate::domain::days::DaySet;
 use crate::domain::presence::ManualState;
 use crate::domain::time_of_day::{TimeOfDay, TimeRange};
@@ -96,7 +98,12 @@ fn join_topics(topics: &[String]) -> String {
 }
 
 fn split_topics(stored: &str) -> Vec<String> {
-    stored.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect()
+    stored
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn manual_columns(manual: Option<ManualState>) -> (Option<&'static str>, Option<DateTime<Utc>>) {
@@ -112,7 +119,8 @@ const WINDOW_COLUMNS: &str = "id, user_id, days, start_minute, end_minute, topic
 
 // Taking the row lock first (an upsert) serialises concurrent writers for one person on both
 // backends: PostgreSQL row-locks it, SQLite takes its write lock before anything is read.
-const UPSERT_PERSON: &str = "INSERT INTO people (team_id, user_id, created_at, updated_at) VALUES ($1, $2, $3, $3) \
+const UPSERT_PERSON: &str =
+    "INSERT INTO people (team_id, user_id, created_at, updated_at) VALUES ($1, $2, $3, $3) \
      ON CONFLICT (team_id, user_id) DO UPDATE SET updated_at = excluded.updated_at";
 
 macro_rules! impl_sql_store {

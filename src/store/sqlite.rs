@@ -14,7 +14,10 @@ pub(super) async fn connect(url: &str) -> Result<SqlStore<sqlx::Sqlite>, StoreEr
         .foreign_keys(true)
         // Writers queue behind each other instead of failing with SQLITE_BUSY.
         .busy_timeout(Duration::from_secs(5));
-    let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?;
     sqlx::migrate!("migrations/sqlite").run(&pool).await?;
     Ok(SqlStore { pool })
 }

@@ -9,7 +9,9 @@ use crate::domain::zone::short_label;
 
 /// Slack mrkdwn treats `&`, `<` and `>` as control characters; user text must not become markup.
 pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// "Thu 14:00–15:00 Berlin · 08:00–09:00 your time": the owner's wall clock first, the reader's second.
@@ -22,10 +24,23 @@ pub struct OccurrenceLabel {
 impl fmt::Display for OccurrenceLabel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Occurrence { start, end } = self.occurrence;
-        let (s, e) = (start.with_timezone(&self.owner), end.with_timezone(&self.owner));
-        write!(f, "{} {}–{} {}", s.format("%a"), s.format("%H:%M"), e.format("%H:%M"), short_label(self.owner))?;
+        let (s, e) = (
+            start.with_timezone(&self.owner),
+            end.with_timezone(&self.owner),
+        );
+        write!(
+            f,
+            "{} {}–{} {}",
+            s.format("%a"),
+            s.format("%H:%M"),
+            e.format("%H:%M"),
+            short_label(self.owner)
+        )?;
         if differs(self.owner, self.viewer, start) {
-            let (vs, ve) = (start.with_timezone(&self.viewer), end.with_timezone(&self.viewer));
+            let (vs, ve) = (
+                start.with_timezone(&self.viewer),
+                end.with_timezone(&self.viewer),
+            );
             // Only name the reader's day when it is not the owner's day.
             if vs.format("%a").to_string() != s.format("%a").to_string() {
                 write!(f, " · {} ", vs.format("%a"))?;
@@ -45,7 +60,12 @@ pub fn instant_label(at: DateTime<Utc>, owner: Tz, viewer: Tz, now: DateTime<Utc
     let owner_part = if same_day {
         format!("{} {}", local.format("%H:%M"), short_label(owner))
     } else {
-        format!("{} {} {}", local.format("%a"), local.format("%H:%M"), short_label(owner))
+        format!(
+            "{} {} {}",
+            local.format("%a"),
+            local.format("%H:%M"),
+            short_label(owner)
+        )
     };
     if differs(owner, viewer, at) {
         let theirs = at.with_timezone(&viewer);
@@ -53,7 +73,11 @@ pub fn instant_label(at: DateTime<Utc>, owner: Tz, viewer: Tz, now: DateTime<Utc
         if viewer_same_day {
             format!("{owner_part} ({} your time)", theirs.format("%H:%M"))
         } else {
-            format!("{owner_part} ({} {} your time)", theirs.format("%a"), theirs.format("%H:%M"))
+            format!(
+                "{owner_part} ({} {} your time)",
+                theirs.format("%a"),
+                theirs.format("%H:%M")
+            )
         }
     } else {
         owner_part
@@ -74,29 +98,44 @@ mod tests {
     fn shows_both_zones_like_the_spec() {
         let start = Utc.with_ymd_and_hms(2026, 12, 3, 13, 0, 0).unwrap();
         let label = OccurrenceLabel {
-            occurrence: Occurrence { start, end: start + chrono::Duration::hours(1) },
+            occurrence: Occurrence {
+                start,
+                end: start + chrono::Duration::hours(1),
+            },
             owner: chrono_tz::Europe::Berlin,
             viewer: chrono_tz::America::Chicago,
         };
-        assert_eq!(label.to_string(), "Thu 14:00–15:00 Berlin · 07:00–08:00 your time");
+        assert_eq!(
+            label.to_string(),
+            "Thu 14:00–15:00 Berlin · 07:00–08:00 your time"
+        );
     }
 
     #[test]
     fn names_the_readers_day_when_it_differs() {
         let start = Utc.with_ymd_and_hms(2026, 12, 3, 1, 0, 0).unwrap();
         let label = OccurrenceLabel {
-            occurrence: Occurrence { start, end: start + chrono::Duration::hours(1) },
+            occurrence: Occurrence {
+                start,
+                end: start + chrono::Duration::hours(1),
+            },
             owner: chrono_tz::Europe::Berlin,
             viewer: chrono_tz::America::New_York,
         };
-        assert_eq!(label.to_string(), "Thu 02:00–03:00 Berlin · Wed 20:00–21:00 your time");
+        assert_eq!(
+            label.to_string(),
+            "Thu 02:00–03:00 Berlin · Wed 20:00–21:00 your time"
+        );
     }
 
     #[test]
     fn one_zone_is_shown_once() {
         let start = Utc.with_ymd_and_hms(2026, 12, 3, 13, 0, 0).unwrap();
         let label = OccurrenceLabel {
-            occurrence: Occurrence { start, end: start + chrono::Duration::hours(1) },
+            occurrence: Occurrence {
+                start,
+                end: start + chrono::Duration::hours(1),
+            },
             owner: chrono_tz::Europe::Berlin,
             viewer: chrono_tz::Europe::Berlin,
         };

@@ -8,17 +8,28 @@ use crate::domain::presence::Presence;
 use crate::domain::zone::short_label;
 use crate::views::format::instant_label;
 
-pub fn home(viewer: &Viewer, now: DateTime<Utc>, me: &MentorStatus, everyone: &[MentorStatus]) -> Message {
+pub fn home(
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    me: &MentorStatus,
+    everyone: &[MentorStatus],
+) -> Message {
     let mut message = Message::new("Office hours");
     message.push(Block::Header("Your office hours".to_owned()));
 
     let (state, toggle) = match me.presence {
         Presence::OpenManual { until } => (
-            format!(":large_green_circle: You're *available now*, until {}.", instant_label(until, me.tz, me.tz, now)),
+            format!(
+                ":large_green_circle: You're *available now*, until {}.",
+                instant_label(until, me.tz, me.tz, now)
+            ),
             toggle_button("Stop being available", "off", ButtonStyle::Default),
         ),
         Presence::OpenScheduled { until } => (
-            format!(":large_green_circle: You're *in office hours now*, until {}.", instant_label(until, me.tz, me.tz, now)),
+            format!(
+                ":large_green_circle: You're *in office hours now*, until {}.",
+                instant_label(until, me.tz, me.tz, now)
+            ),
             toggle_button("Not now", "off", ButtonStyle::Default),
         ),
         Presence::Closed => (
@@ -26,16 +37,30 @@ pub fn home(viewer: &Viewer, now: DateTime<Utc>, me: &MentorStatus, everyone: &[
             toggle_button("Available now", "on", ButtonStyle::Primary),
         ),
     };
-    message.push(Block::Section { text: state, fields: Vec::new(), button: Some(toggle) });
+    message.push(Block::Section {
+        text: state,
+        fields: Vec::new(),
+        button: Some(toggle),
+    });
 
     if me.windows.is_empty() {
         message.push(Block::text("You have no weekly windows yet."));
     } else {
         message.push(Block::text("*Weekly windows*"));
         for (i, w) in me.windows.iter().enumerate() {
-            let topics = if w.topics.is_empty() { String::new() } else { format!(" — _{}_", super::escape(&w.topics.join(", "))) };
+            let topics = if w.topics.is_empty() {
+                String::new()
+            } else {
+                format!(" — _{}_", super::escape(&w.topics.join(", ")))
+            };
             message.push(Block::Section {
-                text: format!("{}. {} {}{}", i + 1, w.window.label(), short_label(me.tz), topics),
+                text: format!(
+                    "{}. {} {}{}",
+                    i + 1,
+                    w.window.label(),
+                    short_label(me.tz),
+                    topics
+                ),
                 fields: Vec::new(),
                 button: Some(Button {
                     text: "Remove".to_owned(),
@@ -46,19 +71,32 @@ pub fn home(viewer: &Viewer, now: DateTime<Utc>, me: &MentorStatus, everyone: &[
             });
         }
     }
-    message.push(Block::context("Add a window with `/officehours add tue,thu 14:00-15:00 career, rust`."));
+    message.push(Block::context(
+        "Add a window with `/officehours add tue,thu 14:00-15:00 career, rust`.",
+    ));
     message.push(Block::Divider);
 
-    let others: Vec<MentorStatus> = everyone.iter().filter(|s| s.user_id != me.user_id).cloned().collect();
+    let others: Vec<MentorStatus> = everyone
+        .iter()
+        .filter(|s| s.user_id != me.user_id)
+        .cloned()
+        .collect();
     // The overview already knows how to say who is open and who is next; reuse it without its header.
     let team = overview(viewer, now, &others);
-    message.blocks.extend(team.blocks.into_iter().map(|block| match block {
-        Block::Header(_) => Block::text("*Who's around*"),
-        other => other,
-    }));
+    message
+        .blocks
+        .extend(team.blocks.into_iter().map(|block| match block {
+            Block::Header(_) => Block::text("*Who's around*"),
+            other => other,
+        }));
     message.fit(MAX_VIEW_BLOCKS)
 }
 
 fn toggle_button(text: &str, value: &str, style: ButtonStyle) -> Button {
-    Button { text: text.to_owned(), action_id: actions::SET_AVAILABLE, value: value.to_owned(), style }
+    Button {
+        text: text.to_owned(),
+        action_id: actions::SET_AVAILABLE,
+        value: value.to_owned(),
+        style,
+    }
 }

@@ -28,7 +28,11 @@ pub struct Message {
 pub enum Block {
     Header(String),
     /// mrkdwn text, optional two-column fields, optional button on the right.
-    Section { text: String, fields: Vec<String>, button: Option<Button> },
+    Section {
+        text: String,
+        fields: Vec<String>,
+        button: Option<Button>,
+    },
     Context(Vec<String>),
     Divider,
     Actions(Vec<Button>),
@@ -57,7 +61,11 @@ pub mod actions {
 
 impl Block {
     pub fn text(text: impl Into<String>) -> Self {
-        Block::Section { text: text.into(), fields: Vec::new(), button: None }
+        Block::Section {
+            text: text.into(),
+            fields: Vec::new(),
+            button: None,
+        }
     }
     pub fn context(line: impl Into<String>) -> Self {
         Block::Context(vec![line.into()])
@@ -66,7 +74,10 @@ impl Block {
 
 impl Message {
     pub fn new(fallback: impl Into<String>) -> Self {
-        Self { fallback: fallback.into(), blocks: Vec::new() }
+        Self {
+            fallback: fallback.into(),
+            blocks: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, block: Block) -> &mut Self {
@@ -80,7 +91,8 @@ impl Message {
             let keep = max_blocks.saturating_sub(1);
             let dropped = self.blocks.len() - keep;
             self.blocks.truncate(keep);
-            self.blocks.push(Block::context(format!("…and {dropped} more not shown.")));
+            self.blocks
+                .push(Block::context(format!("…and {dropped} more not shown.")));
         }
         self
     }
@@ -108,7 +120,10 @@ mod tests {
         }
         let message = message.fit(MAX_MESSAGE_BLOCKS);
         assert_eq!(message.blocks.len(), MAX_MESSAGE_BLOCKS);
-        assert_eq!(message.blocks.last(), Some(&Block::context("…and 31 more not shown.")));
+        assert_eq!(
+            message.blocks.last(),
+            Some(&Block::context("…and 31 more not shown."))
+        );
     }
 
     #[test]

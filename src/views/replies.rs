@@ -37,21 +37,13 @@ pub struct MentorStatus {
     pub next: Option<Occurrence>,
     /// In `list` order: numbered from 1.
     pub windows: Vec<StoredWindow>,
+    /// The topics of the window they are in now, or of their next one.
+    pub topics: Vec<String>,
 }
 
 impl MentorStatus {
     pub fn is_open(&self) -> bool {
         !matches!(self.presence, Presence::Closed)
-    }
-
-    fn topics(&self) -> Vec<String> {
-        let mut seen: Vec<String> = Vec::new();
-        for topic in self.windows.iter().flat_map(|w| w.topics.iter()) {
-            if !seen.iter().any(|s| s.eq_ignore_ascii_case(topic)) {
-                seen.push(topic.clone());
-            }
-        }
-        seen
     }
 }
 
@@ -70,17 +62,30 @@ fn topics_suffix(topics: &[String]) -> String {
 fn presence_phrase(status: &MentorStatus, viewer: &Viewer, now: DateTime<Utc>) -> String {
     match status.presence {
         Presence::OpenScheduled { until } => {
-            format!("in office hours now, until {}", instant_label(until, status.tz, viewer.tz, now))
+            format!(
+                "in office hours now, until {}",
+                instant_label(until, status.tz, viewer.tz, now)
+            )
         }
         Presence::OpenManual { until } => {
-            format!("available now, until {}", instant_label(until, status.tz, viewer.tz, now))
+            format!(
+                "available now, until {}",
+                instant_label(until, status.tz, viewer.tz, now)
+            )
         }
         Presence::Closed => "not in office hours right now".to_owned(),
     }
 }
 
 fn next_phrase(status: &MentorStatus, viewer: &Viewer) -> Option<String> {
-    status.next.map(|occurrence| OccurrenceLabel { occurrence, owner: status.tz, viewer: viewer.tz }.to_string())
+    status.next.map(|occurrence| {
+        OccurrenceLabel {
+            occurrence,
+            owner: status.tz,
+            viewer: viewer.tz,
+        }
+        .to_string()
+    })
 }
 
 fn zone_context(viewer: &Viewer) -> Block {
@@ -89,7 +94,10 @@ fn zone_context(viewer: &Viewer) -> Block {
         ZoneSource::Chosen => format!("Your times are in {} (you chose it).", viewer.tz.name()),
         ZoneSource::SlackProfile => format!("Your times are in {} (from your Slack profile).", viewer.tz.name()),
     };
-    Block::Context(vec![zone, "`/officehours help` lists every command.".to_owned()])
+    Block::Context(vec![
+        zone,
+        "`/officehours help` lists every command.".to_owned(),
+    ])
 }
 
 /// Groups bullet lines into sections that each stay under Slack's 3,000 characters.
@@ -113,20 +121,35 @@ fn bullet_sections(title: &str, lines: &[String]) -> Vec<Block> {
 }
 
 fn open_line(status: &MentorStatus, viewer: &Viewer, now: DateTime<Utc>) -> String {
-    format!("• {} is {}{}", mention(&status.user_id), presence_phrase(status, viewer, now), topics_suffix(&status.topics()))
+    format!(
+        "• {} is {}{}",
+        mention(&status.user_id),
+        presence_phrase(status, viewer, now),
+        topics_suffix(&status.topics)
+    )
 }
 
 fn next_line(status: &MentorStatus, viewer: &Viewer) -> Option<String> {
-    next_phrase(status, viewer).map(|when| format!("• {} {}{}", mention(&status.user_id), when, topics_suffix(&status.topics())))
+    next_phrase(status, viewer).map(|when| {
+        format!(
+            "• {} {}{}",
+            mention(&status.user_id),
+            when,
+            topics_suffix(&status.topics)
+        )
+    })
 }
 
 const MAX_LISTED: usize = 15;
 
 /// Open-now first (soonest to close last), then the upcoming windows by start.
-fn open_and_next<'a>(statuses: &'a [MentorStatus]) -> (Vec<&'a MentorStatus>, Vec<&'a MentorStatus>) {
+fn open_and_next(statuses: &[MentorStatus]) -> (Vec<&MentorStatus>, Vec<&MentorStatus>) {
     let mut open: Vec<&MentorStatus> = statuses.iter().filter(|s| s.is_open()).collect();
     open.sort_by_key(|s| std::cmp::Reverse(until_of(s)));
-    let mut next: Vec<&MentorStatus> = statuses.iter().filter(|s| !s.is_open() && s.next.is_some()).collect();
+    let mut next: Vec<&MentorStatus> = statuses
+        .iter()
+        .filter(|s| !s.is_open() && s.next.is_some())
+        .collect();
     next.sort_by_key(|s| s.next.map(|o| o.start));
     (open, next)
 }
@@ -138,9 +161,19 @@ fn until_of(status: &MentorStatus) -> Option<DateTime<Utc>> {
     }
 }
 
-fn who_is_open(title: &str, viewer: &Viewer, now: DateTime<Utc>, statuses: &[MentorStatus], empty: &str) -> Message {
+fn who_is_open(
+    title: &str,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    statuses: &[MentorStatus],
+    empty: &str,
+) -> Message {
     let (open, next) = open_and_next(statuses);
-    let mut message = Message::new(format!("{title}: {} open now, {} coming up", open.len(), next.len()));
+    let mut message = Message::new(format!(
+        "{title}: {} open now, {} coming up",
+        open.len(),
+        next.len()
+    ));
     message.push(Block::Header(title.to_owned()));
     if open.is_empty() && next.is_empty() {
         message.push(Block::text(empty));
@@ -148,17 +181,30 @@ fn who_is_open(title: &str, viewer: &Viewer, now: DateTime<Utc>, statuses: &[Men
         let open_lines: Vec<String> = if open.is_empty() {
             vec!["Nobody right now.".to_owned()]
         } else {
-            open.iter().take(MAX_LISTED).map(|s| open_line(s, viewer, now)).collect()
+            open.iter()
+                .take(MAX_LISTED)
+                .map(|s| open_line(s, viewer, now))
+                .collect()
         };
-        message.blocks.extend(bullet_sections("Open now", &open_lines));
-        let next_lines: Vec<String> = next.iter().take(MAX_LISTED).filter_map(|s| next_line(s, viewer)).collect();
+        message
+            .blocks
+            .extend(bullet_sections("Open now", &open_lines));
+        let next_lines: Vec<String> = next
+            .iter()
+            .take(MAX_LISTED)
+            .filter_map(|s| next_line(s, viewer))
+            .collect();
         if !next_lines.is_empty() {
             message.push(Block::Divider);
-            message.blocks.extend(bullet_sections("Coming up", &next_lines));
+            message
+                .blocks
+                .extend(bullet_sections("Coming up", &next_lines));
         }
         let hidden = open.len().saturating_sub(MAX_LISTED) + next.len().saturating_sub(MAX_LISTED);
         if hidden > 0 {
-            message.push(Block::context(format!("…and {hidden} more. Narrow it down with `/officehours find <topic>`.")));
+            message.push(Block::context(format!(
+                "…and {hidden} more. Narrow it down with `/officehours find <topic>`."
+            )));
         }
     }
     message.push(zone_context(viewer));
@@ -175,7 +221,12 @@ pub fn overview(viewer: &Viewer, now: DateTime<Utc>, statuses: &[MentorStatus]) 
     )
 }
 
-pub fn found(viewer: &Viewer, now: DateTime<Utc>, topic: &str, statuses: &[MentorStatus]) -> Message {
+pub fn found(
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    topic: &str,
+    statuses: &[MentorStatus],
+) -> Message {
     let title = super::clamp(&format!("Mentors for “{topic}”"), super::MAX_HEADER_TEXT);
     who_is_open(
         &title,
@@ -191,7 +242,15 @@ fn window_lines(status: &MentorStatus) -> Vec<String> {
         .windows
         .iter()
         .enumerate()
-        .map(|(i, w)| format!("{}. {} {}{}", i + 1, w.window.label(), short_label(status.tz), topics_suffix(&w.topics)))
+        .map(|(i, w)| {
+            format!(
+                "{}. {} {}{}",
+                i + 1,
+                w.window.label(),
+                short_label(status.tz),
+                topics_suffix(&w.topics)
+            )
+        })
         .collect()
 }
 
@@ -199,25 +258,40 @@ pub fn lookup(viewer: &Viewer, now: DateTime<Utc>, status: &MentorStatus) -> Mes
     let mut message = Message::new(format!("Office hours of <@{}>", status.user_id));
     message.push(Block::Header("Office hours".to_owned()));
     if status.windows.is_empty() && !status.is_open() {
-        message.push(Block::text(format!("{} hasn't published any office hours.", mention(&status.user_id))));
+        message.push(Block::text(format!(
+            "{} hasn't published any office hours.",
+            mention(&status.user_id)
+        )));
         message.push(zone_context(viewer));
         return message;
     }
     let next = next_phrase(status, viewer).unwrap_or_else(|| "none scheduled".to_owned());
     message.push(Block::Section {
-        text: format!("{} is {}.", mention(&status.user_id), presence_phrase(status, viewer, now)),
-        fields: vec![format!("*Next window*\n{next}"), format!("*Their time zone*\n{}", status.tz.name())],
+        text: format!(
+            "{} is {}.",
+            mention(&status.user_id),
+            presence_phrase(status, viewer, now)
+        ),
+        fields: vec![
+            format!("*Next window*\n{next}"),
+            format!("*Their time zone*\n{}", status.tz.name()),
+        ],
         button: None,
     });
     if !status.windows.is_empty() {
-        message.blocks.extend(bullet_sections("Weekly windows", &window_lines(status)));
+        message
+            .blocks
+            .extend(bullet_sections("Weekly windows", &window_lines(status)));
     }
     message.push(zone_context(viewer));
     message.fit(MAX_MESSAGE_BLOCKS)
 }
 
 pub fn list(viewer: &Viewer, now: DateTime<Utc>, status: &MentorStatus) -> Message {
-    let mut message = Message::new(format!("You have {} office-hours window(s)", status.windows.len()));
+    let mut message = Message::new(format!(
+        "You have {} office-hours window(s)",
+        status.windows.len()
+    ));
     message.push(Block::Header("Your office hours".to_owned()));
     if status.windows.is_empty() {
         message.push(Block::text(
@@ -226,7 +300,13 @@ pub fn list(viewer: &Viewer, now: DateTime<Utc>, status: &MentorStatus) -> Messa
     } else {
         for (i, w) in status.windows.iter().enumerate() {
             message.push(Block::Section {
-                text: format!("*{}.* {} {}{}", i + 1, w.window.label(), short_label(status.tz), topics_suffix(&w.topics)),
+                text: format!(
+                    "*{}.* {} {}{}",
+                    i + 1,
+                    w.window.label(),
+                    short_label(status.tz),
+                    topics_suffix(&w.topics)
+                ),
                 fields: Vec::new(),
                 button: Some(Button {
                     text: "Remove".to_owned(),
@@ -245,7 +325,12 @@ pub fn list(viewer: &Viewer, now: DateTime<Utc>, status: &MentorStatus) -> Messa
     message.fit(MAX_MESSAGE_BLOCKS)
 }
 
-pub fn added(viewer: &Viewer, window: &StoredWindow, number: usize, next: Option<Occurrence>) -> Message {
+pub fn added(
+    viewer: &Viewer,
+    window: &StoredWindow,
+    number: usize,
+    next: Option<Occurrence>,
+) -> Message {
     let label = format!("{} {}", window.window.label(), short_label(viewer.tz));
     let mut message = Message::new(format!("Added office hours: {label}"));
     message.push(Block::text(format!(
@@ -255,7 +340,11 @@ pub fn added(viewer: &Viewer, window: &StoredWindow, number: usize, next: Option
     if let Some(occurrence) = next {
         message.push(Block::context(format!(
             "Next: {}. People see it in their own time zone.",
-            OccurrenceLabel { occurrence, owner: viewer.tz, viewer: viewer.tz }
+            OccurrenceLabel {
+                occurrence,
+                owner: viewer.tz,
+                viewer: viewer.tz
+            }
         )));
     }
     if viewer.zone_source == ZoneSource::Unknown {
@@ -283,7 +372,10 @@ pub fn conflict(new: &WeeklyWindow, existing: &StoredWindow, number: usize) -> M
 }
 
 pub fn removed(window: &StoredWindow, number: usize) -> Message {
-    simple(format!(":wastebasket: Removed window {number}: *{}*.", window.window.label()))
+    simple(format!(
+        ":wastebasket: Removed window {number}: *{}*.",
+        window.window.label()
+    ))
 }
 
 pub fn removed_all(count: u64) -> Message {
@@ -308,7 +400,10 @@ pub fn no_such_window(number: usize, count: usize) -> Message {
 
 pub fn available(viewer: &Viewer, now: DateTime<Utc>, until: DateTime<Utc>) -> Message {
     with_hint(
-        format!(":large_green_circle: You're available now, until {}.", instant_label(until, viewer.tz, viewer.tz, now)),
+        format!(
+            ":large_green_circle: You're available now, until {}.",
+            instant_label(until, viewer.tz, viewer.tz, now)
+        ),
         "`/officehours off` ends it early. Afterwards your weekly windows apply again.",
     )
 }
@@ -346,7 +441,9 @@ pub fn zone_auto(profile: Option<Tz>) -> Message {
             ":globe_with_meridians: Back to your Slack profile's zone, *{}*.",
             tz.name()
         )),
-        None => simple(":globe_with_meridians: Back to your Slack profile's zone; I'll pick it up from Slack."),
+        None => simple(
+            ":globe_with_meridians: Back to your Slack profile's zone; I'll pick it up from Slack.",
+        ),
     }
 }
 
@@ -358,10 +455,15 @@ pub fn unknown_person(label: &str) -> Message {
 }
 
 pub fn help() -> Message {
-    let lines: Vec<String> = USAGE_LINES.iter().map(|(form, what)| format!("`{form}`  {what}")).collect();
+    let lines: Vec<String> = USAGE_LINES
+        .iter()
+        .map(|(form, what)| format!("`{form}`  {what}"))
+        .collect();
     let mut message = Message::new("Office hours: commands");
     message.push(Block::Header("Office hours: commands".to_owned()));
-    message.blocks.extend(bullet_sections("What you can type", &lines));
+    message
+        .blocks
+        .extend(bullet_sections("What you can type", &lines));
     message.push(Block::context(
         "Days: mon,tue,… | mon-fri | weekdays | weekends | daily. Times: 14:00, 2pm, 9:30am. A window may cross midnight (22:00-01:00).",
     ));
@@ -375,7 +477,10 @@ pub fn parse_error(error: &ParseError) -> Message {
             Block::text(format!(":thinking_face: {}", error.problem)),
             Block::Section {
                 text: String::new(),
-                fields: vec![format!("*Use*\n`{}`", error.usage), format!("*For example*\n`{}`", error.example)],
+                fields: vec![
+                    format!("*Use*\n`{}`", error.usage),
+                    format!("*For example*\n`{}`", error.example),
+                ],
                 button: None,
             },
             Block::context("`/officehours help` lists every command. Nothing was changed."),
@@ -392,10 +497,16 @@ pub fn internal_error() -> Message {
 
 fn simple(text: impl Into<String>) -> Message {
     let text = text.into();
-    Message { fallback: text.clone(), blocks: vec![Block::text(text)] }
+    Message {
+        fallback: text.clone(),
+        blocks: vec![Block::text(text)],
+    }
 }
 
 fn with_hint(text: impl Into<String>, hint: &str) -> Message {
     let text = text.into();
-    Message { fallback: text.clone(), blocks: vec![Block::text(text), Block::context(hint)] }
+    Message {
+        fallback: text.clone(),
+        blocks: vec![Block::text(text), Block::context(hint)],
+    }
 }

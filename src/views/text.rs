@@ -10,7 +10,11 @@ pub fn render(message: &Message) -> String {
                 out.push(title.to_uppercase());
                 out.push("=".repeat(title.chars().count().min(60)));
             }
-            Block::Section { text, fields, button } => {
+            Block::Section {
+                text,
+                fields,
+                button,
+            } => {
                 let mut line = plain(text);
                 if let Some(button) = button {
                     line.push_str(&format!("  [{}]", button.text));
@@ -22,11 +26,18 @@ pub fn render(message: &Message) -> String {
                     out.push(format!("  {}", plain(field).replace('\n', ": ")));
                 }
             }
-            Block::Context(lines) => out.push(format!("  ({})", lines.iter().map(|l| plain(l)).collect::<Vec<_>>().join(" "))),
+            Block::Context(lines) => out.push(format!(
+                "  ({})",
+                lines.iter().map(|l| plain(l)).collect::<Vec<_>>().join(" ")
+            )),
             Block::Divider => out.push("—".repeat(20)),
-            Block::Actions(buttons) => {
-                out.push(buttons.iter().map(|b| format!("[{}]", b.text)).collect::<Vec<_>>().join(" "))
-            }
+            Block::Actions(buttons) => out.push(
+                buttons
+                    .iter()
+                    .map(|b| format!("[{}]", b.text))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
         }
     }
     out.join("\n")
@@ -59,7 +70,10 @@ pub fn plain(mrkdwn: &str) -> String {
     }
     out.push_str(rest);
     let out = strip_emoji(&out);
-    out.replace('*', "").replace('`', "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    out.replace(['*', '`'], "")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 /// `:white_check_mark: Added` → `Added`; a colon in "14:00" is not an emoji code.
@@ -69,7 +83,10 @@ fn strip_emoji(text: &str) -> String {
     while let Some(start) = rest.find(':') {
         let after = &rest[start + 1..];
         let code_len = after.find(':').filter(|&end| {
-            end > 0 && after[..end].chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '+' || c == '-')
+            end > 0
+                && after[..end]
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_' || c == '+' || c == '-')
         });
         match code_len {
             Some(end) => {
@@ -92,7 +109,10 @@ mod tests {
 
     #[test]
     fn mentions_and_markup_become_plain_text() {
-        assert_eq!(plain(":white_check_mark: Added *Tue 10:00–11:00* for <@bob>"), "Added Tue 10:00–11:00 for @bob");
+        assert_eq!(
+            plain(":white_check_mark: Added *Tue 10:00–11:00* for <@bob>"),
+            "Added Tue 10:00–11:00 for @bob"
+        );
         assert_eq!(plain("see <@U1|ana> &amp; `help`"), "see @ana & help");
     }
 }

@@ -724,35 +724,9 @@ fn next_ts(st: &mut State) -> String {
 }
 
 fn parse_urlencoded(s: &str) -> Vec<(String, String)> {
-    s.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
-        })
+    url::form_urlencoded::parse(s.as_bytes())
+        .into_owned()
         .collect()
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(hi), Some(lo)) => {
-                    out.push(hi * 16 + lo);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn unix_now() -> i64 {
@@ -762,98 +736,18 @@ fn unix_now() -> i64 {
         .unwrap_or(0)
 }
 
-// ---------------------------------------------------------------- time zones (rough, for users.info)
-
-/// One zone group a line: `zones|standard offset (s)|standard label|daylight label|DST rule`.
-/// Rules: `us` 2nd Sunday of March to 1st Sunday of November; `eu` last Sunday of March to last
-/// Sunday of October; `south` 1st Sunday of October to 1st Sunday of April; `-` none.
-const ZONES: &str = "\
-UTC Etc/UTC GMT|0|Coordinated Universal Time||-
-America/New_York America/Toronto America/Detroit|-18000|Eastern Standard Time|Eastern Daylight Time|us
-America/Chicago America/Winnipeg|-21600|Central Standard Time|Central Daylight Time|us
-America/Denver America/Edmonton|-25200|Mountain Standard Time|Mountain Daylight Time|us
-America/Phoenix|-25200|Mountain Standard Time||-
-America/Los_Angeles America/Vancouver|-28800|Pacific Standard Time|Pacific Daylight Time|us
-America/Anchorage|-32400|Alaska Standard Time|Alaska Daylight Time|us
-Pacific/Honolulu|-36000|Hawaii-Aleutian Standard Time||-
-America/Sao_Paulo America/Argentina/Buenos_Aires|-10800|Brasilia Standard Time||-
-Europe/London|0|Greenwich Mean Time|British Summer Time|eu
-Europe/Dublin Europe/Lisbon|0|Greenwich Mean Time|Western European Summer Time|eu
-Europe/Berlin Europe/Paris Europe/Madrid Europe/Amsterdam Europe/Rome Europe/Stockholm Europe/Warsaw Europe/Zurich Europe/Vienna Europe/Prague Europe/Brussels Europe/Oslo Europe/Copenhagen Europe/Budapest|3600|Central European Standard Time|Central European Summer Time|eu
-Europe/Helsinki Europe/Athens Europe/Kiev Europe/Kyiv Europe/Bucharest Europe/Sofia|7200|Eastern European Standard Time|Eastern European Summer Time|eu
-Europe/Istanbul Europe/Moscow|10800|Moscow Standard Time||-
-Asia/Dubai|14400|Gulf Standard Time||-
-Asia/Kolkata Asia/Calcutta|19800|India Standard Time||-
-Asia/Bangkok Asia/Jakarta Asia/Ho_Chi_Minh|25200|Indochina Time||-
-Asia/Singapore Asia/Shanghai Asia/Hong_Kong Asia/Manila Australia/Perth|28800|China Standard Time||-
-Asia/Tokyo Asia/Seoul|32400|Japan Standard Time||-
-Australia/Brisbane|36000|Australian Eastern Standard Time||-
-Australia/Sydney Australia/Melbourne|36000|Australian Eastern Standard Time|Australian Eastern Daylight Time|south
-Pacific/Auckland|43200|New Zealand Standard Time|New Zealand Daylight Time|south";
-
-/// The current offset (seconds, DST included, date-granular) and label for an IANA zone.
-/// Zones outside the table get offset 0 and their own name as label.
+/// The offset (seconds, DST included) and a label for an IANA zone at an instant, as users.info reports.
 pub fn tz_offset_and_label(tz: &str, unix_secs: i64) -> (i32, String) {
-    let found = ZONES
-        .lines()
-        .map(|line| line.split('|').collect::<Vec<_>>())
-        .find(|f| f[0].split(' ').any(|zone| zone == tz));
-    let Some([_, std, std_label, dst_label, rule]) = found.as_deref() else {
-        return (0, tz.to_string());
+    use chrono::Offset;
+    let Ok(zone) = tz.parse::<chrono_tz::Tz>() else {
+        return (0, tz.to_owned());
     };
-    let std: i32 = std.parse().expect("ZONES offset");
-    let (y, m, d) = civil_from_days(unix_secs.div_euclid(86_400));
-    let md = m * 100 + d;
-    let between =
-        |(m1, d1): (u32, u32), (m2, d2): (u32, u32)| m1 * 100 + d1 <= md && md < m2 * 100 + d2;
-    let in_dst = match *rule {
-        "us" => between((3, nth_sunday(y, 3, 2)), (11, nth_sunday(y, 11, 1))),
-        "eu" => between((3, last_sunday(y, 3)), (10, last_sunday(y, 10))),
-        "south" => !between((4, nth_sunday(y, 4, 1)), (10, nth_sunday(y, 10, 1))),
-        _ => false,
+    let Some(at) = chrono::DateTime::from_timestamp(unix_secs, 0) else {
+        return (0, tz.to_owned());
     };
-    if in_dst {
-        (std + 3_600, dst_label.to_string())
-    } else {
-        (std, std_label.to_string())
-    }
-}
-
-/// Days since 1970-01-01 -> (year, month, day) (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// (year, month, day) -> days since 1970-01-01.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Day of month of the n-th Sunday (1-based).
-fn nth_sunday(y: i64, m: u32, n: u32) -> u32 {
-    let weekday_of_first = (days_from_civil(y, m, 1) + 4).rem_euclid(7) as u32; // 0 = Sunday
-    1 + (7 - weekday_of_first) % 7 + 7 * (n - 1)
-}
-
-fn last_sunday(y: i64, m: u32) -> u32 {
-    let fifth = nth_sunday(y, m, 5);
-    if fifth <= 31 && civil_from_days(days_from_civil(y, m, fifth)).1 == m {
-        fifth
-    } else {
-        fifth - 7
-    }
+    let local = at.with_timezone(&zone);
+    (
+        local.offset().fix().local_minus_utc(),
+        local.format("%Z").to_string(),
+    )
 }

@@ -48,7 +48,11 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("officehours.db").display());
-                Some(TestDb { url, backend, _dir: Some(dir) })
+                Some(TestDb {
+                    url,
+                    backend,
+                    _dir: Some(dir),
+                })
             }
             Backend::Postgres => {
                 let Ok(base) = std::env::var(PG_VAR) else {
@@ -57,21 +61,36 @@ impl TestDb {
                 };
                 // Each test gets its own schema, so tests run in parallel on one database.
                 let schema = format!("t_{}", std::process::id()) + &format!("_{}", rand_suffix());
-                let admin = sqlx::PgPool::connect(&base)
+                let admin = sqlx::PgPool::connect(&base).await.unwrap_or_else(|e| {
+                    panic!("{PG_VAR} is set but PostgreSQL is unreachable: {e}")
+                });
+                sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                    .execute(&admin)
                     .await
-                    .unwrap_or_else(|e| panic!("{PG_VAR} is set but PostgreSQL is unreachable: {e}"));
-                sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await.expect("create schema");
+                    .expect("create schema");
                 admin.close().await;
                 let sep = if base.contains('?') { '&' } else { '?' };
                 let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-                Some(TestDb { url, backend, _dir: None })
+                Some(TestDb {
+                    url,
+                    backend,
+                    _dir: None,
+                })
             }
         }
     }
 
     /// Every row the bot's commands can write (event ids aside), as text: equal snapshots mean nothing was written.
     pub async fn snapshot(&self) -> String {
-        type PersonRow = (String, String, Option<String>, Option<String>, Option<String>, Option<DateTime<Utc>>, DateTime<Utc>);
+        type PersonRow = (
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<DateTime<Utc>>,
+            DateTime<Utc>,
+        );
         type WindowRow = (i64, String, String, i32, i32, i32, String);
         const PEOPLE: &str = "SELECT team_id, user_id, tz_override, slack_tz, manual_state, manual_until, updated_at FROM people ORDER BY team_id, user_id";
         const WINDOWS: &str = "SELECT id, team_id, user_id, days, start_minute, end_minute, topics FROM windows ORDER BY id";
@@ -79,8 +98,14 @@ impl TestDb {
             Backend::Sqlite => {
                 let pool = sqlx::SqlitePool::connect(&self.url).await.expect("sqlite");
                 let rows = (
-                    sqlx::query_as(PEOPLE).fetch_all(&pool).await.expect("people"),
-                    sqlx::query_as(WINDOWS).fetch_all(&pool).await.expect("windows"),
+                    sqlx::query_as(PEOPLE)
+                        .fetch_all(&pool)
+                        .await
+                        .expect("people"),
+                    sqlx::query_as(WINDOWS)
+                        .fetch_all(&pool)
+                        .await
+                        .expect("windows"),
                 );
                 pool.close().await;
                 rows
@@ -88,8 +113,14 @@ impl TestDb {
             Backend::Postgres => {
                 let pool = sqlx::PgPool::connect(&self.url).await.expect("postgres");
                 let rows = (
-                    sqlx::query_as(PEOPLE).fetch_all(&pool).await.expect("people"),
-                    sqlx::query_as(WINDOWS).fetch_all(&pool).await.expect("windows"),
+                    sqlx::query_as(PEOPLE)
+                        .fetch_all(&pool)
+                        .await
+                        .expect("people"),
+                    sqlx::query_as(WINDOWS)
+                        .fetch_all(&pool)
+                        .await
+                        .expect("windows"),
                 );
                 pool.close().await;
                 rows
@@ -102,7 +133,9 @@ impl TestDb {
 fn rand_suffix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
     format!("{}_{}", COUNTER.fetch_add(1, Ordering::Relaxed), nanos)
 }
 
@@ -169,15 +202,32 @@ impl TestApp {
             listen_addr: "127.0.0.1:0".parse().unwrap(),
             public_url: None,
         };
-        let app = Application::build(config, clock.clone()).await.expect("application builds");
+        let app = Application::build(config, clock.clone())
+            .await
+            .expect("application builds");
         let base = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped(std::future::pending()));
         let http = Client::builder(TokioExecutor::new()).build_http();
-        Some(TestApp { base, slack, clock, db, http, commands_sent: Default::default() })
+        Some(TestApp {
+            base,
+            slack,
+            clock,
+            db,
+            http,
+            commands_sent: Default::default(),
+        })
     }
 
-    pub async fn request(&self, method: &str, path: &str, headers: &[(&str, String)], body: impl Into<Bytes>) -> Response {
-        let mut builder = hyper::Request::builder().method(method).uri(format!("{}{path}", self.base));
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: impl Into<Bytes>,
+    ) -> Response {
+        let mut builder = hyper::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
         for (name, value) in headers {
             builder = builder.header(*name, value);
         }
@@ -187,8 +237,16 @@ impl TestApp {
             .expect("the app answers within 10 s")
             .expect("the app answers");
         let status = response.status().as_u16();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        Response { status, body: String::from_utf8_lossy(&bytes).into_owned() }
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        Response {
+            status,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn get(&self, path: &str) -> Response {
@@ -222,14 +280,27 @@ impl TestApp {
     }
 
     pub async fn command(&self, user: &str, text: &str) -> Response {
-        let n = self.commands_sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.command_with_response_url(user, text, &format!("cmd{n}")).await
+        let n = self
+            .commands_sent
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.command_with_response_url(user, text, &format!("cmd{n}"))
+            .await
     }
 
     /// As `command`, with a chosen response_url id so a test can watch the follow-ups to it.
-    pub async fn command_with_response_url(&self, user: &str, text: &str, response_id: &str) -> Response {
+    pub async fn command_with_response_url(
+        &self,
+        user: &str,
+        text: &str,
+        response_id: &str,
+    ) -> Response {
         let body = self.command_form(user, text, response_id);
-        self.post_signed("/slack/commands", "application/x-www-form-urlencoded", &body).await
+        self.post_signed(
+            "/slack/commands",
+            "application/x-www-form-urlencoded",
+            &body,
+        )
+        .await
     }
 
     /// Runs a command that must succeed, returning the visible text of its ephemeral answer.
@@ -238,19 +309,28 @@ impl TestApp {
         assert_eq!(response.status, 200, "{}", response.body);
         let json = response.json();
         assert_eq!(json["response_type"], "ephemeral", "{json}");
-        assert!(json["text"].as_str().is_some_and(|t| !t.is_empty()), "fallback text missing: {json}");
+        assert!(
+            json["text"].as_str().is_some_and(|t| !t.is_empty()),
+            "fallback text missing: {json}"
+        );
         response.text()
     }
 
     pub async fn event(&self, body: &Value) -> Response {
-        self.post_signed("/slack/events", "application/json", &body.to_string()).await
+        self.post_signed("/slack/events", "application/json", &body.to_string())
+            .await
     }
 
     pub async fn interaction(&self, payload: &Value) -> Response {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("payload", &payload.to_string())
             .finish();
-        self.post_signed("/slack/interactions", "application/x-www-form-urlencoded", &body).await
+        self.post_signed(
+            "/slack/interactions",
+            "application/x-www-form-urlencoded",
+            &body,
+        )
+        .await
     }
 
     /// Gives a person a Slack profile zone, as users.info would report it, and lets the bot learn it.
@@ -258,7 +338,9 @@ impl TestApp {
         self.slack.set_user(user, &user.to_lowercase(), Some(tz));
         let before = self.slack.calls_to("users.info").len();
         self.command(user, "help").await;
-        self.slack.wait_for_calls("users.info", before + 1, Duration::from_secs(5)).await;
+        self.slack
+            .wait_for_calls("users.info", before + 1, Duration::from_secs(5))
+            .await;
         // The profile is cached right after the call returns.
         for _ in 0..100 {
             if self.say(user, "list").await.contains(tz) {
