@@ -1,6 +1,11 @@
 //! Configuration from the environment (and `.env`), overridable by flags; secrets cannot be printed.
 
 use clap::{Args, Parser, Subcommand};
+
+use crate::domain::cadence::parse_lead;
+use crate::domain::digest_time::DigestAt;
+use crate::domain::worktime::WorkTime;
+use crate::nudges::NudgeSettings;
 use std::fmt;
 use std::net::SocketAddr;
 
@@ -70,6 +75,52 @@ pub struct CommonArgs {
     /// Where the data lives: sqlite://path.db (default, created on first run) or postgres://…
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
+    #[command(flatten)]
+    pub nudges: NudgeArgs,
+}
+
+/// When nudges go out; the shell uses them too, so it shows what the bot would do.
+#[derive(Debug, Clone, Args)]
+pub struct NudgeArgs {
+    /// How long before a 1:1 both people are reminded (0s = at the start).
+    #[arg(long, env = "ONE_ON_ONE_LEAD", default_value = "1h", global = true)]
+    pub one_on_one_lead: String,
+    /// When managers get their weekly digest, in their own zone.
+    #[arg(long, env = "DIGEST_AT", default_value = "mon 09:00", global = true)]
+    pub digest_at: String,
+    /// Local working hours; nudges the bot times itself wait for them.
+    #[arg(long, env = "WORK_HOURS", default_value = "08:00-20:00", global = true)]
+    pub work_hours: String,
+    /// Working days.
+    #[arg(long, env = "WORK_DAYS", default_value = "mon-fri", global = true)]
+    pub work_days: String,
+    /// Local hour for nudges that are for a date (debriefs, reviews).
+    #[arg(long, env = "NUDGE_AT", default_value = "09:00", global = true)]
+    pub nudge_at: String,
+}
+
+impl NudgeArgs {
+    /// Every problem at once, each naming its variable.
+    pub fn settings(&self) -> Result<NudgeSettings, Vec<String>> {
+        let mut problems = Vec::new();
+        let lead = parse_lead(&self.one_on_one_lead)
+            .map_err(|e| problems.push(format!("ONE_ON_ONE_LEAD: {e}")))
+            .ok();
+        let digest_at = DigestAt::parse(&self.digest_at)
+            .map_err(|e| problems.push(format!("DIGEST_AT: {e}")))
+            .ok();
+        let work = WorkTime::parse(&self.work_hours, &self.work_days, &self.nudge_at)
+            .map_err(|e| problems.push(format!("WORK_HOURS/WORK_DAYS/NUDGE_AT: {e}")))
+            .ok();
+        match (lead, digest_at, work) {
+            (Some(lead), Some(digest_at), Some(work)) => Ok(NudgeSettings {
+                lead,
+                digest_at,
+                work,
+            }),
+            _ => Err(problems),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -102,6 +153,9 @@ pub struct ServeArgs {
     /// The public https URL Slack reaches this server at (used in links and log hints).
     #[arg(long, env = "PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// How often the scheduler looks for due reminders (e.g. 15s, 1m); `off` runs no scheduler here.
+    #[arg(long, env = "OFFICEHOURS_TICK", default_value = "15s", global = true)]
+    pub tick: String,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -127,16 +181,39 @@ pub struct ServeConfig {
     pub slack_api_url: String,
     pub listen_addr: SocketAddr,
     pub public_url: Option<String>,
+    pub nudges: NudgeSettings,
+    /// `None` when this replica runs no scheduler (`OFFICEHOURS_TICK=off`).
+    pub tick: Option<std::time::Duration>,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("officehours cannot start: missing required setting(s): {}.\nSet them in the environment or in a .env file (see .env.example and the README section \"Connect to Slack\").", .missing.join(", "))]
-pub struct MissingSettings {
+/// Everything wrong with the settings, said once.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ConfigError {
     pub missing: Vec<&'static str>,
+    pub invalid: Vec<String>,
+}
+
+impl std::error::Error for ConfigError {}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("officehours cannot start:")?;
+        if !self.missing.is_empty() {
+            write!(
+                f,
+                " missing required setting(s): {}.",
+                self.missing.join(", ")
+            )?;
+        }
+        for problem in &self.invalid {
+            write!(f, "\n  {problem}")?;
+        }
+        f.write_str("\nSet them in the environment or in a .env file (see .env.example and the README sections \"Connect to Slack\" and \"Configuration\").")
+    }
 }
 
 impl ServeConfig {
-    pub fn from_args(common: &CommonArgs, args: &ServeArgs) -> Result<Self, MissingSettings> {
+    pub fn from_args(common: &CommonArgs, args: &ServeArgs) -> Result<Self, ConfigError> {
         let present = |s: &Option<Secret>| s.clone().filter(|s| !s.is_empty());
         let bot_token = present(&args.slack_bot_token);
         let signing_secret = present(&args.slack_signing_secret);
@@ -147,19 +224,62 @@ impl ServeConfig {
         if signing_secret.is_none() {
             missing.push("SLACK_SIGNING_SECRET");
         }
-        match (bot_token, signing_secret) {
-            (Some(bot_token), Some(signing_secret)) if missing.is_empty() => Ok(Self {
-                database_url: common.database_url.clone(),
-                bot_token,
-                signing_secret,
-                app_token: present(&args.slack_app_token),
-                slack_api_url: normalize_api_url(&args.slack_api_url),
-                listen_addr: args.listen_addr,
-                public_url: args.public_url.clone(),
-            }),
-            _ => Err(MissingSettings { missing }),
+        let mut invalid = Vec::new();
+        let nudges = common
+            .nudges
+            .settings()
+            .map_err(|problems| invalid.extend(problems))
+            .ok();
+        let tick = parse_tick(&args.tick)
+            .map_err(|e| invalid.push(format!("OFFICEHOURS_TICK: {e}")))
+            .ok();
+        match (bot_token, signing_secret, nudges, tick) {
+            (Some(bot_token), Some(signing_secret), Some(nudges), Some(tick))
+                if missing.is_empty() =>
+            {
+                Ok(Self {
+                    database_url: common.database_url.clone(),
+                    bot_token,
+                    signing_secret,
+                    app_token: present(&args.slack_app_token),
+                    slack_api_url: normalize_api_url(&args.slack_api_url),
+                    listen_addr: args.listen_addr,
+                    public_url: args.public_url.clone(),
+                    nudges,
+                    tick,
+                })
+            }
+            _ => Err(ConfigError { missing, invalid }),
         }
     }
+}
+
+/// `15s`, `1m`, `500ms`; `off` (or 0) runs no scheduler in this process. Seconds matter here,
+/// unlike in user-facing durations.
+pub fn parse_tick(text: &str) -> Result<Option<std::time::Duration>, String> {
+    let text = text.trim().to_ascii_lowercase();
+    if matches!(text.as_str(), "off" | "0" | "0s") {
+        return Ok(None);
+    }
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` isn't a tick; use 15s, 1m or off"))?;
+    let d = match unit.trim() {
+        "ms" => std::time::Duration::from_millis(n),
+        "s" | "" => std::time::Duration::from_secs(n),
+        "m" | "min" => std::time::Duration::from_secs(n.saturating_mul(60)),
+        _ => return Err(format!("`{text}` isn't a tick; use 15s, 1m or off")),
+    };
+    if d < std::time::Duration::from_millis(100) || d > std::time::Duration::from_secs(3600) {
+        return Err(format!(
+            "`{text}` is out of range; use something between 100ms and 60m"
+        ));
+    }
+    Ok(Some(d))
 }
 
 /// slack-morphism appends `/method` itself, so a trailing slash would double up.
@@ -181,6 +301,8 @@ mod tests {
             slack_api_url: DEFAULT_SLACK_API_URL.into(),
             listen_addr: "127.0.0.1:3000".parse().unwrap(),
             public_url: None,
+            nudges: NudgeSettings::default(),
+            tick: None,
         };
         let printed = format!("{cfg:?}");
         assert!(!printed.contains("very-secret"), "{printed}");
@@ -190,6 +312,7 @@ mod tests {
     fn missing_settings_are_listed_together() {
         let common = CommonArgs {
             database_url: DEFAULT_DATABASE_URL.into(),
+            nudges: default_nudges(),
         };
         let args = ServeArgs {
             slack_bot_token: Some(Secret::new("  ")),
@@ -198,10 +321,49 @@ mod tests {
             slack_api_url: DEFAULT_SLACK_API_URL.into(),
             listen_addr: "127.0.0.1:3000".parse().unwrap(),
             public_url: None,
+            tick: "15s".into(),
         };
         let err = ServeConfig::from_args(&common, &args).unwrap_err();
         assert_eq!(err.missing, vec!["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]);
         assert!(err.to_string().contains("README"));
+    }
+
+    fn default_nudges() -> NudgeArgs {
+        NudgeArgs {
+            one_on_one_lead: "1h".into(),
+            digest_at: "mon 09:00".into(),
+            work_hours: "08:00-20:00".into(),
+            work_days: "mon-fri".into(),
+            nudge_at: "09:00".into(),
+        }
+    }
+
+    #[test]
+    fn nudge_settings_default_and_bad_ones_are_named() {
+        assert_eq!(default_nudges().settings(), Ok(NudgeSettings::default()));
+        let bad = NudgeArgs {
+            digest_at: "someday".into(),
+            work_hours: "20:00-08:00".into(),
+            ..default_nudges()
+        };
+        let problems = bad.settings().unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("DIGEST_AT"));
+    }
+
+    #[test]
+    fn ticks_take_seconds_minutes_or_off() {
+        assert_eq!(
+            parse_tick("15s"),
+            Ok(Some(std::time::Duration::from_secs(15)))
+        );
+        assert_eq!(
+            parse_tick("1m"),
+            Ok(Some(std::time::Duration::from_secs(60)))
+        );
+        assert_eq!(parse_tick("off"), Ok(None));
+        assert!(parse_tick("soon").is_err());
+        assert!(parse_tick("10ms").is_err());
     }
 
     #[test]

@@ -7,6 +7,8 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod nudges;
+pub mod scheduler;
 pub mod shell;
 pub mod slack;
 pub mod startup;

@@ -41,9 +41,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     match cli.command {
         Some(Command::Shell(args)) => {
+            let settings = cli
+                .common
+                .nudges
+                .settings()
+                .map_err(|problems| anyhow::anyhow!(problems.join("\n")))?;
             let store = store::connect(&cli.common.database_url).await?;
             shell::run(
                 store,
+                settings,
                 args,
                 tokio::io::BufReader::new(tokio::io::stdin()),
                 tokio::io::stdout(),

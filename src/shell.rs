@@ -11,6 +11,7 @@ use crate::commands::{Actor, Core};
 use crate::config::ShellArgs;
 use crate::domain::duration::parse_duration;
 use crate::domain::zone::parse_zone;
+use crate::nudges::NudgeSettings;
 use crate::store::Store;
 use crate::views::text::render;
 
@@ -49,6 +50,7 @@ Shell commands:
 
 pub async fn run<R, W>(
     store: Arc<dyn Store>,
+    settings: NudgeSettings,
     args: ShellArgs,
     input: R,
     mut output: W,
@@ -68,7 +70,7 @@ where
         }
         None => ShellClock::Live(Arc::new(OffsetClock::default())),
     };
-    let core = Core::new(store.clone(), clock.shared());
+    let core = Core::new(store.clone(), clock.shared(), settings);
     let interactive = std::io::stdin().is_terminal();
     let mut actor = Actor {
         team_id: args.team.clone(),

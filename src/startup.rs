@@ -10,10 +10,12 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::commands::Core;
 use crate::config::ServeConfig;
+use crate::scheduler::{Scheduler, SchedulerSettings};
 use crate::slack::api::{SlackApi, SlackWebApi};
 use crate::slack::verify::SignatureVerifier;
 use crate::slack::{self, SlackApp};
@@ -28,6 +30,8 @@ pub struct Application {
     router: Router,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    scheduler: Arc<Scheduler>,
+    tick: Option<Duration>,
 }
 
 impl Application {
@@ -43,7 +47,19 @@ impl Application {
             })?;
         let slack: Arc<dyn SlackApi> =
             Arc::new(SlackWebApi::new(&config.slack_api_url, &config.bot_token)?);
-        let core = Core::new(store.clone(), clock.clone());
+        let core = Core::new(store.clone(), clock.clone(), config.nudges.clone());
+        let settings = SchedulerSettings {
+            tick: config.tick.unwrap_or(Duration::from_secs(15)),
+            ..Default::default()
+        };
+        let composer = Arc::new(core.nudges().clone());
+        let scheduler = Arc::new(Scheduler::new(
+            store.clone(),
+            slack.clone(),
+            clock.clone(),
+            composer,
+            settings,
+        ));
         let app = Arc::new(SlackApp { core, slack });
         let verifier = Arc::new(SignatureVerifier::new(config.signing_secret.clone()));
         let router = Router::new()
@@ -58,7 +74,14 @@ impl Application {
             router,
             store,
             clock,
+            scheduler,
+            tick: config.tick,
         })
+    }
+
+    /// The scheduler, for tests and tools that want to tick it by hand.
+    pub fn scheduler(&self) -> Arc<Scheduler> {
+        self.scheduler.clone()
     }
 
     pub fn port(&self) -> u16 {
@@ -70,11 +93,26 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let janitor = tokio::spawn(forget_old_events(self.store.clone(), self.clock.clone()));
-        tracing::info!(port = self.port(), "officehours is listening");
+        let (stop, stopped) = watch::channel(false);
+        let scheduler = self
+            .tick
+            .map(|_| tokio::spawn(self.scheduler.clone().run(stopped)));
+        tracing::info!(
+            port = self.port(),
+            scheduler = scheduler.is_some(),
+            "officehours is listening"
+        );
         let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stop.send(true);
+            })
             .await;
         janitor.abort();
+        if let Some(scheduler) = scheduler {
+            // Lets in-flight deliveries finish and hands back unfinished claims.
+            let _ = scheduler.await;
+        }
         served.context("HTTP server failed")
     }
 }

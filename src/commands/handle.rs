@@ -4,11 +4,12 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use std::sync::Arc;
 
-use super::parse::{self, Command, OnSpec, RemoveTarget, UserRef, ZoneChoice};
+use super::parse::{self, Command, ConferenceCommand, OnSpec, RemoveTarget, UserRef, ZoneChoice};
 use crate::clock::Clock;
 use crate::domain::presence::{in_progress, next_opening, presence, ManualState, Presence};
 use crate::domain::tzmath::{current_or_next, end_of_local_day, next_local_time};
 use crate::domain::window::WeeklyWindow;
+use crate::nudges::{NudgeError, NudgeSettings, Nudges};
 use crate::store::{AddOutcome, Mentor, Person, Store, StoreError, StoredWindow};
 use crate::views::home::home;
 use crate::views::replies::{self, MentorStatus, Viewer, ZoneSource};
@@ -18,6 +19,8 @@ use crate::views::Message;
 pub enum CoreError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Nudge(#[from] NudgeError),
 }
 
 /// Who typed the command: a Slack user in a workspace (or the shell's pretend user).
@@ -41,11 +44,21 @@ pub struct Handled {
 pub struct Core {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    nudges: Nudges,
 }
 
 impl Core {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: NudgeSettings) -> Self {
+        let nudges = Nudges::new(store.clone(), clock.clone(), settings);
+        Self {
+            store,
+            clock,
+            nudges,
+        }
+    }
+
+    pub fn nudges(&self) -> &Nudges {
+        &self.nudges
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -79,6 +92,8 @@ impl Core {
                 | Command::Lookup(_)
                 | Command::List
                 | Command::Find(_)
+                | Command::Team
+                | Command::Conference(ConferenceCommand::List)
         );
         let shows_times = !matches!(command, Command::Help | Command::Tz(_));
         let message = match command {
@@ -129,6 +144,18 @@ impl Core {
                     .await?;
                 replies::zone_set(tz, now)
             }
+            Command::OneOnOne(cadence) => self.nudges.one_on_one(actor, cadence).await?,
+            Command::Debrief {
+                project,
+                date,
+                participants,
+            } => {
+                let ids = participants.into_iter().map(|p| p.id).collect();
+                self.nudges.debrief(actor, project, date, ids).await?
+            }
+            Command::Review { report, date } => self.nudges.review(actor, &report.id, date).await?,
+            Command::Conference(conference) => self.nudges.conference(actor, conference).await?,
+            Command::Team => self.nudges.team(actor).await?,
             Command::Tz(ZoneChoice::Auto) => {
                 self.store
                     .set_tz_override(&actor.team_id, &actor.user_id, None, now)

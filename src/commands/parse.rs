@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+use chrono::{NaiveDate, Weekday};
+
+use crate::domain::conference::DateSpan;
 use crate::domain::days::DaySet;
 use crate::domain::duration::parse_duration;
 use crate::domain::error::{shown, DomainError};
@@ -9,6 +12,17 @@ use crate::domain::time_of_day::TimeOfDay;
 use crate::domain::topics::parse_topics;
 use crate::domain::window::{parse_window, WeeklyWindow};
 use crate::domain::zone::parse_zone;
+
+// The nudge commands (1on1, debrief, review, conference, team) live in their
+// own file so each stays readable; they share this file's helpers.
+#[path = "parse_gatherings.rs"]
+mod gatherings;
+#[path = "parse_nudges.rs"]
+mod nudges;
+
+use gatherings::{CONFERENCE, CONFERENCE_LEAVE, CONFERENCE_LIST, DEBRIEF};
+pub use gatherings::{MAX_DEBRIEF_PARTICIPANTS, MAX_NAME_CHARS};
+use nudges::{ONE_ON_ONE, ONE_ON_ONE_DONE, ONE_ON_ONE_STOP, REVIEW, TEAM};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserRef {
@@ -35,6 +49,32 @@ pub enum ZoneChoice {
     Zone(chrono_tz::Tz),
 }
 
+/// `/officehours 1on1 …`: a manager's cadence with one report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CadenceCommand {
+    /// `on` is the meeting's day and local time in the manager's zone; None
+    /// means "the same weekday and time as now".
+    Set {
+        report: UserRef,
+        every_weeks: u8,
+        on: Option<(Weekday, TimeOfDay)>,
+    },
+    Stop(UserRef),
+    Done(UserRef),
+}
+
+/// `/officehours conference …`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConferenceCommand {
+    /// `name` as typed (whitespace collapsed); match it with `conference_key`.
+    Join {
+        name: String,
+        dates: DateSpan,
+    },
+    List,
+    Leave(String),
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
     Overview,
@@ -50,6 +90,19 @@ pub enum Command {
     Off,
     Tz(ZoneChoice),
     Find(String),
+    OneOnOne(CadenceCommand),
+    /// 1 to 8 distinct participants, in the order mentioned.
+    Debrief {
+        project: String,
+        date: NaiveDate,
+        participants: Vec<UserRef>,
+    },
+    Review {
+        report: UserRef,
+        date: NaiveDate,
+    },
+    Conference(ConferenceCommand),
+    Team,
 }
 
 /// What went wrong, the form that works, and an example to copy.
@@ -76,7 +129,7 @@ impl std::error::Error for ParseError {}
 type Form = (&'static str, &'static str);
 
 const OVERVIEW: Form = (
-    "/officehours [help | @user | add | remove | list | on | off | tz | find]",
+    "/officehours [help | @user | add | remove | list | on | off | tz | find | 1on1 | debrief | review | conference | team]",
     "/officehours help",
 );
 const LOOKUP: Form = ("/officehours @user", "/officehours @ada");
@@ -124,6 +177,27 @@ pub const USAGE_LINES: &[(&str, &str)] = &[
         "my time zone, e.g. Europe/Berlin; \"tz auto\" returns to the Slack profile zone",
     ),
     ("/officehours find <topic>", "who mentors on a topic"),
+    (
+        ONE_ON_ONE.0,
+        "1:1s with a report every n weeks (also weekly, biweekly); without `on`, the same weekday and time as now",
+    ),
+    (ONE_ON_ONE_STOP.0, "end the 1:1s with that report"),
+    (ONE_ON_ONE_DONE.0, "mark the current 1:1 with that report done"),
+    (
+        DEBRIEF.0,
+        "on that date, a group DM asking what went well, what to change and what each learned",
+    ),
+    (
+        REVIEW.0,
+        "advancement prompts for you two weeks and one day before a report's review",
+    ),
+    (
+        CONFERENCE.0,
+        "register that I'm going to a conference, for one day or a range of days",
+    ),
+    (CONFERENCE_LIST.0, "the conferences registered here"),
+    (CONFERENCE_LEAVE.0, "I'm no longer going to that conference"),
+    (TEAM.0, "the managers' overview of my reports, now rather than at the weekly digest"),
 ];
 
 /// Slack's limit is far above anything this grammar needs; past this it's a paste accident.
@@ -177,6 +251,11 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
         "off" => no_arguments(first, rest, Command::Off, &OFF),
         "tz" | "timezone" => tz(rest),
         "find" | "search" => find(rest),
+        "1on1" | "1:1" | "1-on-1" | "one-on-one" | "oneonone" => nudges::one_on_one(rest),
+        "debrief" | "retro" | "retrospective" => gatherings::debrief(rest),
+        "review" => nudges::review(rest),
+        "conference" | "conferences" | "conf" => gatherings::conference(rest),
+        "team" => no_arguments(first, rest, Command::Team, &TEAM),
         _ if DaySet::parse(first).is_ok() => Err(fail(
             format!(
                 "I don't know the command `{}`. To add a window, start with `add`.",
@@ -228,15 +307,20 @@ fn no_arguments(
     }
 }
 
-fn lookup(tokens: &[&str]) -> Result<Command, ParseError> {
-    // A Slack label could contain spaces, splitting `<@U1|a b>` across tokens.
-    let used = match tokens.first() {
+/// How many tokens the mention at the front of `tokens` spans: a Slack label
+/// could contain spaces, splitting `<@U1|a b>` across tokens.
+fn mention_len(tokens: &[&str]) -> usize {
+    match tokens.first() {
         Some(t) if t.starts_with('<') && !t.contains('>') => tokens
             .iter()
             .position(|t| t.contains('>'))
             .map_or(tokens.len(), |i| i + 1),
         _ => 1,
-    };
+    }
+}
+
+fn lookup(tokens: &[&str]) -> Result<Command, ParseError> {
+    let used = mention_len(tokens);
     let mention = tokens[..used.min(tokens.len())].join(" ");
     let user = parse_user(&mention)?;
     match &tokens[used.min(tokens.len())..] {
@@ -419,334 +503,5 @@ fn find(rest: &[&str]) -> Result<Command, ParseError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ok(s: &str) -> Command {
-        parse(s).unwrap_or_else(|e| panic!("{s:?} failed: {e}"))
-    }
-
-    fn bad(s: &str) -> ParseError {
-        match parse(s) {
-            Err(e) => e,
-            Ok(c) => panic!("{s:?} parsed as {c:?}"),
-        }
-    }
-
-    fn add_label(s: &str) -> (String, Vec<String>) {
-        match ok(s) {
-            Command::Add { window, topics } => (window.label(), topics),
-            other => panic!("{s:?} gave {other:?}"),
-        }
-    }
-
-    fn user(id: &str, label: Option<&str>) -> Command {
-        Command::Lookup(UserRef {
-            id: id.into(),
-            label: label.map(Into::into),
-        })
-    }
-
-    fn minutes(m: i64) -> Command {
-        Command::On(OnSpec::For(chrono::Duration::minutes(m)))
-    }
-
-    #[test]
-    fn simple_commands() {
-        assert_eq!(ok(""), Command::Overview);
-        assert_eq!(ok("  \u{a0} "), Command::Overview);
-        assert_eq!(ok("help"), Command::Help);
-        assert_eq!(ok("HELP me"), Command::Help);
-        assert_eq!(ok("list"), Command::List);
-        assert_eq!(ok("off"), Command::Off);
-        assert_eq!(ok("/officehours list"), Command::List);
-        assert_eq!(ok("remove 2"), Command::Remove(RemoveTarget::Number(2)));
-        assert_eq!(ok("delete #3"), Command::Remove(RemoveTarget::Number(3)));
-        assert_eq!(ok("rm ALL"), Command::Remove(RemoveTarget::All));
-        assert_eq!(ok("find  Rust  Async "), Command::Find("rust async".into()));
-        assert_eq!(ok("search “career”"), Command::Find("career".into()));
-    }
-
-    #[test]
-    fn lookups() {
-        assert_eq!(ok("<@U024BE7LH|bob>"), user("U024BE7LH", Some("bob")));
-        assert_eq!(ok("<@U024BE7LH>"), user("U024BE7LH", None));
-        assert_eq!(
-            ok("<@U024BE7LH|bob smith>"),
-            user("U024BE7LH", Some("bob smith"))
-        );
-        assert_eq!(ok("@bob"), user("bob", None));
-        assert_eq!(ok("@bob?"), user("bob", None));
-        assert_eq!(ok("who <@W1>"), user("W1", None));
-        assert_eq!(ok("lookup @ada.l"), user("ada.l", None));
-        assert!(bad("@bob extra words").problem.contains("`extra words`"));
-        assert!(bad("<@U1|bob> hi").problem.contains("`hi`"));
-        assert!(bad("@").problem.contains("isn't someone"));
-        assert!(bad("<@>").problem.contains("isn't someone"));
-        assert!(bad("<@U1|bob").problem.contains("isn't someone"));
-        assert!(bad("<@U-1>").problem.contains("isn't someone"));
-        assert_eq!(bad("who").usage, "/officehours @user");
-    }
-
-    #[test]
-    fn add_forms() {
-        let window = |s: &str| add_label(s).0;
-        assert_eq!(window("add tue 10:00-11:00"), "Tue 10:00–11:00");
-        assert_eq!(window("ADD Tue,Thu 2pm–3pm"), "Tue, Thu 14:00–15:00");
-        assert_eq!(window("add mon, wed 10:00 - 11:00"), "Mon, Wed 10:00–11:00");
-        assert_eq!(window("add mon ,wed 10am to 11am"), "Mon, Wed 10:00–11:00");
-        assert_eq!(window("add weekdays 10 am - 11 am"), "Weekdays 10:00–11:00");
-        assert_eq!(window("add daily 22:00-01:00"), "Daily 22:00–01:00");
-        assert_eq!(window("add fri 10:00 -11:00"), "Fri 10:00–11:00");
-        assert_eq!(window("add fri 10:00- 11:00"), "Fri 10:00–11:00");
-        assert_eq!(window("add sat 9-5pm"), "Sat 09:00–17:00");
-        assert_eq!(window("add\u{a0}sun\u{a0}10-11am"), "Sun 10:00–11:00");
-        let (_, topics) = add_label("add tue 10:00-11:00 career,  rust ,, system   design");
-        assert_eq!(topics, ["career", "rust", "system design"]);
-        assert_eq!(
-            add_label("add tue 10:00-11:00 “career, rust”").1,
-            ["career", "rust"]
-        );
-        assert_eq!(add_label("add tue 10:00-11:00").1, Vec::<String>::new());
-        assert_eq!(add_label("add tue 10:00-11:00 q&amp;a").1, ["q&amp;a"]);
-    }
-
-    #[test]
-    fn add_errors_name_the_bad_piece() {
-        let p = |s: &str| bad(s).problem;
-        assert_eq!(
-            p("add frday 10:00-11:00"),
-            DomainError::UnknownDay("frday".into()).to_string()
-        );
-        assert_eq!(
-            p("add tue 10:00-25:00"),
-            DomainError::BadTime("25:00".into()).to_string()
-        );
-        assert_eq!(
-            p("add tue 10:00-10:00"),
-            DomainError::EmptyRange.to_string()
-        );
-        assert_eq!(
-            p("add tue 10:00"),
-            DomainError::MissingEnd("10:00".into()).to_string()
-        );
-        assert!(p("add tue").contains("needs a time"));
-        assert!(p("add").contains("Which days"));
-        assert!(p("add 10:00-11:00 tue").contains("Put the days first"));
-        assert!(p("add mon wed 10-11").contains("Separate days with commas"));
-        assert!(p("add tue career").contains("`career` isn't a time range"));
-        assert!(p("add tue 99999999999999999999-1").contains("isn't a time of day"));
-        assert!(p("add 星期二 10-11").contains("`星期二` isn't a day"));
-        assert!(p(&format!("add tue 10-11 {}", "x".repeat(41))).contains("too long"));
-        let eleven: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
-        assert!(p(&format!("add tue 10-11 {}", eleven.join(","))).contains("11 topics"));
-        let e = bad("add tue 10:00-25:00");
-        assert_eq!((e.usage, e.example), ADD);
-    }
-
-    #[test]
-    fn remove_errors() {
-        assert!(bad("remove 0").problem.contains("no window 0"));
-        assert!(bad("remove").problem.contains("Which window"));
-        assert!(bad("remove two")
-            .problem
-            .contains("`two` isn't a window number"));
-        assert!(bad("remove -1").problem.contains("isn't a window number"));
-        assert!(bad("remove 1 2").problem.contains("one window at a time"));
-        assert!(bad("remove 99999999999999999999999999")
-            .problem
-            .contains("There's no window"));
-        assert!(bad("remove #").problem.contains("isn't a window number"));
-        assert!(bad("remove ١").problem.contains("isn't a window number"));
-    }
-
-    #[test]
-    fn on_and_off() {
-        assert_eq!(ok("on"), Command::On(OnSpec::UntilEndOfDay));
-        assert_eq!(ok("on for 2h"), minutes(120));
-        assert_eq!(ok("on for 2 hours"), minutes(120));
-        assert_eq!(ok("on 2h"), minutes(120));
-        assert_eq!(ok("on 1h 30m"), minutes(90));
-        assert_eq!(
-            ok("on until 17:00"),
-            Command::On(OnSpec::Until(TimeOfDay::hm(17, 0).unwrap()))
-        );
-        assert_eq!(
-            ok("on until 5pm"),
-            Command::On(OnSpec::Until(TimeOfDay::hm(17, 0).unwrap()))
-        );
-        assert_eq!(
-            ok("on till 5 pm"),
-            Command::On(OnSpec::Until(TimeOfDay::hm(17, 0).unwrap()))
-        );
-        assert_eq!(
-            ok("on until end of day"),
-            Command::On(OnSpec::UntilEndOfDay)
-        );
-        assert_eq!(
-            bad("on for 0m").problem,
-            DomainError::ZeroDuration("0m".into()).to_string()
-        );
-        assert_eq!(
-            bad("on for 31d").problem,
-            DomainError::DurationTooLong("31d".into()).to_string()
-        );
-        assert!(bad("on for 99999999999999999999h")
-            .problem
-            .contains("longer than"));
-        assert!(bad("on for").problem.contains("For how long"));
-        assert!(bad("on until").problem.contains("Until when"));
-        assert_eq!(
-            bad("on until 25:00").problem,
-            DomainError::BadTime("25:00".into()).to_string()
-        );
-        assert!(bad("on 17:00").problem.contains("on until 17:00"));
-        assert!(bad("on banana").problem.contains("`banana`"));
-        assert!(bad("on 5").problem.contains("`5` isn't a duration"));
-        assert!(bad("off now").problem.contains("`now`"));
-        assert!(bad("list all").problem.contains("`all`"));
-    }
-
-    #[test]
-    fn time_zones() {
-        assert_eq!(
-            ok("tz Europe/Berlin"),
-            Command::Tz(ZoneChoice::Zone(chrono_tz::Europe::Berlin))
-        );
-        assert_eq!(
-            ok("timezone america/new york"),
-            Command::Tz(ZoneChoice::Zone(chrono_tz::America::New_York))
-        );
-        assert_eq!(
-            ok("tz ‘UTC’"),
-            Command::Tz(ZoneChoice::Zone(chrono_tz::Tz::UTC))
-        );
-        assert_eq!(ok("tz auto"), Command::Tz(ZoneChoice::Auto));
-        assert_eq!(ok("TZ AUTO"), Command::Tz(ZoneChoice::Auto));
-        let e = bad("tz");
-        assert_eq!(e.usage, "/officehours tz <IANA zone>");
-        assert!(e.problem.contains("Which time zone"));
-        assert_eq!(
-            bad("tz Europe/Berln").problem,
-            "`Europe/Berln` isn't a time zone I know. Did you mean Europe/Berlin?"
-        );
-    }
-
-    #[test]
-    fn unknown_commands() {
-        let e = bad("banana");
-        assert_eq!(e.problem, "I don't know the command `banana`.");
-        assert_eq!(e.usage, OVERVIEW.0);
-        assert!(bad("tue 10:00-11:00").problem.contains("start with `add`"));
-        assert!(bad("find").problem.contains("Which topic"));
-        assert!(bad("find \"\"").problem.contains("Which topic"));
-        assert!(bad(&format!("find {}", "a".repeat(101)))
-            .problem
-            .contains("too long"));
-        assert!(bad(&"x ".repeat(600)).problem.contains("too long"));
-        assert_eq!(bad("`rm -rf`").problem, "I don't know the command `'rm`.");
-        assert!(bad("ｈｅｌｐ").problem.contains("don't know"));
-    }
-
-    #[test]
-    fn usage_lines_follow_the_grammar() {
-        assert_eq!(USAGE_LINES.len(), 10);
-        assert_eq!(USAGE_LINES[0].0, "/officehours");
-        assert_eq!(USAGE_LINES[3].0, ADD.0);
-        assert!(USAGE_LINES
-            .iter()
-            .all(|(form, what)| form.starts_with("/officehours") && !what.is_empty()));
-    }
-
-    /// Deterministic fuzzing: the parser must answer every input without panicking.
-    #[test]
-    fn garbage_never_panics() {
-        const PIECES: &[&str] = &[
-            "add",
-            "on",
-            "for",
-            "until",
-            "tz",
-            "remove",
-            "find",
-            "who",
-            "list",
-            "off",
-            "help",
-            "@",
-            "<@",
-            "|",
-            ">",
-            "<",
-            "-",
-            "–",
-            " to ",
-            ":",
-            "am",
-            "pm",
-            "0",
-            "9",
-            "12",
-            "24",
-            "60",
-            "#",
-            "99999999999999999999",
-            ",",
-            " ",
-            "  ",
-            "\u{a0}",
-            "\u{200b}",
-            "é",
-            "✨",
-            "𝕏",
-            "İ",
-            "ß",
-            "“",
-            "”",
-            "`",
-            "all",
-            "mon",
-            "fri-mon",
-            "weekdays",
-            "2h",
-            "0m",
-            "1.5",
-            "d",
-            "Europe/",
-            "Berlin",
-            "\n",
-            "\t",
-            "\u{0}",
-            "\u{202e}",
-            "ﷺ",
-            "a",
-            ".",
-            "-0",
-            "+",
-        ];
-        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        for _ in 0..20_000 {
-            let len = (next() % 12) as usize;
-            let mut s = String::new();
-            for _ in 0..len {
-                let r = next();
-                if r % 5 == 0 {
-                    s.push(char::from_u32((r >> 8) as u32 % 0x11_0000).unwrap_or('?'));
-                } else {
-                    s.push_str(PIECES[(r >> 8) as usize % PIECES.len()]);
-                }
-            }
-            if let Err(e) = parse(&s) {
-                assert!(!e.problem.is_empty() && !e.usage.is_empty(), "{s:?}");
-            }
-        }
-        assert!(parse(&"add tue 10-11 ".repeat(10_000)).is_err());
-        assert!(parse(&"é".repeat(100_000)).is_err());
-    }
-}
+#[path = "parse_tests.rs"]
+mod tests;

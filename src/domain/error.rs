@@ -39,6 +39,43 @@ pub enum DomainError {
     TopicTooLong(String),
     #[error("That's {0} topics. Use at most 10, separated by commas.")]
     TooManyTopics(usize),
+    #[error("`{0}` isn't a date. Use YYYY-MM-DD, like 2026-06-10.")]
+    BadDate(String),
+    #[error("`{input}` has no month {month}; months run from 01 to 12.")]
+    BadMonth { input: String, month: u32 },
+    #[error("`{input}` has no day {day}: {month} has {days} days.")]
+    BadDayOfMonth {
+        input: String,
+        day: u32,
+        month: String,
+        days: u32,
+    },
+    #[error("`{0}` is more than one day. Pick one, like mon.")]
+    NotOneDay(String),
+    #[error("`{0}` is the end of the day. Use a time before midnight, like 23:30, or 00:00 on the next day.")]
+    TimeAtEndOfDay(String),
+    #[error("Working hours {0} run past midnight. Use hours within one day, like 08:00-20:00 (an end of 24:00 is fine).")]
+    WorkHoursCrossMidnight(String),
+    #[error(
+        "Every {0} weeks isn't something I can schedule. Use 1 to 12 weeks, like every 2 weeks."
+    )]
+    BadEveryWeeks(String),
+    #[error("The first meeting on {date} is a {actual}, not a {expected}.")]
+    AnchorWeekday {
+        date: String,
+        actual: String,
+        expected: String,
+    },
+    #[error("`{0}` isn't a lead time. Use 1h, 30m, 1h30m, or 0s for the start of the meeting.")]
+    BadLead(String),
+    #[error("`{0}` isn't a day and time. Use a day then a time, like mon 09:00 or Friday 4pm.")]
+    BadWeeklyTime(String),
+    #[error("The dates run backwards: {end} is before {start}. Put the first day first, like {end}..{start}.")]
+    SpanBackwards { start: String, end: String },
+    #[error("That's {0} days. A conference can span at most 31 days.")]
+    SpanTooLong(i64),
+    #[error("`{0}` isn't a date or a range. Use 2026-06-10, or 2026-06-10..2026-06-12 for several days.")]
+    BadSpan(String),
 }
 
 fn zone_hint(suggestions: &[String]) -> String {

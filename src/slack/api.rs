@@ -6,9 +6,10 @@ use slack_morphism::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::blocks::{home_view, message_content};
+use super::blocks::{home_view, message_content, modal_view};
 use crate::config::Secret;
-use crate::views::Message;
+use crate::views::{Message, Modal};
+use chrono::{DateTime, Utc};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SlackError {
@@ -46,6 +47,16 @@ pub struct Profile {
     pub display_name: Option<String>,
 }
 
+/// Where a message landed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posted {
+    pub channel: String,
+    pub ts: String,
+}
+
+/// The metadata event type that marks the bot's reminders in Slack, so a resend can be avoided.
+pub const REMINDER_EVENT_TYPE: &str = "officehours_reminder";
+
 #[async_trait]
 pub trait SlackApi: Send + Sync {
     async fn profile(&self, user_id: &str) -> Result<Profile, SlackError>;
@@ -57,6 +68,25 @@ pub trait SlackApi: Send + Sync {
         message: &Message,
         replace_original: bool,
     ) -> Result<(), SlackError>;
+    /// `chat.postMessage`, tagged with the reminder key as message metadata. Never retried here:
+    /// a timeout may still have been delivered, and only the caller knows how to check.
+    async fn post_message(
+        &self,
+        channel: &str,
+        message: &Message,
+        reminder_key: Option<&str>,
+    ) -> Result<Posted, SlackError>;
+    /// `conversations.open`: the DM (one user) or group DM (several) with the bot.
+    async fn open_conversation(&self, users: &[String]) -> Result<String, SlackError>;
+    /// Looks through the conversation's recent history for a message tagged with `reminder_key`.
+    async fn find_reminder(
+        &self,
+        channel: &str,
+        reminder_key: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<String>, SlackError>;
+    /// `views.open` on a trigger (valid for three seconds, once).
+    async fn open_modal(&self, trigger_id: &str, modal: &Modal) -> Result<(), SlackError>;
 }
 
 /// The real thing, through slack-morphism.
@@ -174,6 +204,94 @@ impl SlackApi for SlackWebApi {
             self.client.respond_to_event(&target, &request).await
         })
         .await?;
+        Ok(())
+    }
+
+    async fn post_message(
+        &self,
+        channel: &str,
+        message: &Message,
+        reminder_key: Option<&str>,
+    ) -> Result<Posted, SlackError> {
+        let mut content = message_content(message);
+        if let Some(key) = reminder_key {
+            let payload = std::collections::HashMap::from([("key".to_owned(), key.to_owned())]);
+            content = content.with_metadata(
+                SlackMessageMetadata::new(REMINDER_EVENT_TYPE.to_owned())
+                    .with_event_payload(payload),
+            );
+        }
+        let request =
+            SlackApiChatPostMessageRequest::new(SlackChannelId(channel.to_owned()), content);
+        let response = self
+            .client
+            .open_session(&self.token)
+            .chat_post_message(&request)
+            .await?;
+        Ok(Posted {
+            channel: response.channel.0,
+            ts: response.ts.0,
+        })
+    }
+
+    async fn open_conversation(&self, users: &[String]) -> Result<String, SlackError> {
+        let request = SlackApiConversationsOpenRequest::new()
+            .with_users(users.iter().map(|u| SlackUserId(u.clone())).collect());
+        let response = self
+            .with_retries("conversations.open", || async {
+                self.client
+                    .open_session(&self.token)
+                    .conversations_open(&request)
+                    .await
+            })
+            .await?;
+        Ok(response.channel.id.0)
+    }
+
+    async fn find_reminder(
+        &self,
+        channel: &str,
+        reminder_key: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<String>, SlackError> {
+        let request = SlackApiConversationsHistoryRequest::new()
+            .with_channel(SlackChannelId(channel.to_owned()))
+            .with_oldest(SlackTs(format!("{}.000000", since.timestamp())))
+            .with_limit(200)
+            .with_include_all_metadata(true);
+        let response = self
+            .with_retries("conversations.history", || async {
+                self.client
+                    .open_session(&self.token)
+                    .conversations_history(&request)
+                    .await
+            })
+            .await?;
+        let tagged = |m: &SlackHistoryMessage| {
+            m.content.metadata.as_ref().is_some_and(|meta| {
+                meta.event_type == REMINDER_EVENT_TYPE
+                    && meta
+                        .event_payload
+                        .as_ref()
+                        .and_then(|p| p.get("key"))
+                        .is_some_and(|k| k == reminder_key)
+            })
+        };
+        Ok(response
+            .messages
+            .iter()
+            .find(|m| tagged(m))
+            .map(|m| m.origin.ts.0.clone()))
+    }
+
+    async fn open_modal(&self, trigger_id: &str, modal: &Modal) -> Result<(), SlackError> {
+        let request =
+            SlackApiViewsOpenRequest::new(SlackTriggerId(trigger_id.to_owned()), modal_view(modal));
+        // No retries: the trigger is single-use and expires in three seconds.
+        self.client
+            .open_session(&self.token)
+            .views_open(&request)
+            .await?;
         Ok(())
     }
 }

@@ -3,8 +3,9 @@
 use slack_morphism::prelude::*;
 
 use crate::views::{
-    clamp, Block, Button, ButtonStyle, Message, MAX_BUTTON_TEXT, MAX_CONTEXT_ELEMENTS, MAX_FIELDS,
-    MAX_FIELD_TEXT, MAX_HEADER_TEXT, MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT, MAX_VIEW_BLOCKS,
+    clamp, Block, Button, ButtonStyle, Message, Modal, INPUT_ACTION, MAX_BUTTON_TEXT,
+    MAX_CONTEXT_ELEMENTS, MAX_FIELDS, MAX_FIELD_TEXT, MAX_HEADER_TEXT, MAX_MESSAGE_BLOCKS,
+    MAX_MODAL_TITLE, MAX_SECTION_TEXT, MAX_VIEW_BLOCKS,
 };
 
 /// Slack notifications show this; keep it short and plain.
@@ -15,6 +16,24 @@ pub fn message_content(message: &Message) -> SlackMessageContent {
     SlackMessageContent::new()
         .with_text(clamp(&fitted.fallback, MAX_FALLBACK_TEXT))
         .with_blocks(fitted.blocks.iter().map(block).collect())
+}
+
+pub fn modal_view(modal: &Modal) -> SlackView {
+    SlackView::Modal(
+        SlackModalView::new(
+            pt!(clamp(&modal.title, MAX_MODAL_TITLE)),
+            modal
+                .blocks
+                .iter()
+                .take(MAX_VIEW_BLOCKS)
+                .map(block)
+                .collect(),
+        )
+        .with_submit(pt!(clamp(&modal.submit, MAX_MODAL_TITLE)))
+        .with_close(pt!("Cancel"))
+        .with_callback_id(modal.callback_id.into())
+        .with_private_metadata(clamp(&modal.private_metadata, 3000)),
+    )
 }
 
 pub fn home_view(message: &Message) -> SlackView {
@@ -69,6 +88,23 @@ fn block(block: &Block) -> SlackBlock {
         )
         .into(),
         Block::Divider => SlackDividerBlock::new().into(),
+        Block::Input {
+            block_id,
+            label,
+            multiline,
+            optional,
+        } => SlackInputBlock::new(
+            pt!(clamp(label, 2000)),
+            SlackInputBlockElement::PlainTextInput(
+                SlackBlockPlainTextInputElement::new()
+                    .with_action_id(INPUT_ACTION.into())
+                    .with_multiline(*multiline)
+                    .with_max_length(3000),
+            ),
+        )
+        .with_block_id((*block_id).into())
+        .with_optional(*optional)
+        .into(),
         Block::Actions(buttons) => SlackActionsBlock::new(
             buttons
                 .iter()

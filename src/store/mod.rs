@@ -1,6 +1,8 @@
 //! Storage port: what the bot keeps (people, weekly windows, handled events), one trait, two backends.
 
+pub mod nudges;
 mod postgres;
+pub mod reminders;
 mod sql;
 mod sqlite;
 
@@ -12,6 +14,8 @@ use std::sync::Arc;
 use crate::domain::presence::ManualState;
 use crate::domain::window::WeeklyWindow;
 
+pub use nudges::NudgeStore;
+pub use reminders::ReminderStore;
 pub use sql::SqlStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +86,7 @@ pub enum AddOutcome {
 pub type ConflictCheck<'a> = &'a (dyn Fn(&[StoredWindow]) -> Option<StoredWindow> + Sync);
 
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait OfficeHoursStore: Send + Sync {
     async fn ping(&self) -> Result<(), StoreError>;
 
     async fn person(&self, team_id: &str, user_id: &str) -> Result<Option<Person>, StoreError>;
@@ -138,6 +142,10 @@ pub trait Store: Send + Sync {
     async fn first_delivery(&self, event_id: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
     async fn forget_deliveries_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
 }
+
+/// Everything the bot keeps, as one handle the adapters share.
+pub trait Store: OfficeHoursStore + ReminderStore + NudgeStore {}
+impl<T: OfficeHoursStore + ReminderStore + NudgeStore> Store for T {}
 
 /// Opens the database named by the URL (creating a SQLite file on first run) and migrates it.
 pub async fn connect(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {

@@ -4,7 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{
-    stored_instant, AddOutcome, ConflictCheck, Mentor, Person, Store, StoreError, StoredWindow,
+    stored_instant, AddOutcome, ConflictCheck, Mentor, OfficeHoursStore, Person, StoreError,
+    StoredWindow,
 };
 use crate::domain::days::DaySet;
 use crate::domain::presence::ManualState;
@@ -126,7 +127,7 @@ const UPSERT_PERSON: &str =
 macro_rules! impl_sql_store {
     ($db:ty) => {
         #[async_trait]
-        impl Store for SqlStore<$db> {
+        impl OfficeHoursStore for SqlStore<$db> {
             async fn ping(&self) -> Result<(), StoreError> {
                 sqlx::query("SELECT 1").execute(&self.pool).await?;
                 Ok(())

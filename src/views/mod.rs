@@ -36,7 +36,29 @@ pub enum Block {
     Context(Vec<String>),
     Divider,
     Actions(Vec<Button>),
+    /// A text field in a modal; its value comes back in `view_submission` under `block_id`/`action_id`.
+    Input {
+        block_id: &'static str,
+        label: String,
+        multiline: bool,
+        optional: bool,
+    },
 }
+
+/// A modal dialog: what `views.open` shows on a button click.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Modal {
+    pub title: String,
+    pub submit: String,
+    pub callback_id: &'static str,
+    /// Carried through Slack and back on submission (which debrief, which review).
+    pub private_metadata: String,
+    pub blocks: Vec<Block>,
+}
+
+/// Modal limits (https://docs.slack.dev/reference/views/modal-views).
+pub const MAX_MODAL_TITLE: usize = 24;
+pub const INPUT_ACTION: &str = "value";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Button {
@@ -57,6 +79,19 @@ pub enum ButtonStyle {
 pub mod actions {
     pub const REMOVE_WINDOW: &str = "officehours.remove_window";
     pub const SET_AVAILABLE: &str = "officehours.set_available";
+    pub const ONE_ON_ONE_ACCEPT: &str = "officehours.1on1_accept";
+    pub const ONE_ON_ONE_DECLINE: &str = "officehours.1on1_decline";
+    pub const MEETING_DONE: &str = "officehours.meeting_done";
+    pub const MEETING_SNOOZE: &str = "officehours.meeting_snooze";
+    pub const MEETING_SKIP: &str = "officehours.meeting_skip";
+    pub const SHARE_FEEDBACK: &str = "officehours.share_feedback";
+    pub const NOTE_AGREED: &str = "officehours.note_agreed";
+}
+
+/// Modal callback ids the interactivity endpoint understands.
+pub mod modals {
+    pub const FEEDBACK: &str = "officehours.feedback";
+    pub const AGREED: &str = "officehours.agreed";
 }
 
 impl Block {

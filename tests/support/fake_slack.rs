@@ -1,12 +1,16 @@
-//! A fake Slack Web API and response_url hook on loopback: answers like Slack, records every call, injects failures.
+//! A fake Slack Web API and response_url hook on loopback: answers like Slack, records every call,
+//! keeps the messages posted and the views opened, and injects failures before or after a call takes effect.
 #![allow(dead_code)]
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Path, RawQuery, State as AxumState};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,16 +23,21 @@ pub const TEAM_ID: &str = "T0001";
 pub const BOT_USER_ID: &str = "UBOT";
 pub const BOT_ID: &str = "B0001";
 pub const APP_ID: &str = "A0001";
-/// Pseudo method name for `fail_next` that targets posts to response_url hooks.
+/// Pseudo method name for `fail_next`/`accept_but_fail_next` that targets posts to response_url hooks.
 pub const RESPONSE_URL: &str = "response_url";
 
 const METHODS: &[&str] = &[
     "auth.test",
     "users.info",
     "views.publish",
+    "views.open",
+    "views.update",
     "chat.postEphemeral",
     "chat.postMessage",
+    "chat.update",
+    "chat.delete",
     "conversations.open",
+    "conversations.history",
 ];
 
 #[derive(Clone, Debug)]
@@ -49,6 +58,8 @@ pub enum FakeFailure {
     Status(u16),
     /// Sleep, then answer normally.
     Delay(Duration),
+    /// Drop the connection without a complete answer: the client sees a transport error, no status.
+    Disconnect,
 }
 
 struct FakeUser {
@@ -58,19 +69,38 @@ struct FakeUser {
     status_emoji: String,
 }
 
+/// Slack's "now" when a test sets one.
+type Clock = Box<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send>;
+
 struct State {
     bot_token: String,
+    /// From `set_clock`; wall-clock time when None.
+    clock: Option<Clock>,
     users: HashMap<String, FakeUser>,
+    /// From `fail_next`: answered instead of the call.
     failures: HashMap<String, VecDeque<FakeFailure>>,
+    /// From `accept_but_fail_next`: answered after the call took effect.
+    late_failures: HashMap<String, VecDeque<FakeFailure>>,
     calls: Vec<RecordedCall>,
     /// (hook path after /hooks/, JSON body) of accepted response_url posts.
     responses: Vec<(String, Value)>,
     /// Hook posts answered with 400, kept for failure messages.
     rejected_responses: Vec<String>,
-    home_views: HashMap<String, Value>,
-    open_dms: HashSet<String>,
+    /// Every view the app created (Home tabs and modals), by id, as last answered.
+    views: HashMap<String, Value>,
+    /// The Home tab view id of each user.
+    home_views: HashMap<String, String>,
+    /// Views answered by views.open, in order, as first opened.
+    opened_views: Vec<Value>,
+    /// trigger_ids already exchanged for a modal.
+    used_triggers: HashSet<String>,
+    /// Open DMs and mpims: id -> member user ids (the bot left out).
+    conversations: HashMap<String, Vec<String>>,
+    /// Posted messages in post order (so in ts order), each with its `channel`.
+    messages: Vec<Value>,
     view_seq: u64,
-    ts_seq: u64,
+    /// The last message ts handed out, in microseconds.
+    last_ts_micros: u64,
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -103,15 +133,21 @@ impl FakeSlack {
         let addr = listener.local_addr().expect("fake Slack: local_addr");
         let state: Shared = Arc::new(Mutex::new(State {
             bot_token: bot_token.to_string(),
+            clock: None,
             users: HashMap::new(),
             failures: HashMap::new(),
+            late_failures: HashMap::new(),
             calls: Vec::new(),
             responses: Vec::new(),
             rejected_responses: Vec::new(),
+            views: HashMap::new(),
             home_views: HashMap::new(),
-            open_dms: HashSet::new(),
+            opened_views: Vec::new(),
+            used_triggers: HashSet::new(),
+            conversations: HashMap::new(),
+            messages: Vec::new(),
             view_seq: 0,
-            ts_seq: 0,
+            last_ts_micros: FIRST_TS_MICROS - TS_STEP_MICROS,
         }));
         let app = Router::new()
             .route("/api/{method}", get(api_handler).post(api_handler))
@@ -173,10 +209,28 @@ impl FakeSlack {
         user.status_emoji = emoji.to_string();
     }
 
+    /// Makes the fake's "now" follow the test's clock (the bot's ManualClock, say): Slack stamps
+    /// messages with its own time, so `oldest`/`latest` the bot derives from its clock line up.
+    /// users.info offsets follow it too.
+    pub fn set_clock(&self, now: impl Fn() -> chrono::DateTime<chrono::Utc> + Send + 'static) {
+        lock(&self.state).clock = Some(Box::new(now));
+    }
+
     /// Queues a failure for the next call to `method` (or `RESPONSE_URL`); FIFO, one per call.
     pub fn fail_next(&self, method: &str, failure: FakeFailure) {
         lock(&self.state)
             .failures
+            .entry(method.to_string())
+            .or_default()
+            .push_back(failure);
+    }
+
+    /// Like `fail_next`, but the call first takes effect (a chat.postMessage is stored) and then
+    /// `failure` is answered instead: Slack did it, the bot never heard back. `Delay` answers
+    /// normally, late. Used by the next call that `fail_next` does not fail; FIFO, one per call.
+    pub fn accept_but_fail_next(&self, method: &str, failure: FakeFailure) {
+        lock(&self.state)
+            .late_failures
             .entry(method.to_string())
             .or_default()
             .push_back(failure);
@@ -224,6 +278,72 @@ impl FakeSlack {
         }
     }
 
+    /// Messages in `channel` (a DM is `D` + user id), oldest first, as stored: with `channel`,
+    /// and `metadata` whenever it was sent.
+    pub fn messages_in(&self, channel: &str) -> Vec<Value> {
+        lock(&self.state)
+            .messages
+            .iter()
+            .filter(|m| m["channel"] == channel)
+            .cloned()
+            .collect()
+    }
+
+    /// Messages in the bot's DM with `user_id`, whether posted to the user id or to the DM id.
+    pub fn dm_messages(&self, user_id: &str) -> Vec<Value> {
+        self.messages_in(&format!("D{user_id}"))
+    }
+
+    /// Polls every 10 ms until the DM with `user_id` holds at least `n` messages; panics listing
+    /// every stored message.
+    pub async fn wait_for_dm_messages(
+        &self,
+        user_id: &str,
+        n: usize,
+        timeout: Duration,
+    ) -> Vec<Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let found = self.dm_messages(user_id);
+            if found.len() >= n {
+                return found;
+            }
+            if Instant::now() >= deadline {
+                let st = lock(&self.state);
+                let stored: Vec<String> = st
+                    .messages
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "  {} {} text={} metadata={}",
+                            m["channel"].as_str().unwrap_or("?"),
+                            m["ts"].as_str().unwrap_or("?"),
+                            m["text"],
+                            m.get("metadata").unwrap_or(&Value::Null)
+                        )
+                    })
+                    .collect();
+                let posts = st
+                    .calls
+                    .iter()
+                    .filter(|c| c.method == "chat.postMessage")
+                    .count();
+                panic!(
+                    "fake Slack: expected {n} message(s) in the DM with {user_id} (D{user_id}) within {timeout:?}, got {}; \
+                     {posts} chat.postMessage call(s); all stored messages:\n{}",
+                    found.len(),
+                    if stored.is_empty() { "  (none)".to_string() } else { stored.join("\n") }
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Members (bot left out) of a DM or mpim opened by conversations.open or a post to a user id.
+    pub fn conversation_members(&self, channel: &str) -> Option<Vec<String>> {
+        lock(&self.state).conversations.get(channel).cloned()
+    }
+
     /// JSON bodies accepted at response_url(s), in order.
     pub fn responses(&self) -> Vec<Value> {
         lock(&self.state)
@@ -262,9 +382,18 @@ impl FakeSlack {
         }
     }
 
-    /// The Home tab view last published for `user_id` (as views.publish answered it).
+    /// The Home tab view of `user_id` as Slack last answered it (views.publish or views.update).
     pub fn published_view(&self, user_id: &str) -> Option<Value> {
-        lock(&self.state).home_views.get(user_id).cloned()
+        let st = lock(&self.state);
+        st.home_views
+            .get(user_id)
+            .and_then(|id| st.views.get(id))
+            .cloned()
+    }
+
+    /// The views successful views.open calls answered, in order, as opened (with `id` and `hash`).
+    pub fn opened_views(&self) -> Vec<Value> {
+        lock(&self.state).opened_views.clone()
     }
 }
 
@@ -317,20 +446,29 @@ async fn api_handler(
             .map(str::to_string)
     });
 
-    let failure = {
-        let mut st = lock(&state);
-        st.calls.push(RecordedCall {
-            method: method.clone(),
-            http_method: http_method.to_string(),
-            token: token.clone(),
-            params: Value::Object(params.clone()),
-        });
-        st.failures.get_mut(&method).and_then(VecDeque::pop_front)
-    };
-    if let Some(response) = apply_failure(failure).await {
+    lock(&state).calls.push(RecordedCall {
+        method: method.clone(),
+        http_method: http_method.to_string(),
+        token: token.clone(),
+        params: Value::Object(params.clone()),
+    });
+    if let Some(response) = apply_failure(next_failure(&state, &method, false)).await {
         return response;
     }
-    if !METHODS.contains(&method.as_str()) {
+    let response = answer(&state, &method, token.as_deref(), &params, body_error);
+    let late = next_failure(&state, &method, true);
+    apply_failure(late).await.unwrap_or(response)
+}
+
+/// What Slack answers once a call gets through: method, body and token checks, then the method.
+fn answer(
+    state: &Shared,
+    method: &str,
+    token: Option<&str>,
+    params: &Map<String, Value>,
+    body_error: Option<&'static str>,
+) -> Response {
+    if !METHODS.contains(&method) {
         return json_response(
             StatusCode::OK,
             json!({"ok": false, "error": "unknown_method", "req_method": method}),
@@ -339,19 +477,24 @@ async fn api_handler(
     if let Some(error) = body_error {
         return envelope(Err(ApiError::new(error)));
     }
-    let mut st = lock(&state);
+    let mut st = lock(state);
     match token {
         None => return envelope(Err(ApiError::new("not_authed"))),
         Some(t) if t != st.bot_token => return envelope(Err(ApiError::new("invalid_auth"))),
         Some(_) => {}
     }
-    let result = match method.as_str() {
+    let result = match method {
         "auth.test" => Ok(auth_test()),
-        "users.info" => users_info(&st, &params),
-        "views.publish" => views_publish(&mut st, &params),
-        "chat.postEphemeral" => chat_post_ephemeral(&mut st, &params),
-        "chat.postMessage" => chat_post_message(&mut st, &params),
-        "conversations.open" => conversations_open(&mut st, &params),
+        "users.info" => users_info(&st, params),
+        "views.publish" => views_publish(&mut st, params),
+        "views.open" => views_open(&mut st, params),
+        "views.update" => views_update(&mut st, params),
+        "chat.postEphemeral" => chat_post_ephemeral(&mut st, params),
+        "chat.postMessage" => chat_post_message(&mut st, params),
+        "chat.update" => chat_update(&mut st, params),
+        "chat.delete" => chat_delete(&mut st, params),
+        "conversations.open" => conversations_open(&mut st, params),
+        "conversations.history" => conversations_history(&st, params),
         _ => unreachable!("method list and dispatch disagree"),
     };
     envelope(result)
@@ -362,14 +505,17 @@ async fn hook_handler(
     Path(rest): Path<String>,
     body: Bytes,
 ) -> Response {
-    let failure = lock(&state)
-        .failures
-        .get_mut(RESPONSE_URL)
-        .and_then(VecDeque::pop_front);
-    if let Some(response) = apply_failure(failure).await {
+    if let Some(response) = apply_failure(next_failure(&state, RESPONSE_URL, false)).await {
         return response;
     }
-    let text = String::from_utf8_lossy(&body).into_owned();
+    let response = accept_hook(&state, rest, &body);
+    let late = next_failure(&state, RESPONSE_URL, true);
+    apply_failure(late).await.unwrap_or(response)
+}
+
+/// Keeps a response_url post that has content (plain `ok`), or rejects it with a 400 as Slack does.
+fn accept_hook(state: &Shared, path: String, body: &[u8]) -> Response {
+    let text = String::from_utf8_lossy(body).into_owned();
     let error = match serde_json::from_str::<Value>(&text) {
         Ok(Value::Object(fields)) => {
             let has_content = ["text", "blocks", "attachments"]
@@ -377,7 +523,7 @@ async fn hook_handler(
                 .any(|k| fields.contains_key(*k))
                 || fields.get("delete_original").and_then(Value::as_bool) == Some(true);
             if has_content {
-                lock(&state).responses.push((rest, Value::Object(fields)));
+                lock(state).responses.push((path, Value::Object(fields)));
                 return (
                     StatusCode::OK,
                     [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -389,7 +535,7 @@ async fn hook_handler(
         }
         _ => "invalid_payload",
     };
-    lock(&state)
+    lock(state)
         .rejected_responses
         .push(format!("{error}: {text}"));
     (
@@ -398,6 +544,17 @@ async fn hook_handler(
         error,
     )
         .into_response()
+}
+
+/// Pops the next injected failure for `method`: a `late` one (accept_but_fail_next) or not.
+fn next_failure(state: &Shared, method: &str, late: bool) -> Option<FakeFailure> {
+    let mut st = lock(state);
+    let queues = if late {
+        &mut st.late_failures
+    } else {
+        &mut st.failures
+    };
+    queues.get_mut(method).and_then(VecDeque::pop_front)
 }
 
 /// Turns an injected failure into its response; `Delay` sleeps and lets the call go on.
@@ -430,6 +587,25 @@ async fn apply_failure(failure: Option<FakeFailure>) -> Option<Response> {
                     .into_response(),
             )
         }
+        FakeFailure::Disconnect => Some(Response::new(Body::new(BrokenBody))),
+    }
+}
+
+/// A body that fails at once: hyper then drops the connection instead of finishing the answer.
+struct BrokenBody;
+
+impl HttpBody for BrokenBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, std::io::Error>>> {
+        Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "fake Slack: connection dropped",
+        ))))
     }
 }
 
@@ -518,7 +694,11 @@ fn users_info(st: &State, params: &Map<String, Value>) -> Result<Value, ApiError
         },
     });
     if let Some(tz) = &user.tz {
-        let (offset, label) = tz_offset_and_label(tz, unix_now());
+        let now = st
+            .clock
+            .as_ref()
+            .map_or_else(unix_now, |now| now().timestamp());
+        let (offset, label) = tz_offset_and_label(tz, now);
         obj["tz"] = json!(tz);
         obj["tz_label"] = json!(label);
         obj["tz_offset"] = json!(offset);
@@ -533,21 +713,90 @@ fn views_publish(st: &mut State, params: &Map<String, Value>) -> Result<Value, A
     let user_id = str_param(params, "user_id")
         .ok_or_else(|| ApiError::invalid_arguments("missing required field: user_id"))?
         .to_string();
-    let mut view = match json_param(params, "view") {
-        Some(Value::Object(view)) => view,
-        Some(_) => {
+    let view = view_param(params)?;
+    check_view(&view, "home")?;
+    let previous = st.home_views.get(&user_id).and_then(|id| st.views.get(id));
+    if let (Some(previous), Some(hash)) = (previous, str_param(params, "hash")) {
+        if previous["hash"].as_str() != Some(hash) {
+            return Err(ApiError::new("hash_conflict"));
+        }
+    }
+    let id = previous.and_then(|v| v["id"].as_str().map(str::to_string));
+    let view = save_view(st, view, id);
+    st.home_views
+        .insert(user_id, view["id"].as_str().unwrap_or_default().to_string());
+    Ok(json!({ "view": view }))
+}
+
+fn views_open(st: &mut State, params: &Map<String, Value>) -> Result<Value, ApiError> {
+    let trigger_id = str_param(params, "trigger_id")
+        .ok_or_else(|| ApiError::invalid_arguments("missing required field: trigger_id"))?
+        .to_string();
+    let view = view_param(params)?;
+    check_view(&view, "modal")?;
+    // A trigger opens one view; it is spent only when one opens, so a rejected view can be fixed.
+    if st.used_triggers.contains(&trigger_id) {
+        return Err(ApiError::new("exchanged_trigger_id"));
+    }
+    check_external_id(st, &view, None)?;
+    st.used_triggers.insert(trigger_id);
+    let view = save_view(st, view, None);
+    st.opened_views.push(view.clone());
+    Ok(json!({ "view": view }))
+}
+
+fn views_update(st: &mut State, params: &Map<String, Value>) -> Result<Value, ApiError> {
+    let mut view = view_param(params)?;
+    let found = match (
+        str_param(params, "view_id"),
+        str_param(params, "external_id"),
+    ) {
+        (Some(id), _) => st.views.get(id),
+        (None, Some(external_id)) => st.views.values().find(|v| v["external_id"] == external_id),
+        (None, None) => {
             return Err(ApiError::invalid_arguments(
-                "json must be an object [json-pointer:/view]",
+                "either view_id or external_id is required",
             ))
         }
-        None => return Err(ApiError::invalid_arguments("missing required field: view")),
     };
-    if view.get("type").and_then(Value::as_str) != Some("home") {
-        return Err(ApiError::invalid_arguments(
-            "must be `home` [json-pointer:/view/type]",
-        ));
+    let current = found.ok_or(ApiError::new("not_found"))?;
+    // A view stays on its surface: a Home tab is updated with a home view, a modal with a modal.
+    check_view(&view, current["type"].as_str().unwrap_or("modal"))?;
+    if let Some(hash) = str_param(params, "hash") {
+        if current["hash"].as_str() != Some(hash) {
+            return Err(ApiError::new("hash_conflict"));
+        }
     }
-    let Some(Value::Array(blocks)) = view.get_mut("blocks") else {
+    // Keep the external_id unless the update sets one, so the view stays addressable by it.
+    if let Some(external_id) = current["external_id"].as_str().filter(|e| !e.is_empty()) {
+        view.entry("external_id").or_insert(json!(external_id));
+    }
+    let id = current["id"].as_str().unwrap_or_default().to_string();
+    check_external_id(st, &view, Some(&id))?;
+    let view = save_view(st, view, Some(id));
+    Ok(json!({ "view": view }))
+}
+
+/// The `view` parameter as an object, sent as JSON or as a JSON-encoded string.
+fn view_param(params: &Map<String, Value>) -> Result<Map<String, Value>, ApiError> {
+    match json_param(params, "view") {
+        Some(Value::Object(view)) => Ok(view),
+        Some(_) => Err(ApiError::invalid_arguments(
+            "json must be an object [json-pointer:/view]",
+        )),
+        None => Err(ApiError::invalid_arguments("missing required field: view")),
+    }
+}
+
+/// Slack's checks on a view of type `kind` (`home` or `modal`): blocks, and a modal's title,
+/// buttons (a submit button whenever it has inputs) and private_metadata.
+fn check_view(view: &Map<String, Value>, kind: &str) -> Result<(), ApiError> {
+    if view.get("type").and_then(Value::as_str) != Some(kind) {
+        return Err(ApiError::invalid_arguments(&format!(
+            "must be `{kind}` [json-pointer:/view/type]"
+        )));
+    }
+    let Some(Value::Array(blocks)) = view.get("blocks") else {
         return Err(ApiError::invalid_arguments(
             "missing required field: blocks [json-pointer:/view]",
         ));
@@ -557,24 +806,88 @@ fn views_publish(st: &mut State, params: &Map<String, Value>) -> Result<Value, A
             "no more than 100 items allowed [json-pointer:/view/blocks]",
         ));
     }
+    if kind != "modal" {
+        return Ok(());
+    }
+    let title = view.get("title").ok_or_else(|| {
+        ApiError::invalid_arguments("missing required field: title [json-pointer:/view]")
+    })?;
+    check_modal_label(title, "title")?;
+    for key in ["submit", "close"] {
+        if let Some(label) = view.get(key).filter(|v| !v.is_null()) {
+            check_modal_label(label, key)?;
+        }
+    }
+    let has_input = blocks.iter().any(|b| b["type"] == "input");
+    if has_input && view.get("submit").is_none_or(Value::is_null) {
+        return Err(ApiError::invalid_arguments(
+            "must provide a submit property when using input blocks [json-pointer:/view]",
+        ));
+    }
+    let private_metadata = view.get("private_metadata").and_then(Value::as_str);
+    if private_metadata.is_some_and(|s| s.chars().count() > 3000) {
+        return Err(ApiError::invalid_arguments(
+            "must be less than 3001 characters [json-pointer:/view/private_metadata]",
+        ));
+    }
+    Ok(())
+}
+
+/// A modal's title, submit or close: plain_text of 1 to 24 characters.
+fn check_modal_label(label: &Value, key: &str) -> Result<(), ApiError> {
+    if label["type"] != "plain_text" {
+        return Err(ApiError::invalid_arguments(&format!(
+            "must be a valid enum value [json-pointer:/view/{key}/type]"
+        )));
+    }
+    let len = label["text"].as_str().map_or(0, |t| t.chars().count());
+    if len == 0 || len > 24 {
+        return Err(ApiError::invalid_arguments(&format!(
+            "must be less than 25 characters [json-pointer:/view/{key}/text]"
+        )));
+    }
+    Ok(())
+}
+
+/// A non-empty external_id must not belong to another of the team's views.
+fn check_external_id(
+    st: &State,
+    view: &Map<String, Value>,
+    own_id: Option<&str>,
+) -> Result<(), ApiError> {
+    let Some(external_id) = view
+        .get("external_id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    else {
+        return Ok(());
+    };
+    let taken = st
+        .views
+        .values()
+        .any(|v| v["external_id"] == external_id && v["id"].as_str() != own_id);
+    if taken {
+        Err(ApiError::new("duplicate_external_id"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Completes a view the way Slack answers it (block_ids, defaults, id, a fresh hash) and keeps it;
+/// `id` is the id of the view it replaces, if any.
+fn save_view(st: &mut State, mut view: Map<String, Value>, id: Option<String>) -> Value {
     st.view_seq += 1;
     let seq = st.view_seq;
-    for (i, block) in blocks.iter_mut().enumerate() {
-        if let Some(block) = block.as_object_mut() {
-            block
-                .entry("block_id")
-                .or_insert_with(|| json!(format!("b{seq}x{i}")));
+    if let Some(Value::Array(blocks)) = view.get_mut("blocks") {
+        for (i, block) in blocks.iter_mut().enumerate() {
+            if let Some(block) = block.as_object_mut() {
+                block
+                    .entry("block_id")
+                    .or_insert_with(|| json!(format!("b{seq}x{i}")));
+            }
         }
     }
-    let previous = st.home_views.get(&user_id);
-    if let (Some(previous), Some(hash)) = (previous, str_param(params, "hash")) {
-        if previous["hash"].as_str() != Some(hash) {
-            return Err(ApiError::new("hash_conflict"));
-        }
-    }
-    let id = previous
-        .and_then(|v| v["id"].as_str().map(str::to_string))
-        .unwrap_or_else(|| format!("V{seq:08}"));
+    let id = id.unwrap_or_else(|| format!("V{seq:08}"));
     let defaults = [
         ("private_metadata", json!("")),
         ("callback_id", json!("")),
@@ -604,8 +917,8 @@ fn views_publish(st: &mut State, params: &Map<String, Value>) -> Result<Value, A
     view.insert("app_installed_team_id".into(), json!(TEAM_ID));
     view.insert("bot_id".into(), json!(BOT_ID));
     let view = Value::Object(view);
-    st.home_views.insert(user_id, view.clone());
-    Ok(json!({ "view": view }))
+    st.views.insert(id, view.clone());
+    view
 }
 
 fn chat_post_ephemeral(st: &mut State, params: &Map<String, Value>) -> Result<Value, ApiError> {
@@ -616,15 +929,21 @@ fn chat_post_ephemeral(st: &mut State, params: &Map<String, Value>) -> Result<Va
 }
 
 fn chat_post_message(st: &mut State, params: &Map<String, Value>) -> Result<Value, ApiError> {
-    let channel = str_param(params, "channel").ok_or(ApiError::new("channel_not_found"))?;
-    // Posting to a user id lands in the app's DM with that user.
-    let channel = if channel.starts_with('U') || channel.starts_with('W') {
-        format!("D{channel}")
-    } else {
-        channel.to_string()
-    };
+    let target = str_param(params, "channel").ok_or(ApiError::new("channel_not_found"))?;
     let mut message = message_content(params)?;
+    let metadata = metadata_param(params)?;
+    // Posting to a user id lands in the app's DM with that user, opening it if need be.
+    let channel = if target.starts_with('U') || target.starts_with('W') {
+        let dm = format!("D{target}");
+        st.conversations
+            .entry(dm.clone())
+            .or_insert_with(|| vec![target.to_string()]);
+        dm
+    } else {
+        target.to_string()
+    };
     let ts = next_ts(st);
+    message.insert("channel".into(), json!(channel));
     message.insert("type".into(), json!("message"));
     message.insert("ts".into(), json!(ts));
     message.insert("user".into(), json!(BOT_USER_ID));
@@ -634,7 +953,85 @@ fn chat_post_message(st: &mut State, params: &Map<String, Value>) -> Result<Valu
     if let Some(thread_ts) = str_param(params, "thread_ts") {
         message.insert("thread_ts".into(), json!(thread_ts));
     }
-    Ok(json!({ "channel": channel, "ts": ts, "message": message }))
+    if let Some(metadata) = metadata {
+        message.insert("metadata".into(), metadata);
+    }
+    let message = Value::Object(message);
+    let answer = json!({ "channel": channel, "ts": ts, "message": shown(&message, true) });
+    st.messages.push(message);
+    Ok(answer)
+}
+
+fn chat_update(st: &mut State, params: &Map<String, Value>) -> Result<Value, ApiError> {
+    let channel = str_param(params, "channel")
+        .filter(|c| known_channel(st, c))
+        .ok_or(ApiError::new("channel_not_found"))?;
+    let ts = str_param(params, "ts").ok_or(ApiError::new("message_not_found"))?;
+    let metadata = metadata_param(params)?;
+    // Fields left out keep their value; an empty blocks or attachments array removes them.
+    let mut changes = Map::new();
+    if let Some(text) = params.get("text").and_then(Value::as_str) {
+        changes.insert("text".into(), json!(text));
+    }
+    for (key, error) in [
+        ("blocks", "invalid_blocks"),
+        ("attachments", "invalid_attachments"),
+    ] {
+        match json_param(params, key) {
+            Some(Value::Array(items)) => {
+                changes.insert(key.into(), Value::Array(items));
+            }
+            Some(_) => return Err(ApiError::new(error)),
+            None => {}
+        }
+    }
+    if changes.is_empty() {
+        return Err(ApiError::new("no_text"));
+    }
+    let stored = st
+        .messages
+        .iter_mut()
+        .find(|m| m["channel"] == channel && m["ts"] == ts)
+        .ok_or(ApiError::new("message_not_found"))?;
+    let mut updated = stored.as_object().cloned().unwrap_or_default();
+    for (key, value) in changes {
+        if value.as_array().is_some_and(Vec::is_empty) {
+            updated.remove(&key);
+        } else {
+            updated.insert(key, value);
+        }
+    }
+    if let Some(metadata) = metadata {
+        updated.insert("metadata".into(), metadata);
+    }
+    let has_text = updated
+        .get("text")
+        .and_then(Value::as_str)
+        .is_some_and(|t| !t.is_empty());
+    if !has_text && !updated.contains_key("blocks") && !updated.contains_key("attachments") {
+        return Err(ApiError::new("no_text"));
+    }
+    *stored = Value::Object(updated);
+    Ok(json!({
+        "channel": channel,
+        "ts": ts,
+        "text": stored["text"],
+        "message": shown(stored, true),
+    }))
+}
+
+fn chat_delete(st: &mut State, params: &Map<String, Value>) -> Result<Value, ApiError> {
+    let channel = str_param(params, "channel")
+        .filter(|c| known_channel(st, c))
+        .ok_or(ApiError::new("channel_not_found"))?;
+    let ts = str_param(params, "ts").ok_or(ApiError::new("message_not_found"))?;
+    let index = st
+        .messages
+        .iter()
+        .position(|m| m["channel"] == channel && m["ts"] == ts)
+        .ok_or(ApiError::new("message_not_found"))?;
+    st.messages.remove(index);
+    Ok(json!({ "channel": channel, "ts": ts }))
 }
 
 /// `text`, `blocks` and `attachments` of a message (JSON-string values decoded); `no_text` if none.
@@ -665,8 +1062,38 @@ fn message_content(params: &Map<String, Value>) -> Result<Map<String, Value>, Ap
     Ok(content)
 }
 
+/// Message metadata as Slack takes it: an object with a string `event_type` and an object
+/// `event_payload`, kept as sent.
+fn metadata_param(params: &Map<String, Value>) -> Result<Option<Value>, ApiError> {
+    let Some(metadata) = json_param(params, "metadata") else {
+        return Ok(None);
+    };
+    let event_type = metadata["event_type"].as_str().unwrap_or("");
+    if event_type.is_empty() || !metadata["event_payload"].is_object() {
+        return Err(ApiError::new("invalid_metadata_format"));
+    }
+    Ok(Some(metadata))
+}
+
+/// A stored message as Slack shows it: without our `channel` key, and with `metadata` only if asked.
+fn shown(stored: &Value, with_metadata: bool) -> Value {
+    let mut message = stored.clone();
+    if let Some(fields) = message.as_object_mut() {
+        fields.remove("channel");
+        if !with_metadata {
+            fields.remove("metadata");
+        }
+    }
+    message
+}
+
+/// A conversation the app can see: opened (DM, mpim) or posted to.
+fn known_channel(st: &State, channel: &str) -> bool {
+    st.conversations.contains_key(channel) || st.messages.iter().any(|m| m["channel"] == channel)
+}
+
 fn conversations_open(st: &mut State, params: &Map<String, Value>) -> Result<Value, ApiError> {
-    let users: Vec<String> = match params.get("users") {
+    let mut users: Vec<String> = match params.get("users") {
         Some(Value::Array(items)) => items
             .iter()
             .filter_map(Value::as_str)
@@ -680,17 +1107,82 @@ fn conversations_open(st: &mut State, params: &Map<String, Value>) -> Result<Val
             .collect(),
         _ => Vec::new(),
     };
+    // The same people always make the same conversation, whatever order they are listed in.
+    users.sort();
+    users.dedup();
     let id = match (users.as_slice(), str_param(params, "channel")) {
-        ([], Some(channel)) => channel.to_string(),
+        ([], Some(channel)) if st.conversations.contains_key(channel) => channel.to_string(),
+        ([], Some(_)) => return Err(ApiError::new("channel_not_found")),
         ([], None) => return Err(ApiError::new("users_list_not_supplied")),
+        (many, _) if many.len() > 8 => return Err(ApiError::new("too_many_users")),
         ([user], _) => format!("D{user}"),
         (many, _) => format!("G{}", many.concat()),
     };
-    if st.open_dms.insert(id.clone()) {
-        Ok(json!({ "channel": { "id": id } }))
-    } else {
-        Ok(json!({ "channel": { "id": id }, "no_op": true, "already_open": true }))
+    match st.conversations.entry(id.clone()) {
+        Entry::Occupied(_) => {
+            Ok(json!({ "channel": { "id": id }, "no_op": true, "already_open": true }))
+        }
+        Entry::Vacant(slot) => {
+            slot.insert(users);
+            Ok(json!({ "channel": { "id": id } }))
+        }
     }
+}
+
+fn conversations_history(st: &State, params: &Map<String, Value>) -> Result<Value, ApiError> {
+    let channel = str_param(params, "channel")
+        .filter(|c| known_channel(st, c))
+        .ok_or(ApiError::new("channel_not_found"))?;
+    let oldest = ts_param(params, "oldest").map_err(|()| ApiError::new("invalid_ts_oldest"))?;
+    let latest = ts_param(params, "latest").map_err(|()| ApiError::new("invalid_ts_latest"))?;
+    // Our cursors name the ts a page stopped at; the next page holds older messages.
+    let before = match str_param(params, "cursor") {
+        None => None,
+        Some(cursor) => Some(
+            cursor
+                .strip_prefix("next_ts:")
+                .and_then(parse_ts)
+                .ok_or(ApiError::new("invalid_cursor"))?,
+        ),
+    };
+    let inclusive = params.get("inclusive").is_some_and(is_truthy);
+    let with_metadata = params.get("include_all_metadata").is_some_and(is_truthy);
+    let limit = match params.get("limit") {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    }
+    .filter(|n| *n > 0)
+    .map_or(100, |n| n.min(999) as usize);
+    let in_range = |ts: u128| {
+        oldest.is_none_or(|o| ts > o || inclusive && ts == o)
+            && latest.is_none_or(|l| ts < l || inclusive && ts == l)
+            && before.is_none_or(|b| ts < b)
+    };
+    // Newest first; thread replies stay in their thread, as in Slack.
+    let mut matching = st.messages.iter().rev().filter(|m| {
+        let ts = m["ts"].as_str().unwrap_or_default();
+        let is_reply = m.get("thread_ts").is_some_and(|t| t != ts);
+        m["channel"] == channel && !is_reply && parse_ts(ts).is_some_and(in_range)
+    });
+    let messages: Vec<Value> = matching
+        .by_ref()
+        .take(limit)
+        .map(|m| shown(m, with_metadata))
+        .collect();
+    let has_more = matching.next().is_some();
+    let next_cursor = match messages.last() {
+        Some(last) if has_more => format!("next_ts:{}", last["ts"].as_str().unwrap_or_default()),
+        _ => String::new(),
+    };
+    Ok(json!({
+        "messages": messages,
+        "has_more": has_more,
+        "pin_count": 0,
+        "channel_actions_ts": null,
+        "channel_actions_count": 0,
+        "response_metadata": { "next_cursor": next_cursor },
+    }))
 }
 
 // ---------------------------------------------------------------- helpers
@@ -712,14 +1204,43 @@ fn json_param(params: &Map<String, Value>, key: &str) -> Option<Value> {
     }
 }
 
+/// A timestamp parameter (string, or a number in a JSON body) in microseconds; Err if not one.
+fn ts_param(params: &Map<String, Value>, key: &str) -> Result<Option<u128>, ()> {
+    match params.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => parse_ts(s).map(Some).ok_or(()),
+        Some(Value::Number(n)) => parse_ts(&n.to_string()).map(Some).ok_or(()),
+        Some(_) => Err(()),
+    }
+}
+
+/// "1700000000.000100", "1700000000" or "1700000000.5" as microseconds since the epoch.
+fn parse_ts(s: &str) -> Option<u128> {
+    let (secs, fraction) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if secs.is_empty() || fraction.len() > 6 || !digits(secs) || !digits(fraction) {
+        return None;
+    }
+    let micros: u128 = format!("{fraction:0<6}").parse().ok()?;
+    Some(secs.parse::<u128>().ok()? * 1_000_000 + micros)
+}
+
 fn is_truthy(v: &Value) -> bool {
     matches!(v, Value::Bool(true)) || matches!(v.as_str(), Some("true" | "1"))
 }
 
-/// Unique, increasing message timestamps: 1700000000.000100, 1700000000.000200, ...
+const FIRST_TS_MICROS: u64 = 1_700_000_000_000_100;
+const TS_STEP_MICROS: u64 = 100;
+
+/// Unique, increasing message timestamps: 1700000000.000100, 1700000000.000200, ... or, with
+/// `set_clock`, its time (kept 100 µs past the last one while that clock stands still).
 fn next_ts(st: &mut State) -> String {
-    st.ts_seq += 1;
-    let micros = 1_700_000_000_000_000u64 + st.ts_seq * 100;
+    let now = st.clock.as_ref().map_or(0, |now| {
+        u64::try_from(now().timestamp_micros()).unwrap_or(0)
+    });
+    let micros = now.max(st.last_ts_micros + TS_STEP_MICROS);
+    st.last_ts_micros = micros;
     format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000)
 }
 

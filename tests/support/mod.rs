@@ -16,6 +16,8 @@ use std::time::Duration;
 use fake_slack::FakeSlack;
 use officehours::clock::ManualClock;
 use officehours::config::{Secret, ServeConfig};
+use officehours::nudges::NudgeSettings;
+use officehours::scheduler::{Scheduler, TickReport};
 use officehours::startup::Application;
 
 pub const BOT_TOKEN: &str = "xoxb-test-bot-token";
@@ -184,6 +186,7 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub db: TestDb,
     http: Client<HttpConnector, Full<Bytes>>,
+    pub scheduler: Arc<Scheduler>,
     commands_sent: std::sync::atomic::AtomicUsize,
 }
 
@@ -201,11 +204,20 @@ impl TestApp {
             slack_api_url: officehours::config::normalize_api_url(&format!("{}/", slack.api_url())),
             listen_addr: "127.0.0.1:0".parse().unwrap(),
             public_url: None,
+            nudges: NudgeSettings::default(),
+            // Tests tick the scheduler by hand, with the test clock: nothing waits for real time.
+            tick: None,
         };
+        // Slack stamps messages with its own clock; in tests that is the test clock.
+        slack.set_clock({
+            let clock = clock.clone();
+            move || officehours::clock::Clock::now(&*clock)
+        });
         let app = Application::build(config, clock.clone())
             .await
             .expect("application builds");
         let base = format!("http://127.0.0.1:{}", app.port());
+        let scheduler = app.scheduler();
         tokio::spawn(app.run_until_stopped(std::future::pending()));
         let http = Client::builder(TokioExecutor::new()).build_http();
         Some(TestApp {
@@ -214,6 +226,7 @@ impl TestApp {
             clock,
             db,
             http,
+            scheduler,
             commands_sent: Default::default(),
         })
     }
@@ -331,6 +344,17 @@ impl TestApp {
             &body,
         )
         .await
+    }
+
+    /// Runs one scheduler tick at the test clock's time.
+    pub async fn tick(&self) -> TickReport {
+        self.scheduler.tick().await.expect("the scheduler ticks")
+    }
+
+    /// Moves the test clock and ticks, as the loop would have done meanwhile.
+    pub async fn advance_and_tick(&self, by: chrono::Duration) -> TickReport {
+        self.clock.advance(by);
+        self.tick().await
     }
 
     /// Gives a person a Slack profile zone, as users.info would report it, and lets the bot learn it.

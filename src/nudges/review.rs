@@ -1,0 +1,198 @@
+//! Advancement talks: prompts to the manager two weeks and a day before, and a note of what was agreed.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::HashMap;
+
+use super::one_on_one::{simple, with_hint};
+use super::{kinds, payload_i64, payload_str, reminder, ActionOutcome, NudgeError, Nudges};
+use crate::commands::Actor;
+use crate::domain::questions::REVIEW_PROMPTS;
+use crate::domain::worktime::ReviewLead;
+use crate::scheduler::Composed;
+use crate::store::reminders::Reminder;
+use crate::store::StoreError;
+use crate::views::{actions, escape, modals, Block, Button, ButtonStyle, Message, Modal};
+
+const AGREED: &str = "agreed";
+
+fn prompts() -> String {
+    REVIEW_PROMPTS
+        .iter()
+        .map(|p| format!("• {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub(super) async fn command(
+    n: &Nudges,
+    actor: &Actor,
+    report: &str,
+    date: NaiveDate,
+) -> Result<Message, NudgeError> {
+    if report == actor.user_id {
+        return Ok(simple(":thinking_face: Mention the person the review is for, e.g. `/officehours review @ana on 2027-03-01`."));
+    }
+    let now = n.now();
+    let tz = n.zone_of(&actor.team_id, &actor.user_id).await?;
+    if date <= now.with_timezone(&tz).date_naive() {
+        return Ok(simple(format!(
+            ":thinking_face: {date} isn't in the future. Pick the date of the talk."
+        )));
+    }
+    let record = n
+        .store
+        .create_review(&actor.team_id, &actor.user_id, report, date, now)
+        .await?;
+    let planned = n.settings.work.review_times(tz, date, now);
+    for (lead, at) in &planned {
+        let tag = match lead {
+            ReviewLead::TwoWeeks => "14d",
+            ReviewLead::OneDay => "1d",
+        };
+        n.schedule(reminder(
+            &actor.team_id,
+            format!("review:{}:{tag}", record.id),
+            kinds::REVIEW,
+            vec![actor.user_id.clone()],
+            serde_json::json!({ "review_id": record.id, "lead": tag }),
+            *at,
+        ))
+        .await?;
+    }
+    n.ensure_digest(&actor.team_id, &actor.user_id).await?;
+    let head = format!(":seedling: Advancement talk with <@{report}> on {date}.");
+    if planned.len() == 2 {
+        return Ok(with_hint(
+            head,
+            "You'll get prompts two weeks and one day before.",
+        ));
+    }
+    // Too close for (some of) the usual prompts: give them now.
+    let mut message = with_hint(head, "It's close, so here are the prompts now:");
+    message.push(Block::text(prompts()));
+    Ok(message)
+}
+
+pub(super) async fn compose(
+    n: &Nudges,
+    reminder: &Reminder,
+    _now: DateTime<Utc>,
+) -> Result<Composed, StoreError> {
+    let Some(record) = n
+        .store
+        .review(payload_i64(reminder, "review_id").unwrap_or(-1))
+        .await?
+    else {
+        return Ok(Composed::Cancel("the review is gone".to_owned()));
+    };
+    if reminder.kind == kinds::AGREED {
+        let note = record.agreed.clone().unwrap_or_default();
+        return Ok(Composed::Send(Message {
+            fallback: "What was agreed in your advancement talk".to_owned(),
+            blocks: vec![
+                Block::text(format!(
+                    ":seedling: What <@{}> and <@{}> agreed in the advancement talk on {}:",
+                    record.manager_id, record.report_id, record.on_date
+                )),
+                Block::text(escape(&note)),
+                Block::context("Only the two of you can see this."),
+            ],
+        }));
+    }
+    let when = if payload_str(reminder, "lead") == Some("14d") {
+        "in two weeks"
+    } else {
+        "tomorrow"
+    };
+    Ok(Composed::Send(Message {
+        fallback: format!("Advancement talk with <@{}> {when}", record.report_id),
+        blocks: vec![
+            Block::text(format!(
+                ":seedling: Your advancement talk with <@{}> is {when} ({}).",
+                record.report_id, record.on_date
+            )),
+            Block::text(format!("*Things to explore together*\n{}", prompts())),
+            Block::Actions(vec![Button {
+                text: "Note what was agreed".to_owned(),
+                action_id: actions::NOTE_AGREED,
+                value: record.id.to_string(),
+                style: ButtonStyle::Default,
+            }]),
+        ],
+    }))
+}
+
+pub(super) async fn action(
+    n: &Nudges,
+    actor: &Actor,
+    action_id: &str,
+    value: &str,
+) -> Result<Option<ActionOutcome>, NudgeError> {
+    if action_id != actions::NOTE_AGREED {
+        return Ok(None);
+    }
+    let Some(record) = n.store.review(value.parse().unwrap_or(-1)).await? else {
+        return Ok(None);
+    };
+    if record.manager_id != actor.user_id {
+        return Ok(None);
+    }
+    Ok(Some(ActionOutcome {
+        replace: None,
+        modal: Some(Modal {
+            title: "What was agreed".to_owned(),
+            submit: "Save".to_owned(),
+            callback_id: modals::AGREED,
+            private_metadata: record.id.to_string(),
+            blocks: vec![Block::Input {
+                block_id: AGREED,
+                label: "What did the two of you agree on?".to_owned(),
+                multiline: true,
+                optional: false,
+            }],
+        }),
+    }))
+}
+
+pub(super) async fn submit(
+    n: &Nudges,
+    actor: &Actor,
+    metadata: &str,
+    values: &HashMap<String, String>,
+) -> Result<Result<(), HashMap<String, String>>, NudgeError> {
+    let Some(record) = n
+        .store
+        .review(metadata.parse().unwrap_or(-1))
+        .await?
+        .filter(|r| r.manager_id == actor.user_id)
+    else {
+        return Ok(Err(HashMap::from([(
+            AGREED.to_owned(),
+            "This review isn't yours to note.".to_owned(),
+        )])));
+    };
+    let note = values
+        .get(AGREED)
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_default();
+    if note.is_empty() {
+        return Ok(Err(HashMap::from([(
+            AGREED.to_owned(),
+            "Write down what you agreed, even briefly.".to_owned(),
+        )])));
+    }
+    n.store.set_review_agreed(record.id, &note).await?;
+    let now = n.now();
+    for person in [&record.manager_id, &record.report_id] {
+        n.schedule(reminder(
+            &record.team_id,
+            format!("review-agreed:{}:{}:{person}", record.id, now.timestamp()),
+            kinds::AGREED,
+            vec![person.clone()],
+            serde_json::json!({ "review_id": record.id }),
+            now,
+        ))
+        .await?;
+    }
+    Ok(Ok(()))
+}

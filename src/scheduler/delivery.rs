@@ -1,0 +1,246 @@
+//! Delivering one claimed reminder: drop if too late, check Slack if in doubt, post, settle or retry.
+
+use chrono::{DateTime, Duration, Utc};
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use tracing::Instrument;
+
+use super::{Composed, Scheduler};
+use crate::slack::api::SlackError;
+use crate::store::reminders::{Finish, Reminder};
+use crate::views::Block;
+
+/// Older than this, a reminder is no longer useful: it is dropped with a log line instead.
+const MAX_LATENESS: Duration = Duration::days(1);
+/// Later than this, the message says it is late.
+const LATE_AFTER: Duration = Duration::minutes(15);
+/// How far before the due time to look in Slack's history for an earlier attempt.
+const HISTORY_SLACK: Duration = Duration::minutes(10);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Outcome {
+    Sent,
+    Retried,
+    Failed,
+    Dropped,
+    Cancelled,
+    /// Another replica took the claim over meanwhile; it reports the outcome.
+    Lost,
+}
+
+impl Scheduler {
+    pub(super) async fn deliver(&self, reminder: Reminder, now: DateTime<Utc>) -> Outcome {
+        let span = tracing::info_span!("job", job.id = reminder.id, job.kind = %reminder.kind, slack.team_id = %reminder.team_id);
+        self.deliver_one(reminder, now).instrument(span).await
+    }
+
+    async fn deliver_one(&self, reminder: Reminder, now: DateTime<Utc>) -> Outcome {
+        let late = now.signed_duration_since(reminder.due_at);
+        if late > MAX_LATENESS {
+            tracing::warn!(key = %reminder.key, late_hours = late.num_hours(), "dropping a reminder more than a day late");
+            return self
+                .settle(
+                    &reminder,
+                    Finish::Dropped(format!("{} hours late", late.num_hours())),
+                    now,
+                )
+                .await;
+        }
+        let channel = match self.channel_for(&reminder).await {
+            Ok(channel) => channel,
+            Err(err) => return self.retry(&reminder, now, &err).await,
+        };
+        if reminder.in_doubt {
+            // An earlier attempt may have reached Slack before we could record it: look before resending.
+            match self
+                .slack
+                .find_reminder(&channel, &reminder.key, reminder.due_at - HISTORY_SLACK)
+                .await
+            {
+                Ok(Some(ts)) => {
+                    tracing::info!(key = %reminder.key, "already delivered by an earlier attempt; not sending again");
+                    return self
+                        .settle(&reminder, Finish::Sent { channel, ts }, now)
+                        .await;
+                }
+                Ok(None) => {}
+                Err(err) => return self.retry(&reminder, now, &err).await,
+            }
+        }
+        let mut message = match self.composer.compose(&reminder, now).await {
+            Ok(Composed::Send(message)) => message,
+            Ok(Composed::Cancel(why)) => {
+                return self.settle(&reminder, Finish::Cancelled(why), now).await
+            }
+            Err(err) => {
+                let err = SlackError::Transport(format!("composing failed: {err:#}"));
+                return self.retry(&reminder, now, &err).await;
+            }
+        };
+        if late > LATE_AFTER {
+            message.push(Block::context(format!(
+                ":hourglass: Sorry this is late: it was due {} ago, while I was offline.",
+                human(late)
+            )));
+        }
+        self.pacer.wait_turn(&channel).await;
+        let sent = tokio::time::timeout(
+            self.settings.call_timeout,
+            self.slack
+                .post_message(&channel, &message, Some(&reminder.key)),
+        )
+        .await;
+        match sent {
+            Ok(Ok(posted)) => {
+                if let [user] = reminder.recipients.as_slice() {
+                    if let Err(err) = self
+                        .store
+                        .set_dm_channel(&reminder.team_id, user, &posted.channel)
+                        .await
+                    {
+                        tracing::debug!(error = %err, "could not remember the DM channel");
+                    }
+                }
+                self.settle(
+                    &reminder,
+                    Finish::Sent {
+                        channel: posted.channel,
+                        ts: posted.ts,
+                    },
+                    now,
+                )
+                .await
+            }
+            Ok(Err(err)) => self.retry(&reminder, now, &err).await,
+            Err(_) => {
+                let err = SlackError::Transport(format!(
+                    "no answer from Slack within {:?}",
+                    self.settings.call_timeout
+                ));
+                self.retry(&reminder, now, &err).await
+            }
+        }
+    }
+
+    /// A DM goes to the user id (Slack opens the DM); a group needs its conversation opened. For a
+    /// history look-up a DM also needs its real channel id.
+    async fn channel_for(&self, reminder: &Reminder) -> Result<String, SlackError> {
+        match reminder.recipients.as_slice() {
+            [] => Err(SlackError::Api("no_recipients".to_owned())),
+            [user] if !reminder.in_doubt => Ok(user.clone()),
+            [user] => {
+                if let Ok(Some(channel)) = self.store.dm_channel(&reminder.team_id, user).await {
+                    return Ok(channel);
+                }
+                self.slack
+                    .open_conversation(std::slice::from_ref(user))
+                    .await
+            }
+            users => self.slack.open_conversation(users).await,
+        }
+    }
+
+    async fn settle(&self, reminder: &Reminder, finish: Finish, now: DateTime<Utc>) -> Outcome {
+        let outcome = match &finish {
+            Finish::Sent { .. } => Outcome::Sent,
+            Finish::Failed(_) => Outcome::Failed,
+            Finish::Dropped(_) => Outcome::Dropped,
+            Finish::Cancelled(_) => Outcome::Cancelled,
+        };
+        match self
+            .store
+            .finish(reminder.id, &self.owner, &finish, now)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => return Outcome::Lost,
+            Err(err) => {
+                // The lease will hand it to a later tick, which finds it in Slack's history if it went out.
+                tracing::error!(error = %err, key = %reminder.key, "could not record a reminder's outcome");
+                return Outcome::Retried;
+            }
+        }
+        if outcome == Outcome::Failed {
+            tracing::error!(key = %reminder.key, reason = ?finish, "reminder failed for good");
+        }
+        if let Err(err) = self.composer.settled(reminder, now).await {
+            tracing::warn!(error = %format!("{err:#}"), key = %reminder.key, "could not plan what follows a reminder");
+        }
+        outcome
+    }
+
+    async fn retry(&self, reminder: &Reminder, now: DateTime<Utc>, err: &SlackError) -> Outcome {
+        let permanent = matches!(err, SlackError::Api(_)) && !err.is_transient();
+        if permanent || reminder.attempts >= self.settings.max_attempts {
+            let why = if permanent {
+                err.to_string()
+            } else {
+                format!("gave up after {} attempts: {err}", reminder.attempts)
+            };
+            return self.settle(reminder, Finish::Failed(why), now).await;
+        }
+        let wait = match err {
+            SlackError::RateLimited(after) => after
+                .and_then(|d| Duration::from_std(d).ok())
+                .unwrap_or(Duration::seconds(30))
+                .max(Duration::seconds(1)),
+            _ => backoff(reminder.attempts, reminder.id),
+        };
+        // A timeout or a dropped connection may have been delivered anyway.
+        let in_doubt = matches!(err, SlackError::Transport(_));
+        tracing::warn!(key = %reminder.key, attempt = reminder.attempts, retry_in_secs = wait.num_seconds(), error = %err, "reminder will be retried");
+        match self
+            .store
+            .retry_at(
+                reminder.id,
+                &self.owner,
+                now + wait,
+                &err.to_string(),
+                in_doubt,
+            )
+            .await
+        {
+            Ok(true) => Outcome::Retried,
+            Ok(false) => Outcome::Lost,
+            Err(store_err) => {
+                tracing::error!(error = %store_err, "could not reschedule a reminder; its lease will expire");
+                Outcome::Retried
+            }
+        }
+    }
+}
+
+/// Exponential backoff from 15 s, capped at 30 min, with ±25% jitter so replicas do not retry in step.
+fn backoff(attempts: i32, salt: i64) -> Duration {
+    let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 16)).unwrap_or(0);
+    let base = (15_i64 * 2_i64.pow(exp)).min(30 * 60);
+    let noise = RandomState::new().hash_one((salt, attempts)) % 1000;
+    let factor = 750 + i64::try_from(noise).unwrap_or(0) / 2; // 0.75 … 1.25
+    Duration::milliseconds(base * factor)
+}
+
+fn human(d: Duration) -> String {
+    match (d.num_days(), d.num_hours(), d.num_minutes()) {
+        (days, _, _) if days >= 1 => format!("{days} day(s)"),
+        (_, hours, _) if hours >= 1 => format!("{hours} hour(s)"),
+        (_, _, minutes) => format!("{minutes} minutes"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_a_cap() {
+        for attempt in 1..20 {
+            let d = backoff(attempt, 7).num_milliseconds();
+            let base = (15_000_i64 * 2_i64.pow(u32::try_from(attempt - 1).unwrap().min(16)))
+                .min(1_800_000);
+            assert!(
+                d >= base * 3 / 4 && d <= base * 5 / 4,
+                "attempt {attempt}: {d} vs {base}"
+            );
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! The durable scheduler: claims due reminders under a lease, delivers them once, retries with backoff.
+
+mod delivery;
+mod pacing;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::clock::Clock;
+use crate::slack::api::SlackApi;
+use crate::store::reminders::Reminder;
+use crate::store::{Store, StoreError};
+use crate::views::Message;
+use pacing::Pacer;
+
+/// What a reminder says when it goes out, decided at delivery time from the current state.
+pub enum Composed {
+    Send(Message),
+    /// Not worth sending any more (the 1:1 was stopped, the digest has nothing to say).
+    Cancel(String),
+}
+
+/// The nudges plug in here: the scheduler knows how to deliver, not what to say.
+#[async_trait]
+pub trait Composer: Send + Sync {
+    async fn compose(&self, reminder: &Reminder, now: DateTime<Utc>) -> anyhow::Result<Composed>;
+    /// Called once a reminder is settled (sent, dropped, cancelled or failed), so recurring
+    /// nudges plan their next occurrence.
+    async fn settled(&self, reminder: &Reminder, now: DateTime<Utc>) -> anyhow::Result<()>;
+}
+
+#[derive(Debug, Clone)]
+pub struct SchedulerSettings {
+    /// How often the loop looks for due reminders (`OFFICEHOURS_TICK`).
+    pub tick: Duration,
+    /// How long a claim holds before another replica may take the reminder over.
+    pub lease: chrono::Duration,
+    pub batch: i64,
+    /// Deliveries in flight at once.
+    pub concurrency: usize,
+    /// Slack allows about one message per second per channel.
+    pub per_channel: Duration,
+    pub max_attempts: i32,
+    /// Longest one delivery may take before it counts as in doubt.
+    pub call_timeout: Duration,
+}
+
+impl Default for SchedulerSettings {
+    fn default() -> Self {
+        Self {
+            tick: Duration::from_secs(15),
+            lease: chrono::Duration::minutes(5),
+            batch: 200,
+            concurrency: 32,
+            per_channel: Duration::from_secs(1),
+            max_attempts: 8,
+            call_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What one tick did, for logs, tests and benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TickReport {
+    pub claimed: usize,
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+    pub dropped: usize,
+    pub cancelled: usize,
+}
+
+impl TickReport {
+    fn add(&mut self, outcome: delivery::Outcome) {
+        match outcome {
+            delivery::Outcome::Sent => self.sent += 1,
+            delivery::Outcome::Retried => self.retried += 1,
+            delivery::Outcome::Failed => self.failed += 1,
+            delivery::Outcome::Dropped => self.dropped += 1,
+            delivery::Outcome::Cancelled => self.cancelled += 1,
+            delivery::Outcome::Lost => {}
+        }
+    }
+}
+
+pub struct Scheduler {
+    store: Arc<dyn Store>,
+    slack: Arc<dyn SlackApi>,
+    clock: Arc<dyn Clock>,
+    composer: Arc<dyn Composer>,
+    settings: SchedulerSettings,
+    /// Names this process's claims, so it only finishes what it holds and can hand them back.
+    owner: String,
+    pacer: Pacer,
+}
+
+impl Scheduler {
+    pub fn new(
+        store: Arc<dyn Store>,
+        slack: Arc<dyn SlackApi>,
+        clock: Arc<dyn Clock>,
+        composer: Arc<dyn Composer>,
+        settings: SchedulerSettings,
+    ) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let owner = format!("pid{}-{nanos:08x}", std::process::id());
+        let pacer = Pacer::new(settings.per_channel);
+        Self {
+            store,
+            slack,
+            clock,
+            composer,
+            settings,
+            owner,
+            pacer,
+        }
+    }
+
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    /// Claims and delivers everything due now, batch after batch.
+    pub async fn tick(self: &Arc<Self>) -> Result<TickReport, StoreError> {
+        let span = tracing::info_span!("job", job.kind = "scheduler_tick", job.owner = %self.owner);
+        tracing::Instrument::instrument(self.clone().tick_now(), span).await
+    }
+
+    async fn tick_now(self: Arc<Self>) -> Result<TickReport, StoreError> {
+        let now = self.clock.now();
+        let mut report = TickReport::default();
+        let limit = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
+        loop {
+            let batch = self
+                .store
+                .claim_due(now, self.settings.lease, &self.owner, self.settings.batch)
+                .await?;
+            let claimed = batch.len();
+            report.claimed += claimed;
+            let mut deliveries = JoinSet::new();
+            for reminder in batch {
+                let (me, limit) = (self.clone(), limit.clone());
+                deliveries.spawn(async move {
+                    let _permit = limit.acquire_owned().await;
+                    me.deliver(reminder, now).await
+                });
+            }
+            while let Some(done) = deliveries.join_next().await {
+                match done {
+                    Ok(outcome) => report.add(outcome),
+                    // A panicking delivery keeps its claim; the lease hands it to a later tick.
+                    Err(err) => tracing::error!(error = %err, "a delivery task failed"),
+                }
+            }
+            if (claimed as i64) < self.settings.batch {
+                break;
+            }
+        }
+        if report.claimed > 0 {
+            tracing::info!(
+                claimed = report.claimed,
+                sent = report.sent,
+                retried = report.retried,
+                failed = report.failed,
+                dropped = report.dropped,
+                cancelled = report.cancelled,
+                "scheduler tick"
+            );
+        }
+        Ok(report)
+    }
+
+    /// Ticks until `stop` turns true, then hands back any claims it still holds.
+    pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        let mut every = tokio::time::interval(self.settings.tick);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = every.tick() => {
+                    if let Err(err) = self.tick().await {
+                        tracing::warn!(error = %err, "scheduler tick failed; will try again");
+                    }
+                }
+                _ = stop.changed() => break,
+            }
+            if *stop.borrow() {
+                break;
+            }
+        }
+        match self.store.release_claims(&self.owner).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(released = n, "handed back reminder claims on shutdown"),
+            Err(err) => {
+                tracing::warn!(error = %err, "could not hand back claims; their leases will expire")
+            }
+        }
+    }
+}

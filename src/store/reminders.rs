@@ -1,0 +1,302 @@
+//! The reminder queue: durable rows with a unique key per occurrence, claimed under a lease.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+
+use super::{stored_instant, SqlStore, StoreError};
+
+/// A reminder to be delivered: what, to whom, when (UTC), and the key that makes it happen once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewReminder {
+    pub team_id: String,
+    /// One key per occurrence, e.g. `1on1:42:7:U123`: inserting it twice is a no-op.
+    pub key: String,
+    pub kind: String,
+    /// One user id for a DM; several for a group DM.
+    pub recipients: Vec<String>,
+    pub payload: serde_json::Value,
+    pub due_at: DateTime<Utc>,
+}
+
+/// A claimed reminder, handed to the deliverer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reminder {
+    pub id: i64,
+    pub team_id: String,
+    pub key: String,
+    pub kind: String,
+    pub recipients: Vec<String>,
+    pub payload: serde_json::Value,
+    pub due_at: DateTime<Utc>,
+    pub attempts: i32,
+    /// An earlier attempt may have reached Slack (a crash, a timeout): check before sending again.
+    pub in_doubt: bool,
+}
+
+/// How a claimed reminder ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finish {
+    Sent {
+        channel: String,
+        ts: String,
+    },
+    Failed(String),
+    /// More than a day late: not worth sending.
+    Dropped(String),
+    /// No longer relevant (a 1:1 stopped, a digest with nothing to say).
+    Cancelled(String),
+}
+
+#[async_trait]
+pub trait ReminderStore: Send + Sync {
+    /// Inserts the reminder unless its key exists; true if it was new.
+    async fn schedule(
+        &self,
+        reminder: &NewReminder,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Claims up to `limit` reminders that are due (or whose lease ran out) for `owner`.
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        owner: &str,
+        limit: i64,
+    ) -> Result<Vec<Reminder>, StoreError>;
+    /// Records the outcome; false if the claim was lost to another replica meanwhile.
+    async fn finish(
+        &self,
+        id: i64,
+        owner: &str,
+        outcome: &Finish,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Puts a claimed reminder back for another attempt at `at`.
+    async fn retry_at(
+        &self,
+        id: i64,
+        owner: &str,
+        at: DateTime<Utc>,
+        error: &str,
+        in_doubt: bool,
+    ) -> Result<bool, StoreError>;
+    /// Gives back every claim of `owner` (graceful shutdown), keeping their in-doubt flags.
+    async fn release_claims(&self, owner: &str) -> Result<u64, StoreError>;
+    /// Cancels pending reminders whose key starts with `prefix` (a 1:1 stopped, a person forgotten).
+    async fn cancel_pending(
+        &self,
+        prefix: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+    /// The earliest moment something will be ready, so an idle loop knows there is nothing to do.
+    async fn next_ready_at(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+    async fn set_dm_channel(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        channel: &str,
+    ) -> Result<(), StoreError>;
+    async fn dm_channel(&self, team_id: &str, user_id: &str) -> Result<Option<String>, StoreError>;
+}
+
+#[derive(sqlx::FromRow)]
+struct ReminderRow {
+    id: i64,
+    team_id: String,
+    key: String,
+    kind: String,
+    recipients: String,
+    payload: String,
+    due_at: DateTime<Utc>,
+    attempts: i32,
+    in_doubt: bool,
+}
+
+impl From<ReminderRow> for Reminder {
+    fn from(row: ReminderRow) -> Self {
+        Reminder {
+            id: row.id,
+            team_id: row.team_id,
+            key: row.key,
+            kind: row.kind,
+            recipients: row
+                .recipients
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            // Written by us as JSON; a row that no longer parses is delivered with an empty payload and fails visibly.
+            payload: serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null),
+            due_at: row.due_at,
+            attempts: row.attempts,
+            in_doubt: row.in_doubt,
+        }
+    }
+}
+
+const CLAIMABLE: &str =
+    "(status = 'pending' AND next_attempt_at <= $3) OR (status = 'claimed' AND lease_until <= $3)";
+const CLAIM_SET: &str =
+    "status = 'claimed', lease_until = $1, claimed_by = $2, attempts = attempts + 1, \
+     in_doubt = (in_doubt OR status = 'claimed')";
+const RETURNING: &str =
+    "RETURNING id, team_id, key, kind, recipients, payload, due_at, attempts, in_doubt";
+
+/// PostgreSQL: concurrent schedulers skip each other's locked rows instead of waiting or doubling.
+pub(super) fn claim_sql_postgres() -> String {
+    format!(
+        "UPDATE reminders SET {CLAIM_SET} WHERE id IN (SELECT id FROM reminders WHERE {CLAIMABLE} \
+         ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) {RETURNING}"
+    )
+}
+
+/// SQLite: one writer at a time, so a single UPDATE … RETURNING is already atomic.
+pub(super) fn claim_sql_sqlite() -> String {
+    format!(
+        "UPDATE reminders SET {CLAIM_SET} WHERE id IN (SELECT id FROM reminders WHERE {CLAIMABLE} \
+         ORDER BY next_attempt_at, id LIMIT $4) {RETURNING}"
+    )
+}
+
+fn finish_columns(outcome: &Finish) -> (&'static str, Option<&str>, Option<&str>, Option<&str>) {
+    match outcome {
+        Finish::Sent { channel, ts } => ("sent", Some(channel.as_str()), Some(ts.as_str()), None),
+        Finish::Failed(why) => ("failed", None, None, Some(why.as_str())),
+        Finish::Dropped(why) => ("dropped", None, None, Some(why.as_str())),
+        Finish::Cancelled(why) => ("cancelled", None, None, Some(why.as_str())),
+    }
+}
+
+macro_rules! impl_reminder_store {
+    ($db:ty, $claim_sql:expr) => {
+        #[async_trait]
+        impl ReminderStore for SqlStore<$db> {
+            async fn schedule(&self, r: &NewReminder, now: DateTime<Utc>) -> Result<bool, StoreError> {
+                let due = stored_instant(r.due_at);
+                let done = sqlx::query(
+                    "INSERT INTO reminders (team_id, key, kind, recipients, payload, due_at, next_attempt_at, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (key) DO NOTHING",
+                )
+                .bind(&r.team_id)
+                .bind(&r.key)
+                .bind(&r.kind)
+                .bind(r.recipients.join(","))
+                .bind(r.payload.to_string())
+                .bind(due)
+                .bind(stored_instant(now))
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn claim_due(
+                &self,
+                now: DateTime<Utc>,
+                lease: Duration,
+                owner: &str,
+                limit: i64,
+            ) -> Result<Vec<Reminder>, StoreError> {
+                let sql = $claim_sql;
+                let rows = sqlx::query_as::<_, ReminderRow>(&sql)
+                    .bind(stored_instant(now + lease))
+                    .bind(owner)
+                    .bind(stored_instant(now))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(Reminder::from).collect())
+            }
+
+            async fn finish(&self, id: i64, owner: &str, outcome: &Finish, now: DateTime<Utc>) -> Result<bool, StoreError> {
+                let (status, channel, ts, error) = finish_columns(outcome);
+                let done = sqlx::query(
+                    "UPDATE reminders SET status = $1, channel_id = COALESCE($2, channel_id), message_ts = COALESCE($3, message_ts), \
+                     last_error = COALESCE($4, last_error), finished_at = $5, lease_until = NULL \
+                     WHERE id = $6 AND status = 'claimed' AND claimed_by = $7",
+                )
+                .bind(status)
+                .bind(channel)
+                .bind(ts)
+                .bind(error)
+                .bind(stored_instant(now))
+                .bind(id)
+                .bind(owner)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn retry_at(&self, id: i64, owner: &str, at: DateTime<Utc>, error: &str, in_doubt: bool) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE reminders SET status = 'pending', next_attempt_at = $1, last_error = $2, in_doubt = (in_doubt OR $3), \
+                     lease_until = NULL WHERE id = $4 AND status = 'claimed' AND claimed_by = $5",
+                )
+                .bind(stored_instant(at))
+                .bind(error)
+                .bind(in_doubt)
+                .bind(id)
+                .bind(owner)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn release_claims(&self, owner: &str) -> Result<u64, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE reminders SET status = 'pending', lease_until = NULL WHERE status = 'claimed' AND claimed_by = $1",
+                )
+                .bind(owner)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn cancel_pending(&self, prefix: &str, reason: &str, now: DateTime<Utc>) -> Result<u64, StoreError> {
+                let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+                let done = sqlx::query(
+                    "UPDATE reminders SET status = 'cancelled', last_error = $1, finished_at = $2 \
+                     WHERE status = 'pending' AND key LIKE $3 ESCAPE '\\'",
+                )
+                .bind(reason)
+                .bind(stored_instant(now))
+                .bind(pattern)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn next_ready_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+                let row: Option<(DateTime<Utc>,)> = sqlx::query_as(
+                    "SELECT next_attempt_at FROM reminders WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1",
+                )
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(at,)| at))
+            }
+
+            async fn set_dm_channel(&self, team_id: &str, user_id: &str, channel: &str) -> Result<(), StoreError> {
+                sqlx::query("UPDATE people SET dm_channel = $1 WHERE team_id = $2 AND user_id = $3")
+                    .bind(channel)
+                    .bind(team_id)
+                    .bind(user_id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn dm_channel(&self, team_id: &str, user_id: &str) -> Result<Option<String>, StoreError> {
+                let row: Option<(Option<String>,)> =
+                    sqlx::query_as("SELECT dm_channel FROM people WHERE team_id = $1 AND user_id = $2")
+                        .bind(team_id)
+                        .bind(user_id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.and_then(|(c,)| c))
+            }
+        }
+    };
+}
+
+impl_reminder_store!(sqlx::Sqlite, claim_sql_sqlite());
+impl_reminder_store!(sqlx::Postgres, claim_sql_postgres());
