@@ -107,19 +107,17 @@ impl SlackWebApi {
             .enable_http1()
             .enable_http2()
             .build();
-        // slack-morphism's throttling is off by default; with it on, a 429 waits Retry-After and retries.
-        let connector = SlackClientHyperConnector::from(https)
-            .with_slack_api_url(api_url)
-            .with_rate_control(
-                SlackApiRateControlConfig::new().with_max_retries(ATTEMPTS as usize),
-            );
+        // No client-side retries: interactive calls retry below, and the scheduler retries a 429
+        // at the row level after Retry-After instead of holding a delivery slot asleep.
+        let connector = SlackClientHyperConnector::from(https).with_slack_api_url(api_url);
         Ok(Self {
             client: Arc::new(SlackClient::new(connector)),
             token: SlackApiToken::new(SlackApiTokenValue(bot_token.expose().to_owned())),
         })
     }
 
-    /// Network errors and Slack's 5xx get a short exponential backoff; 429s are retried by the client.
+    /// For calls a person is waiting on: network errors and 5xx get a short exponential backoff,
+    /// a 429 waits as long as Slack says.
     async fn with_retries<T, F, Fut>(
         &self,
         what: &'static str,
@@ -136,7 +134,14 @@ impl SlackWebApi {
                 Ok(value) => return Ok(value),
                 Err(err) if err.is_transient() && attempt < ATTEMPTS => {
                     tracing::warn!(slack.method = what, attempt, error = %err, "Slack call failed; retrying");
-                    tokio::time::sleep(delay).await;
+                    let wait = match err {
+                        // Slack says how long to wait; never longer than a person would.
+                        SlackError::RateLimited(after) => after
+                            .unwrap_or(Duration::from_secs(1))
+                            .min(Duration::from_secs(10)),
+                        _ => delay,
+                    };
+                    tokio::time::sleep(wait).await;
                     delay *= 4;
                     attempt += 1;
                 }

@@ -132,6 +132,33 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// (key, status) of every reminder row, for asserting what the scheduler did.
+    pub async fn reminders(&self) -> Vec<(String, String)> {
+        const SQL: &str = "SELECT key, status FROM reminders ORDER BY id";
+        match self.backend {
+            Backend::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&self.url).await.expect("sqlite");
+                let rows = sqlx::query_as(SQL)
+                    .fetch_all(&pool)
+                    .await
+                    .expect("reminders");
+                pool.close().await;
+                rows
+            }
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.url).await.expect("postgres");
+                let rows = sqlx::query_as(SQL)
+                    .fetch_all(&pool)
+                    .await
+                    .expect("reminders");
+                pool.close().await;
+                rows
+            }
+        }
+    }
+}
+
 fn rand_suffix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
