@@ -73,17 +73,17 @@ pub(super) async fn command(
                     dates.label()
                 )));
             }
+            let attendance = ConferenceRecord {
+                id: 0,
+                user_id: actor.user_id.clone(),
+                name: name.clone(),
+                name_key: key.clone(),
+                start: dates.start,
+                end: dates.end,
+            };
             if !n
                 .store
-                .join_conference(
-                    &actor.team_id,
-                    &actor.user_id,
-                    &name,
-                    &key,
-                    dates.start,
-                    dates.end,
-                    now,
-                )
+                .join_conference(&actor.team_id, &attendance, now)
                 .await?
             {
                 return Ok(simple(format!(

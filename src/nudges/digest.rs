@@ -7,6 +7,7 @@ use super::conference::companions;
 use super::one_on_one::simple;
 use super::{debrief, kinds, reminder, Nudges};
 use crate::commands::Actor;
+use crate::domain::conference::DateSpan;
 use crate::scheduler::Composed;
 use crate::store::nudges::{CadenceStatus, MeetingStatus};
 use crate::store::reminders::Reminder;
@@ -211,11 +212,14 @@ pub(super) async fn overview(
             .map(|c| format!("<@{}>", c.user_id))
             .collect();
         who.dedup();
+        let dates = DateSpan {
+            start: record.start,
+            end: record.end,
+        }
+        .label();
         lines.push(format!(
-            "• *{}* ({} – {}): {}",
+            "• *{}* ({dates}): {}",
             escape(&record.name),
-            record.start,
-            record.end,
             who.join(", ")
         ));
     }

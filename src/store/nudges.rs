@@ -196,15 +196,11 @@ pub trait NudgeStore: Send + Sync {
     ) -> Result<Vec<ReviewRecord>, StoreError>;
     async fn set_review_agreed(&self, id: i64, agreed: &str) -> Result<(), StoreError>;
 
-    /// Registers attendance; false if that person already registered for it.
+    /// Registers attendance (its `id` is ignored); false if that person already registered for it.
     async fn join_conference(
         &self,
         team_id: &str,
-        user_id: &str,
-        name: &str,
-        name_key: &str,
-        start: NaiveDate,
-        end: NaiveDate,
+        attendance: &ConferenceRecord,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
     async fn leave_conference(
@@ -457,12 +453,12 @@ macro_rules! impl_nudge_store {
                 Ok(())
             }
 
-            async fn join_conference(&self, team_id: &str, user_id: &str, name: &str, name_key: &str, start: NaiveDate, end: NaiveDate, now: DateTime<Utc>) -> Result<bool, StoreError> {
+            async fn join_conference(&self, team_id: &str, a: &ConferenceRecord, now: DateTime<Utc>) -> Result<bool, StoreError> {
                 let done = sqlx::query(
                     "INSERT INTO conferences (team_id, user_id, name, name_key, start_date, end_date, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (team_id, user_id, name_key, start_date) DO NOTHING",
                 )
-                .bind(team_id).bind(user_id).bind(name).bind(name_key).bind(ymd(start)).bind(ymd(end)).bind(stored_instant(now))
+                .bind(team_id).bind(&a.user_id).bind(&a.name).bind(&a.name_key).bind(ymd(a.start)).bind(ymd(a.end)).bind(stored_instant(now))
                 .execute(&self.pool).await?;
                 Ok(done.rows_affected() == 1)
             }

@@ -1,4 +1,7 @@
-//! The terminal adapter: type `/officehours` commands as a pretend user and read the replies as text.
+//! The terminal adapter: type `/officehours` commands as a pretend user and read the replies as text;
+//! reminders the scheduler would send as DMs are printed as the pretend clock passes them.
+
+mod outbox;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -12,8 +15,10 @@ use crate::config::ShellArgs;
 use crate::domain::duration::parse_duration;
 use crate::domain::zone::parse_zone;
 use crate::nudges::NudgeSettings;
+use crate::scheduler::{Scheduler, SchedulerSettings};
 use crate::store::Store;
 use crate::views::text::render;
+use outbox::Outbox;
 
 /// Either a frozen pretend time (`--now`) or real time; both can jump ahead with `:advance`.
 enum ShellClock {
@@ -71,6 +76,17 @@ where
         None => ShellClock::Live(Arc::new(OffsetClock::default())),
     };
     let core = Core::new(store.clone(), clock.shared(), settings);
+    let outbox = Arc::new(Outbox::default());
+    let scheduler = Arc::new(Scheduler::new(
+        store.clone(),
+        outbox.clone(),
+        clock.shared(),
+        Arc::new(core.nudges().clone()),
+        SchedulerSettings {
+            per_channel: std::time::Duration::ZERO,
+            ..Default::default()
+        },
+    ));
     let interactive = std::io::stdin().is_terminal();
     let mut actor = Actor {
         team_id: args.team.clone(),
@@ -132,7 +148,14 @@ where
                 },
                 "advance" => match parse_duration(&rest.replace(' ', "")) {
                     Ok(by) => {
-                        clock.advance(by);
+                        // Step through the time so each reminder shows up when it would have.
+                        let mut left = by;
+                        while left > chrono::Duration::zero() {
+                            let step = left.min(STEP);
+                            clock.advance(step);
+                            left -= step;
+                            deliver(&scheduler, &outbox, clock.shared().now(), &mut output).await?;
+                        }
                         format!("It is now {} UTC.", core.now().format("%a %Y-%m-%d %H:%M"))
                     }
                     Err(err) => err.to_string(),
@@ -149,8 +172,37 @@ where
             }
         };
         output.write_all(say(reply).as_bytes()).await?;
+        deliver(&scheduler, &outbox, clock.shared().now(), &mut output).await?;
     }
     output.flush().await?;
+    Ok(())
+}
+
+/// How finely `:advance` walks through time.
+const STEP: chrono::Duration = chrono::Duration::minutes(15);
+
+/// Runs the scheduler once and prints what it sent.
+async fn deliver<W: AsyncWrite + Unpin>(
+    scheduler: &Arc<Scheduler>,
+    outbox: &Outbox,
+    now: DateTime<Utc>,
+    output: &mut W,
+) -> anyhow::Result<()> {
+    scheduler.tick().await?;
+    for (channel, message) in outbox.take() {
+        let to: Vec<String> = channel.split(',').map(|user| format!("@{user}")).collect();
+        let body: String = render(&message)
+            .lines()
+            .map(|line| format!("  │ {line}\n"))
+            .collect();
+        let header = format!(
+            "📬 {} UTC · DM to {}\n",
+            now.format("%a %Y-%m-%d %H:%M"),
+            to.join(", ")
+        );
+        output.write_all(header.as_bytes()).await?;
+        output.write_all(body.as_bytes()).await?;
+    }
     Ok(())
 }
 

@@ -1,0 +1,81 @@
+//! A stand-in for Slack's Web API in the terminal: DMs the scheduler sends are collected and printed.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Mutex;
+
+use crate::slack::api::{Posted, Profile, SlackApi, SlackError};
+use crate::views::{Message, Modal};
+
+#[derive(Default)]
+pub(super) struct Outbox {
+    sent: Mutex<Vec<(String, Message)>>,
+}
+
+impl Outbox {
+    /// What was sent since the last call, in order.
+    pub(super) fn take(&self) -> Vec<(String, Message)> {
+        std::mem::take(
+            &mut *self
+                .sent
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
+    }
+}
+
+#[async_trait]
+impl SlackApi for Outbox {
+    async fn profile(&self, _user_id: &str) -> Result<Profile, SlackError> {
+        // The shell sets zones with `:tz`; there is no profile to read.
+        Ok(Profile::default())
+    }
+
+    async fn publish_home(&self, _user_id: &str, _view: &Message) -> Result<(), SlackError> {
+        Ok(())
+    }
+
+    async fn respond(
+        &self,
+        _url: &str,
+        _message: &Message,
+        _replace: bool,
+    ) -> Result<(), SlackError> {
+        Ok(())
+    }
+
+    async fn post_message(
+        &self,
+        channel: &str,
+        message: &Message,
+        _key: Option<&str>,
+    ) -> Result<Posted, SlackError> {
+        let mut sent = self
+            .sent
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        sent.push((channel.to_owned(), message.clone()));
+        Ok(Posted {
+            channel: channel.to_owned(),
+            ts: format!("{}.000000", sent.len()),
+        })
+    }
+
+    /// A group DM's "channel" simply lists its members, so the printout can name them.
+    async fn open_conversation(&self, users: &[String]) -> Result<String, SlackError> {
+        Ok(users.join(","))
+    }
+
+    async fn find_reminder(
+        &self,
+        _channel: &str,
+        _key: &str,
+        _since: DateTime<Utc>,
+    ) -> Result<Option<String>, SlackError> {
+        Ok(None)
+    }
+
+    async fn open_modal(&self, _trigger_id: &str, _modal: &Modal) -> Result<(), SlackError> {
+        Ok(())
+    }
+}
