@@ -156,6 +156,9 @@ pub struct ServeArgs {
     /// How often the scheduler looks for due reminders (e.g. 15s, 1m); `off` runs no scheduler here.
     #[arg(long, env = "OFFICEHOURS_TICK", default_value = "15s", global = true)]
     pub tick: String,
+    /// How long a replica's claim on a reminder holds before another may take it over.
+    #[arg(long, env = "OFFICEHOURS_LEASE", default_value = "5m", global = true)]
+    pub lease: String,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -184,6 +187,7 @@ pub struct ServeConfig {
     pub nudges: NudgeSettings,
     /// `None` when this replica runs no scheduler (`OFFICEHOURS_TICK=off`).
     pub tick: Option<std::time::Duration>,
+    pub lease: std::time::Duration,
 }
 
 /// Everything wrong with the settings, said once.
@@ -233,8 +237,19 @@ impl ServeConfig {
         let tick = parse_tick(&args.tick)
             .map_err(|e| invalid.push(format!("OFFICEHOURS_TICK: {e}")))
             .ok();
-        match (bot_token, signing_secret, nudges, tick) {
-            (Some(bot_token), Some(signing_secret), Some(nudges), Some(tick))
+        let lease = match parse_tick(&args.lease) {
+            Ok(Some(lease)) => Some(lease),
+            Ok(None) => {
+                invalid.push("OFFICEHOURS_LEASE: a lease can't be off".to_owned());
+                None
+            }
+            Err(e) => {
+                invalid.push(format!("OFFICEHOURS_LEASE: {e}"));
+                None
+            }
+        };
+        match (bot_token, signing_secret, nudges, tick, lease) {
+            (Some(bot_token), Some(signing_secret), Some(nudges), Some(tick), Some(lease))
                 if missing.is_empty() =>
             {
                 Ok(Self {
@@ -247,6 +262,7 @@ impl ServeConfig {
                     public_url: args.public_url.clone(),
                     nudges,
                     tick,
+                    lease,
                 })
             }
             _ => Err(ConfigError { missing, invalid }),
@@ -303,6 +319,7 @@ mod tests {
             public_url: None,
             nudges: NudgeSettings::default(),
             tick: None,
+            lease: std::time::Duration::from_secs(300),
         };
         let printed = format!("{cfg:?}");
         assert!(!printed.contains("very-secret"), "{printed}");
@@ -322,6 +339,7 @@ mod tests {
             listen_addr: "127.0.0.1:3000".parse().unwrap(),
             public_url: None,
             tick: "15s".into(),
+            lease: "5m".into(),
         };
         let err = ServeConfig::from_args(&common, &args).unwrap_err();
         assert_eq!(err.missing, vec!["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]);

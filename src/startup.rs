@@ -50,6 +50,7 @@ impl Application {
         let core = Core::new(store.clone(), clock.clone(), config.nudges.clone());
         let settings = SchedulerSettings {
             tick: config.tick.unwrap_or(Duration::from_secs(15)),
+            lease: chrono::Duration::from_std(config.lease).unwrap_or(chrono::Duration::minutes(5)),
             ..Default::default()
         };
         let composer = Arc::new(core.nudges().clone());

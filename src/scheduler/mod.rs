@@ -1,7 +1,6 @@
 //! The durable scheduler: claims due reminders under a lease, delivers them once, retries with backoff.
 
 mod delivery;
-mod pacing;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -12,10 +11,10 @@ use tokio::task::JoinSet;
 
 use crate::clock::Clock;
 use crate::slack::api::SlackApi;
+use crate::slack::pacing::Pacer;
 use crate::store::reminders::Reminder;
 use crate::store::{Store, StoreError};
 use crate::views::Message;
-use pacing::Pacer;
 
 /// What a reminder says when it goes out, decided at delivery time from the current state.
 pub enum Composed {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::blocks::{home_view, message_content, modal_view};
+use super::pacing::Pacer;
 use crate::config::Secret;
 use crate::views::{Message, Modal};
 use chrono::{DateTime, Utc};
@@ -93,7 +94,12 @@ pub trait SlackApi: Send + Sync {
 pub struct SlackWebApi {
     client: Arc<SlackHyperClient>,
     token: SlackApiToken,
+    /// Tier 3 methods (50+ a minute) the scheduler may call in bursts after a crash.
+    tier3: Pacer,
 }
+
+/// Tier 3 allows 50 calls a minute per method and workspace.
+const TIER3_INTERVAL: Duration = Duration::from_millis(1200);
 
 const ATTEMPTS: u32 = 3;
 
@@ -113,6 +119,7 @@ impl SlackWebApi {
         Ok(Self {
             client: Arc::new(SlackClient::new(connector)),
             token: SlackApiToken::new(SlackApiTokenValue(bot_token.expose().to_owned())),
+            tier3: Pacer::new(TIER3_INTERVAL),
         })
     }
 
@@ -242,6 +249,7 @@ impl SlackApi for SlackWebApi {
     async fn open_conversation(&self, users: &[String]) -> Result<String, SlackError> {
         let request = SlackApiConversationsOpenRequest::new()
             .with_users(users.iter().map(|u| SlackUserId(u.clone())).collect());
+        self.tier3.wait_turn("conversations.open").await;
         let response = self
             .with_retries("conversations.open", || async {
                 self.client
@@ -259,6 +267,7 @@ impl SlackApi for SlackWebApi {
         reminder_key: &str,
         since: DateTime<Utc>,
     ) -> Result<Option<String>, SlackError> {
+        self.tier3.wait_turn("conversations.history").await;
         let request = SlackApiConversationsHistoryRequest::new()
             .with_channel(SlackChannelId(channel.to_owned()))
             .with_oldest(SlackTs(format!("{}.000000", since.timestamp())))

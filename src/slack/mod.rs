@@ -5,6 +5,7 @@ pub mod blocks;
 mod commands;
 mod events;
 mod interactions;
+pub(crate) mod pacing;
 mod profiles;
 pub mod verify;
 

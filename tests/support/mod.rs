@@ -234,6 +234,7 @@ impl TestApp {
             nudges: NudgeSettings::default(),
             // Tests tick the scheduler by hand, with the test clock: nothing waits for real time.
             tick: None,
+            lease: std::time::Duration::from_secs(300),
         };
         // Slack stamps messages with its own clock; in tests that is the test clock.
         slack.set_clock({

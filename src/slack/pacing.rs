@@ -1,11 +1,12 @@
-//! Keeps to Slack's per-channel message rate so a large fan-out never trips 429s.
+//! Keeps to Slack's rate limits (per channel for messages, per method for tiered calls) so a
+//! large fan-out never trips 429s.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::time::Instant;
 
-pub(super) struct Pacer {
+pub(crate) struct Pacer {
     interval: Duration,
     next_free: Mutex<HashMap<String, Instant>>,
 }
@@ -14,15 +15,15 @@ pub(super) struct Pacer {
 const PRUNE_AT: usize = 10_000;
 
 impl Pacer {
-    pub(super) fn new(interval: Duration) -> Self {
+    pub(crate) fn new(interval: Duration) -> Self {
         Self {
             interval,
             next_free: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Waits for this channel's next free slot and takes it.
-    pub(super) async fn wait_turn(&self, channel: &str) {
+    /// Waits for this key's (a channel's, a method's) next free slot and takes it.
+    pub(crate) async fn wait_turn(&self, channel: &str) {
         if self.interval.is_zero() {
             return;
         }
