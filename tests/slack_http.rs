@@ -207,6 +207,18 @@ on_both_backends! {
         assert!(text.contains("15:00 Berlin (09:00 your time)"), "{text}");
     }
 
+    async fn a_newcomers_first_scheduling_command_waits_for_their_zone(app: TestApp) {
+        app.slack.set_user(BEN, "ben", Some("Europe/Berlin"));
+        app.slack.fail_next("users.info", FakeFailure::Delay(Duration::from_secs(3)));
+        let started = std::time::Instant::now();
+        let first = app.command_with_response_url(BEN, &format!("1on1 <@{ANA}|ana> every week on tue 10:00"), "ben-1on1").await;
+        assert!(started.elapsed() < Duration::from_millis(2500), "the ack waited for Slack");
+        assert!(first.text().contains("looking up your time zone"), "{}", first.text());
+        let replaced = responses_to(&app, "ben-1on1").await;
+        let text = support::visible_text(&replaced[0]);
+        assert!(text.contains("(Europe/Berlin)") && text.contains("Tue 8 Dec 10:00"), "{text}");
+    }
+
     async fn slack_errors_and_rate_limits_do_not_lose_the_home_view(app: TestApp) {
         app.known_user(ANA, "Europe/Berlin").await;
         app.slack.fail_next("views.publish", FakeFailure::RateLimited { retry_after_secs: 1 });

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use std::sync::Arc;
 
-use super::parse::{self, Command, ConferenceCommand, OnSpec, RemoveTarget, UserRef, ZoneChoice};
+use super::parse::{
+    self, CadenceCommand, Command, ConferenceCommand, OnSpec, RemoveTarget, UserRef, ZoneChoice,
+};
 use crate::clock::Clock;
 use crate::domain::presence::{in_progress, next_opening, presence, ManualState, Presence};
 use crate::domain::tzmath::{current_or_next, end_of_local_day, next_local_time};
@@ -333,6 +335,18 @@ impl Core {
             .await?;
         Ok(replies::unavailable(viewer, now, hide_until))
     }
+}
+
+/// Commands that save an instant computed in the asker's zone (a cadence, a date, "until 17:00").
+pub fn depends_on_zone(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::On(OnSpec::Until(_) | OnSpec::UntilEndOfDay)
+            | Command::OneOnOne(CadenceCommand::Set { .. })
+            | Command::Debrief { .. }
+            | Command::Review { .. }
+            | Command::Conference(ConferenceCommand::Join { .. })
+    )
 }
 
 fn looks_like_slack_id(id: &str) -> bool {

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use super::blocks::message_content;
 use super::{profiles, record_actor, SlackApp};
-use crate::commands::{Actor, Handled};
+use crate::commands::parse;
+use crate::commands::{depends_on_zone, Actor, Handled};
 use crate::views::{replies, Block, Message};
 
 /// Slack gives up after 3 s; leave room for the network.
@@ -33,6 +34,27 @@ pub(super) async fn slash_command(
     record_actor(&actor);
     let text = unescape(form.get("text").map(String::as_str).unwrap_or_default());
     let response_url = form.get("response_url").cloned().filter(|u| !u.is_empty());
+
+    if let Some(url) = response_url.clone() {
+        if zone_needed_first(&app, &actor, &text).await {
+            // Saving "Tuesdays at 10:00" in the wrong zone would be worse than a short wait: look the
+            // zone up first, then run the command and replace this answer with the result.
+            let (app2, who) = (app.clone(), actor.clone());
+            app.spawn_followup("zone_first", &actor, async move {
+                if let Err(err) = profiles::refresh_if_stale(&app2, &who).await {
+                    tracing::warn!(error = %format!("{err:#}"), "could not look the zone up; using UTC");
+                }
+                let handled = app2.core.run_text(&who, &text).await?;
+                app2.slack.respond(&url, &handled.message, true).await?;
+                Ok(())
+            });
+            let mut wait = Message::new("One moment…");
+            wait.push(Block::text(
+                ":hourglass_flowing_sand: One moment: I'm looking up your time zone in Slack so the times come out right.",
+            ));
+            return ephemeral(&wait);
+        }
+    }
 
     let mut work = {
         let (app, actor, text) = (app.clone(), actor.clone(), text.clone());
@@ -71,6 +93,30 @@ pub(super) async fn slash_command(
             ));
             ephemeral(&working)
         }
+    }
+}
+
+/// A command that saves times in the asker's zone, from someone whose zone was never looked up.
+async fn zone_needed_first(app: &SlackApp, actor: &Actor, text: &str) -> bool {
+    let Ok(command) = parse::parse(text) else {
+        return false;
+    };
+    if !depends_on_zone(&command) {
+        return false;
+    }
+    match app
+        .core
+        .store()
+        .person(&actor.team_id, &actor.user_id)
+        .await
+    {
+        Ok(Some(person)) => {
+            person.tz_override.is_none()
+                && person.slack_tz.is_none()
+                && person.slack_tz_checked_at.is_none()
+        }
+        Ok(None) => true,
+        Err(_) => false,
     }
 }
 
