@@ -68,6 +68,12 @@ pub enum Command {
     Shell(ShellArgs),
     /// Apply database migrations and exit.
     Migrate,
+    /// Check the configuration, the database and the Slack token, and print what was found.
+    Check {
+        /// Only ask the running server's /readyz (for container health checks; no Slack call).
+        #[arg(long)]
+        local: bool,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -159,6 +165,9 @@ pub struct ServeArgs {
     /// How long a replica's claim on a reminder holds before another may take it over.
     #[arg(long, env = "OFFICEHOURS_LEASE", default_value = "5m", global = true)]
     pub lease: String,
+    /// Days to keep delivered reminders and debrief feedback before they are deleted.
+    #[arg(long, env = "RETENTION_DAYS", default_value_t = 365, global = true)]
+    pub retention_days: u32,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -188,6 +197,7 @@ pub struct ServeConfig {
     /// `None` when this replica runs no scheduler (`OFFICEHOURS_TICK=off`).
     pub tick: Option<std::time::Duration>,
     pub lease: std::time::Duration,
+    pub retention: chrono::Duration,
 }
 
 /// Everything wrong with the settings, said once.
@@ -263,6 +273,7 @@ impl ServeConfig {
                     nudges,
                     tick,
                     lease,
+                    retention: chrono::Duration::days(i64::from(args.retention_days.max(1))),
                 })
             }
             _ => Err(ConfigError { missing, invalid }),
@@ -320,6 +331,7 @@ mod tests {
             nudges: NudgeSettings::default(),
             tick: None,
             lease: std::time::Duration::from_secs(300),
+            retention: chrono::Duration::days(365),
         };
         let printed = format!("{cfg:?}");
         assert!(!printed.contains("very-secret"), "{printed}");
@@ -340,6 +352,7 @@ mod tests {
             public_url: None,
             tick: "15s".into(),
             lease: "5m".into(),
+            retention_days: 365,
         };
         let err = ServeConfig::from_args(&common, &args).unwrap_err();
         assert_eq!(err.missing, vec!["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use officehours::clock::SystemClock;
 use officehours::config::{Cli, Command, ServeArgs, ServeConfig};
 use officehours::startup::{shutdown_signal, Application};
-use officehours::{shell, store, telemetry};
+use officehours::{check, shell, store, telemetry};
 
 fn main() -> ExitCode {
     // A missing .env is normal; a malformed one is worth saying.
@@ -61,6 +61,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store::connect(&cli.common.database_url).await?;
             tracing::info!(database = %store::redact_url(&cli.common.database_url), "migrations applied");
             Ok(())
+        }
+        Some(Command::Check { local }) => {
+            if check::run(&cli.common, &cli.serve, local).await {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!("officehours check found problems"))
+            }
         }
         Some(Command::Serve) | None => serve(&cli.common, &cli.serve).await,
     }

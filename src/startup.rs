@@ -17,6 +17,7 @@ use crate::commands::Core;
 use crate::config::ServeConfig;
 use crate::scheduler::{Scheduler, SchedulerSettings};
 use crate::slack::api::{SlackApi, SlackWebApi};
+use crate::slack::socket_mode::SocketMode;
 use crate::slack::verify::SignatureVerifier;
 use crate::slack::{self, SlackApp};
 use crate::store::{self, Store};
@@ -32,11 +33,15 @@ pub struct Application {
     clock: Arc<dyn Clock>,
     scheduler: Arc<Scheduler>,
     tick: Option<Duration>,
+    tasks: tokio_util::task::TaskTracker,
+    retention: chrono::Duration,
+    socket_mode: Option<SocketMode>,
 }
 
 impl Application {
     /// Connects and migrates the database, builds the Slack client and binds the port (0 picks one).
     pub async fn build(config: ServeConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        crate::metrics::handle();
         let store = store::connect(&config.database_url)
             .await
             .with_context(|| {
@@ -45,8 +50,8 @@ impl Application {
                     store::redact_url(&config.database_url)
                 )
             })?;
-        let slack: Arc<dyn SlackApi> =
-            Arc::new(SlackWebApi::new(&config.slack_api_url, &config.bot_token)?);
+        let web = Arc::new(SlackWebApi::new(&config.slack_api_url, &config.bot_token)?);
+        let slack: Arc<dyn SlackApi> = web.clone();
         let core = Core::new(store.clone(), clock.clone(), config.nudges.clone());
         let settings = SchedulerSettings {
             tick: config.tick.unwrap_or(Duration::from_secs(15)),
@@ -61,7 +66,16 @@ impl Application {
             composer,
             settings,
         ));
-        let app = Arc::new(SlackApp { core, slack });
+        let tasks = tokio_util::task::TaskTracker::new();
+        let app = Arc::new(SlackApp {
+            core,
+            slack,
+            tasks: tasks.clone(),
+        });
+        let socket_mode = match &config.app_token {
+            Some(token) => Some(SocketMode::start(app.clone(), &web, token).await?),
+            None => None,
+        };
         let verifier = Arc::new(SignatureVerifier::new(config.signing_secret.clone()));
         let router = Router::new()
             .merge(slack::router(app, verifier))
@@ -77,6 +91,9 @@ impl Application {
             clock,
             scheduler,
             tick: config.tick,
+            tasks,
+            retention: config.retention,
+            socket_mode,
         })
     }
 
@@ -93,7 +110,11 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let janitor = tokio::spawn(forget_old_events(self.store.clone(), self.clock.clone()));
+        let janitor = tokio::spawn(housekeeping(
+            self.store.clone(),
+            self.clock.clone(),
+            self.retention,
+        ));
         let (stop, stopped) = watch::channel(false);
         let scheduler = self
             .tick
@@ -110,10 +131,23 @@ impl Application {
             })
             .await;
         janitor.abort();
+        if let Some(socket_mode) = self.socket_mode {
+            socket_mode.shutdown().await;
+        }
         if let Some(scheduler) = scheduler {
             // Lets in-flight deliveries finish and hands back unfinished claims.
             let _ = scheduler.await;
         }
+        // Follow-ups of answered requests (profile look-ups, App Home updates) get a moment to finish.
+        self.tasks.close();
+        if tokio::time::timeout(Duration::from_secs(10), self.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("some follow-up work was still running at shutdown");
+        }
+        self.store.close().await;
+        tracing::info!("stopped cleanly");
         served.context("HTTP server failed")
     }
 }
@@ -121,6 +155,7 @@ impl Application {
 fn health_router(store: Arc<dyn Store>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(|| async { crate::metrics::render() }))
         .route("/readyz", get(ready))
         .with_state(store)
 }
@@ -135,15 +170,34 @@ async fn ready(State(store): State<Arc<dyn Store>>) -> impl IntoResponse {
     }
 }
 
-async fn forget_old_events(store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
+/// Hourly: forget handled event ids, and delete what is past the retention period.
+async fn housekeeping(store: Arc<dyn Store>, clock: Arc<dyn Clock>, retention: chrono::Duration) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
         every.tick().await;
-        let cutoff = clock.now() - EVENT_MEMORY;
-        match store.forget_deliveries_before(cutoff).await {
-            Ok(n) if n > 0 => tracing::info!(forgotten = n, "forgot old event ids"),
-            Ok(_) => {}
-            Err(err) => tracing::warn!(error = %err, "could not forget old event ids"),
+        let now = clock.now();
+        let results = [
+            (
+                "event ids",
+                store.forget_deliveries_before(now - EVENT_MEMORY).await,
+            ),
+            (
+                "finished reminders",
+                store.purge_finished_before(now - retention).await,
+            ),
+            (
+                "debrief feedback",
+                store.purge_feedback_before(now - retention).await,
+            ),
+        ];
+        for (what, result) in results {
+            match result {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, what, "housekeeping"),
+                Err(err) => {
+                    tracing::warn!(error = %err, what, "housekeeping failed; will try again")
+                }
+            }
         }
     }
 }

@@ -40,7 +40,9 @@ pub async fn trace_requests(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed().as_secs_f64();
+    crate::metrics::http_request(&route, status, elapsed);
+    let latency_ms = elapsed * 1000.0;
     span.in_scope(|| {
         if status >= 500 {
             tracing::error!(http.status = status, latency_ms, "request failed");

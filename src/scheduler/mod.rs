@@ -132,8 +132,10 @@ impl Scheduler {
     }
 
     async fn tick_now(self: Arc<Self>) -> Result<TickReport, StoreError> {
+        let started = std::time::Instant::now();
         let now = self.clock.now();
         let mut report = TickReport::default();
+        let mut lag = chrono::Duration::zero();
         let limit = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
         loop {
             let batch = self
@@ -142,6 +144,9 @@ impl Scheduler {
                 .await?;
             let claimed = batch.len();
             report.claimed += claimed;
+            if let Some(oldest) = batch.iter().map(|r| r.due_at).min() {
+                lag = lag.max(now.signed_duration_since(oldest));
+            }
             let mut deliveries = JoinSet::new();
             for reminder in batch {
                 let (me, limit) = (self.clone(), limit.clone());
@@ -161,8 +166,23 @@ impl Scheduler {
                 break;
             }
         }
+        crate::metrics::scheduler_tick(
+            started.elapsed().as_secs_f64(),
+            lag.num_milliseconds() as f64 / 1000.0,
+        );
+        for (outcome, count) in [
+            ("due", report.claimed),
+            ("sent", report.sent),
+            ("retried", report.retried),
+            ("failed", report.failed),
+            ("dropped", report.dropped),
+            ("cancelled", report.cancelled),
+        ] {
+            crate::metrics::reminders(outcome, count);
+        }
         if report.claimed > 0 {
             tracing::info!(
+                lag_ms = lag.num_milliseconds(),
                 claimed = report.claimed,
                 sent = report.sent,
                 retried = report.retried,

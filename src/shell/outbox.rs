@@ -31,6 +31,10 @@ impl SlackApi for Outbox {
         Ok(Profile::default())
     }
 
+    async fn auth_test(&self) -> Result<String, SlackError> {
+        Ok("the terminal".to_owned())
+    }
+
     async fn publish_home(&self, _user_id: &str, _view: &Message) -> Result<(), SlackError> {
         Ok(())
     }

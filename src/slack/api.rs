@@ -48,6 +48,16 @@ pub struct Profile {
     pub display_name: Option<String>,
 }
 
+/// How a call went, for the metrics: `ok`, `ratelimited`, `transport` or Slack's error code.
+fn outcome<T>(result: &Result<T, SlackError>) -> String {
+    match result {
+        Ok(_) => "ok".to_owned(),
+        Err(SlackError::Api(code)) => code.clone(),
+        Err(SlackError::RateLimited(_)) => "ratelimited".to_owned(),
+        Err(SlackError::Transport(_)) => "transport".to_owned(),
+    }
+}
+
 /// Where a message landed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Posted {
@@ -61,6 +71,8 @@ pub const REMINDER_EVENT_TYPE: &str = "officehours_reminder";
 #[async_trait]
 pub trait SlackApi: Send + Sync {
     async fn profile(&self, user_id: &str) -> Result<Profile, SlackError>;
+    /// `auth.test`: who the token belongs to, as "team / @user".
+    async fn auth_test(&self) -> Result<String, SlackError>;
     async fn publish_home(&self, user_id: &str, view: &Message) -> Result<(), SlackError>;
     /// Posts to an interaction's `response_url` (ephemeral unless the original was not).
     async fn respond(
@@ -123,6 +135,11 @@ impl SlackWebApi {
         })
     }
 
+    /// The underlying client, shared with the Socket Mode listener.
+    pub fn client(&self) -> Arc<SlackHyperClient> {
+        self.client.clone()
+    }
+
     /// For calls a person is waiting on: network errors and 5xx get a short exponential backoff,
     /// a 429 waits as long as Slack says.
     async fn with_retries<T, F, Fut>(
@@ -137,7 +154,9 @@ impl SlackWebApi {
         let mut delay = Duration::from_millis(200);
         let mut attempt = 1;
         loop {
-            match call().await.map_err(SlackError::from) {
+            let result = call().await.map_err(SlackError::from);
+            crate::metrics::slack_call(what, &outcome(&result));
+            match result {
                 Ok(value) => return Ok(value),
                 Err(err) if err.is_transient() && attempt < ATTEMPTS => {
                     tracing::warn!(slack.method = what, attempt, error = %err, "Slack call failed; retrying");
@@ -188,6 +207,17 @@ impl SlackApi for SlackWebApi {
         })
     }
 
+    async fn auth_test(&self) -> Result<String, SlackError> {
+        let response = self
+            .with_retries("auth.test", || async {
+                self.client.open_session(&self.token).auth_test().await
+            })
+            .await?;
+        let team = format!("{} ({})", response.team, response.team_id.0);
+        let user = response.user.unwrap_or_else(|| response.user_id.0.clone());
+        Ok(format!("{team} / @{user}"))
+    }
+
     async fn publish_home(&self, user_id: &str, view: &Message) -> Result<(), SlackError> {
         let request =
             SlackApiViewsPublishRequest::new(SlackUserId(user_id.to_owned()), home_view(view));
@@ -235,11 +265,14 @@ impl SlackApi for SlackWebApi {
         }
         let request =
             SlackApiChatPostMessageRequest::new(SlackChannelId(channel.to_owned()), content);
-        let response = self
+        let result = self
             .client
             .open_session(&self.token)
             .chat_post_message(&request)
-            .await?;
+            .await
+            .map_err(SlackError::from);
+        crate::metrics::slack_call("chat.postMessage", &outcome(&result));
+        let response = result?;
         Ok(Posted {
             channel: response.channel.0,
             ts: response.ts.0,
@@ -302,10 +335,13 @@ impl SlackApi for SlackWebApi {
         let request =
             SlackApiViewsOpenRequest::new(SlackTriggerId(trigger_id.to_owned()), modal_view(modal));
         // No retries: the trigger is single-use and expires in three seconds.
-        self.client
+        let result = self
+            .client
             .open_session(&self.token)
             .views_open(&request)
-            .await?;
-        Ok(())
+            .await
+            .map_err(SlackError::from);
+        crate::metrics::slack_call("views.open", &outcome(&result));
+        result.map(|_| ())
     }
 }

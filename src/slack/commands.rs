@@ -31,12 +31,23 @@ pub(super) async fn slash_command(
         team_id: team_id.clone(),
         user_id: user_id.clone(),
     };
-    record_actor(&actor);
-    let text = unescape(form.get("text").map(String::as_str).unwrap_or_default());
+    let text = form.get("text").map(String::as_str).unwrap_or_default();
     let response_url = form.get("response_url").cloned().filter(|u| !u.is_empty());
+    ephemeral(&answer(&app, actor, text, response_url).await)
+}
 
+/// The answer to `/officehours <text>`, over HTTP or Socket Mode alike: always within Slack's
+/// three seconds; anything slower continues in the background and arrives through `response_url`.
+pub(super) async fn answer(
+    app: &Arc<SlackApp>,
+    actor: Actor,
+    text: &str,
+    response_url: Option<String>,
+) -> Message {
+    record_actor(&actor);
+    let text = unescape(text);
     if let Some(url) = response_url.clone() {
-        if zone_needed_first(&app, &actor, &text).await {
+        if zone_needed_first(app, &actor, &text).await {
             // Saving "Tuesdays at 10:00" in the wrong zone would be worse than a short wait: look the
             // zone up first, then run the command and replace this answer with the result.
             let (app2, who) = (app.clone(), actor.clone());
@@ -52,7 +63,7 @@ pub(super) async fn slash_command(
             wait.push(Block::text(
                 ":hourglass_flowing_sand: One moment: I'm looking up your time zone in Slack so the times come out right.",
             ));
-            return ephemeral(&wait);
+            return wait;
         }
     }
 
@@ -63,16 +74,16 @@ pub(super) async fn slash_command(
     match tokio::time::timeout(ACK_BUDGET, &mut work).await {
         Ok(Ok(Ok(handled))) => {
             let message = handled.message.clone();
-            follow_up(&app, &actor, text, handled, response_url);
-            ephemeral(&message)
+            follow_up(app, &actor, text, handled, response_url);
+            message
         }
         Ok(Ok(Err(err))) => {
             tracing::error!(error = %err, "command failed");
-            ephemeral(&replies::internal_error())
+            replies::internal_error()
         }
         Ok(Err(join_error)) => {
             tracing::error!(error = %join_error, "command task panicked");
-            ephemeral(&replies::internal_error())
+            replies::internal_error()
         }
         Err(_) => {
             // The database is slow: acknowledge now, and deliver the real answer when it is ready.
@@ -91,7 +102,7 @@ pub(super) async fn slash_command(
             working.push(Block::text(
                 ":hourglass_flowing_sand: Working on it… the answer will replace this message.",
             ));
-            ephemeral(&working)
+            working
         }
     }
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use super::{profiles, SlackApp};
 use crate::commands::Actor;
+use crate::store::StoreError;
 
 pub(super) async fn push_event(State(app): State<Arc<SlackApp>>, body: Bytes) -> Response {
     let event: SlackPushEvent = match serde_json::from_slice(&body) {
@@ -28,27 +29,37 @@ pub(super) async fn push_event(State(app): State<Arc<SlackApp>>, body: Bytes) ->
             tracing::warn!("Slack reports this app is over its event rate limit");
             StatusCode::OK.into_response()
         }
-        SlackPushEvent::EventCallback(callback) => {
-            let span = tracing::Span::current();
-            span.record("slack.team_id", callback.team_id.0.as_str());
-            span.record("slack.event_id", callback.event_id.0.as_str());
-            match app
-                .core
-                .store()
-                .first_delivery(&callback.event_id.0, app.core.now())
-                .await
-            {
-                Ok(true) => dispatch(&app, callback),
-                Ok(false) => tracing::info!("duplicate delivery of an event; already handled"),
-                Err(err) => {
-                    // Not recorded, so not handled: let Slack retry it.
-                    tracing::error!(error = %err, "could not record an event");
-                    return StatusCode::SERVICE_UNAVAILABLE.into_response();
-                }
-            }
-            StatusCode::OK.into_response()
+        SlackPushEvent::EventCallback(callback) => match accept(&app, callback).await {
+            Ok(()) => StatusCode::OK.into_response(),
+            // Not recorded, so not handled: let Slack retry it.
+            Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        },
+    }
+}
+
+/// Records the event's id and, the first time it is seen, starts its work; Slack's retries of
+/// the same event (over HTTP or Socket Mode) are acknowledged and ignored.
+pub(super) async fn accept(
+    app: &Arc<SlackApp>,
+    callback: SlackPushEventCallback,
+) -> Result<(), StoreError> {
+    let span = tracing::Span::current();
+    span.record("slack.team_id", callback.team_id.0.as_str());
+    span.record("slack.event_id", callback.event_id.0.as_str());
+    match app
+        .core
+        .store()
+        .first_delivery(&callback.event_id.0, app.core.now())
+        .await
+    {
+        Ok(true) => dispatch(app, callback),
+        Ok(false) => tracing::info!("duplicate delivery of an event; already handled"),
+        Err(err) => {
+            tracing::error!(error = %err, "could not record an event");
+            return Err(err);
         }
     }
+    Ok(())
 }
 
 fn dispatch(app: &Arc<SlackApp>, callback: SlackPushEventCallback) {

@@ -28,8 +28,19 @@ pub(super) async fn interaction(
             return StatusCode::OK.into_response();
         }
     };
+    match accept(&app, raw).await {
+        Some(errors) => Json(serde_json::json!({ "response_action": "errors", "errors": errors }))
+            .into_response(),
+        None => StatusCode::OK.into_response(),
+    }
+}
+
+/// Handles an interaction payload from either transport. Buttons are acknowledged at once and
+/// applied in the background; a modal submission is answered directly, with per-field errors
+/// (`Some`) or nothing to close the modal.
+pub(super) async fn accept(app: &Arc<SlackApp>, raw: Value) -> Option<HashMap<String, String>> {
     if raw["type"] == "view_submission" {
-        return view_submission(&app, &raw).await;
+        return view_submission(app, &raw).await;
     }
     match serde_json::from_value::<SlackInteractionEvent>(raw) {
         Ok(SlackInteractionEvent::BlockActions(event)) => {
@@ -50,7 +61,7 @@ pub(super) async fn interaction(
             tracing::warn!(error = %err, "ignoring an interaction payload that does not parse")
         }
     }
-    StatusCode::OK.into_response()
+    None
 }
 
 async fn apply(
@@ -113,15 +124,15 @@ async fn apply(
     Ok(())
 }
 
-/// Modal submissions are answered in the HTTP response: empty to close, or errors to show.
-async fn view_submission(app: &SlackApp, raw: &Value) -> Response {
+/// A modal submission, answered with the fields that need fixing (if any).
+async fn view_submission(app: &SlackApp, raw: &Value) -> Option<HashMap<String, String>> {
     let (Some(team_id), Some(user_id)) = (
         raw["team"]["id"]
             .as_str()
             .or(raw["user"]["team_id"].as_str()),
         raw["user"]["id"].as_str(),
     ) else {
-        return StatusCode::OK.into_response();
+        return None;
     };
     let actor = Actor {
         team_id: team_id.to_owned(),
@@ -150,19 +161,15 @@ async fn view_submission(app: &SlackApp, raw: &Value) -> Response {
         .submit(&actor, callback_id, metadata, &values)
         .await
     {
-        Ok(Ok(())) => StatusCode::OK.into_response(),
-        Ok(Err(errors)) => {
-            Json(serde_json::json!({ "response_action": "errors", "errors": errors }))
-                .into_response()
-        }
+        Ok(Ok(())) => None,
+        Ok(Err(errors)) => Some(errors),
         Err(err) => {
             tracing::error!(error = %err, "could not save a modal submission");
             let first = values.keys().next().cloned().unwrap_or_default();
-            Json(serde_json::json!({
-                "response_action": "errors",
-                "errors": { first: "Something went wrong on my side; please try again in a minute." }
-            }))
-            .into_response()
+            Some(HashMap::from([(
+                first,
+                "Something went wrong on my side; please try again in a minute.".to_owned(),
+            )]))
         }
     }
 }

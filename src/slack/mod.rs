@@ -7,6 +7,7 @@ mod events;
 mod interactions;
 pub(crate) mod pacing;
 mod profiles;
+pub mod socket_mode;
 pub mod verify;
 
 use axum::routing::post;
@@ -21,6 +22,8 @@ use verify::{require_slack_signature, SignatureVerifier};
 pub struct SlackApp {
     pub core: Core,
     pub slack: Arc<dyn SlackApi>,
+    /// Follow-up work after an answer; shutdown waits for it.
+    pub tasks: tokio_util::task::TaskTracker,
 }
 
 impl SlackApp {
@@ -30,7 +33,7 @@ impl SlackApp {
         F: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
     {
         let span = tracing::info_span!("job", job.kind = what, slack.team_id = %actor.team_id, slack.user_id = %actor.user_id);
-        tokio::spawn(tracing::Instrument::instrument(
+        self.tasks.spawn(tracing::Instrument::instrument(
             async move {
                 if let Err(err) = work.await {
                     tracing::warn!(error = %format!("{err:#}"), "follow-up failed");

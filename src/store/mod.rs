@@ -88,6 +88,8 @@ pub type ConflictCheck<'a> = &'a (dyn Fn(&[StoredWindow]) -> Option<StoredWindow
 #[async_trait]
 pub trait OfficeHoursStore: Send + Sync {
     async fn ping(&self) -> Result<(), StoreError>;
+    /// Waits for connections in use and closes the pool (SQLite checkpoints its WAL).
+    async fn close(&self);
 
     async fn person(&self, team_id: &str, user_id: &str) -> Result<Option<Person>, StoreError>;
     /// The person with their windows (an empty record if the bot has never seen them).
@@ -149,11 +151,23 @@ impl<T: OfficeHoursStore + ReminderStore + NudgeStore> Store for T {}
 
 /// Opens the database named by the URL (creating a SQLite file on first run) and migrates it.
 pub async fn connect(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    open(database_url, Open::Migrate).await
+}
+
+/// Whether opening the database may change it: `Migrate` creates and migrates it, `AsIs` only
+/// connects (for `officehours check`, which must not write).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Open {
+    Migrate,
+    AsIs,
+}
+
+pub async fn open(database_url: &str, open: Open) -> Result<Arc<dyn Store>, StoreError> {
     let url = database_url.trim();
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::connect(url).await?))
+        Ok(Arc::new(sqlite::connect(url, open).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::connect(url).await?))
+        Ok(Arc::new(postgres::connect(url, open).await?))
     } else {
         Err(StoreError::UnsupportedUrl(redact_url(url)))
     }

@@ -179,6 +179,8 @@ pub trait NudgeStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     async fn feedback_for(&self, debrief_id: i64) -> Result<Vec<FeedbackRecord>, StoreError>;
+    /// Deletes feedback written before `cutoff` (the retention period).
+    async fn purge_feedback_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
 
     async fn create_review(
         &self,
@@ -424,6 +426,14 @@ macro_rules! impl_nudge_store {
                     .into_iter()
                     .map(|(debrief_id, author_id, went_well, differently, learned)| FeedbackRecord { debrief_id, author_id, went_well, differently, learned })
                     .collect())
+            }
+
+            async fn purge_feedback_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+                let done = sqlx::query("DELETE FROM feedback WHERE created_at < $1")
+                    .bind(stored_instant(cutoff))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
             }
 
             async fn create_review(&self, team_id: &str, manager_id: &str, report_id: &str, on_date: NaiveDate, now: DateTime<Utc>) -> Result<ReviewRecord, StoreError> {

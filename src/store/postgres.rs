@@ -4,9 +4,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::{SqlStore, StoreError};
+use super::{Open, SqlStore, StoreError};
 
-pub(super) async fn connect(url: &str) -> Result<SqlStore<sqlx::Postgres>, StoreError> {
+pub(super) async fn connect(url: &str, open: Open) -> Result<SqlStore<sqlx::Postgres>, StoreError> {
     let options = PgConnectOptions::from_str(url)?;
     let pool = PgPoolOptions::new()
         .max_connections(10)
@@ -14,6 +14,8 @@ pub(super) async fn connect(url: &str) -> Result<SqlStore<sqlx::Postgres>, Store
         .connect_with(options)
         .await?;
     // Replicas starting together take turns: sqlx holds an advisory lock while migrating.
-    sqlx::migrate!("migrations/postgres").run(&pool).await?;
+    if open == Open::Migrate {
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+    }
     Ok(SqlStore { pool })
 }

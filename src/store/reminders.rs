@@ -91,6 +91,8 @@ pub trait ReminderStore: Send + Sync {
     ) -> Result<u64, StoreError>;
     /// The earliest moment something will be ready, so an idle loop knows there is nothing to do.
     async fn next_ready_at(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// Deletes reminders that finished (sent, failed, dropped, cancelled) before `cutoff`.
+    async fn purge_finished_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
     async fn set_dm_channel(
         &self,
         team_id: &str,
@@ -273,6 +275,16 @@ macro_rules! impl_reminder_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 Ok(row.map(|(at,)| at))
+            }
+
+            async fn purge_finished_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+                let done = sqlx::query(
+                    "DELETE FROM reminders WHERE status IN ('sent', 'failed', 'dropped', 'cancelled') AND finished_at < $1",
+                )
+                .bind(stored_instant(cutoff))
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected())
             }
 
             async fn set_dm_channel(&self, team_id: &str, user_id: &str, channel: &str) -> Result<(), StoreError> {

@@ -128,6 +128,10 @@ macro_rules! impl_sql_store {
     ($db:ty) => {
         #[async_trait]
         impl OfficeHoursStore for SqlStore<$db> {
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+
             async fn ping(&self) -> Result<(), StoreError> {
                 sqlx::query("SELECT 1").execute(&self.pool).await?;
                 Ok(())

@@ -4,11 +4,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::{SqlStore, StoreError};
+use super::{Open, SqlStore, StoreError};
 
-pub(super) async fn connect(url: &str) -> Result<SqlStore<sqlx::Sqlite>, StoreError> {
+pub(super) async fn connect(url: &str, open: Open) -> Result<SqlStore<sqlx::Sqlite>, StoreError> {
     let options = SqliteConnectOptions::from_str(url)?
-        .create_if_missing(true)
+        .create_if_missing(open == Open::Migrate)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
@@ -18,6 +18,8 @@ pub(super) async fn connect(url: &str) -> Result<SqlStore<sqlx::Sqlite>, StoreEr
         .max_connections(8)
         .connect_with(options)
         .await?;
-    sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+    if open == Open::Migrate {
+        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+    }
     Ok(SqlStore { pool })
 }

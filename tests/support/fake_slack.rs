@@ -1,5 +1,6 @@
 //! A fake Slack Web API and response_url hook on loopback: answers like Slack, records every call,
 //! keeps the messages posted and the views opened, and injects failures before or after a call takes effect.
+//! `enable_socket_mode` adds Socket Mode: apps.connections.open and the WebSocket side (fake_socket.rs).
 #![allow(dead_code)]
 
 use std::collections::hash_map::Entry;
@@ -18,6 +19,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Map, Value};
 
+use super::fake_socket::FakeSocket;
+
 /// Team, bot user, bot and app ids the fake answers with.
 pub const TEAM_ID: &str = "T0001";
 pub const BOT_USER_ID: &str = "UBOT";
@@ -27,6 +30,7 @@ pub const APP_ID: &str = "A0001";
 pub const RESPONSE_URL: &str = "response_url";
 
 const METHODS: &[&str] = &[
+    "apps.connections.open",
     "auth.test",
     "users.info",
     "views.publish",
@@ -74,6 +78,10 @@ type Clock = Box<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send>;
 
 struct State {
     bot_token: String,
+    /// The app-level token apps.connections.open takes, from `enable_socket_mode`.
+    app_token: Option<String>,
+    /// The WebSocket side of Socket Mode, once enabled.
+    socket: Option<FakeSocket>,
     /// From `set_clock`; wall-clock time when None.
     clock: Option<Clock>,
     users: HashMap<String, FakeUser>,
@@ -121,11 +129,15 @@ impl Drop for FakeSlack {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        if let Some(socket) = lock(&self.state).socket.take() {
+            socket.stop();
+        }
     }
 }
 
 impl FakeSlack {
-    /// Binds 127.0.0.1:0 and serves until dropped. Only `bot_token` is accepted.
+    /// Binds 127.0.0.1:0 and serves until dropped. Only `bot_token` is accepted (and, for
+    /// apps.connections.open only, the app-level token of `enable_socket_mode`).
     pub async fn start(bot_token: &str) -> FakeSlack {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -133,6 +145,8 @@ impl FakeSlack {
         let addr = listener.local_addr().expect("fake Slack: local_addr");
         let state: Shared = Arc::new(Mutex::new(State {
             bot_token: bot_token.to_string(),
+            app_token: None,
+            socket: None,
             clock: None,
             users: HashMap::new(),
             failures: HashMap::new(),
@@ -175,6 +189,17 @@ impl FakeSlack {
     /// `http://127.0.0.1:PORT/api`, for `SlackClientHyperConnector::with_slack_api_url`.
     pub fn api_url(&self) -> String {
         format!("http://{}/api", self.addr)
+    }
+
+    /// Turns Socket Mode on: apps.connections.open accepts `app_token` (and only it; the bot token
+    /// gets `not_allowed_token_type`, as does `app_token` on every other method) and answers a new
+    /// single-use URL to the returned WebSocket server each call. Calling it again keeps the same
+    /// server and changes the token. Until it is called, apps.connections.open knows no app token,
+    /// so any `xapp-` token gets `invalid_auth`.
+    pub fn enable_socket_mode(&self, app_token: &str) -> FakeSocket {
+        let mut st = lock(&self.state);
+        st.app_token = Some(app_token.to_string());
+        st.socket.get_or_insert_with(FakeSocket::start).clone()
     }
 
     pub fn response_url(&self, id: &str) -> String {
@@ -478,12 +503,24 @@ fn answer(
         return envelope(Err(ApiError::new(error)));
     }
     let mut st = lock(state);
+    // apps.connections.open takes the app-level token only; every other method the bot token only.
+    let is_app_token = token.is_some() && token == st.app_token.as_deref();
+    let wants_app_token = method == "apps.connections.open";
     match token {
         None => return envelope(Err(ApiError::new("not_authed"))),
-        Some(t) if t != st.bot_token => return envelope(Err(ApiError::new("invalid_auth"))),
+        Some(t) if wants_app_token && t == st.bot_token => {
+            return envelope(Err(ApiError::new("not_allowed_token_type")))
+        }
+        Some(_) if is_app_token && !wants_app_token => {
+            return envelope(Err(ApiError::new("not_allowed_token_type")))
+        }
+        Some(t) if !is_app_token && t != st.bot_token => {
+            return envelope(Err(ApiError::new("invalid_auth")))
+        }
         Some(_) => {}
     }
     let result = match method {
+        "apps.connections.open" => apps_connections_open(&st),
         "auth.test" => Ok(auth_test()),
         "users.info" => users_info(&st, params),
         "views.publish" => views_publish(&mut st, params),
@@ -654,6 +691,11 @@ fn json_response(status: StatusCode, body: Value) -> Response {
 }
 
 // ---------------------------------------------------------------- methods
+
+fn apps_connections_open(st: &State) -> Result<Value, ApiError> {
+    let socket = st.socket.as_ref().ok_or(ApiError::new("invalid_auth"))?;
+    Ok(json!({ "url": socket.open_link() }))
+}
 
 fn auth_test() -> Value {
     json!({

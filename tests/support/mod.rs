@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fake_slack;
+pub mod fake_socket;
 pub mod signing;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -21,6 +22,7 @@ use officehours::scheduler::{Scheduler, TickReport};
 use officehours::startup::Application;
 
 pub const BOT_TOKEN: &str = "xoxb-test-bot-token";
+pub const APP_TOKEN: &str = "xapp-1-A0001-test-app-token";
 pub const SIGNING_SECRET: &str = "test-signing-secret-0123456789abcdef";
 pub const TEAM: &str = fake_slack::TEAM_ID;
 /// The variable that turns the PostgreSQL runs on; `.ci/run` sets it.
@@ -219,14 +221,31 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, false).await.map(|(app, _)| app)
+    }
+
+    /// The app with Socket Mode on (`SLACK_APP_TOKEN` set), and the fake's WebSocket end.
+    pub async fn spawn_with_socket_mode(
+        backend: Backend,
+    ) -> Option<(TestApp, fake_socket::FakeSocket)> {
+        Self::spawn_with(backend, true)
+            .await
+            .map(|(app, socket)| (app, socket.expect("socket mode")))
+    }
+
+    async fn spawn_with(
+        backend: Backend,
+        socket_mode: bool,
+    ) -> Option<(TestApp, Option<fake_socket::FakeSocket>)> {
         let db = TestDb::new(backend).await?;
         let slack = FakeSlack::start(BOT_TOKEN).await;
+        let socket = socket_mode.then(|| slack.enable_socket_mode(APP_TOKEN));
         let clock = Arc::new(ManualClock::new(thursday_afternoon()));
         let config = ServeConfig {
             database_url: db.url.clone(),
             bot_token: Secret::new(BOT_TOKEN),
             signing_secret: Secret::new(SIGNING_SECRET),
-            app_token: None,
+            app_token: socket.as_ref().map(|_| Secret::new(APP_TOKEN)),
             // A trailing slash is accepted, as users paste it.
             slack_api_url: officehours::config::normalize_api_url(&format!("{}/", slack.api_url())),
             listen_addr: "127.0.0.1:0".parse().unwrap(),
@@ -235,6 +254,7 @@ impl TestApp {
             // Tests tick the scheduler by hand, with the test clock: nothing waits for real time.
             tick: None,
             lease: std::time::Duration::from_secs(300),
+            retention: chrono::Duration::days(365),
         };
         // Slack stamps messages with its own clock; in tests that is the test clock.
         slack.set_clock({
@@ -248,7 +268,7 @@ impl TestApp {
         let scheduler = app.scheduler();
         tokio::spawn(app.run_until_stopped(std::future::pending()));
         let http = Client::builder(TokioExecutor::new()).build_http();
-        Some(TestApp {
+        let app = TestApp {
             base,
             slack,
             clock,
@@ -256,7 +276,8 @@ impl TestApp {
             http,
             scheduler,
             commands_sent: Default::default(),
-        })
+        };
+        Some((app, socket))
     }
 
     pub async fn request(

@@ -1,0 +1,66 @@
+//! Prometheus metrics: one process-wide recorder, rendered at `GET /metrics`.
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Latency buckets in seconds: Slack's budget is 3 s, most answers should be well under 10 ms.
+const BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// The recorder, installed on first use. Tests build several apps in one process; they share it.
+pub fn handle() -> Option<PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), BUCKETS)
+                .ok()?
+                .build_recorder();
+            let handle = recorder.handle();
+            metrics::set_global_recorder(recorder).ok()?;
+            Some(handle)
+        })
+        .clone()
+}
+
+/// The text exposition format.
+pub fn render() -> String {
+    match handle() {
+        Some(handle) => {
+            handle.run_upkeep();
+            handle.render()
+        }
+        None => String::new(),
+    }
+}
+
+pub fn http_request(route: &str, status: u16, seconds: f64) {
+    let labels = [("route", route.to_owned()), ("status", status.to_string())];
+    metrics::counter!("officehours_http_requests_total", &labels).increment(1);
+    metrics::histogram!("officehours_http_request_duration_seconds", "route" => route.to_owned())
+        .record(seconds);
+}
+
+/// One Web API call and how it went: `ok`, `ratelimited`, `transport` or Slack's error code.
+pub fn slack_call(method: &'static str, outcome: &str) {
+    metrics::counter!("officehours_slack_api_calls_total", "method" => method, "outcome" => outcome.to_owned()).increment(1);
+}
+
+/// Reminders by what happened to them: `due` (claimed), `sent`, `retried`, `failed`, `dropped`, `cancelled`.
+pub fn reminders(outcome: &'static str, count: usize) {
+    if count > 0 {
+        metrics::counter!("officehours_reminders_total", "outcome" => outcome)
+            .increment(count as u64);
+    }
+}
+
+pub fn scheduler_tick(seconds: f64, lag_seconds: f64) {
+    metrics::histogram!("officehours_scheduler_tick_duration_seconds").record(seconds);
+    metrics::gauge!("officehours_scheduler_lag_seconds").set(lag_seconds);
+}
+
+pub fn socket_connections(delta: f64) {
+    metrics::gauge!("officehours_socket_mode_connections").increment(delta);
+}
