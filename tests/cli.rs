@@ -117,3 +117,120 @@ fn manifest_validates_against_slacks_official_schema() {
         .ends_with("/slack/interactions"));
     assert_eq!(manifest["features"]["app_home"]["home_tab_enabled"], true);
 }
+
+mod support;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn check(db_url: &str, api_url: &str, token: &str, extra: &[&str]) -> (bool, String) {
+    let out = officehours()
+        .env("SLACK_BOT_TOKEN", token)
+        .env("SLACK_SIGNING_SECRET", "s3cret")
+        .env("SLACK_API_URL", api_url)
+        .env("DATABASE_URL", db_url)
+        .arg("check")
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_reports_configuration_database_and_slack() {
+    let slack = support::fake_slack::FakeSlack::start(support::BOT_TOKEN).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("check.db").display());
+
+    let (ok, out) = check(&url, &slack.api_url(), support::BOT_TOKEN, &[]);
+    assert!(!ok, "a database that does not exist yet is reported: {out}");
+    assert!(out.contains("FAIL  database"), "{out}");
+    assert!(
+        !dir.path().join("check.db").exists(),
+        "check never creates or migrates the database"
+    );
+
+    assert!(officehours()
+        .env("DATABASE_URL", &url)
+        .arg("migrate")
+        .status()
+        .unwrap()
+        .success());
+    let (ok, out) = check(&url, &slack.api_url(), support::BOT_TOKEN, &[]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("ok    configuration") && out.contains("ok    database"),
+        "{out}"
+    );
+    assert!(out.contains("ok    Slack: auth.test ok"), "{out}");
+
+    let (ok, out) = check(&url, &slack.api_url(), "xoxb-revoked", &[]);
+    assert!(!ok);
+    assert!(
+        out.contains("FAIL  Slack") && out.contains("invalid_auth"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("xoxb-revoked"),
+        "the token is never printed: {out}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_local_asks_the_running_server_for_readiness() {
+    let slack = support::fake_slack::FakeSlack::start(support::BOT_TOKEN).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("local.db").display());
+    let addr = format!("127.0.0.1:{}", free_port());
+    let local = |extra: &[&str]| {
+        let out = officehours()
+            .env("LISTEN_ADDR", &addr)
+            .arg("check")
+            .arg("--local")
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (ok, out) = local(&[]);
+    assert!(!ok, "nothing listens yet: {out}");
+
+    let mut server = officehours()
+        .env("SLACK_BOT_TOKEN", support::BOT_TOKEN)
+        .env("SLACK_SIGNING_SECRET", "s3cret")
+        .env("SLACK_API_URL", slack.api_url())
+        .env("DATABASE_URL", &url)
+        .env("LISTEN_ADDR", &addr)
+        .env("OFFICEHOURS_TICK", "off")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .arg("serve")
+        .spawn()
+        .unwrap();
+    let mut ready = false;
+    for _ in 0..100 {
+        if local(&[]).0 {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(ready, "check --local never saw the server ready");
+}

@@ -1,4 +1,5 @@
-//! A real `officehours serve` process killed with SIGKILL in the middle of delivering reminders:
+//! A real `officehours serve` process stopped in the middle of delivering reminders, hard (SIGKILL)
+//! or gently (SIGTERM):
 //! after a restart every reminder goes out exactly once, including one that fell due meanwhile.
 
 mod support;
@@ -16,7 +17,12 @@ use support::{Backend, TestDb, BOT_TOKEN, SIGNING_SECRET, TEAM};
 const PEOPLE: [&str; 3] = ["U0CRASHA01", "U0CRASHB01", "U0CRASHC01"];
 
 fn serve(db: &TestDb, slack: &FakeSlack) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_officehours"))
+    serve_command(db, slack).spawn().expect("the binary starts")
+}
+
+fn serve_command(db: &TestDb, slack: &FakeSlack) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_officehours"));
+    command
         .arg("serve")
         .env("SLACK_BOT_TOKEN", BOT_TOKEN)
         .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
@@ -27,9 +33,8 @@ fn serve(db: &TestDb, slack: &FakeSlack) -> Child {
         .env("OFFICEHOURS_LEASE", "2s")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts")
+        .stderr(Stdio::null());
+    command
 }
 
 async fn attend(db: &TestDb, user: &str, due_at: chrono::DateTime<Utc>) {
@@ -139,4 +144,81 @@ async fn killed_mid_delivery_then_restarted_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_delivery_then_restarted_postgres() {
     killed_mid_delivery_then_restarted(Backend::Postgres).await;
+}
+
+/// SIGTERM while deliveries are in flight: they finish and are recorded, nothing is sent twice.
+async fn sigterm_lets_in_flight_deliveries_finish(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let slack = FakeSlack::start(BOT_TOKEN).await;
+    slack.set_clock(Utc::now);
+    officehours::store::connect(&db.url)
+        .await
+        .expect("migrates");
+    attend(&db, PEOPLE[0], Utc::now()).await;
+    attend(&db, PEOPLE[1], Utc::now()).await;
+    slack.fail_next(
+        "chat.postMessage",
+        FakeFailure::Delay(StdDuration::from_secs(2)),
+    );
+    slack.fail_next(
+        "chat.postMessage",
+        FakeFailure::Delay(StdDuration::from_secs(2)),
+    );
+
+    let mut first = serve_with_lease(&db, &slack, "5m");
+    slack
+        .wait_for_calls("chat.postMessage", 2, StdDuration::from_secs(20))
+        .await;
+    let term = Command::new("kill")
+        .arg("-TERM")
+        .arg(first.id().to_string())
+        .status()
+        .expect("kill");
+    assert!(term.success());
+    let mut exited = None;
+    for _ in 0..150 {
+        if let Some(status) = first.try_wait().expect("wait") {
+            exited = Some(status);
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    let Some(status) = exited else {
+        let _ = first.kill();
+        panic!("serve did not stop within 15 s of SIGTERM");
+    };
+    assert!(status.success(), "{status:?}");
+    assert_eq!(
+        statuses(&db).await,
+        vec!["sent", "sent"],
+        "the in-flight deliveries were recorded"
+    );
+
+    // A restart has nothing left to do: no lease to wait out, nothing sent twice.
+    let mut second = serve_with_lease(&db, &slack, "5m");
+    tokio::time::sleep(StdDuration::from_millis(1500)).await;
+    second.kill().expect("SIGKILL");
+    second.wait().expect("reaped");
+    assert_eq!(slack.calls_to("chat.postMessage").len(), 2);
+    for person in &PEOPLE[..2] {
+        assert_eq!(slack.dm_messages(person).len(), 1, "{person}");
+    }
+}
+
+fn serve_with_lease(db: &TestDb, slack: &FakeSlack, lease: &str) -> Child {
+    let mut child = serve_command(db, slack);
+    child.env("OFFICEHOURS_LEASE", lease);
+    child.spawn().expect("the binary starts")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_in_flight_deliveries_finish_sqlite() {
+    sigterm_lets_in_flight_deliveries_finish(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_in_flight_deliveries_finish_postgres() {
+    sigterm_lets_in_flight_deliveries_finish(Backend::Postgres).await;
 }

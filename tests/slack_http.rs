@@ -235,8 +235,19 @@ on_both_backends! {
         assert!(app.slack.calls().iter().all(|c| c.token.as_deref() == Some(support::BOT_TOKEN)));
     }
 
-    async fn health_and_readiness(app: TestApp) {
+    async fn health_readiness_and_metrics(app: TestApp) {
         assert_eq!(app.get("/healthz").await.status, 200);
+        app.say(ANA, "help").await;
+        app.slack.wait_for_calls("users.info", 1, WAIT).await;
+        let metrics = app.get("/metrics").await;
+        assert_eq!(metrics.status, 200);
+        for expected in [
+            "officehours_http_requests_total{route=\"/slack/commands\",status=\"200\"}",
+            "officehours_http_request_duration_seconds_bucket{route=\"/slack/commands\"",
+            "officehours_slack_api_calls_total{method=\"users.info\",outcome=\"ok\"}",
+        ] {
+            assert!(metrics.body.contains(expected), "{expected} missing from:\n{}", metrics.body);
+        }
         let ready = app.get("/readyz").await;
         assert_eq!((ready.status, ready.body.as_str()), (200, "ready"));
     }

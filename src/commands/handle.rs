@@ -40,6 +40,15 @@ pub struct Handled {
     pub zone_unknown: bool,
     /// Safe to run again (to re-render once the zone is known): nothing was written.
     pub read_only: bool,
+    /// A file for the person (their data export), delivered by the transport.
+    pub attachment: Option<Attachment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub title: String,
+    pub content: Vec<u8>,
 }
 
 #[derive(Clone)]
@@ -79,6 +88,7 @@ impl Core {
                 message: replies::parse_error(&error),
                 zone_unknown: false,
                 read_only: true,
+                attachment: None,
             }),
         }
     }
@@ -98,6 +108,7 @@ impl Core {
                 | Command::Conference(ConferenceCommand::List)
         );
         let shows_times = !matches!(command, Command::Help | Command::Tz(_));
+        let mut attachment = None;
         let message = match command {
             Command::Overview => {
                 let statuses = self.statuses(&actor.team_id, now).await?;
@@ -158,6 +169,19 @@ impl Core {
             Command::Review { report, date } => self.nudges.review(actor, &report.id, date).await?,
             Command::Conference(conference) => self.nudges.conference(actor, conference).await?,
             Command::Team => self.nudges.team(actor).await?,
+            Command::Export => {
+                let data = self
+                    .store
+                    .export_person(&actor.team_id, &actor.user_id)
+                    .await?;
+                attachment = Some(Attachment {
+                    filename: "officehours-export.json".to_owned(),
+                    title: "Everything officehours keeps about you".to_owned(),
+                    content: serde_json::to_vec_pretty(&data).unwrap_or_default(),
+                });
+                replies::export_on_its_way()
+            }
+            Command::ForgetMe => replies::forget_me_confirm(),
             Command::Tz(ZoneChoice::Auto) => {
                 self.store
                     .set_tz_override(&actor.team_id, &actor.user_id, None, now)
@@ -174,7 +198,18 @@ impl Core {
             message,
             zone_unknown: shows_times && viewer.zone_source == ZoneSource::Unknown,
             read_only,
+            attachment,
         })
+    }
+
+    /// The "Delete everything" button: removes all the bot keeps about the person.
+    pub async fn forget(&self, actor: &Actor) -> Result<Message, CoreError> {
+        let gone = self
+            .store
+            .forget_person(&actor.team_id, &actor.user_id, self.clock.now())
+            .await?;
+        tracing::info!(?gone, "forgot a person on request");
+        Ok(replies::forgotten(&gone))
     }
 
     /// The App Home tab for one person.

@@ -3,4 +3,4 @@
 mod handle;
 pub mod parse;
 
-pub use handle::{depends_on_zone, Actor, Core, CoreError, Handled};
+pub use handle::{depends_on_zone, Actor, Attachment, Core, CoreError, Handled};

@@ -103,6 +103,10 @@ pub enum Command {
     },
     Conference(ConferenceCommand),
     Team,
+    /// Everything the bot keeps about me, as a JSON file by DM.
+    Export,
+    /// Delete everything about me (after a confirmation button).
+    ForgetMe,
 }
 
 /// What went wrong, the form that works, and an example to copy.
@@ -149,6 +153,8 @@ const TZ: Form = (
     "/officehours tz Europe/Berlin",
 );
 const FIND: Form = ("/officehours find <topic>", "/officehours find rust");
+const EXPORT: Form = ("/officehours export", "/officehours export");
+const FORGET: Form = ("/officehours forget me", "/officehours forget me");
 
 /// (form, what it does), in the order help shows them.
 pub const USAGE_LINES: &[(&str, &str)] = &[
@@ -198,6 +204,8 @@ pub const USAGE_LINES: &[(&str, &str)] = &[
     (CONFERENCE_LIST.0, "the conferences registered here"),
     (CONFERENCE_LEAVE.0, "I'm no longer going to that conference"),
     (TEAM.0, "the managers' overview of my reports, now rather than at the weekly digest"),
+    (EXPORT.0, "everything the bot keeps about me, as a JSON file by DM"),
+    (FORGET.0, "delete everything the bot keeps about me (asks first)"),
 ];
 
 /// Slack's limit is far above anything this grammar needs; past this it's a paste accident.
@@ -256,6 +264,14 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
         "review" => nudges::review(rest),
         "conference" | "conferences" | "conf" => gatherings::conference(rest),
         "team" => no_arguments(first, rest, Command::Team, &TEAM),
+        "export" => no_arguments(first, rest, Command::Export, &EXPORT),
+        "forget" => match rest {
+            [me] if me.eq_ignore_ascii_case("me") => Ok(Command::ForgetMe),
+            _ => Err(fail(
+                "To delete everything I keep about you, type `forget me`.",
+                &FORGET,
+            )),
+        },
         _ if DaySet::parse(first).is_ok() => Err(fail(
             format!(
                 "I don't know the command `{}`. To add a window, start with `add`.",

@@ -229,13 +229,24 @@ fn unknown_commands() {
 }
 
 #[test]
+fn export_and_forget_me() {
+    assert_eq!(ok("export"), Command::Export);
+    assert_eq!(ok("forget me"), Command::ForgetMe);
+    assert_eq!(ok("Forget ME"), Command::ForgetMe);
+    assert!(bad("forget").problem.contains("forget me"));
+    assert!(bad("forget everyone").problem.contains("forget me"));
+    assert!(bad("export all").problem.contains("takes nothing"));
+}
+
+#[test]
 fn usage_lines_follow_the_grammar() {
-    assert_eq!(USAGE_LINES.len(), 19);
+    assert_eq!(USAGE_LINES.len(), 21);
     assert_eq!(USAGE_LINES[0].0, "/officehours");
     assert_eq!(USAGE_LINES[3].0, ADD.0);
     // The nudge forms follow the original ten, in the order the issue lists them.
     assert_eq!(USAGE_LINES[10].0, nudges::ONE_ON_ONE.0);
     assert_eq!(USAGE_LINES[18].0, "/officehours team");
+    assert_eq!(USAGE_LINES[20].0, "/officehours forget me");
     assert!(USAGE_LINES
         .iter()
         .all(|(form, what)| form.starts_with("/officehours") && !what.is_empty()));

@@ -50,6 +50,7 @@ Shell commands:
   :advance 3d     move the pretend clock forward (30m, 2h, 1d, 1w)
   :now            show the pretend time
   :home           show this person's App Home tab
+  :forget         confirm `forget me` (Slack shows a button instead)
   :help           this text
   :quit           leave (Ctrl-D works too)";
 
@@ -162,12 +163,22 @@ where
                 },
                 "now" => format!("It is {} UTC.", core.now().format("%a %Y-%m-%d %H:%M")),
                 "home" => render(&core.home(&actor).await?),
+                "forget" => render(&core.forget(&actor).await?),
                 _ => format!("Unknown shell command `:{word}`. Type :help."),
             }
         } else {
             let text = line.strip_prefix("/officehours").unwrap_or(line);
             match core.run_text(&actor, text).await {
-                Ok(handled) => render(&handled.message),
+                Ok(handled) => match &handled.attachment {
+                    Some(file) => format!(
+                        "{}\n📎 {} ({}):\n{}",
+                        render(&handled.message),
+                        file.title,
+                        file.filename,
+                        String::from_utf8_lossy(&file.content)
+                    ),
+                    None => render(&handled.message),
+                },
                 Err(err) => format!("Error: {err}"),
             }
         };

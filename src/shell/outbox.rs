@@ -79,6 +79,15 @@ impl SlackApi for Outbox {
         Ok(None)
     }
 
+    async fn upload_file(
+        &self,
+        _channel: &str,
+        _file: &crate::commands::Attachment,
+    ) -> Result<(), SlackError> {
+        // The shell prints an export itself.
+        Ok(())
+    }
+
     async fn open_modal(&self, _trigger_id: &str, _modal: &Modal) -> Result<(), SlackError> {
         Ok(())
     }

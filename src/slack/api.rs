@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::blocks::{home_view, message_content, modal_view};
 use super::pacing::Pacer;
+use crate::commands::Attachment;
 use crate::config::Secret;
 use crate::views::{Message, Modal};
 use chrono::{DateTime, Utc};
@@ -100,6 +101,8 @@ pub trait SlackApi: Send + Sync {
     ) -> Result<Option<String>, SlackError>;
     /// `views.open` on a trigger (valid for three seconds, once).
     async fn open_modal(&self, trigger_id: &str, modal: &Modal) -> Result<(), SlackError>;
+    /// Shares a file in a conversation (Slack's external upload: get a URL, upload, complete).
+    async fn upload_file(&self, channel: &str, file: &Attachment) -> Result<(), SlackError>;
 }
 
 /// The real thing, through slack-morphism.
@@ -343,5 +346,42 @@ impl SlackApi for SlackWebApi {
             .map_err(SlackError::from);
         crate::metrics::slack_call("views.open", &outcome(&result));
         result.map(|_| ())
+    }
+
+    async fn upload_file(&self, channel: &str, file: &Attachment) -> Result<(), SlackError> {
+        let session = self.client.open_session(&self.token);
+        let ask = SlackApiFilesGetUploadUrlExternalRequest::new(
+            file.filename.clone(),
+            file.content.len(),
+        );
+        let target = session
+            .get_upload_url_external(&ask)
+            .await
+            .map_err(SlackError::from);
+        crate::metrics::slack_call("files.getUploadURLExternal", &outcome(&target));
+        let target = target?;
+        let upload = SlackApiFilesUploadViaUrlRequest::new(
+            target.upload_url,
+            file.content.clone(),
+            "application/json".to_owned(),
+        );
+        let uploaded = session
+            .files_upload_via_url(&upload)
+            .await
+            .map_err(SlackError::from);
+        crate::metrics::slack_call("files.upload", &outcome(&uploaded));
+        uploaded?;
+        let complete =
+            SlackApiFilesCompleteUploadExternalRequest::new(vec![SlackApiFilesComplete::new(
+                target.file_id,
+            )
+            .with_title(file.title.clone())])
+            .with_channel_id(SlackChannelId(channel.to_owned()));
+        let done = self
+            .with_retries("files.completeUploadExternal", || async {
+                session.files_complete_upload_external(&complete).await
+            })
+            .await;
+        done.map(|_| ())
     }
 }

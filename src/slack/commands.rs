@@ -72,7 +72,10 @@ pub(super) async fn answer(
         tokio::spawn(async move { app.core.run_text(&actor, &text).await })
     };
     match tokio::time::timeout(ACK_BUDGET, &mut work).await {
-        Ok(Ok(Ok(handled))) => {
+        Ok(Ok(Ok(mut handled))) => {
+            if let Some(file) = handled.attachment.take() {
+                send_file(app, &actor, file);
+            }
             let message = handled.message.clone();
             follow_up(app, &actor, text, handled, response_url);
             message
@@ -105,6 +108,19 @@ pub(super) async fn answer(
             working
         }
     }
+}
+
+/// Delivers a file (a data export) in the person's DM with the bot.
+fn send_file(app: &Arc<SlackApp>, actor: &Actor, file: crate::commands::Attachment) {
+    let (app2, who) = (app.clone(), actor.clone());
+    app.spawn_followup("send_file", actor, async move {
+        let channel = app2
+            .slack
+            .open_conversation(std::slice::from_ref(&who.user_id))
+            .await?;
+        app2.slack.upload_file(&channel, &file).await?;
+        Ok(())
+    });
 }
 
 /// A command that saves times in the asker's zone, from someone whose zone was never looked up.

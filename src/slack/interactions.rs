@@ -85,6 +85,12 @@ async fn apply(
                 }
                 Err(_) => tracing::warn!("remove button without a window id"),
             },
+            actions::FORGET_ME => {
+                let done = app.core.forget(actor).await?;
+                if let Some(url) = event.response_url.as_ref() {
+                    app.slack.respond(url.0.as_str(), &done, true).await?;
+                }
+            }
             actions::SET_AVAILABLE => {
                 app.core.set_available(actor, value == "on").await?;
                 home_changed = true;

@@ -2,6 +2,7 @@
 
 pub mod nudges;
 mod postgres;
+pub mod privacy;
 pub mod reminders;
 mod sql;
 mod sqlite;
@@ -15,6 +16,7 @@ use crate::domain::presence::ManualState;
 use crate::domain::window::WeeklyWindow;
 
 pub use nudges::NudgeStore;
+pub use privacy::PrivacyStore;
 pub use reminders::ReminderStore;
 pub use sql::SqlStore;
 
@@ -146,8 +148,8 @@ pub trait OfficeHoursStore: Send + Sync {
 }
 
 /// Everything the bot keeps, as one handle the adapters share.
-pub trait Store: OfficeHoursStore + ReminderStore + NudgeStore {}
-impl<T: OfficeHoursStore + ReminderStore + NudgeStore> Store for T {}
+pub trait Store: OfficeHoursStore + ReminderStore + NudgeStore + PrivacyStore {}
+impl<T: OfficeHoursStore + ReminderStore + NudgeStore + PrivacyStore> Store for T {}
 
 /// Opens the database named by the URL (creating a SQLite file on first run) and migrates it.
 pub async fn connect(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {

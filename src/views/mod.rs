@@ -86,6 +86,7 @@ pub mod actions {
     pub const MEETING_SKIP: &str = "officehours.meeting_skip";
     pub const SHARE_FEEDBACK: &str = "officehours.share_feedback";
     pub const NOTE_AGREED: &str = "officehours.note_agreed";
+    pub const FORGET_ME: &str = "officehours.forget_me";
 }
 
 /// Modal callback ids the interactivity endpoint understands.

@@ -488,6 +488,44 @@ pub fn parse_error(error: &ParseError) -> Message {
     }
 }
 
+pub fn export_on_its_way() -> Message {
+    with_hint(
+        ":package: I'm sending you a JSON file with everything I keep about you, in a DM from me.",
+        "`/officehours forget me` deletes it all.",
+    )
+}
+
+pub fn forget_me_confirm() -> Message {
+    Message {
+        fallback: "Delete everything officehours keeps about you?".to_owned(),
+        blocks: vec![
+            Block::text(
+                ":wastebasket: This deletes everything I keep about you: your office hours, your time zone, \
+                 1:1s and advancement reviews you're part of, debriefs you organised, your conferences and \
+                 reminders to you. Feedback you wrote for others' debriefs stays, without your name.",
+            ),
+            Block::Actions(vec![Button {
+                text: "Delete everything".to_owned(),
+                action_id: actions::FORGET_ME,
+                value: "me".to_owned(),
+                style: ButtonStyle::Danger,
+            }]),
+            Block::context("Want a copy first? `/officehours export`."),
+        ],
+    }
+}
+
+pub fn forgotten(gone: &crate::store::privacy::Forgotten) -> Message {
+    with_hint(
+        format!(
+            ":white_check_mark: Done. I deleted {} office-hours window(s), {} 1:1 schedule(s), {} review(s), \
+             {} debrief(s) and {} conference registration(s), and anonymised {} piece(s) of feedback.",
+            gone.windows, gone.cadences, gone.reviews, gone.debriefs, gone.conferences, gone.feedback_anonymised
+        ),
+        "If you use the bot again, it starts from scratch.",
+    )
+}
+
 pub fn internal_error() -> Message {
     with_hint(
         ":warning: Something went wrong on my side and nothing was changed.",

@@ -42,7 +42,18 @@ const METHODS: &[&str] = &[
     "chat.delete",
     "conversations.open",
     "conversations.history",
+    "files.getUploadURLExternal",
+    "files.completeUploadExternal",
 ];
+
+/// A file shared through Slack's external upload flow.
+#[derive(Clone, Debug)]
+pub struct SharedFile {
+    pub channel: String,
+    pub title: String,
+    pub name: String,
+    pub content: Vec<u8>,
+}
 
 #[derive(Clone, Debug)]
 pub struct RecordedCall {
@@ -106,6 +117,11 @@ struct State {
     conversations: HashMap<String, Vec<String>>,
     /// Posted messages in post order (so in ts order), each with its `channel`.
     messages: Vec<Value>,
+    /// Files being uploaded (id -> name, bytes) and files shared: (channel, title, name, bytes).
+    pending_files: HashMap<String, (String, Option<Vec<u8>>)>,
+    /// `http://127.0.0.1:PORT`, for the upload URLs this fake hands out.
+    base_url: String,
+    shared_files: Vec<SharedFile>,
     view_seq: u64,
     /// The last message ts handed out, in microseconds.
     last_ts_micros: u64,
@@ -160,12 +176,16 @@ impl FakeSlack {
             used_triggers: HashSet::new(),
             conversations: HashMap::new(),
             messages: Vec::new(),
+            pending_files: HashMap::new(),
+            base_url: format!("http://{addr}"),
+            shared_files: Vec::new(),
             view_seq: 0,
             last_ts_micros: FIRST_TS_MICROS - TS_STEP_MICROS,
         }));
         let app = Router::new()
             .route("/api/{method}", get(api_handler).post(api_handler))
             .route("/hooks/{*rest}", post(hook_handler))
+            .route("/upload/v1/{file_id}", post(upload_handler))
             .with_state(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -417,6 +437,11 @@ impl FakeSlack {
     }
 
     /// The views successful views.open calls answered, in order, as opened (with `id` and `hash`).
+    /// Files shared with files.completeUploadExternal, in order.
+    pub fn shared_files(&self) -> Vec<SharedFile> {
+        lock(&self.state).shared_files.clone()
+    }
+
     pub fn opened_views(&self) -> Vec<Value> {
         lock(&self.state).opened_views.clone()
     }
@@ -532,6 +557,8 @@ fn answer(
         "chat.delete" => chat_delete(&mut st, params),
         "conversations.open" => conversations_open(&mut st, params),
         "conversations.history" => conversations_history(&st, params),
+        "files.getUploadURLExternal" => files_get_upload_url(&mut st, params),
+        "files.completeUploadExternal" => files_complete_upload(&mut st, params),
         _ => unreachable!("method list and dispatch disagree"),
     };
     envelope(result)
@@ -1132,6 +1159,77 @@ fn shown(stored: &Value, with_metadata: bool) -> Value {
 /// A conversation the app can see: opened (DM, mpim) or posted to.
 fn known_channel(st: &State, channel: &str) -> bool {
     st.conversations.contains_key(channel) || st.messages.iter().any(|m| m["channel"] == channel)
+}
+
+/// files.getUploadURLExternal: a one-off upload URL on this fake, and the file's id.
+fn files_get_upload_url(st: &mut State, params: &Map<String, Value>) -> Result<Value, ApiError> {
+    let base_url = st.base_url.clone();
+    let (Some(name), Some(length)) = (str_param(params, "filename"), str_param(params, "length"))
+    else {
+        return Err(ApiError::new("invalid_arguments"));
+    };
+    if length.parse::<u64>().is_err() {
+        return Err(ApiError::new("invalid_arguments"));
+    }
+    let id = format!("F{:08}", st.pending_files.len() + st.shared_files.len() + 1);
+    st.pending_files
+        .insert(id.clone(), (name.to_string(), None));
+    Ok(json!({ "upload_url": format!("{base_url}/upload/v1/{id}"), "file_id": id }))
+}
+
+/// The upload itself: Slack's upload host answers in plain text.
+async fn upload_handler(
+    AxumState(state): AxumState<Shared>,
+    Path(file_id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let mut st = lock(&state);
+    match st.pending_files.get_mut(&file_id) {
+        Some(slot) => {
+            slot.1 = Some(body.to_vec());
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "text/plain")],
+                format!("OK - {}", body.len()),
+            )
+                .into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "file not found").into_response(),
+    }
+}
+
+/// files.completeUploadExternal: shares uploaded files in `channel_id`.
+fn files_complete_upload(st: &mut State, params: &Map<String, Value>) -> Result<Value, ApiError> {
+    let files = match params.get("files") {
+        Some(Value::Array(items)) => items.clone(),
+        Some(Value::String(text)) => serde_json::from_str::<Vec<Value>>(text)
+            .map_err(|_| ApiError::new("invalid_arguments"))?,
+        _ => return Err(ApiError::new("invalid_arguments")),
+    };
+    let channel = str_param(params, "channel_id").map(str::to_string);
+    if let Some(channel) = &channel {
+        if !st.conversations.contains_key(channel) {
+            return Err(ApiError::new("channel_not_found"));
+        }
+    }
+    let mut answered = Vec::new();
+    for file in files {
+        let id = file["id"].as_str().unwrap_or_default().to_string();
+        let Some((name, Some(content))) = st.pending_files.remove(&id) else {
+            return Err(ApiError::new("file_not_found"));
+        };
+        let title = file["title"].as_str().unwrap_or(&name).to_string();
+        answered.push(json!({ "id": id, "name": name, "title": title, "size": content.len() }));
+        if let Some(channel) = &channel {
+            st.shared_files.push(SharedFile {
+                channel: channel.clone(),
+                title,
+                name,
+                content,
+            });
+        }
+    }
+    Ok(json!({ "files": answered }))
 }
 
 fn conversations_open(st: &mut State, params: &Map<String, Value>) -> Result<Value, ApiError> {

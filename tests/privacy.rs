@@ -1,0 +1,157 @@
+//! People can see everything the bot keeps about them, and have it deleted; old rows expire.
+
+mod support;
+
+use chrono::{Duration, NaiveDate};
+use serde_json::{json, Value};
+use support::{visible_text, Backend, TestApp, TEAM};
+
+use officehours::clock::Clock;
+use officehours::store::nudges::FeedbackRecord;
+use officehours::store::reminders::{Finish, NewReminder};
+
+const ANA: &str = "U0ANA00001";
+const BEN: &str = "U0BEN00001";
+
+async fn set_up_ana_and_ben(app: &TestApp) {
+    app.known_user(ANA, "Europe/Berlin").await;
+    app.known_user(BEN, "America/New_York").await;
+    app.say(ANA, "add tue 10:00-11:00 career").await;
+    app.say(ANA, "add thu 14:00-15:00").await;
+    app.say(BEN, "add fri 09:00-10:00 rust").await;
+    app.say(
+        ANA,
+        &format!("1on1 <@{BEN}|ben> every 2 weeks on tue 10:00"),
+    )
+    .await;
+    app.say(ANA, "conference \"RustConf\" 2027-09-08").await;
+    app.say(
+        BEN,
+        &format!("debrief \"Launch\" on 2026-12-04 with <@{ANA}|ana>"),
+    )
+    .await;
+}
+
+async fn shared_file(app: &TestApp) -> support::fake_slack::SharedFile {
+    for _ in 0..250 {
+        if let Some(file) = app.slack.shared_files().pop() {
+            return file;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!(
+        "no file was shared; calls: {:?}",
+        app.slack
+            .calls()
+            .iter()
+            .map(|c| &c.method)
+            .collect::<Vec<_>>()
+    );
+}
+
+async fn click_forget(app: &TestApp, user: &str, response_id: &str) {
+    let payload = json!({
+        "type": "block_actions",
+        "user": { "id": user, "username": "x", "name": "x", "team_id": TEAM },
+        "api_app_id": "A0001", "token": "x", "trigger_id": "1.2.3",
+        "container": { "type": "message", "message_ts": "1700000000.000100", "channel_id": "C2147483705", "is_ephemeral": true },
+        "team": { "id": TEAM, "domain": "example" },
+        "channel": { "id": "C2147483705", "name": "general" },
+        "response_url": app.slack.response_url(response_id),
+        "actions": [{ "action_id": "officehours.forget_me", "block_id": "b", "text": { "type": "plain_text", "text": "Delete everything" }, "value": "me", "type": "button", "action_ts": "1548426417.840180" }]
+    });
+    assert_eq!(app.interaction(&payload).await.status, 200);
+}
+
+on_both_backends! {
+    async fn export_sends_a_json_file_of_everything_about_the_person_and_nothing_else(app: TestApp) {
+        set_up_ana_and_ben(&app).await;
+        let reply = app.say(ANA, "export").await;
+        assert!(reply.contains("JSON file"), "{reply}");
+        let file = shared_file(&app).await;
+        assert_eq!(file.channel, format!("D{ANA}"));
+        assert_eq!(file.name, "officehours-export.json");
+        let data: Value = serde_json::from_slice(&file.content).expect("valid JSON");
+        assert_eq!(data["user_id"], ANA);
+        assert_eq!(data["profile"]["time_zone_from_slack"], "Europe/Berlin");
+        assert_eq!(data["office_hours_windows"].as_array().unwrap().len(), 2, "{data:#}");
+        assert_eq!(data["one_on_ones"][0]["report"], BEN);
+        assert_eq!(data["conferences"][0]["name"], "RustConf");
+        assert_eq!(data["debriefs"][0]["organizer"], BEN);
+        assert!(!file.content.windows(4).any(|w| w == b"rust"), "Ben's own topics are not in Ana's export");
+    }
+
+    async fn forget_me_asks_first_then_deletes_everything_and_anonymises_feedback(app: TestApp) {
+        set_up_ana_and_ben(&app).await;
+        let store = officehours::store::connect(&app.db.url).await.unwrap();
+        let debrief = store.debriefs_of_organizer(TEAM, BEN).await.unwrap().pop().unwrap();
+        let feedback = FeedbackRecord {
+            debrief_id: debrief.id,
+            author_id: Some(ANA.to_owned()),
+            went_well: "Clear goals".into(),
+            differently: "Smaller releases".into(),
+            learned: "Feature flags".into(),
+        };
+        store.save_feedback(&feedback, app.clock.now()).await.unwrap();
+
+        let before = app.db.snapshot().await;
+        let ask = app.command(ANA, "forget me").await.json();
+        assert!(visible_text(&ask).contains("Delete everything"));
+        assert_eq!(app.db.snapshot().await, before, "nothing is deleted before the button is clicked");
+        let wrong = app.say(ANA, "forget everyone").await;
+        assert!(wrong.contains("forget me"), "{wrong}");
+
+        click_forget(&app, ANA, "forget").await;
+        let mut done = String::new();
+        for _ in 0..250 {
+            if let Some(reply) = app.slack.responses_to("forget").pop() {
+                done = visible_text(&reply);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(done.contains("deleted 2 office-hours window(s), 1 1:1 schedule(s)"), "{done}");
+
+        assert!(store.person(TEAM, ANA).await.unwrap().is_none());
+        assert!(store.mentor(TEAM, ANA).await.unwrap().windows.is_empty());
+        assert!(store.cadence_for(TEAM, ANA, BEN).await.unwrap().is_none());
+        assert!(store.conferences(TEAM).await.unwrap().iter().all(|c| c.user_id != ANA));
+        // Ben's things stay; Ana is gone from his debrief; her feedback stays, without her name.
+        assert_eq!(store.mentor(TEAM, BEN).await.unwrap().windows.len(), 1);
+        let debrief = store.debrief(debrief.id).await.unwrap().expect("Ben's debrief stays");
+        assert!(debrief.participants.is_empty(), "{:?}", debrief.participants);
+        let kept = store.feedback_for(debrief.id).await.unwrap();
+        assert_eq!((kept.len(), kept[0].author_id.clone()), (1, None));
+        let export = store.export_person(TEAM, ANA).await.unwrap();
+        assert!(export["profile"].is_null() && export["office_hours_windows"].as_array().unwrap().is_empty(), "{export:#}");
+    }
+
+    async fn delivered_reminders_and_old_feedback_expire_after_the_retention_period(app: TestApp) {
+        let store = officehours::store::connect(&app.db.url).await.unwrap();
+        let now = app.clock.now();
+        let reminder = NewReminder {
+            team_id: TEAM.to_owned(),
+            key: "retention:1".to_owned(),
+            kind: "test".to_owned(),
+            recipients: vec![ANA.to_owned()],
+            payload: json!({}),
+            due_at: now,
+        };
+        store.schedule(&reminder, now).await.unwrap();
+        let claimed = store.claim_due(now, Duration::minutes(5), "me", 10).await.unwrap();
+        store.finish(claimed[0].id, "me", &Finish::Sent { channel: "D1".into(), ts: "1.2".into() }, now).await.unwrap();
+        let pending = NewReminder { key: "retention:2".to_owned(), due_at: now + Duration::days(400), ..reminder };
+        store.schedule(&pending, now).await.unwrap();
+        let debrief = store
+            .create_debrief(TEAM, BEN, "Old project", NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(), &[ANA.to_owned()], now)
+            .await
+            .unwrap();
+        let feedback = FeedbackRecord { debrief_id: debrief.id, author_id: Some(ANA.into()), went_well: "a".into(), differently: "b".into(), learned: "c".into() };
+        store.save_feedback(&feedback, now).await.unwrap();
+
+        assert_eq!(store.purge_finished_before(now - Duration::days(365)).await.unwrap(), 0);
+        assert_eq!(store.purge_finished_before(now + Duration::days(1)).await.unwrap(), 1, "only the finished one");
+        assert_eq!(app.db.reminders().await.len(), 1, "the pending reminder stays");
+        assert_eq!(store.purge_feedback_before(now + Duration::days(1)).await.unwrap(), 1);
+    }
+}
