@@ -73,21 +73,26 @@ COPY --from=build /usr/local/bin/officehours /usr/local/bin/officehours
 WORKDIR /data
 VOLUME ["/data"]
 
-# Defaults for a container; override either with -e. An absolute SQLite path keeps the
+# Defaults for a container; override any with -e. An absolute SQLite path keeps the
 # database in the volume whatever the working directory. Listening on all interfaces is
 # what a container port mapping needs; the address is also what `check --local` probes.
+# NO_COLOR: text logs would otherwise carry ANSI colour codes into `docker logs` even
+# though stderr is not a terminal (LOG_FORMAT=json is the other way out).
 ENV DATABASE_URL=sqlite:///data/officehours.db \
-    LISTEN_ADDR=0.0.0.0:3000
+    LISTEN_ADDR=0.0.0.0:3000 \
+    NO_COLOR=1
 
 EXPOSE 3000
 
 USER ${APP_UID}:${APP_GID}
 
-# Liveness without curl or wget in the image: the binary asks its own /readyz on
-# LISTEN_ADDR. `--local` makes no Slack call; plain `officehours check` also calls Slack's
-# auth.test, which is right for a one-off check but rude every 30 seconds. The start
-# period leaves room for migrations, which run before the port opens.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+# A health check without curl or wget in the image: the binary asks its own /readyz on
+# LISTEN_ADDR (0.0.0.0 becomes 127.0.0.1), so "unhealthy" means the server or its database
+# does not answer. `--local` makes no Slack call; plain `officehours check` also calls
+# Slack's auth.test, which is right for a one-off check but rude every 30 seconds. The
+# check gives up after 5 s on its own and says why, hence Docker's longer timeout. The
+# start period leaves room for migrations, which run before the port opens.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
     CMD ["officehours", "check", "--local"]
 
 # Exec form: officehours is PID 1 and gets SIGTERM from `docker stop` directly. It then

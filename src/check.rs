@@ -41,7 +41,7 @@ pub async fn run(common: &CommonArgs, serve: &ServeArgs, local: bool) -> bool {
             .map_err(|e| e.to_string())?;
         api.auth_test()
             .await
-            .map(|who| format!("auth.test ok: {who}"))
+            .map(|who| format!("auth.test ok: {}", who.description))
             .map_err(|e| e.to_string())
     };
     let slack_ok = report(

@@ -6,6 +6,7 @@ use crate::domain::cadence::parse_lead;
 use crate::domain::digest_time::DigestAt;
 use crate::domain::worktime::WorkTime;
 use crate::nudges::NudgeSettings;
+use crate::presence::PresenceSettings;
 use std::fmt;
 use std::net::SocketAddr;
 
@@ -165,6 +166,22 @@ pub struct ServeArgs {
     /// How long a replica's claim on a reminder holds before another may take it over.
     #[arg(long, env = "OFFICEHOURS_LEASE", default_value = "5m", global = true)]
     pub lease: String,
+    /// The app's client id ("Basic Information"), for connecting mentors' Slack statuses.
+    #[arg(long, env = "SLACK_CLIENT_ID", global = true)]
+    pub slack_client_id: Option<String>,
+    /// The app's client secret, for the same.
+    #[arg(long, env = "SLACK_CLIENT_SECRET", hide_env_values = true, global = true)]
+    pub slack_client_secret: Option<Secret>,
+    /// 32 bytes (64 hex characters) that encrypt stored Slack user tokens. Without it, SQLite
+    /// deployments keep a generated key file next to the database.
+    #[arg(long, env = "OFFICEHOURS_SECRET_KEY", hide_env_values = true, global = true)]
+    pub secret_key: Option<Secret>,
+    /// The emoji of a mentor's office-hours status.
+    #[arg(long, env = "STATUS_EMOJI", default_value = ":door:", global = true)]
+    pub status_emoji: String,
+    /// At most one mention hint per sender and mentor within this long.
+    #[arg(long, env = "HINT_COOLDOWN", default_value = "1h", global = true)]
+    pub hint_cooldown: String,
     /// Days to keep delivered reminders and debrief feedback before they are deleted.
     #[arg(long, env = "RETENTION_DAYS", default_value_t = 365, global = true)]
     pub retention_days: u32,
@@ -198,6 +215,8 @@ pub struct ServeConfig {
     pub tick: Option<std::time::Duration>,
     pub lease: std::time::Duration,
     pub retention: chrono::Duration,
+    pub presence: PresenceSettings,
+    pub secret_key: Option<Secret>,
 }
 
 /// Everything wrong with the settings, said once.
@@ -247,6 +266,9 @@ impl ServeConfig {
         let tick = parse_tick(&args.tick)
             .map_err(|e| invalid.push(format!("OFFICEHOURS_TICK: {e}")))
             .ok();
+        let cooldown = crate::domain::duration::parse_duration(&args.hint_cooldown)
+            .map_err(|e| invalid.push(format!("HINT_COOLDOWN: {e}")))
+            .ok();
         let lease = match parse_tick(&args.lease) {
             Ok(Some(lease)) => Some(lease),
             Ok(None) => {
@@ -274,6 +296,15 @@ impl ServeConfig {
                     tick,
                     lease,
                     retention: chrono::Duration::days(i64::from(args.retention_days.max(1))),
+                    presence: PresenceSettings {
+                        public_url: args.public_url.clone().filter(|u| !u.trim().is_empty()),
+                        client_id: args.slack_client_id.clone().filter(|id| !id.trim().is_empty()),
+                        client_secret: present(&args.slack_client_secret),
+                        status_emoji: args.status_emoji.clone(),
+                        hint_cooldown: cooldown.unwrap_or(chrono::Duration::hours(1)),
+                        ..PresenceSettings::default()
+                    },
+                    secret_key: present(&args.secret_key),
                 })
             }
             _ => Err(ConfigError { missing, invalid }),
@@ -332,6 +363,8 @@ mod tests {
             tick: None,
             lease: std::time::Duration::from_secs(300),
             retention: chrono::Duration::days(365),
+            presence: PresenceSettings { client_secret: Some(Secret::new("client-very-secret")), ..PresenceSettings::default() },
+            secret_key: Some(Secret::new("key-very-secret")),
         };
         let printed = format!("{cfg:?}");
         assert!(!printed.contains("very-secret"), "{printed}");
@@ -353,6 +386,11 @@ mod tests {
             tick: "15s".into(),
             lease: "5m".into(),
             retention_days: 365,
+            slack_client_id: None,
+            slack_client_secret: None,
+            secret_key: None,
+            status_emoji: ":door:".into(),
+            hint_cooldown: "1h".into(),
         };
         let err = ServeConfig::from_args(&common, &args).unwrap_err();
         assert_eq!(err.missing, vec!["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]);

@@ -3,13 +3,17 @@
 //! `domain` is pure (no Slack, no SQL, no clock of its own); `commands` is the transport-agnostic
 //! core; `views` says things; `slack`, `shell` and `store` are the adapters around them.
 
+pub mod calendar;
 pub mod check;
 pub mod clock;
 pub mod commands;
+pub mod crypto;
+pub mod deliveries;
 pub mod config;
 pub mod domain;
 pub mod metrics;
 pub mod nudges;
+pub mod presence;
 pub mod scheduler;
 pub mod shell;
 pub mod slack;

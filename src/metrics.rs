@@ -61,6 +61,7 @@ pub fn scheduler_tick(seconds: f64, lag_seconds: f64) {
     metrics::gauge!("officehours_scheduler_lag_seconds").set(lag_seconds);
 }
 
-pub fn socket_connections(delta: f64) {
-    metrics::gauge!("officehours_socket_mode_connections").increment(delta);
+/// What Slack last said in a `hello`: how many Socket Mode connections this app has open.
+pub fn socket_connections(open: f64) {
+    metrics::gauge!("officehours_socket_mode_connections").set(open);
 }

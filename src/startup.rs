@@ -15,6 +15,9 @@ use tokio::sync::watch;
 use crate::clock::Clock;
 use crate::commands::Core;
 use crate::config::ServeConfig;
+use crate::crypto::{self, TokenCipher};
+use crate::deliveries::Deliveries;
+use crate::presence::Presence;
 use crate::scheduler::{Scheduler, SchedulerSettings};
 use crate::slack::api::{SlackApi, SlackWebApi};
 use crate::slack::socket_mode::SocketMode;
@@ -52,13 +55,14 @@ impl Application {
             })?;
         let web = Arc::new(SlackWebApi::new(&config.slack_api_url, &config.bot_token)?);
         let slack: Arc<dyn SlackApi> = web.clone();
-        let core = Core::new(store.clone(), clock.clone(), config.nudges.clone());
+        let presence = Presence::new(store.clone(), clock.clone(), slack.clone(), token_cipher(&config)?, config.presence.clone());
+        let core = Core::new(store.clone(), clock.clone(), config.nudges.clone(), presence.clone());
         let settings = SchedulerSettings {
             tick: config.tick.unwrap_or(Duration::from_secs(15)),
             lease: chrono::Duration::from_std(config.lease).unwrap_or(chrono::Duration::minutes(5)),
             ..Default::default()
         };
-        let composer = Arc::new(core.nudges().clone());
+        let composer = Arc::new(Deliveries { nudges: core.nudges().clone(), presence });
         let scheduler = Arc::new(Scheduler::new(
             store.clone(),
             slack.clone(),
@@ -71,6 +75,7 @@ impl Application {
             core,
             slack,
             tasks: tasks.clone(),
+            bot_user_id: Default::default(),
         });
         let socket_mode = match &config.app_token {
             Some(token) => Some(SocketMode::start(app.clone(), &web, token).await?),
@@ -78,7 +83,8 @@ impl Application {
         };
         let verifier = Arc::new(SignatureVerifier::new(config.signing_secret.clone()));
         let router = Router::new()
-            .merge(slack::router(app, verifier))
+            .merge(slack::router(app.clone(), verifier))
+            .merge(slack::web::router(app))
             .merge(health_router(store.clone()))
             .layer(middleware::from_fn(telemetry::trace_requests));
         let listener = TcpListener::bind(config.listen_addr)
@@ -200,6 +206,23 @@ async fn housekeeping(store: Arc<dyn Store>, clock: Arc<dyn Clock>, retention: c
             }
         }
     }
+}
+
+/// The key that seals mentors' Slack tokens: `OFFICEHOURS_SECRET_KEY`, else (SQLite) a key file
+/// next to the database, created on first run. Without either, connecting is disabled.
+fn token_cipher(config: &ServeConfig) -> anyhow::Result<Option<TokenCipher>> {
+    if let Some(key) = &config.secret_key {
+        return Ok(Some(TokenCipher::from_key_text(key.expose()).context("OFFICEHOURS_SECRET_KEY")?));
+    }
+    let Some(path) = crypto::key_file_for(&config.database_url) else {
+        tracing::warn!("OFFICEHOURS_SECRET_KEY is not set, so mentors cannot connect their Slack status");
+        return Ok(None);
+    };
+    let (cipher, created) = TokenCipher::from_key_file(&path).with_context(|| format!("the key file {}", path.display()))?;
+    if created {
+        tracing::info!(path = %path.display(), "created the key that encrypts Slack user tokens; back it up with the database");
+    }
+    Ok(Some(cipher))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -12,6 +12,7 @@ use crate::domain::presence::{in_progress, next_opening, presence, ManualState, 
 use crate::domain::tzmath::{current_or_next, end_of_local_day, next_local_time};
 use crate::domain::window::WeeklyWindow;
 use crate::nudges::{NudgeError, NudgeSettings, Nudges};
+use crate::presence::{Presence as PresenceService, PresenceError};
 use crate::store::{AddOutcome, Mentor, Person, Store, StoreError, StoredWindow};
 use crate::views::home::home;
 use crate::views::replies::{self, MentorStatus, Viewer, ZoneSource};
@@ -23,6 +24,8 @@ pub enum CoreError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Nudge(#[from] NudgeError),
+    #[error(transparent)]
+    Presence(#[from] PresenceError),
 }
 
 /// Who typed the command: a Slack user in a workspace (or the shell's pretend user).
@@ -56,15 +59,23 @@ pub struct Core {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     nudges: Nudges,
+    presence: PresenceService,
 }
 
 impl Core {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: NudgeSettings) -> Self {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: NudgeSettings, presence: PresenceService) -> Self {
         let nudges = Nudges::new(store.clone(), clock.clone(), settings);
-        Self {
-            store,
-            clock,
-            nudges,
+        Self { store, clock, nudges, presence }
+    }
+
+    pub fn presence(&self) -> &PresenceService {
+        &self.presence
+    }
+
+    /// After anything that moves someone's hours: replan their Slack status changes.
+    async fn replan(&self, actor: &Actor) {
+        if let Err(err) = self.presence.plan(&actor.team_id, &actor.user_id).await {
+            tracing::warn!(error = %err, "could not replan the Slack status");
         }
     }
 
@@ -82,8 +93,13 @@ impl Core {
 
     /// Parses and runs `/officehours <text>`. Bad input is a friendly reply, never an error, never a write.
     pub async fn run_text(&self, actor: &Actor, text: &str) -> Result<Handled, CoreError> {
+        self.run_text_in(actor, None, text).await
+    }
+
+    /// As `run_text`, typed in a channel (some settings, like mention hints, are per channel).
+    pub async fn run_text_in(&self, actor: &Actor, channel: Option<&str>, text: &str) -> Result<Handled, CoreError> {
         match parse::parse(text) {
-            Ok(command) => self.handle(actor, command).await,
+            Ok(command) => self.handle_in(actor, channel, command).await,
             Err(error) => Ok(Handled {
                 message: replies::parse_error(&error),
                 zone_unknown: false,
@@ -94,7 +110,13 @@ impl Core {
     }
 
     pub async fn handle(&self, actor: &Actor, command: Command) -> Result<Handled, CoreError> {
+        self.handle_in(actor, None, command).await
+    }
+
+    pub async fn handle_in(&self, actor: &Actor, channel: Option<&str>, command: Command) -> Result<Handled, CoreError> {
         let now = self.clock.now();
+        let moves_hours = matches!(command, Command::Add { .. } | Command::Remove(_) | Command::On(_) | Command::Off | Command::Tz(_));
+        let about_connecting = matches!(command, Command::Connect | Command::Disconnect);
         let me = self.store.mentor(&actor.team_id, &actor.user_id).await?;
         let viewer = viewer_of(&me.person);
         let read_only = matches!(
@@ -182,6 +204,21 @@ impl Core {
                 replies::export_on_its_way()
             }
             Command::ForgetMe => replies::forget_me_confirm(),
+            Command::Connect => self.presence.connect(actor).await?,
+            Command::Disconnect => self.presence.disconnect(actor).await?,
+            Command::Away(until) => self.presence.away(actor, viewer.tz, until).await?,
+            Command::Hints { on, mine: true } => {
+                self.store.set_mentor_hints_off(&actor.team_id, &actor.user_id, !on, now).await?;
+                replies::hints_mine(on)
+            }
+            Command::Hints { on, mine: false } => match channel {
+                Some(channel) => {
+                    self.store.set_channel_hints_off(&actor.team_id, channel, !on).await?;
+                    replies::hints_channel(on)
+                }
+                None => replies::hints_need_a_channel(),
+            },
+            Command::Calendar { reset } => self.presence.calendar(actor, reset).await?,
             Command::Tz(ZoneChoice::Auto) => {
                 self.store
                     .set_tz_override(&actor.team_id, &actor.user_id, None, now)
@@ -194,6 +231,15 @@ impl Core {
                 )
             }
         };
+        let mut message = message;
+        if moves_hours {
+            self.replan(actor).await;
+        }
+        if !about_connecting && !me.windows.is_empty() {
+            if let Some(tip) = self.presence.connect_tip(actor).await? {
+                message.push(tip);
+            }
+        }
         Ok(Handled {
             message,
             zone_unknown: shows_times && viewer.zone_source == ZoneSource::Unknown,
@@ -227,10 +273,9 @@ impl Core {
 
     /// A "Remove" button: the window is named by id, and only its owner can remove it.
     pub async fn remove_window_by_id(&self, actor: &Actor, id: i64) -> Result<bool, CoreError> {
-        Ok(self
-            .store
-            .remove_window(&actor.team_id, &actor.user_id, id)
-            .await?)
+        let removed = self.store.remove_window(&actor.team_id, &actor.user_id, id).await?;
+        self.replan(actor).await;
+        Ok(removed)
     }
 
     /// The "Available now" toggle: the same as `/officehours on` and `/officehours off`.
@@ -392,7 +437,7 @@ fn looks_like_slack_id(id: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
-fn viewer_of(person: &Person) -> Viewer {
+pub(crate) fn viewer_of(person: &Person) -> Viewer {
     let chosen = person
         .tz_override
         .as_deref()
@@ -423,8 +468,14 @@ pub(crate) fn status_of(mentor: &Mentor, now: DateTime<Utc>) -> MentorStatus {
     let tz = mentor.person.zone().unwrap_or(Tz::UTC);
     let windows = sorted(mentor.windows.clone());
     let plain: Vec<WeeklyWindow> = windows.iter().map(|w| w.window.clone()).collect();
-    let presence = presence(tz, &plain, mentor.person.manual, now);
-    let next = next_opening(tz, &plain, mentor.person.manual, now);
+    // Away hides them like "off" does, until it ends; their weekly schedule resumes after.
+    let away_until = mentor.person.away_until.filter(|until| *until > now);
+    let manual = match away_until {
+        Some(until) => Some(ManualState::UnavailableUntil(until)),
+        None => mentor.person.manual,
+    };
+    let presence = presence(tz, &plain, manual, now);
+    let next = next_opening(tz, &plain, manual, now);
     // Name the topics of the window that matters to a reader: the one running now, else the next one.
     let relevant = |w: &StoredWindow| match presence {
         Presence::OpenScheduled { .. } => {
@@ -452,5 +503,6 @@ pub(crate) fn status_of(mentor: &Mentor, now: DateTime<Utc>) -> MentorStatus {
         next,
         windows,
         topics,
+        away_until,
     }
 }

@@ -4,3 +4,4 @@ mod handle;
 pub mod parse;
 
 pub use handle::{depends_on_zone, Actor, Attachment, Core, CoreError, Handled};
+pub(crate) use handle::{status_of, viewer_of};

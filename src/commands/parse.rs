@@ -5,6 +5,7 @@ use std::fmt;
 use chrono::{NaiveDate, Weekday};
 
 use crate::domain::conference::DateSpan;
+use crate::domain::dates::parse_date;
 use crate::domain::days::DaySet;
 use crate::domain::duration::parse_duration;
 use crate::domain::error::{shown, DomainError};
@@ -107,6 +108,15 @@ pub enum Command {
     Export,
     /// Delete everything about me (after a confirmation button).
     ForgetMe,
+    /// Show my office hours in my Slack status (OAuth).
+    Connect,
+    Disconnect,
+    /// Away until the end of that date; `None` ends it.
+    Away(Option<NaiveDate>),
+    /// Mention hints on or off, in this channel or (`mine`) about me.
+    Hints { on: bool, mine: bool },
+    /// My private calendar feed; `reset` makes a new address.
+    Calendar { reset: bool },
 }
 
 /// What went wrong, the form that works, and an example to copy.
@@ -155,6 +165,11 @@ const TZ: Form = (
 const FIND: Form = ("/officehours find <topic>", "/officehours find rust");
 const EXPORT: Form = ("/officehours export", "/officehours export");
 const FORGET: Form = ("/officehours forget me", "/officehours forget me");
+const CONNECT: Form = ("/officehours connect", "/officehours connect");
+const DISCONNECT: Form = ("/officehours disconnect", "/officehours disconnect");
+const AWAY: Form = ("/officehours away until <YYYY-MM-DD> | away off", "/officehours away until 2026-12-24");
+const HINTS: Form = ("/officehours hints on|off [me]", "/officehours hints off");
+const CALENDAR: Form = ("/officehours calendar [reset]", "/officehours calendar");
 
 /// (form, what it does), in the order help shows them.
 pub const USAGE_LINES: &[(&str, &str)] = &[
@@ -206,6 +221,11 @@ pub const USAGE_LINES: &[(&str, &str)] = &[
     (TEAM.0, "the managers' overview of my reports, now rather than at the weekly digest"),
     (EXPORT.0, "everything the bot keeps about me, as a JSON file by DM"),
     (FORGET.0, "delete everything the bot keeps about me (asks first)"),
+    (CONNECT.0, "show my office hours in my Slack status"),
+    (DISCONNECT.0, "stop touching my Slack status"),
+    (AWAY.0, "hide me from open-now until the end of that day"),
+    (HINTS.0, "hints when someone @mentions a mentor: in this channel, or (me) about me"),
+    (CALENDAR.0, "a private calendar feed of my windows (reset makes a new address)"),
 ];
 
 /// Slack's limit is far above anything this grammar needs; past this it's a paste accident.
@@ -265,6 +285,28 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
         "conference" | "conferences" | "conf" => gatherings::conference(rest),
         "team" => no_arguments(first, rest, Command::Team, &TEAM),
         "export" => no_arguments(first, rest, Command::Export, &EXPORT),
+        "connect" => no_arguments(first, rest, Command::Connect, &CONNECT),
+        "disconnect" => no_arguments(first, rest, Command::Disconnect, &DISCONNECT),
+        "away" => match rest {
+            [off] if off.eq_ignore_ascii_case("off") || off.eq_ignore_ascii_case("back") => Ok(Command::Away(None)),
+            [until, date] if until.eq_ignore_ascii_case("until") => parse_date(date)
+                .map(|d| Command::Away(Some(d)))
+                .map_err(|e| domain(e, &AWAY)),
+            _ => Err(fail("Say until when, e.g. `away until 2026-12-24`, or `away off`.", &AWAY)),
+        },
+        "hints" => match rest {
+            [state] | [state, _] if !matches!(state.to_lowercase().as_str(), "on" | "off") => {
+                Err(fail(format!("`{}` should be `on` or `off`.", shown(state)), &HINTS))
+            }
+            [state] => Ok(Command::Hints { on: state.eq_ignore_ascii_case("on"), mine: false }),
+            [state, me] if me.eq_ignore_ascii_case("me") => Ok(Command::Hints { on: state.eq_ignore_ascii_case("on"), mine: true }),
+            _ => Err(fail("Use `hints on`, `hints off`, or add `me` for hints about you anywhere.", &HINTS)),
+        },
+        "calendar" | "ics" => match rest {
+            [] => Ok(Command::Calendar { reset: false }),
+            [reset] if reset.eq_ignore_ascii_case("reset") => Ok(Command::Calendar { reset: true }),
+            _ => Err(fail(format!("`{}` after `calendar` isn't something I know.", shown(&rest.join(" "))), &CALENDAR)),
+        },
         "forget" => match rest {
             [me] if me.eq_ignore_ascii_case("me") => Ok(Command::ForgetMe),
             _ => Err(fail(

@@ -46,37 +46,34 @@ impl Scheduler {
                 )
                 .await;
         }
+        // What to say is decided first, from the current state; saying it comes after.
+        let mut message = match self.composer.compose(&reminder, now).await {
+            Ok(Composed::Send(message)) => message,
+            Ok(Composed::Done) => {
+                let done = Finish::Sent { channel: String::new(), ts: String::new() };
+                return self.settle(&reminder, done, now).await;
+            }
+            Ok(Composed::Cancel(why)) => return self.settle(&reminder, Finish::Cancelled(why), now).await,
+            Err(err) => {
+                let err = SlackError::Transport(format!("composing failed: {err:#}"));
+                return self.retry(&reminder, now, &err).await;
+            }
+        };
         let channel = match self.channel_for(&reminder).await {
             Ok(channel) => channel,
             Err(err) => return self.retry(&reminder, now, &err).await,
         };
         if reminder.in_doubt {
             // An earlier attempt may have reached Slack before we could record it: look before resending.
-            match self
-                .slack
-                .find_reminder(&channel, &reminder.key, reminder.due_at - HISTORY_SLACK)
-                .await
-            {
+            match self.slack.find_reminder(&channel, &reminder.key, reminder.due_at - HISTORY_SLACK).await {
                 Ok(Some(ts)) => {
                     tracing::info!(key = %reminder.key, "already delivered by an earlier attempt; not sending again");
-                    return self
-                        .settle(&reminder, Finish::Sent { channel, ts }, now)
-                        .await;
+                    return self.settle(&reminder, Finish::Sent { channel, ts }, now).await;
                 }
                 Ok(None) => {}
                 Err(err) => return self.retry(&reminder, now, &err).await,
             }
         }
-        let mut message = match self.composer.compose(&reminder, now).await {
-            Ok(Composed::Send(message)) => message,
-            Ok(Composed::Cancel(why)) => {
-                return self.settle(&reminder, Finish::Cancelled(why), now).await
-            }
-            Err(err) => {
-                let err = SlackError::Transport(format!("composing failed: {err:#}"));
-                return self.retry(&reminder, now, &err).await;
-            }
-        };
         if late > LATE_AFTER {
             message.push(Block::context(format!(
                 ":hourglass: Sorry this is late: it was due {} ago, while I was offline.",

@@ -19,6 +19,8 @@ use crate::views::Message;
 /// What a reminder says when it goes out, decided at delivery time from the current state.
 pub enum Composed {
     Send(Message),
+    /// The composer did the work itself (a status change, not a message).
+    Done,
     /// Not worth sending any more (the 1:1 was stopped, the digest has nothing to say).
     Cancel(String),
 }

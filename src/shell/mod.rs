@@ -14,7 +14,9 @@ use crate::commands::{Actor, Core};
 use crate::config::ShellArgs;
 use crate::domain::duration::parse_duration;
 use crate::domain::zone::parse_zone;
+use crate::deliveries::Deliveries;
 use crate::nudges::NudgeSettings;
+use crate::presence::{Presence, PresenceSettings};
 use crate::scheduler::{Scheduler, SchedulerSettings};
 use crate::store::Store;
 use crate::views::text::render;
@@ -76,13 +78,15 @@ where
         }
         None => ShellClock::Live(Arc::new(OffsetClock::default())),
     };
-    let core = Core::new(store.clone(), clock.shared(), settings);
     let outbox = Arc::new(Outbox::default());
+    // No Slack account to connect in a terminal: presence runs without a key.
+    let presence = Presence::new(store.clone(), clock.shared(), outbox.clone(), None, PresenceSettings::default());
+    let core = Core::new(store.clone(), clock.shared(), settings, presence.clone());
     let scheduler = Arc::new(Scheduler::new(
         store.clone(),
         outbox.clone(),
         clock.shared(),
-        Arc::new(core.nudges().clone()),
+        Arc::new(Deliveries { nudges: core.nudges().clone(), presence }),
         SchedulerSettings {
             per_channel: std::time::Duration::ZERO,
             ..Default::default()

@@ -4,7 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Mutex;
 
-use crate::slack::api::{Posted, Profile, SlackApi, SlackError};
+use crate::config::Secret;
+use crate::slack::api::{BotIdentity, Posted, Profile, SlackApi, SlackError, SlackStatus, UserGrant};
 use crate::views::{Message, Modal};
 
 #[derive(Default)]
@@ -31,8 +32,8 @@ impl SlackApi for Outbox {
         Ok(Profile::default())
     }
 
-    async fn auth_test(&self) -> Result<String, SlackError> {
-        Ok("the terminal".to_owned())
+    async fn auth_test(&self) -> Result<BotIdentity, SlackError> {
+        Ok(BotIdentity { description: "the terminal".to_owned(), user_id: "officehours".to_owned() })
     }
 
     async fn publish_home(&self, _user_id: &str, _view: &Message) -> Result<(), SlackError> {
@@ -85,6 +86,27 @@ impl SlackApi for Outbox {
         _file: &crate::commands::Attachment,
     ) -> Result<(), SlackError> {
         // The shell prints an export itself.
+        Ok(())
+    }
+
+    async fn post_ephemeral(&self, channel: &str, _user: &str, message: &Message) -> Result<(), SlackError> {
+        self.post_message(channel, message, None).await.map(|_| ())
+    }
+
+    /// There is no Slack account to connect in the terminal.
+    async fn oauth_access(&self, _id: &str, _secret: &Secret, _code: &str, _uri: &str) -> Result<UserGrant, SlackError> {
+        Err(SlackError::Api("not_available_in_the_shell".to_owned()))
+    }
+
+    async fn current_status(&self, _token: &Secret) -> Result<SlackStatus, SlackError> {
+        Ok(SlackStatus::default())
+    }
+
+    async fn set_status(&self, _token: &Secret, _status: &SlackStatus) -> Result<(), SlackError> {
+        Ok(())
+    }
+
+    async fn revoke(&self, _token: &Secret) -> Result<(), SlackError> {
         Ok(())
     }
 

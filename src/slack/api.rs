@@ -10,6 +10,7 @@ use super::blocks::{home_view, message_content, modal_view};
 use super::pacing::Pacer;
 use crate::commands::Attachment;
 use crate::config::Secret;
+use slack_morphism::SlackClientHttpConnector;
 use crate::views::{Message, Modal};
 use chrono::{DateTime, Utc};
 
@@ -72,8 +73,8 @@ pub const REMINDER_EVENT_TYPE: &str = "officehours_reminder";
 #[async_trait]
 pub trait SlackApi: Send + Sync {
     async fn profile(&self, user_id: &str) -> Result<Profile, SlackError>;
-    /// `auth.test`: who the token belongs to, as "team / @user".
-    async fn auth_test(&self) -> Result<String, SlackError>;
+    /// `auth.test`: who the token belongs to.
+    async fn auth_test(&self) -> Result<BotIdentity, SlackError>;
     async fn publish_home(&self, user_id: &str, view: &Message) -> Result<(), SlackError>;
     /// Posts to an interaction's `response_url` (ephemeral unless the original was not).
     async fn respond(
@@ -103,6 +104,64 @@ pub trait SlackApi: Send + Sync {
     async fn open_modal(&self, trigger_id: &str, modal: &Modal) -> Result<(), SlackError>;
     /// Shares a file in a conversation (Slack's external upload: get a URL, upload, complete).
     async fn upload_file(&self, channel: &str, file: &Attachment) -> Result<(), SlackError>;
+    /// `chat.postEphemeral`: a message only `user` sees, in `channel`.
+    async fn post_ephemeral(&self, channel: &str, user: &str, message: &Message) -> Result<(), SlackError>;
+    /// `oauth.v2.access` for a user-scope-only install: the user's token and who they are.
+    async fn oauth_access(&self, client_id: &str, client_secret: &Secret, code: &str, redirect_uri: &str) -> Result<UserGrant, SlackError>;
+    /// `users.profile.get` with a person's own token: their current status.
+    async fn current_status(&self, user_token: &Secret) -> Result<SlackStatus, SlackError>;
+    /// `users.profile.set` with a person's own token; an empty text and emoji clear it.
+    async fn set_status(&self, user_token: &Secret, status: &SlackStatus) -> Result<(), SlackError>;
+    /// `auth.revoke`: the token stops working.
+    async fn revoke(&self, user_token: &Secret) -> Result<(), SlackError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BotIdentity {
+    /// "team (T…) / @user", for people.
+    pub description: String,
+    pub user_id: String,
+}
+
+/// A person's Slack status. `expiration` is a Unix time; 0 means it does not expire.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SlackStatus {
+    pub text: String,
+    pub emoji: String,
+    pub expiration: i64,
+}
+
+impl SlackStatus {
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty() && self.emoji.is_empty()
+    }
+}
+
+/// What a user's OAuth approval gave us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserGrant {
+    pub team_id: String,
+    pub user_id: String,
+    pub access_token: Secret,
+    pub scope: String,
+}
+
+#[derive(serde::Deserialize)]
+struct OAuthUserResponse {
+    team: Option<OAuthTeam>,
+    authed_user: OAuthAuthedUser,
+}
+
+#[derive(serde::Deserialize)]
+struct OAuthTeam {
+    id: String,
+}
+
+#[derive(serde::Deserialize)]
+struct OAuthAuthedUser {
+    id: String,
+    scope: Option<String>,
+    access_token: Option<String>,
 }
 
 /// The real thing, through slack-morphism.
@@ -210,15 +269,13 @@ impl SlackApi for SlackWebApi {
         })
     }
 
-    async fn auth_test(&self) -> Result<String, SlackError> {
+    async fn auth_test(&self) -> Result<BotIdentity, SlackError> {
         let response = self
-            .with_retries("auth.test", || async {
-                self.client.open_session(&self.token).auth_test().await
-            })
+            .with_retries("auth.test", || async { self.client.open_session(&self.token).auth_test().await })
             .await?;
         let team = format!("{} ({})", response.team, response.team_id.0);
         let user = response.user.unwrap_or_else(|| response.user_id.0.clone());
-        Ok(format!("{team} / @{user}"))
+        Ok(BotIdentity { description: format!("{team} / @{user}"), user_id: response.user_id.0 })
     }
 
     async fn publish_home(&self, user_id: &str, view: &Message) -> Result<(), SlackError> {
@@ -383,5 +440,77 @@ impl SlackApi for SlackWebApi {
             })
             .await;
         done.map(|_| ())
+    }
+
+    async fn post_ephemeral(&self, channel: &str, user: &str, message: &Message) -> Result<(), SlackError> {
+        let request = SlackApiChatPostEphemeralRequest::new(
+            SlackChannelId(channel.to_owned()),
+            SlackUserId(user.to_owned()),
+            message_content(message),
+        );
+        self.with_retries("chat.postEphemeral", || async {
+            self.client.open_session(&self.token).chat_post_ephemeral(&request).await
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn oauth_access(&self, client_id: &str, client_secret: &Secret, code: &str, redirect_uri: &str) -> Result<UserGrant, SlackError> {
+        // slack-morphism's oauth2_access expects a bot token in the answer; a user-scope-only
+        // approval has none, so the same call is made here with a fitting response type.
+        let connector = &self.client.http_api.connector;
+        let base = connector.create_method_uri_path("oauth.v2.access").map_err(SlackError::from)?;
+        let uri = SlackClientHttpApiUri::create_url_with_params(base, &[("code", Some(&code.to_owned())), ("redirect_uri", Some(&redirect_uri.to_owned()))])
+            .map_err(SlackError::from)?;
+        let result: Result<OAuthUserResponse, SlackError> = connector
+            .http_get_with_client_secret(uri, &SlackClientId(client_id.to_owned()), &SlackClientSecret(client_secret.expose().to_owned()))
+            .await
+            .map_err(SlackError::from);
+        crate::metrics::slack_call("oauth.v2.access", &outcome(&result));
+        let answer = result?;
+        let token = answer.authed_user.access_token.ok_or_else(|| SlackError::Api("no_user_token".to_owned()))?;
+        Ok(UserGrant {
+            team_id: answer.team.map(|t| t.id).unwrap_or_default(),
+            user_id: answer.authed_user.id,
+            access_token: Secret::new(token),
+            scope: answer.authed_user.scope.unwrap_or_default(),
+        })
+    }
+
+    async fn current_status(&self, user_token: &Secret) -> Result<SlackStatus, SlackError> {
+        let token = SlackApiToken::new(SlackApiTokenValue(user_token.expose().to_owned()));
+        let request = SlackApiUsersProfileGetRequest::new();
+        let response = self
+            .with_retries("users.profile.get", || async { self.client.open_session(&token).users_profile_get(&request).await })
+            .await?;
+        let profile = response.profile;
+        Ok(SlackStatus {
+            text: profile.status_text.unwrap_or_default(),
+            emoji: profile.status_emoji.map(|e| e.0).unwrap_or_default(),
+            expiration: profile.status_expiration.map_or(0, |t| t.0.as_second()),
+        })
+    }
+
+    async fn set_status(&self, user_token: &Secret, status: &SlackStatus) -> Result<(), SlackError> {
+        let token = SlackApiToken::new(SlackApiTokenValue(user_token.expose().to_owned()));
+        let expiration = jiff::Timestamp::from_second(status.expiration).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let profile = SlackUserProfile::new()
+            .with_status_text(status.text.clone())
+            .with_status_emoji(SlackEmoji(status.emoji.clone()))
+            .with_status_expiration(SlackDateTime(expiration));
+        let request = SlackApiUsersProfileSetRequest::new(profile);
+        self.with_retries("users.profile.set", || async { self.client.open_session(&token).users_profile_set(&request).await })
+            .await?;
+        Ok(())
+    }
+
+    async fn revoke(&self, user_token: &Secret) -> Result<(), SlackError> {
+        let token = SlackApiToken::new(SlackApiTokenValue(user_token.expose().to_owned()));
+        self.with_retries("auth.revoke", || async {
+            let session = self.client.open_session(&token);
+            session.http_session_api.http_post::<_, serde_json::Value>("auth.revoke", &serde_json::json!({}), None).await
+        })
+        .await?;
+        Ok(())
     }
 }

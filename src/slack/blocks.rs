@@ -88,6 +88,17 @@ fn block(block: &Block) -> SlackBlock {
         )
         .into(),
         Block::Divider => SlackDividerBlock::new().into(),
+        Block::Link { text, button, url } => {
+            let mut section = SlackSectionBlock::new().with_text(mrkdwn(text, MAX_SECTION_TEXT));
+            if let Ok(url) = url::Url::parse(url) {
+                let link = SlackBlockButtonElement::new(pt!(clamp(button, MAX_BUTTON_TEXT)))
+                    .with_action_id("officehours.link".into())
+                    .with_url(url)
+                    .with_style(SlackBlockButtonStyle::Primary);
+                section = section.with_accessory(SlackSectionBlockElement::Button(link));
+            }
+            section.into()
+        }
         Block::Input {
             block_id,
             label,

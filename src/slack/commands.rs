@@ -33,7 +33,8 @@ pub(super) async fn slash_command(
     };
     let text = form.get("text").map(String::as_str).unwrap_or_default();
     let response_url = form.get("response_url").cloned().filter(|u| !u.is_empty());
-    ephemeral(&answer(&app, actor, text, response_url).await)
+    let channel = form.get("channel_id").cloned();
+    ephemeral(&answer(&app, actor, channel, text, response_url).await)
 }
 
 /// The answer to `/officehours <text>`, over HTTP or Socket Mode alike: always within Slack's
@@ -41,6 +42,7 @@ pub(super) async fn slash_command(
 pub(super) async fn answer(
     app: &Arc<SlackApp>,
     actor: Actor,
+    channel: Option<String>,
     text: &str,
     response_url: Option<String>,
 ) -> Message {
@@ -50,12 +52,12 @@ pub(super) async fn answer(
         if zone_needed_first(app, &actor, &text).await {
             // Saving "Tuesdays at 10:00" in the wrong zone would be worse than a short wait: look the
             // zone up first, then run the command and replace this answer with the result.
-            let (app2, who) = (app.clone(), actor.clone());
+            let (app2, who, channel) = (app.clone(), actor.clone(), channel.clone());
             app.spawn_followup("zone_first", &actor, async move {
                 if let Err(err) = profiles::refresh_if_stale(&app2, &who).await {
                     tracing::warn!(error = %format!("{err:#}"), "could not look the zone up; using UTC");
                 }
-                let handled = app2.core.run_text(&who, &text).await?;
+                let handled = app2.core.run_text_in(&who, channel.as_deref(), &text).await?;
                 app2.slack.respond(&url, &handled.message, true).await?;
                 Ok(())
             });
@@ -68,8 +70,8 @@ pub(super) async fn answer(
     }
 
     let mut work = {
-        let (app, actor, text) = (app.clone(), actor.clone(), text.clone());
-        tokio::spawn(async move { app.core.run_text(&actor, &text).await })
+        let (app, actor, text, channel) = (app.clone(), actor.clone(), text.clone(), channel.clone());
+        tokio::spawn(async move { app.core.run_text_in(&actor, channel.as_deref(), &text).await })
     };
     match tokio::time::timeout(ACK_BUDGET, &mut work).await {
         Ok(Ok(Ok(mut handled))) => {

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use super::{profiles, SlackApp};
 use crate::commands::Actor;
+use crate::presence::mentions::ChannelMessage;
 use crate::store::StoreError;
 
 pub(super) async fn push_event(State(app): State<Arc<SlackApp>>, body: Bytes) -> Response {
@@ -79,6 +80,43 @@ fn dispatch(app: &Arc<SlackApp>, callback: SlackPushEventCallback) {
                 }
                 let view = app2.core.home(&who).await?;
                 app2.slack.publish_home(&who.user_id, &view).await?;
+                Ok(())
+            });
+        }
+        SlackEventCallbackBody::Message(message) => {
+            let (Some(channel), Some(sender)) = (message.origin.channel.clone(), message.sender.user.clone()) else {
+                return;
+            };
+            let actor = Actor { team_id: callback.team_id.0, user_id: sender.0 };
+            let (app2, who) = (app.clone(), actor.clone());
+            let text = message.content.and_then(|c| c.text).unwrap_or_default();
+            let edited_or_special = message.subtype.is_some();
+            let bot_id = message.sender.bot_id.map(|b| b.0);
+            app.spawn_followup("mention_hint", &actor, async move {
+                let bot = app2.bot_user_id().await;
+                let seen = ChannelMessage {
+                    team_id: &who.team_id,
+                    channel: &channel.0,
+                    sender: Some(&who.user_id),
+                    text: &text,
+                    subtype: edited_or_special.then_some("subtype"),
+                    bot_id: bot_id.as_deref(),
+                };
+                app2.core.presence().on_channel_message(seen, bot.as_deref()).await?;
+                Ok(())
+            });
+        }
+        SlackEventCallbackBody::AppMention(mention) => {
+            // "@officehours" in a channel answers like /officehours, for the asker only.
+            let actor = Actor { team_id: callback.team_id.0, user_id: mention.user.0 };
+            let channel = mention.channel.0;
+            let (app2, who) = (app.clone(), actor.clone());
+            app.spawn_followup("app_mention", &actor, async move {
+                if let Err(err) = profiles::refresh_if_stale(&app2, &who).await {
+                    tracing::warn!(error = %format!("{err:#}"), "could not refresh the profile zone");
+                }
+                let answer = app2.core.run_text(&who, "").await?;
+                app2.slack.post_ephemeral(&channel, &who.user_id, &answer.message).await?;
                 Ok(())
             });
         }

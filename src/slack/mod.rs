@@ -9,6 +9,7 @@ pub(crate) mod pacing;
 mod profiles;
 pub mod socket_mode;
 pub mod verify;
+pub mod web;
 
 use axum::routing::post;
 use axum::{middleware, Router};
@@ -24,6 +25,26 @@ pub struct SlackApp {
     pub slack: Arc<dyn SlackApi>,
     /// Follow-up work after an answer; shutdown waits for it.
     pub tasks: tokio_util::task::TaskTracker,
+    /// The bot's own user id (from `auth.test`), learnt once: a message that mentions the bot
+    /// is answered as an `app_mention`, not hinted about.
+    pub bot_user_id: tokio::sync::OnceCell<Option<String>>,
+}
+
+impl SlackApp {
+    pub async fn bot_user_id(&self) -> Option<String> {
+        self.bot_user_id
+            .get_or_init(|| async {
+                match self.slack.auth_test().await {
+                    Ok(me) => Some(me.user_id),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "auth.test failed; cannot tell mentions of the bot apart");
+                        None
+                    }
+                }
+            })
+            .await
+            .clone()
+    }
 }
 
 impl SlackApp {

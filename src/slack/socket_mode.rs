@@ -106,6 +106,7 @@ async fn on_command(
     let message = commands::answer(
         &app,
         actor,
+        Some(event.channel_id.0.clone()),
         event.text.as_deref().unwrap_or_default(),
         response_url,
     )

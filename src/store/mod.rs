@@ -2,6 +2,7 @@
 
 pub mod nudges;
 mod postgres;
+pub mod presence;
 pub mod privacy;
 pub mod reminders;
 mod sql;
@@ -16,6 +17,7 @@ use crate::domain::presence::ManualState;
 use crate::domain::window::WeeklyWindow;
 
 pub use nudges::NudgeStore;
+pub use presence::PresenceStore;
 pub use privacy::PrivacyStore;
 pub use reminders::ReminderStore;
 pub use sql::SqlStore;
@@ -40,6 +42,10 @@ pub struct Person {
     pub slack_tz_checked_at: Option<DateTime<Utc>>,
     pub display_name: Option<String>,
     pub manual: Option<ManualState>,
+    /// Hidden from "open now" until then (`/officehours away`, or an away-looking Slack status).
+    pub away_until: Option<DateTime<Utc>>,
+    /// This mentor asked for no mention hints about them.
+    pub hints_off: bool,
 }
 
 impl Person {
@@ -148,8 +154,8 @@ pub trait OfficeHoursStore: Send + Sync {
 }
 
 /// Everything the bot keeps, as one handle the adapters share.
-pub trait Store: OfficeHoursStore + ReminderStore + NudgeStore + PrivacyStore {}
-impl<T: OfficeHoursStore + ReminderStore + NudgeStore + PrivacyStore> Store for T {}
+pub trait Store: OfficeHoursStore + ReminderStore + NudgeStore + PrivacyStore + PresenceStore {}
+impl<T: OfficeHoursStore + ReminderStore + NudgeStore + PrivacyStore + PresenceStore> Store for T {}
 
 /// Opens the database named by the URL (creating a SQLite file on first run) and migrates it.
 pub async fn connect(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {

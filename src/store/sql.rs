@@ -33,6 +33,8 @@ struct PersonRow {
     display_name: Option<String>,
     manual_state: Option<String>,
     manual_until: Option<DateTime<Utc>>,
+    away_until: Option<DateTime<Utc>>,
+    hints_off: bool,
 }
 
 impl From<PersonRow> for Person {
@@ -50,6 +52,8 @@ impl From<PersonRow> for Person {
             slack_tz_checked_at: row.slack_tz_checked_at,
             display_name: row.display_name,
             manual,
+            away_until: row.away_until,
+            hints_off: row.hints_off,
         }
     }
 }
@@ -115,7 +119,7 @@ fn manual_columns(manual: Option<ManualState>) -> (Option<&'static str>, Option<
     }
 }
 
-const PERSON_COLUMNS: &str = "team_id, user_id, tz_override, slack_tz, slack_tz_checked_at, display_name, manual_state, manual_until";
+const PERSON_COLUMNS: &str = "team_id, user_id, tz_override, slack_tz, slack_tz_checked_at, display_name, manual_state, manual_until, away_until, hints_off";
 const WINDOW_COLUMNS: &str = "id, user_id, days, start_minute, end_minute, topics";
 
 // Taking the row lock first (an upsert) serialises concurrent writers for one person on both

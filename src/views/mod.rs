@@ -1,6 +1,6 @@
 //! What the bot says, as a transport-neutral message (rendered to Block Kit for Slack, to text for the shell).
 
-mod format;
+pub mod format;
 pub mod home;
 pub mod replies;
 pub mod text;
@@ -36,6 +36,8 @@ pub enum Block {
     Context(Vec<String>),
     Divider,
     Actions(Vec<Button>),
+    /// Text with a button that opens a web page (Slack opens the URL; no action reaches the bot).
+    Link { text: String, button: String, url: String },
     /// A text field in a modal; its value comes back in `view_submission` under `block_id`/`action_id`.
     Input {
         block_id: &'static str,

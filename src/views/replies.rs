@@ -39,6 +39,8 @@ pub struct MentorStatus {
     pub windows: Vec<StoredWindow>,
     /// The topics of the window they are in now, or of their next one.
     pub topics: Vec<String>,
+    /// Away (on holiday, sick): hidden from "open now" until then.
+    pub away_until: Option<DateTime<Utc>>,
 }
 
 impl MentorStatus {
@@ -73,7 +75,10 @@ fn presence_phrase(status: &MentorStatus, viewer: &Viewer, now: DateTime<Utc>) -
                 instant_label(until, status.tz, viewer.tz, now)
             )
         }
-        Presence::Closed => "not in office hours right now".to_owned(),
+        Presence::Closed => match status.away_until {
+            Some(until) => format!("away until {}", until.with_timezone(&viewer.tz).format("%a %-d %b")),
+            None => "not in office hours right now".to_owned(),
+        },
     }
 }
 
@@ -524,6 +529,26 @@ pub fn forgotten(gone: &crate::store::privacy::Forgotten) -> Message {
         ),
         "If you use the bot again, it starts from scratch.",
     )
+}
+
+pub fn hints_mine(on: bool) -> Message {
+    simple(if on {
+        ":speech_balloon: When someone mentions you in a channel I'm in, they'll see a hint about your office hours."
+    } else {
+        ":mute: No more hints about your office hours when someone mentions you."
+    })
+}
+
+pub fn hints_channel(on: bool) -> Message {
+    simple(if on {
+        ":speech_balloon: Mention hints are on in this channel."
+    } else {
+        ":mute: No mention hints in this channel any more. `/officehours hints on` brings them back."
+    })
+}
+
+pub fn hints_need_a_channel() -> Message {
+    with_hint("Run this in the channel it's about.", "`/officehours hints off me` turns off hints about you everywhere.")
 }
 
 pub fn internal_error() -> Message {

@@ -44,7 +44,23 @@ const METHODS: &[&str] = &[
     "conversations.history",
     "files.getUploadURLExternal",
     "files.completeUploadExternal",
+    "oauth.v2.access",
+    "users.profile.get",
+    "users.profile.set",
+    "auth.revoke",
 ];
+
+/// The app's OAuth client credentials the fake accepts.
+pub const CLIENT_ID: &str = "1111.2222";
+pub const CLIENT_SECRET: &str = "test-client-secret";
+
+/// A Slack status as users.profile.get reports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatusNow {
+    pub text: String,
+    pub emoji: String,
+    pub expiration: i64,
+}
 
 /// A file shared through Slack's external upload flow.
 #[derive(Clone, Debug)]
@@ -121,6 +137,13 @@ struct State {
     pending_files: HashMap<String, (String, Option<Vec<u8>>)>,
     /// `http://127.0.0.1:PORT`, for the upload URLs this fake hands out.
     base_url: String,
+    /// User tokens: token -> (user id, revoked).
+    user_tokens: HashMap<String, (String, bool)>,
+    /// OAuth codes waiting to be exchanged: code -> (team, user, token).
+    oauth_codes: HashMap<String, (String, String, String)>,
+    /// Each user's current status and every status set, in order.
+    statuses: HashMap<String, StatusNow>,
+    status_sets: Vec<(String, StatusNow)>,
     shared_files: Vec<SharedFile>,
     view_seq: u64,
     /// The last message ts handed out, in microseconds.
@@ -178,6 +201,10 @@ impl FakeSlack {
             messages: Vec::new(),
             pending_files: HashMap::new(),
             base_url: format!("http://{addr}"),
+            user_tokens: HashMap::new(),
+            oauth_codes: HashMap::new(),
+            statuses: HashMap::new(),
+            status_sets: Vec::new(),
             shared_files: Vec::new(),
             view_seq: 0,
             last_ts_micros: FIRST_TS_MICROS - TS_STEP_MICROS,
@@ -437,6 +464,37 @@ impl FakeSlack {
     }
 
     /// The views successful views.open calls answered, in order, as opened (with `id` and `hash`).
+    /// Makes `code` exchangeable (once) for a user token of `user` in `team`, as if they approved.
+    pub fn approve_oauth(&self, code: &str, team: &str, user: &str, token: &str) {
+        lock(&self.state).oauth_codes.insert(code.into(), (team.into(), user.into(), token.into()));
+    }
+
+    /// The person revokes the app from their account: the token stops working.
+    pub fn revoke_user_token(&self, token: &str) {
+        if let Some(entry) = lock(&self.state).user_tokens.get_mut(token) {
+            entry.1 = true;
+        }
+    }
+
+    pub fn token_revoked(&self, token: &str) -> bool {
+        lock(&self.state).user_tokens.get(token).is_some_and(|(_, revoked)| *revoked)
+    }
+
+    /// A status the person set themselves.
+    pub fn set_status(&self, user: &str, text: &str, emoji: &str, expiration: i64) {
+        let status = StatusNow { text: text.into(), emoji: emoji.into(), expiration };
+        lock(&self.state).statuses.insert(user.into(), status);
+    }
+
+    pub fn status(&self, user: &str) -> StatusNow {
+        lock(&self.state).statuses.get(user).cloned().unwrap_or_default()
+    }
+
+    /// Every users.profile.set for `user`, in order.
+    pub fn status_sets(&self, user: &str) -> Vec<StatusNow> {
+        lock(&self.state).status_sets.iter().filter(|(u, _)| u == user).map(|(_, s)| s.clone()).collect()
+    }
+
     /// Files shared with files.completeUploadExternal, in order.
     pub fn shared_files(&self) -> Vec<SharedFile> {
         lock(&self.state).shared_files.clone()
@@ -505,7 +563,14 @@ async fn api_handler(
     if let Some(response) = apply_failure(next_failure(&state, &method, false)).await {
         return response;
     }
-    let response = answer(&state, &method, token.as_deref(), &params, body_error);
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b.trim()).ok())
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|pair| pair.split_once(':').map(|(id, secret)| (id.to_string(), secret.to_string())));
+    let response = answer(&state, &method, token.as_deref(), basic, &params, body_error);
     let late = next_failure(&state, &method, true);
     apply_failure(late).await.unwrap_or(response)
 }
@@ -515,6 +580,7 @@ fn answer(
     state: &Shared,
     method: &str,
     token: Option<&str>,
+    basic: Option<(String, String)>,
     params: &Map<String, Value>,
     body_error: Option<&'static str>,
 ) -> Response {
@@ -528,6 +594,31 @@ fn answer(
         return envelope(Err(ApiError::new(error)));
     }
     let mut st = lock(state);
+    if method == "oauth.v2.access" {
+        return envelope(oauth_access(&mut st, params, basic));
+    }
+    // A person's own token, for their profile (and auth.test / auth.revoke).
+    if let Some((user, revoked)) = token.and_then(|t| st.user_tokens.get(t).cloned()) {
+        if revoked {
+            return envelope(Err(ApiError::new("token_revoked")));
+        }
+        let result = match method {
+            "users.profile.get" => Ok(profile_of(&st, &user)),
+            "users.profile.set" => profile_set(&mut st, &user, params),
+            "auth.revoke" => {
+                if let Some(entry) = token.and_then(|t| st.user_tokens.get_mut(t)) {
+                    entry.1 = true;
+                }
+                Ok(json!({ "revoked": true }))
+            }
+            "auth.test" => Ok(json!({ "url": "https://example.slack.com/", "team": "Example", "user": user, "team_id": TEAM_ID, "user_id": user })),
+            _ => Err(ApiError::new("not_allowed_token_type")),
+        };
+        return envelope(result);
+    }
+    if matches!(method, "users.profile.get" | "users.profile.set") {
+        return envelope(Err(ApiError::new("not_allowed_token_type")));
+    }
     // apps.connections.open takes the app-level token only; every other method the bot token only.
     let is_app_token = token.is_some() && token == st.app_token.as_deref();
     let wants_app_token = method == "apps.connections.open";
@@ -1159,6 +1250,61 @@ fn shown(stored: &Value, with_metadata: bool) -> Value {
 /// A conversation the app can see: opened (DM, mpim) or posted to.
 fn known_channel(st: &State, channel: &str) -> bool {
     st.conversations.contains_key(channel) || st.messages.iter().any(|m| m["channel"] == channel)
+}
+
+/// oauth.v2.access with the app's client credentials (HTTP Basic or params): a user-scope answer.
+fn oauth_access(st: &mut State, params: &Map<String, Value>, basic: Option<(String, String)>) -> Result<Value, ApiError> {
+    let (id, secret) = basic
+        .or_else(|| Some((str_param(params, "client_id")?.to_string(), str_param(params, "client_secret")?.to_string())))
+        .ok_or_else(|| ApiError::new("invalid_client_id"))?;
+    if id != CLIENT_ID {
+        return Err(ApiError::new("invalid_client_id"));
+    }
+    if secret != CLIENT_SECRET {
+        return Err(ApiError::new("bad_client_secret"));
+    }
+    let code = str_param(params, "code").ok_or_else(|| ApiError::new("invalid_code"))?;
+    let (team, user, token) = st.oauth_codes.remove(code).ok_or_else(|| ApiError::new("invalid_code"))?;
+    st.user_tokens.insert(token.clone(), (user.clone(), false));
+    Ok(json!({
+        "app_id": APP_ID,
+        "authed_user": { "id": user, "scope": "users.profile:read,users.profile:write", "access_token": token, "token_type": "user" },
+        "team": { "id": team, "name": "Example" },
+        "enterprise": null,
+        "is_enterprise_install": false
+    }))
+}
+
+fn profile_of(st: &State, user: &str) -> Value {
+    let now = st.statuses.get(user).cloned().unwrap_or_default();
+    json!({ "profile": {
+        "status_text": now.text, "status_emoji": now.emoji, "status_expiration": now.expiration,
+        "real_name": user, "display_name": user, "team": TEAM_ID
+    }})
+}
+
+fn profile_set(st: &mut State, user: &str, params: &Map<String, Value>) -> Result<Value, ApiError> {
+    let profile = match params.get("profile") {
+        Some(Value::Object(p)) => p.clone(),
+        Some(Value::String(text)) => serde_json::from_str(text).map_err(|_| ApiError::new("invalid_profile"))?,
+        _ => return Err(ApiError::new("invalid_profile")),
+    };
+    let mut now = st.statuses.get(user).cloned().unwrap_or_default();
+    if let Some(text) = profile.get("status_text").and_then(Value::as_str) {
+        now.text = text.to_string();
+    }
+    if let Some(emoji) = profile.get("status_emoji").and_then(Value::as_str) {
+        now.emoji = emoji.to_string();
+    }
+    if let Some(expiration) = profile.get("status_expiration").and_then(Value::as_i64) {
+        now.expiration = expiration;
+    }
+    if now.text.chars().count() > 100 {
+        return Err(ApiError::new("too_long"));
+    }
+    st.statuses.insert(user.to_string(), now.clone());
+    st.status_sets.push((user.to_string(), now));
+    Ok(profile_of(st, user))
 }
 
 /// files.getUploadURLExternal: a one-off upload URL on this fake, and the file's id.

@@ -18,11 +18,15 @@ use fake_slack::FakeSlack;
 use officehours::clock::ManualClock;
 use officehours::config::{Secret, ServeConfig};
 use officehours::nudges::NudgeSettings;
+use officehours::presence::PresenceSettings;
 use officehours::scheduler::{Scheduler, TickReport};
 use officehours::startup::Application;
 
 pub const BOT_TOKEN: &str = "xoxb-test-bot-token";
 pub const APP_TOKEN: &str = "xapp-1-A0001-test-app-token";
+pub const PUBLIC_URL: &str = "https://officehours.test";
+/// 32 bytes as hex: the key that seals user tokens in tests.
+pub const SECRET_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 pub const SIGNING_SECRET: &str = "test-signing-secret-0123456789abcdef";
 pub const TEAM: &str = fake_slack::TEAM_ID;
 /// The variable that turns the PostgreSQL runs on; `.ci/run` sets it.
@@ -255,6 +259,13 @@ impl TestApp {
             tick: None,
             lease: std::time::Duration::from_secs(300),
             retention: chrono::Duration::days(365),
+            presence: PresenceSettings {
+                public_url: Some(PUBLIC_URL.to_owned()),
+                client_id: Some(fake_slack::CLIENT_ID.to_owned()),
+                client_secret: Some(Secret::new(fake_slack::CLIENT_SECRET)),
+                ..PresenceSettings::default()
+            },
+            secret_key: Some(Secret::new(SECRET_KEY)),
         };
         // Slack stamps messages with its own clock; in tests that is the test clock.
         slack.set_clock({

@@ -1,0 +1,75 @@
+//! Pages a browser or calendar app asks for: the OAuth round trip and the private calendar feed.
+//! Not signed by Slack; each protects itself (single-use state, unguessable address).
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::SlackApp;
+use crate::calendar::{ics, CalendarWindow};
+use crate::presence::OAuthPage;
+
+pub fn router(app: Arc<SlackApp>) -> Router {
+    Router::new()
+        .route("/slack/oauth/start", get(oauth_start))
+        .route("/slack/oauth/callback", get(oauth_callback))
+        .route("/ics/{file}", get(calendar))
+        .with_state(app)
+}
+
+fn page(result: Result<OAuthPage, crate::presence::PresenceError>) -> Response {
+    match result {
+        Ok(OAuthPage { redirect: Some(url), .. }) => (StatusCode::FOUND, [(header::LOCATION, url)]).into_response(),
+        Ok(OAuthPage { status, html, .. }) => {
+            (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), Html(html)).into_response()
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "OAuth page failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, Html("Something went wrong; please try again.")).into_response()
+        }
+    }
+}
+
+async fn oauth_start(State(app): State<Arc<SlackApp>>, Query(query): Query<HashMap<String, String>>) -> Response {
+    let state = query.get("state").map(String::as_str).unwrap_or_default();
+    page(app.core.presence().oauth_start(state).await)
+}
+
+async fn oauth_callback(State(app): State<Arc<SlackApp>>, Query(query): Query<HashMap<String, String>>) -> Response {
+    let get = |name: &str| query.get(name).map(String::as_str);
+    page(app.core.presence().oauth_callback(get("code"), get("state"), get("error")).await)
+}
+
+async fn calendar(State(app): State<Arc<SlackApp>>, Path(file): Path<String>) -> Response {
+    let Some(secret) = file.strip_suffix(".ics").filter(|s| !s.is_empty()) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let store = app.core.store();
+    let owner = match store.calendar_owner(secret).await {
+        Ok(Some(owner)) => owner,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "calendar feed failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let mentor = match store.mentor(&owner.0, &owner.1).await {
+        Ok(mentor) => mentor,
+        Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    };
+    let tz = mentor.person.zone().unwrap_or(chrono_tz::Tz::UTC);
+    let label = mentor.person.display_name.clone().unwrap_or_else(|| mentor.person.user_id.clone());
+    let windows: Vec<CalendarWindow<'_>> =
+        mentor.windows.iter().map(|w| CalendarWindow { id: w.id, window: &w.window, topics: &w.topics }).collect();
+    let body = ics(&label, tz, &windows, app.core.now());
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8"), (header::CACHE_CONTROL, "private, max-age=300")],
+        body,
+    )
+        .into_response()
+}
