@@ -45,6 +45,8 @@ impl std::str::FromStr for Secret {
 
 pub const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://officehours.db";
+/// The shell's pretend workspace; its reminders are printed instead of sent.
+pub const SHELL_TEAM: &str = "TSHELL";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -170,11 +172,21 @@ pub struct ServeArgs {
     #[arg(long, env = "SLACK_CLIENT_ID", global = true)]
     pub slack_client_id: Option<String>,
     /// The app's client secret, for the same.
-    #[arg(long, env = "SLACK_CLIENT_SECRET", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "SLACK_CLIENT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
     pub slack_client_secret: Option<Secret>,
     /// 32 bytes (64 hex characters) that encrypt stored Slack user tokens. Without it, SQLite
     /// deployments keep a generated key file next to the database.
-    #[arg(long, env = "OFFICEHOURS_SECRET_KEY", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "OFFICEHOURS_SECRET_KEY",
+        hide_env_values = true,
+        global = true
+    )]
     pub secret_key: Option<Secret>,
     /// The emoji of a mentor's office-hours status.
     #[arg(long, env = "STATUS_EMOJI", default_value = ":door:", global = true)]
@@ -196,7 +208,7 @@ pub struct ShellArgs {
     #[arg(long)]
     pub now: Option<String>,
     /// The workspace id the shell acts in (use a real T… id to administer a workspace's data).
-    #[arg(long, default_value = "TSHELL")]
+    #[arg(long, default_value = SHELL_TEAM)]
     pub team: String,
 }
 
@@ -298,7 +310,10 @@ impl ServeConfig {
                     retention: chrono::Duration::days(i64::from(args.retention_days.max(1))),
                     presence: PresenceSettings {
                         public_url: args.public_url.clone().filter(|u| !u.trim().is_empty()),
-                        client_id: args.slack_client_id.clone().filter(|id| !id.trim().is_empty()),
+                        client_id: args
+                            .slack_client_id
+                            .clone()
+                            .filter(|id| !id.trim().is_empty()),
                         client_secret: present(&args.slack_client_secret),
                         status_emoji: args.status_emoji.clone(),
                         hint_cooldown: cooldown.unwrap_or(chrono::Duration::hours(1)),
@@ -363,7 +378,10 @@ mod tests {
             tick: None,
             lease: std::time::Duration::from_secs(300),
             retention: chrono::Duration::days(365),
-            presence: PresenceSettings { client_secret: Some(Secret::new("client-very-secret")), ..PresenceSettings::default() },
+            presence: PresenceSettings {
+                client_secret: Some(Secret::new("client-very-secret")),
+                ..PresenceSettings::default()
+            },
             secret_key: Some(Secret::new("key-very-secret")),
         };
         let printed = format!("{cfg:?}");

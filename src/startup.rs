@@ -55,14 +55,28 @@ impl Application {
             })?;
         let web = Arc::new(SlackWebApi::new(&config.slack_api_url, &config.bot_token)?);
         let slack: Arc<dyn SlackApi> = web.clone();
-        let presence = Presence::new(store.clone(), clock.clone(), slack.clone(), token_cipher(&config)?, config.presence.clone());
-        let core = Core::new(store.clone(), clock.clone(), config.nudges.clone(), presence.clone());
+        let presence = Presence::new(
+            store.clone(),
+            clock.clone(),
+            slack.clone(),
+            token_cipher(&config)?,
+            config.presence.clone(),
+        );
+        let core = Core::new(
+            store.clone(),
+            clock.clone(),
+            config.nudges.clone(),
+            presence.clone(),
+        );
         let settings = SchedulerSettings {
             tick: config.tick.unwrap_or(Duration::from_secs(15)),
             lease: chrono::Duration::from_std(config.lease).unwrap_or(chrono::Duration::minutes(5)),
             ..Default::default()
         };
-        let composer = Arc::new(Deliveries { nudges: core.nudges().clone(), presence });
+        let composer = Arc::new(Deliveries {
+            nudges: core.nudges().clone(),
+            presence,
+        });
         let scheduler = Arc::new(Scheduler::new(
             store.clone(),
             slack.clone(),
@@ -212,13 +226,18 @@ async fn housekeeping(store: Arc<dyn Store>, clock: Arc<dyn Clock>, retention: c
 /// next to the database, created on first run. Without either, connecting is disabled.
 fn token_cipher(config: &ServeConfig) -> anyhow::Result<Option<TokenCipher>> {
     if let Some(key) = &config.secret_key {
-        return Ok(Some(TokenCipher::from_key_text(key.expose()).context("OFFICEHOURS_SECRET_KEY")?));
+        return Ok(Some(
+            TokenCipher::from_key_text(key.expose()).context("OFFICEHOURS_SECRET_KEY")?,
+        ));
     }
     let Some(path) = crypto::key_file_for(&config.database_url) else {
-        tracing::warn!("OFFICEHOURS_SECRET_KEY is not set, so mentors cannot connect their Slack status");
+        tracing::warn!(
+            "OFFICEHOURS_SECRET_KEY is not set, so mentors cannot connect their Slack status"
+        );
         return Ok(None);
     };
-    let (cipher, created) = TokenCipher::from_key_file(&path).with_context(|| format!("the key file {}", path.display()))?;
+    let (cipher, created) = TokenCipher::from_key_file(&path)
+        .with_context(|| format!("the key file {}", path.display()))?;
     if created {
         tracing::info!(path = %path.display(), "created the key that encrypts Slack user tokens; back it up with the database");
     }

@@ -400,7 +400,7 @@ on_both_backends! {
         app.say(MANAGER, "conference \"Rust Nation\" 2027-02-10").await;
         app.say(REPORT, "conference rustnation 2027-02-10").await;
         let other_replica = officehours::store::connect(&app.db.url).await.unwrap();
-        let stolen = other_replica.claim_due(app.clock.now(), Duration::minutes(5), "dead-replica", 100).await.unwrap();
+        let stolen = other_replica.claim_due(app.clock.now(), Duration::minutes(5), "dead-replica", 100, None).await.unwrap();
         assert_eq!(stolen.len(), 2);
 
         assert_eq!(app.tick().await.claimed, 0, "its lease still holds");

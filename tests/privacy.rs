@@ -138,7 +138,7 @@ on_both_backends! {
             due_at: now,
         };
         store.schedule(&reminder, now).await.unwrap();
-        let claimed = store.claim_due(now, Duration::minutes(5), "me", 10).await.unwrap();
+        let claimed = store.claim_due(now, Duration::minutes(5), "me", 10, None).await.unwrap();
         store.finish(claimed[0].id, "me", &Finish::Sent { channel: "D1".into(), ts: "1.2".into() }, now).await.unwrap();
         let pending = NewReminder { key: "retention:2".to_owned(), due_at: now + Duration::days(400), ..reminder };
         store.schedule(&pending, now).await.unwrap();

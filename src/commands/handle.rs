@@ -63,9 +63,19 @@ pub struct Core {
 }
 
 impl Core {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: NudgeSettings, presence: PresenceService) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        settings: NudgeSettings,
+        presence: PresenceService,
+    ) -> Self {
         let nudges = Nudges::new(store.clone(), clock.clone(), settings);
-        Self { store, clock, nudges, presence }
+        Self {
+            store,
+            clock,
+            nudges,
+            presence,
+        }
     }
 
     pub fn presence(&self) -> &PresenceService {
@@ -97,7 +107,12 @@ impl Core {
     }
 
     /// As `run_text`, typed in a channel (some settings, like mention hints, are per channel).
-    pub async fn run_text_in(&self, actor: &Actor, channel: Option<&str>, text: &str) -> Result<Handled, CoreError> {
+    pub async fn run_text_in(
+        &self,
+        actor: &Actor,
+        channel: Option<&str>,
+        text: &str,
+    ) -> Result<Handled, CoreError> {
         match parse::parse(text) {
             Ok(command) => self.handle_in(actor, channel, command).await,
             Err(error) => Ok(Handled {
@@ -113,9 +128,21 @@ impl Core {
         self.handle_in(actor, None, command).await
     }
 
-    pub async fn handle_in(&self, actor: &Actor, channel: Option<&str>, command: Command) -> Result<Handled, CoreError> {
+    pub async fn handle_in(
+        &self,
+        actor: &Actor,
+        channel: Option<&str>,
+        command: Command,
+    ) -> Result<Handled, CoreError> {
         let now = self.clock.now();
-        let moves_hours = matches!(command, Command::Add { .. } | Command::Remove(_) | Command::On(_) | Command::Off | Command::Tz(_));
+        let moves_hours = matches!(
+            command,
+            Command::Add { .. }
+                | Command::Remove(_)
+                | Command::On(_)
+                | Command::Off
+                | Command::Tz(_)
+        );
         let about_connecting = matches!(command, Command::Connect | Command::Disconnect);
         let me = self.store.mentor(&actor.team_id, &actor.user_id).await?;
         let viewer = viewer_of(&me.person);
@@ -208,12 +235,16 @@ impl Core {
             Command::Disconnect => self.presence.disconnect(actor).await?,
             Command::Away(until) => self.presence.away(actor, viewer.tz, until).await?,
             Command::Hints { on, mine: true } => {
-                self.store.set_mentor_hints_off(&actor.team_id, &actor.user_id, !on, now).await?;
+                self.store
+                    .set_mentor_hints_off(&actor.team_id, &actor.user_id, !on, now)
+                    .await?;
                 replies::hints_mine(on)
             }
             Command::Hints { on, mine: false } => match channel {
                 Some(channel) => {
-                    self.store.set_channel_hints_off(&actor.team_id, channel, !on).await?;
+                    self.store
+                        .set_channel_hints_off(&actor.team_id, channel, !on)
+                        .await?;
                     replies::hints_channel(on)
                 }
                 None => replies::hints_need_a_channel(),
@@ -273,7 +304,10 @@ impl Core {
 
     /// A "Remove" button: the window is named by id, and only its owner can remove it.
     pub async fn remove_window_by_id(&self, actor: &Actor, id: i64) -> Result<bool, CoreError> {
-        let removed = self.store.remove_window(&actor.team_id, &actor.user_id, id).await?;
+        let removed = self
+            .store
+            .remove_window(&actor.team_id, &actor.user_id, id)
+            .await?;
         self.replan(actor).await;
         Ok(removed)
     }

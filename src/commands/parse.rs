@@ -114,9 +114,14 @@ pub enum Command {
     /// Away until the end of that date; `None` ends it.
     Away(Option<NaiveDate>),
     /// Mention hints on or off, in this channel or (`mine`) about me.
-    Hints { on: bool, mine: bool },
+    Hints {
+        on: bool,
+        mine: bool,
+    },
     /// My private calendar feed; `reset` makes a new address.
-    Calendar { reset: bool },
+    Calendar {
+        reset: bool,
+    },
 }
 
 /// What went wrong, the form that works, and an example to copy.
@@ -167,7 +172,10 @@ const EXPORT: Form = ("/officehours export", "/officehours export");
 const FORGET: Form = ("/officehours forget me", "/officehours forget me");
 const CONNECT: Form = ("/officehours connect", "/officehours connect");
 const DISCONNECT: Form = ("/officehours disconnect", "/officehours disconnect");
-const AWAY: Form = ("/officehours away until <YYYY-MM-DD> | away off", "/officehours away until 2026-12-24");
+const AWAY: Form = (
+    "/officehours away until <YYYY-MM-DD> | away off",
+    "/officehours away until 2026-12-24",
+);
 const HINTS: Form = ("/officehours hints on|off [me]", "/officehours hints off");
 const CALENDAR: Form = ("/officehours calendar [reset]", "/officehours calendar");
 
@@ -288,24 +296,47 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
         "connect" => no_arguments(first, rest, Command::Connect, &CONNECT),
         "disconnect" => no_arguments(first, rest, Command::Disconnect, &DISCONNECT),
         "away" => match rest {
-            [off] if off.eq_ignore_ascii_case("off") || off.eq_ignore_ascii_case("back") => Ok(Command::Away(None)),
+            [off] if off.eq_ignore_ascii_case("off") || off.eq_ignore_ascii_case("back") => {
+                Ok(Command::Away(None))
+            }
             [until, date] if until.eq_ignore_ascii_case("until") => parse_date(date)
                 .map(|d| Command::Away(Some(d)))
                 .map_err(|e| domain(e, &AWAY)),
-            _ => Err(fail("Say until when, e.g. `away until 2026-12-24`, or `away off`.", &AWAY)),
+            _ => Err(fail(
+                "Say until when, e.g. `away until 2026-12-24`, or `away off`.",
+                &AWAY,
+            )),
         },
         "hints" => match rest {
             [state] | [state, _] if !matches!(state.to_lowercase().as_str(), "on" | "off") => {
-                Err(fail(format!("`{}` should be `on` or `off`.", shown(state)), &HINTS))
+                Err(fail(
+                    format!("`{}` should be `on` or `off`.", shown(state)),
+                    &HINTS,
+                ))
             }
-            [state] => Ok(Command::Hints { on: state.eq_ignore_ascii_case("on"), mine: false }),
-            [state, me] if me.eq_ignore_ascii_case("me") => Ok(Command::Hints { on: state.eq_ignore_ascii_case("on"), mine: true }),
-            _ => Err(fail("Use `hints on`, `hints off`, or add `me` for hints about you anywhere.", &HINTS)),
+            [state] => Ok(Command::Hints {
+                on: state.eq_ignore_ascii_case("on"),
+                mine: false,
+            }),
+            [state, me] if me.eq_ignore_ascii_case("me") => Ok(Command::Hints {
+                on: state.eq_ignore_ascii_case("on"),
+                mine: true,
+            }),
+            _ => Err(fail(
+                "Use `hints on`, `hints off`, or add `me` for hints about you anywhere.",
+                &HINTS,
+            )),
         },
         "calendar" | "ics" => match rest {
             [] => Ok(Command::Calendar { reset: false }),
             [reset] if reset.eq_ignore_ascii_case("reset") => Ok(Command::Calendar { reset: true }),
-            _ => Err(fail(format!("`{}` after `calendar` isn't something I know.", shown(&rest.join(" "))), &CALENDAR)),
+            _ => Err(fail(
+                format!(
+                    "`{}` after `calendar` isn't something I know.",
+                    shown(&rest.join(" "))
+                ),
+                &CALENDAR,
+            )),
         },
         "forget" => match rest {
             [me] if me.eq_ignore_ascii_case("me") => Ok(Command::ForgetMe),

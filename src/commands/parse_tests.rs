@@ -243,11 +243,26 @@ fn presence_commands() {
     assert_eq!(ok("connect"), Command::Connect);
     assert_eq!(ok("disconnect"), Command::Disconnect);
     assert_eq!(ok("away off"), Command::Away(None));
-    assert_eq!(ok("away until 2026-12-24"), Command::Away(chrono::NaiveDate::from_ymd_opt(2026, 12, 24)));
+    assert_eq!(
+        ok("away until 2026-12-24"),
+        Command::Away(chrono::NaiveDate::from_ymd_opt(2026, 12, 24))
+    );
     assert!(bad("away until 2026-02-30").problem.contains("30"));
     assert!(bad("away").problem.contains("until"));
-    assert_eq!(ok("hints off"), Command::Hints { on: false, mine: false });
-    assert_eq!(ok("hints ON me"), Command::Hints { on: true, mine: true });
+    assert_eq!(
+        ok("hints off"),
+        Command::Hints {
+            on: false,
+            mine: false
+        }
+    );
+    assert_eq!(
+        ok("hints ON me"),
+        Command::Hints {
+            on: true,
+            mine: true
+        }
+    );
     assert!(bad("hints maybe").problem.contains("`maybe`"));
     assert_eq!(ok("calendar"), Command::Calendar { reset: false });
     assert_eq!(ok("calendar reset"), Command::Calendar { reset: true });

@@ -27,7 +27,10 @@ pub fn mentioned(text: &str) -> Vec<String> {
         let after = &rest[start + 2..];
         let Some(end) = after.find('>') else { break };
         let id = after[..end].split('|').next().unwrap_or_default();
-        if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()) && !ids.iter().any(|i| i == id) {
+        if !id.is_empty()
+            && id.chars().all(|c| c.is_ascii_alphanumeric())
+            && !ids.iter().any(|i| i == id)
+        {
             ids.push(id.to_owned());
         }
         rest = &after[end + 1..];
@@ -38,8 +41,14 @@ pub fn mentioned(text: &str) -> Vec<String> {
 impl Presence {
     /// Returns whether a hint was sent. `bot_user_id` lets a message that mentions the bot be left
     /// to its `app_mention` twin, so it is answered once.
-    pub async fn on_channel_message(&self, message: ChannelMessage<'_>, bot_user_id: Option<&str>) -> Result<bool, PresenceError> {
-        let Some(sender) = message.sender else { return Ok(false) };
+    pub async fn on_channel_message(
+        &self,
+        message: ChannelMessage<'_>,
+        bot_user_id: Option<&str>,
+    ) -> Result<bool, PresenceError> {
+        let Some(sender) = message.sender else {
+            return Ok(false);
+        };
         if message.subtype.is_some() || message.bot_id.is_some() {
             return Ok(false);
         }
@@ -47,11 +56,19 @@ impl Presence {
         if mentions.is_empty() || bot_user_id.is_some_and(|bot| mentions.iter().any(|m| m == bot)) {
             return Ok(false);
         }
-        if self.store.channel_hints_off(message.team_id, message.channel).await? {
+        if self
+            .store
+            .channel_hints_off(message.team_id, message.channel)
+            .await?
+        {
             return Ok(false);
         }
         let now = self.now();
-        let reader = self.store.person(message.team_id, sender).await?.unwrap_or_else(|| crate::store::Person::new(message.team_id, sender));
+        let reader = self
+            .store
+            .person(message.team_id, sender)
+            .await?
+            .unwrap_or_else(|| crate::store::Person::new(message.team_id, sender));
         let viewer = viewer_of(&reader);
         let mut lines = Vec::new();
         for mentor_id in mentions.iter().filter(|m| m.as_str() != sender) {
@@ -62,19 +79,39 @@ impl Presence {
             let status = status_of(&mentor, now);
             let line = match status.presence {
                 State::OpenScheduled { until } | State::OpenManual { until } => {
-                    format!("<@{mentor_id}> is in office hours now, until {}", instant_label(until, status.tz, viewer.tz, now))
+                    format!(
+                        "<@{mentor_id}> is in office hours now, until {}",
+                        instant_label(until, status.tz, viewer.tz, now)
+                    )
                 }
                 State::Closed => match (status.away_until, status.next) {
-                    (Some(until), _) => format!("<@{mentor_id}> is away until {}", until.with_timezone(&viewer.tz).format("%a %-d %b")),
+                    (Some(until), _) => format!(
+                        "<@{mentor_id}> is away until {}",
+                        until.with_timezone(&viewer.tz).format("%a %-d %b")
+                    ),
                     (None, Some(next)) => format!(
                         "<@{mentor_id}>'s next office hours: {}",
-                        OccurrenceLabel { occurrence: next, owner: status.tz, viewer: viewer.tz }
+                        OccurrenceLabel {
+                            occurrence: next,
+                            owner: status.tz,
+                            viewer: viewer.tz
+                        }
                     ),
                     (None, None) => continue,
                 },
             };
             // Claimed before sending: a Slack retry or a second replica cannot hint twice.
-            if self.store.claim_hint(message.team_id, sender, mentor_id, now, self.settings.hint_cooldown).await? {
+            if self
+                .store
+                .claim_hint(
+                    message.team_id,
+                    sender,
+                    mentor_id,
+                    now,
+                    self.settings.hint_cooldown,
+                )
+                .await?
+            {
                 lines.push(line);
             }
         }
@@ -84,13 +121,29 @@ impl Presence {
         let text = if lines.len() == 1 {
             format!(":wave: {}.", lines[0])
         } else {
-            format!(":wave: Office hours of the people you mentioned:\n{}", lines.iter().map(|l| format!("• {l}")).collect::<Vec<_>>().join("\n"))
+            format!(
+                ":wave: Office hours of the people you mentioned:\n{}",
+                lines
+                    .iter()
+                    .map(|l| format!("• {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
         };
         let hint = Message {
             fallback: text.clone(),
-            blocks: vec![Block::text(text), Block::context("Only you see this. `/officehours hints off` turns these off in this channel.")],
+            blocks: vec![
+                Block::text(text),
+                Block::context(
+                    "Only you see this. `/officehours hints off` turns these off in this channel.",
+                ),
+            ],
         };
-        if let Err(err) = self.slack.post_ephemeral(message.channel, sender, &hint).await {
+        if let Err(err) = self
+            .slack
+            .post_ephemeral(message.channel, sender, &hint)
+            .await
+        {
             tracing::warn!(error = %err, "could not post a mention hint");
             return Ok(false);
         }
@@ -104,8 +157,14 @@ mod tests {
 
     #[test]
     fn finds_each_mention_once_in_slack_text() {
-        assert_eq!(mentioned("hi <@U1> and <@U2|bob>, <@U1> again"), vec!["U1", "U2"]);
-        assert_eq!(mentioned("no mentions, <#C1|general>, <!here>"), Vec::<String>::new());
+        assert_eq!(
+            mentioned("hi <@U1> and <@U2|bob>, <@U1> again"),
+            vec!["U1", "U2"]
+        );
+        assert_eq!(
+            mentioned("no mentions, <#C1|general>, <!here>"),
+            Vec::<String>::new()
+        );
         assert_eq!(mentioned("broken <@U1"), Vec::<String>::new());
     }
 }

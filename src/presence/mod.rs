@@ -84,7 +84,13 @@ impl Presence {
         cipher: Option<TokenCipher>,
         settings: PresenceSettings,
     ) -> Self {
-        Self { store, clock, slack, cipher, settings }
+        Self {
+            store,
+            clock,
+            slack,
+            cipher,
+            settings,
+        }
     }
 
     pub fn settings(&self) -> &PresenceSettings {
@@ -109,7 +115,9 @@ impl Presence {
 
     /// The person's user token, if connected and readable.
     async fn token(&self, team_id: &str, user_id: &str) -> Result<Option<Secret>, StoreError> {
-        let (Some(cipher), Some(connection)) = (&self.cipher, self.store.connection(team_id, user_id).await?) else {
+        let (Some(cipher), Some(connection)) =
+            (&self.cipher, self.store.connection(team_id, user_id).await?)
+        else {
             return Ok(None);
         };
         if connection.broken {
@@ -128,8 +136,15 @@ impl Presence {
     /// `/officehours disconnect`: restore their status if it is ours, revoke the token, forget it.
     pub async fn disconnect(&self, actor: &Actor) -> Result<Message, PresenceError> {
         let Some(token) = self.token(&actor.team_id, &actor.user_id).await? else {
-            let had = self.store.delete_connection(&actor.team_id, &actor.user_id).await?;
-            return Ok(simple(if had { "Disconnected." } else { "You weren't connected." }));
+            let had = self
+                .store
+                .delete_connection(&actor.team_id, &actor.user_id)
+                .await?;
+            return Ok(simple(if had {
+                "Disconnected."
+            } else {
+                "You weren't connected."
+            }));
         };
         if let Err(err) = status::restore(self, &actor.team_id, &actor.user_id, &token).await {
             tracing::warn!(error = %err, "could not restore the status before disconnecting");
@@ -137,26 +152,49 @@ impl Presence {
         if let Err(err) = self.slack.revoke(&token).await {
             tracing::warn!(error = %err, "auth.revoke failed; deleting the token anyway");
         }
-        self.store.delete_connection(&actor.team_id, &actor.user_id).await?;
+        self.store
+            .delete_connection(&actor.team_id, &actor.user_id)
+            .await?;
         let prefix = format!("status:{}:{}:", actor.team_id, actor.user_id);
-        self.store.cancel_pending(&prefix, "disconnected", self.now()).await?;
+        self.store
+            .cancel_pending(&prefix, "disconnected", self.now())
+            .await?;
         Ok(simple(":electric_plug: Disconnected. I won't touch your Slack status any more, and the token is revoked and deleted."))
     }
 
     /// `/officehours away until <date>` (`None` ends it).
-    pub async fn away(&self, actor: &Actor, tz: Tz, until: Option<NaiveDate>) -> Result<Message, PresenceError> {
+    pub async fn away(
+        &self,
+        actor: &Actor,
+        tz: Tz,
+        until: Option<NaiveDate>,
+    ) -> Result<Message, PresenceError> {
         let now = self.now();
         let Some(date) = until else {
-            self.store.set_away(&actor.team_id, &actor.user_id, None, now).await?;
+            self.store
+                .set_away(&actor.team_id, &actor.user_id, None, now)
+                .await?;
             self.plan(&actor.team_id, &actor.user_id).await?;
-            return Ok(simple(":wave: Welcome back. Your office hours are on again."));
+            return Ok(simple(
+                ":wave: Welcome back. Your office hours are on again.",
+            ));
         };
         // Away through that whole day: it ends at the following local midnight.
-        let end = crate::domain::tzmath::end_of_local_day(tz, crate::domain::tzmath::resolve_local(tz, date.and_hms_opt(12, 0, 0).unwrap_or_default()));
+        let end = crate::domain::tzmath::end_of_local_day(
+            tz,
+            crate::domain::tzmath::resolve_local(
+                tz,
+                date.and_hms_opt(12, 0, 0).unwrap_or_default(),
+            ),
+        );
         if end <= now {
-            return Ok(simple(format!(":thinking_face: {date} has already passed.")));
+            return Ok(simple(format!(
+                ":thinking_face: {date} has already passed."
+            )));
         }
-        self.store.set_away(&actor.team_id, &actor.user_id, Some(end), now).await?;
+        self.store
+            .set_away(&actor.team_id, &actor.user_id, Some(end), now)
+            .await?;
         self.plan(&actor.team_id, &actor.user_id).await?;
         Ok(with_hint(
             format!(":palm_tree: You're away until the end of {}. Nobody sees you as open, and I leave your Slack status alone.", date.format("%a %-d %b")),
@@ -166,10 +204,20 @@ impl Presence {
 
     /// Says once, to a mentor without a connection, how to show their hours in their Slack status.
     pub async fn connect_tip(&self, actor: &Actor) -> Result<Option<Block>, StoreError> {
-        if !self.can_connect() || self.store.connection(&actor.team_id, &actor.user_id).await?.is_some() {
+        if !self.can_connect()
+            || self
+                .store
+                .connection(&actor.team_id, &actor.user_id)
+                .await?
+                .is_some()
+        {
             return Ok(None);
         }
-        if !self.store.first_connect_hint(&actor.team_id, &actor.user_id, self.now()).await? {
+        if !self
+            .store
+            .first_connect_hint(&actor.team_id, &actor.user_id, self.now())
+            .await?
+        {
             return Ok(None);
         }
         Ok(Some(Block::context(
@@ -180,23 +228,35 @@ impl Presence {
     /// `/officehours calendar [reset]`: the private address of the person's calendar feed.
     pub async fn calendar(&self, actor: &Actor, reset: bool) -> Result<Message, PresenceError> {
         let Some(base) = self.settings.public_url.clone() else {
-            return Ok(with_hint("The calendar feed needs the bot's public address.", "Whoever runs the bot sets PUBLIC_URL (see the README)."));
+            return Ok(with_hint(
+                "The calendar feed needs the bot's public address.",
+                "Whoever runs the bot sets PUBLIC_URL (see the README).",
+            ));
         };
-        let existing = self.store.calendar_secret(&actor.team_id, &actor.user_id).await?;
+        let existing = self
+            .store
+            .calendar_secret(&actor.team_id, &actor.user_id)
+            .await?;
         let secret = match existing {
             Some(secret) if !reset => secret,
             _ => {
                 let secret = random_token();
                 if secret.is_empty() {
-                    return Ok(simple(":warning: I couldn't make a secure address just now. Please try again."));
+                    return Ok(simple(
+                        ":warning: I couldn't make a secure address just now. Please try again.",
+                    ));
                 }
-                self.store.set_calendar_secret(&actor.team_id, &actor.user_id, &secret, self.now()).await?;
+                self.store
+                    .set_calendar_secret(&actor.team_id, &actor.user_id, &secret, self.now())
+                    .await?;
                 secret
             }
         };
         let url = format!("{}/ics/{secret}.ics", base.trim_end_matches('/'));
         let text = if reset {
-            format!(":calendar: Your calendar has a new address; the old one no longer works:\n`{url}`")
+            format!(
+                ":calendar: Your calendar has a new address; the old one no longer works:\n`{url}`"
+            )
         } else {
             format!(":calendar: Subscribe to your office hours in Google Calendar, Outlook or Apple Calendar:\n`{url}`")
         };
@@ -204,11 +264,18 @@ impl Presence {
     }
 
     /// What a presence reminder does when it comes due (see `kinds`).
-    pub async fn compose(&self, reminder: &crate::store::reminders::Reminder, now: DateTime<Utc>) -> anyhow::Result<crate::scheduler::Composed> {
+    pub async fn compose(
+        &self,
+        reminder: &crate::store::reminders::Reminder,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<crate::scheduler::Composed> {
         status::compose(self, reminder, now).await
     }
 
-    pub async fn settled(&self, reminder: &crate::store::reminders::Reminder) -> Result<(), StoreError> {
+    pub async fn settled(
+        &self,
+        reminder: &crate::store::reminders::Reminder,
+    ) -> Result<(), StoreError> {
         status::settled(self, reminder).await
     }
 
@@ -220,12 +287,18 @@ impl Presence {
 
 pub(crate) fn simple(text: impl Into<String>) -> Message {
     let text = text.into();
-    Message { fallback: text.clone(), blocks: vec![Block::text(text)] }
+    Message {
+        fallback: text.clone(),
+        blocks: vec![Block::text(text)],
+    }
 }
 
 pub(crate) fn with_hint(text: impl Into<String>, hint: &str) -> Message {
     let text = text.into();
-    Message { fallback: text.clone(), blocks: vec![Block::text(text), Block::context(hint)] }
+    Message {
+        fallback: text.clone(),
+        blocks: vec![Block::text(text), Block::context(hint)],
+    }
 }
 
 /// Random, URL-safe, unguessable: OAuth states and calendar secrets.

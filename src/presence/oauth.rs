@@ -21,13 +21,20 @@ pub struct OAuthPage {
 
 impl OAuthPage {
     fn page(status: u16, title: &str, text: &str) -> Self {
-        Self { status, redirect: None, html: html(title, text) }
+        Self {
+            status,
+            redirect: None,
+            html: html(title, text),
+        }
     }
 }
 
 impl Presence {
     fn callback_url(&self) -> Option<String> {
-        self.settings.public_url.as_ref().map(|base| format!("{}/slack/oauth/callback", base.trim_end_matches('/')))
+        self.settings
+            .public_url
+            .as_ref()
+            .map(|base| format!("{}/slack/oauth/callback", base.trim_end_matches('/')))
     }
 
     /// `/officehours connect`: a button to Slack's approval page, good once, for ten minutes.
@@ -38,16 +45,36 @@ impl Presence {
                 "Whoever runs it needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and PUBLIC_URL (see the README).",
             ));
         }
-        if self.store.connection(&actor.team_id, &actor.user_id).await?.is_some_and(|c| !c.broken) {
-            return Ok(with_hint("You're already connected: your office hours show in your Slack status.", "`/officehours disconnect` stops it."));
+        if self
+            .store
+            .connection(&actor.team_id, &actor.user_id)
+            .await?
+            .is_some_and(|c| !c.broken)
+        {
+            return Ok(with_hint(
+                "You're already connected: your office hours show in your Slack status.",
+                "`/officehours disconnect` stops it.",
+            ));
         }
         let state = super::random_token();
         if state.is_empty() {
-            return Ok(simple(":warning: I couldn't make a secure link just now. Please try again."));
+            return Ok(simple(
+                ":warning: I couldn't make a secure link just now. Please try again.",
+            ));
         }
-        self.store.create_oauth_state(&state, &actor.team_id, &actor.user_id, self.now() + STATE_LIFETIME).await?;
+        self.store
+            .create_oauth_state(
+                &state,
+                &actor.team_id,
+                &actor.user_id,
+                self.now() + STATE_LIFETIME,
+            )
+            .await?;
         let base = self.settings.public_url.clone().unwrap_or_default();
-        let url = format!("{}/slack/oauth/start?state={state}", base.trim_end_matches('/'));
+        let url = format!(
+            "{}/slack/oauth/start?state={state}",
+            base.trim_end_matches('/')
+        );
         Ok(Message {
             fallback: "Connect your Slack status".to_owned(),
             blocks: vec![
@@ -63,24 +90,39 @@ impl Presence {
 
     /// `GET /slack/oauth/start`: on to Slack's approval page if the link is still good.
     pub async fn oauth_start(&self, state: &str) -> Result<OAuthPage, PresenceError> {
-        let (Some(client_id), Some(callback)) = (&self.settings.client_id, self.callback_url()) else {
-            return Ok(OAuthPage::page(404, "Not set up", "Connecting a Slack status isn't set up on this bot."));
+        let (Some(client_id), Some(callback)) = (&self.settings.client_id, self.callback_url())
+        else {
+            return Ok(OAuthPage::page(
+                404,
+                "Not set up",
+                "Connecting a Slack status isn't set up on this bot.",
+            ));
         };
         if state.is_empty() || !self.store.oauth_state_valid(state, self.now()).await? {
             return Ok(expired());
         }
-        let mut url = url::Url::parse(&self.settings.authorize_url).map_err(|_| PresenceError::Config)?;
+        let mut url =
+            url::Url::parse(&self.settings.authorize_url).map_err(|_| PresenceError::Config)?;
         url.query_pairs_mut()
             .append_pair("client_id", client_id)
             .append_pair("user_scope", USER_SCOPES)
             .append_pair("redirect_uri", &callback)
             .append_pair("state", state);
-        Ok(OAuthPage { status: 302, redirect: Some(url.to_string()), html: String::new() })
+        Ok(OAuthPage {
+            status: 302,
+            redirect: Some(url.to_string()),
+            html: String::new(),
+        })
     }
 
     /// `GET /slack/oauth/callback`: checks and uses up the state, exchanges the code, stores the
     /// token sealed. Anything wrong stores nothing.
-    pub async fn oauth_callback(&self, code: Option<&str>, state: Option<&str>, error: Option<&str>) -> Result<OAuthPage, PresenceError> {
+    pub async fn oauth_callback(
+        &self,
+        code: Option<&str>,
+        state: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<OAuthPage, PresenceError> {
         let now = self.now();
         let Some((team_id, user_id)) = (match state {
             Some(state) if !state.is_empty() => self.store.consume_oauth_state(state, now).await?,
@@ -91,16 +133,32 @@ impl Presence {
         if error.is_some() {
             return Ok(OAuthPage::page(200, "Not connected", "You didn't approve, so nothing changed. You can connect later with /officehours connect."));
         }
-        let (Some(code), Some(client_id), Some(secret), Some(callback), Some(cipher)) =
-            (code, &self.settings.client_id, &self.settings.client_secret, self.callback_url(), &self.cipher)
-        else {
-            return Ok(OAuthPage::page(400, "Something is missing", "Slack's answer was incomplete. Please run /officehours connect again."));
+        let (Some(code), Some(client_id), Some(secret), Some(callback), Some(cipher)) = (
+            code,
+            &self.settings.client_id,
+            &self.settings.client_secret,
+            self.callback_url(),
+            &self.cipher,
+        ) else {
+            return Ok(OAuthPage::page(
+                400,
+                "Something is missing",
+                "Slack's answer was incomplete. Please run /officehours connect again.",
+            ));
         };
-        let grant = match self.slack.oauth_access(client_id, secret, code, &callback).await {
+        let grant = match self
+            .slack
+            .oauth_access(client_id, secret, code, &callback)
+            .await
+        {
             Ok(grant) => grant,
             Err(err) => {
                 tracing::warn!(error = %err, "oauth.v2.access failed");
-                return Ok(OAuthPage::page(502, "Slack didn't confirm", "Slack didn't confirm the connection. Please run /officehours connect again."));
+                return Ok(OAuthPage::page(
+                    502,
+                    "Slack didn't confirm",
+                    "Slack didn't confirm the connection. Please run /officehours connect again.",
+                ));
             }
         };
         if grant.user_id != user_id || (!grant.team_id.is_empty() && grant.team_id != team_id) {
@@ -115,7 +173,9 @@ impl Presence {
             ));
         }
         let sealed = cipher.encrypt(grant.access_token.expose(), &Self::aad(&team_id, &user_id));
-        self.store.save_connection(&team_id, &user_id, &sealed, &grant.scope, now).await?;
+        self.store
+            .save_connection(&team_id, &user_id, &sealed, &grant.scope, now)
+            .await?;
         self.plan(&team_id, &user_id).await?;
         tracing::info!(slack.team_id = %team_id, slack.user_id = %user_id, "connected a Slack status");
         Ok(OAuthPage::page(
@@ -135,7 +195,10 @@ fn expired() -> OAuthPage {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn html(title: &str, text: &str) -> String {

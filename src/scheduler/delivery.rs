@@ -50,10 +50,15 @@ impl Scheduler {
         let mut message = match self.composer.compose(&reminder, now).await {
             Ok(Composed::Send(message)) => message,
             Ok(Composed::Done) => {
-                let done = Finish::Sent { channel: String::new(), ts: String::new() };
+                let done = Finish::Sent {
+                    channel: String::new(),
+                    ts: String::new(),
+                };
                 return self.settle(&reminder, done, now).await;
             }
-            Ok(Composed::Cancel(why)) => return self.settle(&reminder, Finish::Cancelled(why), now).await,
+            Ok(Composed::Cancel(why)) => {
+                return self.settle(&reminder, Finish::Cancelled(why), now).await
+            }
             Err(err) => {
                 let err = SlackError::Transport(format!("composing failed: {err:#}"));
                 return self.retry(&reminder, now, &err).await;
@@ -65,10 +70,16 @@ impl Scheduler {
         };
         if reminder.in_doubt {
             // An earlier attempt may have reached Slack before we could record it: look before resending.
-            match self.slack.find_reminder(&channel, &reminder.key, reminder.due_at - HISTORY_SLACK).await {
+            match self
+                .slack
+                .find_reminder(&channel, &reminder.key, reminder.due_at - HISTORY_SLACK)
+                .await
+            {
                 Ok(Some(ts)) => {
                     tracing::info!(key = %reminder.key, "already delivered by an earlier attempt; not sending again");
-                    return self.settle(&reminder, Finish::Sent { channel, ts }, now).await;
+                    return self
+                        .settle(&reminder, Finish::Sent { channel, ts }, now)
+                        .await;
                 }
                 Ok(None) => {}
                 Err(err) => return self.retry(&reminder, now, &err).await,
@@ -81,6 +92,23 @@ impl Scheduler {
             )));
         }
         self.pacer.wait_turn(&channel).await;
+        // After waiting our turn the claim may be about to lapse; another replica could then take
+        // the reminder over. Give it back instead of racing it.
+        let margin = (self.settings.lease / 4).min(Duration::seconds(10));
+        let close_to_expiry = now + self.settings.lease - margin;
+        if self.clock.now() >= close_to_expiry {
+            let _ = self
+                .store
+                .retry_at(
+                    reminder.id,
+                    &self.owner,
+                    self.clock.now(),
+                    "lease ran out before sending",
+                    false,
+                )
+                .await;
+            return Outcome::Retried;
+        }
         let sent = tokio::time::timeout(
             self.settings.call_timeout,
             self.slack

@@ -48,6 +48,8 @@ pub struct SchedulerSettings {
     pub max_attempts: i32,
     /// Longest one delivery may take before it counts as in doubt.
     pub call_timeout: Duration,
+    /// Only this workspace's reminders (the terminal shell's pretend workspace).
+    pub only_team: Option<String>,
 }
 
 impl Default for SchedulerSettings {
@@ -60,6 +62,7 @@ impl Default for SchedulerSettings {
             per_channel: Duration::from_secs(1),
             max_attempts: 8,
             call_timeout: Duration::from_secs(30),
+            only_team: None,
         }
     }
 }
@@ -135,14 +138,21 @@ impl Scheduler {
 
     async fn tick_now(self: Arc<Self>) -> Result<TickReport, StoreError> {
         let started = std::time::Instant::now();
-        let now = self.clock.now();
         let mut report = TickReport::default();
         let mut lag = chrono::Duration::zero();
         let limit = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
         loop {
+            // Each batch's claim starts its own lease, so a long round never works on stale ones.
+            let now = self.clock.now();
             let batch = self
                 .store
-                .claim_due(now, self.settings.lease, &self.owner, self.settings.batch)
+                .claim_due(
+                    now,
+                    self.settings.lease,
+                    &self.owner,
+                    self.settings.batch,
+                    self.settings.only_team.as_deref(),
+                )
                 .await?;
             let claimed = batch.len();
             report.claimed += claimed;

@@ -12,9 +12,9 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 use crate::clock::{Clock, ManualClock, OffsetClock};
 use crate::commands::{Actor, Core};
 use crate::config::ShellArgs;
+use crate::deliveries::Deliveries;
 use crate::domain::duration::parse_duration;
 use crate::domain::zone::parse_zone;
-use crate::deliveries::Deliveries;
 use crate::nudges::NudgeSettings;
 use crate::presence::{Presence, PresenceSettings};
 use crate::scheduler::{Scheduler, SchedulerSettings};
@@ -80,18 +80,33 @@ where
     };
     let outbox = Arc::new(Outbox::default());
     // No Slack account to connect in a terminal: presence runs without a key.
-    let presence = Presence::new(store.clone(), clock.shared(), outbox.clone(), None, PresenceSettings::default());
-    let core = Core::new(store.clone(), clock.shared(), settings, presence.clone());
-    let scheduler = Arc::new(Scheduler::new(
+    let presence = Presence::new(
         store.clone(),
-        outbox.clone(),
         clock.shared(),
-        Arc::new(Deliveries { nudges: core.nudges().clone(), presence }),
-        SchedulerSettings {
-            per_channel: std::time::Duration::ZERO,
-            ..Default::default()
-        },
-    ));
+        outbox.clone(),
+        None,
+        PresenceSettings::default(),
+    );
+    let core = Core::new(store.clone(), clock.shared(), settings, presence.clone());
+    // In a real workspace's data the shell must not deliver (it would mark real reminders sent
+    // without Slack ever seeing them); in the pretend one it shows what would go out.
+    let pretend = args.team == crate::config::SHELL_TEAM;
+    let scheduler = pretend.then(|| {
+        Arc::new(Scheduler::new(
+            store.clone(),
+            outbox.clone(),
+            clock.shared(),
+            Arc::new(Deliveries {
+                nudges: core.nudges().clone(),
+                presence,
+            }),
+            SchedulerSettings {
+                per_channel: std::time::Duration::ZERO,
+                only_team: Some(args.team.clone()),
+                ..Default::default()
+            },
+        ))
+    });
     let interactive = std::io::stdin().is_terminal();
     let mut actor = Actor {
         team_id: args.team.clone(),
@@ -100,9 +115,14 @@ where
 
     let say = |text: String| format!("{text}\n");
     let banner = format!(
-        "officehours shell — you are @{} · {} UTC · type :help\n",
+        "officehours shell — you are @{} · {} UTC · type :help\n{}",
         actor.user_id,
-        clock.shared().now().format("%a %Y-%m-%d %H:%M")
+        clock.shared().now().format("%a %Y-%m-%d %H:%M"),
+        if pretend {
+            ""
+        } else {
+            "(acting in a real workspace's data: reminders are left for the bot to deliver)\n"
+        }
     );
     output.write_all(banner.as_bytes()).await?;
 
@@ -198,11 +218,14 @@ const STEP: chrono::Duration = chrono::Duration::minutes(15);
 
 /// Runs the scheduler once and prints what it sent.
 async fn deliver<W: AsyncWrite + Unpin>(
-    scheduler: &Arc<Scheduler>,
+    scheduler: &Option<Arc<Scheduler>>,
     outbox: &Outbox,
     now: DateTime<Utc>,
     output: &mut W,
 ) -> anyhow::Result<()> {
+    let Some(scheduler) = scheduler else {
+        return Ok(());
+    };
     scheduler.tick().await?;
     for (channel, message) in outbox.take() {
         let to: Vec<String> = channel.split(',').map(|user| format!("@{user}")).collect();

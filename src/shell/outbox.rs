@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use std::sync::Mutex;
 
 use crate::config::Secret;
-use crate::slack::api::{BotIdentity, Posted, Profile, SlackApi, SlackError, SlackStatus, UserGrant};
+use crate::slack::api::{
+    BotIdentity, Posted, Profile, SlackApi, SlackError, SlackStatus, UserGrant,
+};
 use crate::views::{Message, Modal};
 
 #[derive(Default)]
@@ -33,7 +35,10 @@ impl SlackApi for Outbox {
     }
 
     async fn auth_test(&self) -> Result<BotIdentity, SlackError> {
-        Ok(BotIdentity { description: "the terminal".to_owned(), user_id: "officehours".to_owned() })
+        Ok(BotIdentity {
+            description: "the terminal".to_owned(),
+            user_id: "officehours".to_owned(),
+        })
     }
 
     async fn publish_home(&self, _user_id: &str, _view: &Message) -> Result<(), SlackError> {
@@ -89,12 +94,23 @@ impl SlackApi for Outbox {
         Ok(())
     }
 
-    async fn post_ephemeral(&self, channel: &str, _user: &str, message: &Message) -> Result<(), SlackError> {
+    async fn post_ephemeral(
+        &self,
+        channel: &str,
+        _user: &str,
+        message: &Message,
+    ) -> Result<(), SlackError> {
         self.post_message(channel, message, None).await.map(|_| ())
     }
 
     /// There is no Slack account to connect in the terminal.
-    async fn oauth_access(&self, _id: &str, _secret: &Secret, _code: &str, _uri: &str) -> Result<UserGrant, SlackError> {
+    async fn oauth_access(
+        &self,
+        _id: &str,
+        _secret: &Secret,
+        _code: &str,
+        _uri: &str,
+    ) -> Result<UserGrant, SlackError> {
         Err(SlackError::Api("not_available_in_the_shell".to_owned()))
     }
 

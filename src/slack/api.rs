@@ -10,9 +10,9 @@ use super::blocks::{home_view, message_content, modal_view};
 use super::pacing::Pacer;
 use crate::commands::Attachment;
 use crate::config::Secret;
-use slack_morphism::SlackClientHttpConnector;
 use crate::views::{Message, Modal};
 use chrono::{DateTime, Utc};
+use slack_morphism::SlackClientHttpConnector;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SlackError {
@@ -105,13 +105,25 @@ pub trait SlackApi: Send + Sync {
     /// Shares a file in a conversation (Slack's external upload: get a URL, upload, complete).
     async fn upload_file(&self, channel: &str, file: &Attachment) -> Result<(), SlackError>;
     /// `chat.postEphemeral`: a message only `user` sees, in `channel`.
-    async fn post_ephemeral(&self, channel: &str, user: &str, message: &Message) -> Result<(), SlackError>;
+    async fn post_ephemeral(
+        &self,
+        channel: &str,
+        user: &str,
+        message: &Message,
+    ) -> Result<(), SlackError>;
     /// `oauth.v2.access` for a user-scope-only install: the user's token and who they are.
-    async fn oauth_access(&self, client_id: &str, client_secret: &Secret, code: &str, redirect_uri: &str) -> Result<UserGrant, SlackError>;
+    async fn oauth_access(
+        &self,
+        client_id: &str,
+        client_secret: &Secret,
+        code: &str,
+        redirect_uri: &str,
+    ) -> Result<UserGrant, SlackError>;
     /// `users.profile.get` with a person's own token: their current status.
     async fn current_status(&self, user_token: &Secret) -> Result<SlackStatus, SlackError>;
     /// `users.profile.set` with a person's own token; an empty text and emoji clear it.
-    async fn set_status(&self, user_token: &Secret, status: &SlackStatus) -> Result<(), SlackError>;
+    async fn set_status(&self, user_token: &Secret, status: &SlackStatus)
+        -> Result<(), SlackError>;
     /// `auth.revoke`: the token stops working.
     async fn revoke(&self, user_token: &Secret) -> Result<(), SlackError>;
 }
@@ -271,11 +283,16 @@ impl SlackApi for SlackWebApi {
 
     async fn auth_test(&self) -> Result<BotIdentity, SlackError> {
         let response = self
-            .with_retries("auth.test", || async { self.client.open_session(&self.token).auth_test().await })
+            .with_retries("auth.test", || async {
+                self.client.open_session(&self.token).auth_test().await
+            })
             .await?;
         let team = format!("{} ({})", response.team, response.team_id.0);
         let user = response.user.unwrap_or_else(|| response.user_id.0.clone());
-        Ok(BotIdentity { description: format!("{team} / @{user}"), user_id: response.user_id.0 })
+        Ok(BotIdentity {
+            description: format!("{team} / @{user}"),
+            user_id: response.user_id.0,
+        })
     }
 
     async fn publish_home(&self, user_id: &str, view: &Message) -> Result<(), SlackError> {
@@ -442,33 +459,62 @@ impl SlackApi for SlackWebApi {
         done.map(|_| ())
     }
 
-    async fn post_ephemeral(&self, channel: &str, user: &str, message: &Message) -> Result<(), SlackError> {
+    async fn post_ephemeral(
+        &self,
+        channel: &str,
+        user: &str,
+        message: &Message,
+    ) -> Result<(), SlackError> {
         let request = SlackApiChatPostEphemeralRequest::new(
             SlackChannelId(channel.to_owned()),
             SlackUserId(user.to_owned()),
             message_content(message),
         );
         self.with_retries("chat.postEphemeral", || async {
-            self.client.open_session(&self.token).chat_post_ephemeral(&request).await
+            self.client
+                .open_session(&self.token)
+                .chat_post_ephemeral(&request)
+                .await
         })
         .await?;
         Ok(())
     }
 
-    async fn oauth_access(&self, client_id: &str, client_secret: &Secret, code: &str, redirect_uri: &str) -> Result<UserGrant, SlackError> {
+    async fn oauth_access(
+        &self,
+        client_id: &str,
+        client_secret: &Secret,
+        code: &str,
+        redirect_uri: &str,
+    ) -> Result<UserGrant, SlackError> {
         // slack-morphism's oauth2_access expects a bot token in the answer; a user-scope-only
         // approval has none, so the same call is made here with a fitting response type.
         let connector = &self.client.http_api.connector;
-        let base = connector.create_method_uri_path("oauth.v2.access").map_err(SlackError::from)?;
-        let uri = SlackClientHttpApiUri::create_url_with_params(base, &[("code", Some(&code.to_owned())), ("redirect_uri", Some(&redirect_uri.to_owned()))])
+        let base = connector
+            .create_method_uri_path("oauth.v2.access")
             .map_err(SlackError::from)?;
+        let uri = SlackClientHttpApiUri::create_url_with_params(
+            base,
+            &[
+                ("code", Some(&code.to_owned())),
+                ("redirect_uri", Some(&redirect_uri.to_owned())),
+            ],
+        )
+        .map_err(SlackError::from)?;
         let result: Result<OAuthUserResponse, SlackError> = connector
-            .http_get_with_client_secret(uri, &SlackClientId(client_id.to_owned()), &SlackClientSecret(client_secret.expose().to_owned()))
+            .http_get_with_client_secret(
+                uri,
+                &SlackClientId(client_id.to_owned()),
+                &SlackClientSecret(client_secret.expose().to_owned()),
+            )
             .await
             .map_err(SlackError::from);
         crate::metrics::slack_call("oauth.v2.access", &outcome(&result));
         let answer = result?;
-        let token = answer.authed_user.access_token.ok_or_else(|| SlackError::Api("no_user_token".to_owned()))?;
+        let token = answer
+            .authed_user
+            .access_token
+            .ok_or_else(|| SlackError::Api("no_user_token".to_owned()))?;
         Ok(UserGrant {
             team_id: answer.team.map(|t| t.id).unwrap_or_default(),
             user_id: answer.authed_user.id,
@@ -481,7 +527,12 @@ impl SlackApi for SlackWebApi {
         let token = SlackApiToken::new(SlackApiTokenValue(user_token.expose().to_owned()));
         let request = SlackApiUsersProfileGetRequest::new();
         let response = self
-            .with_retries("users.profile.get", || async { self.client.open_session(&token).users_profile_get(&request).await })
+            .with_retries("users.profile.get", || async {
+                self.client
+                    .open_session(&token)
+                    .users_profile_get(&request)
+                    .await
+            })
             .await?;
         let profile = response.profile;
         Ok(SlackStatus {
@@ -491,16 +542,26 @@ impl SlackApi for SlackWebApi {
         })
     }
 
-    async fn set_status(&self, user_token: &Secret, status: &SlackStatus) -> Result<(), SlackError> {
+    async fn set_status(
+        &self,
+        user_token: &Secret,
+        status: &SlackStatus,
+    ) -> Result<(), SlackError> {
         let token = SlackApiToken::new(SlackApiTokenValue(user_token.expose().to_owned()));
-        let expiration = jiff::Timestamp::from_second(status.expiration).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let expiration =
+            jiff::Timestamp::from_second(status.expiration).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         let profile = SlackUserProfile::new()
             .with_status_text(status.text.clone())
             .with_status_emoji(SlackEmoji(status.emoji.clone()))
             .with_status_expiration(SlackDateTime(expiration));
         let request = SlackApiUsersProfileSetRequest::new(profile);
-        self.with_retries("users.profile.set", || async { self.client.open_session(&token).users_profile_set(&request).await })
-            .await?;
+        self.with_retries("users.profile.set", || async {
+            self.client
+                .open_session(&token)
+                .users_profile_set(&request)
+                .await
+        })
+        .await?;
         Ok(())
     }
 
@@ -508,7 +569,10 @@ impl SlackApi for SlackWebApi {
         let token = SlackApiToken::new(SlackApiTokenValue(user_token.expose().to_owned()));
         self.with_retries("auth.revoke", || async {
             let session = self.client.open_session(&token);
-            session.http_session_api.http_post::<_, serde_json::Value>("auth.revoke", &serde_json::json!({}), None).await
+            session
+                .http_session_api
+                .http_post::<_, serde_json::Value>("auth.revoke", &serde_json::json!({}), None)
+                .await
         })
         .await?;
         Ok(())

@@ -70,8 +70,13 @@ pub(super) async fn answer(
     }
 
     let mut work = {
-        let (app, actor, text, channel) = (app.clone(), actor.clone(), text.clone(), channel.clone());
-        tokio::spawn(async move { app.core.run_text_in(&actor, channel.as_deref(), &text).await })
+        let (app, actor, text, channel) =
+            (app.clone(), actor.clone(), text.clone(), channel.clone());
+        tokio::spawn(async move {
+            app.core
+                .run_text_in(&actor, channel.as_deref(), &text)
+                .await
+        })
     };
     match tokio::time::timeout(ACK_BUDGET, &mut work).await {
         Ok(Ok(Ok(mut handled))) => {

@@ -84,10 +84,15 @@ fn dispatch(app: &Arc<SlackApp>, callback: SlackPushEventCallback) {
             });
         }
         SlackEventCallbackBody::Message(message) => {
-            let (Some(channel), Some(sender)) = (message.origin.channel.clone(), message.sender.user.clone()) else {
+            let (Some(channel), Some(sender)) =
+                (message.origin.channel.clone(), message.sender.user.clone())
+            else {
                 return;
             };
-            let actor = Actor { team_id: callback.team_id.0, user_id: sender.0 };
+            let actor = Actor {
+                team_id: callback.team_id.0,
+                user_id: sender.0,
+            };
             let (app2, who) = (app.clone(), actor.clone());
             let text = message.content.and_then(|c| c.text).unwrap_or_default();
             let edited_or_special = message.subtype.is_some();
@@ -102,13 +107,19 @@ fn dispatch(app: &Arc<SlackApp>, callback: SlackPushEventCallback) {
                     subtype: edited_or_special.then_some("subtype"),
                     bot_id: bot_id.as_deref(),
                 };
-                app2.core.presence().on_channel_message(seen, bot.as_deref()).await?;
+                app2.core
+                    .presence()
+                    .on_channel_message(seen, bot.as_deref())
+                    .await?;
                 Ok(())
             });
         }
         SlackEventCallbackBody::AppMention(mention) => {
             // "@officehours" in a channel answers like /officehours, for the asker only.
-            let actor = Actor { team_id: callback.team_id.0, user_id: mention.user.0 };
+            let actor = Actor {
+                team_id: callback.team_id.0,
+                user_id: mention.user.0,
+            };
             let channel = mention.channel.0;
             let (app2, who) = (app.clone(), actor.clone());
             app.spawn_followup("app_mention", &actor, async move {

@@ -23,25 +23,45 @@ pub fn router(app: Arc<SlackApp>) -> Router {
 
 fn page(result: Result<OAuthPage, crate::presence::PresenceError>) -> Response {
     match result {
-        Ok(OAuthPage { redirect: Some(url), .. }) => (StatusCode::FOUND, [(header::LOCATION, url)]).into_response(),
-        Ok(OAuthPage { status, html, .. }) => {
-            (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), Html(html)).into_response()
-        }
+        Ok(OAuthPage {
+            redirect: Some(url),
+            ..
+        }) => (StatusCode::FOUND, [(header::LOCATION, url)]).into_response(),
+        Ok(OAuthPage { status, html, .. }) => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            Html(html),
+        )
+            .into_response(),
         Err(err) => {
             tracing::error!(error = %err, "OAuth page failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, Html("Something went wrong; please try again.")).into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("Something went wrong; please try again."),
+            )
+                .into_response()
         }
     }
 }
 
-async fn oauth_start(State(app): State<Arc<SlackApp>>, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn oauth_start(
+    State(app): State<Arc<SlackApp>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let state = query.get("state").map(String::as_str).unwrap_or_default();
     page(app.core.presence().oauth_start(state).await)
 }
 
-async fn oauth_callback(State(app): State<Arc<SlackApp>>, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn oauth_callback(
+    State(app): State<Arc<SlackApp>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let get = |name: &str| query.get(name).map(String::as_str);
-    page(app.core.presence().oauth_callback(get("code"), get("state"), get("error")).await)
+    page(
+        app.core
+            .presence()
+            .oauth_callback(get("code"), get("state"), get("error"))
+            .await,
+    )
 }
 
 async fn calendar(State(app): State<Arc<SlackApp>>, Path(file): Path<String>) -> Response {
@@ -62,13 +82,27 @@ async fn calendar(State(app): State<Arc<SlackApp>>, Path(file): Path<String>) ->
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     };
     let tz = mentor.person.zone().unwrap_or(chrono_tz::Tz::UTC);
-    let label = mentor.person.display_name.clone().unwrap_or_else(|| mentor.person.user_id.clone());
-    let windows: Vec<CalendarWindow<'_>> =
-        mentor.windows.iter().map(|w| CalendarWindow { id: w.id, window: &w.window, topics: &w.topics }).collect();
+    let label = mentor
+        .person
+        .display_name
+        .clone()
+        .unwrap_or_else(|| mentor.person.user_id.clone());
+    let windows: Vec<CalendarWindow<'_>> = mentor
+        .windows
+        .iter()
+        .map(|w| CalendarWindow {
+            id: w.id,
+            window: &w.window,
+            topics: &w.topics,
+        })
+        .collect();
     let body = ics(&label, tz, &windows, app.core.now());
     (
         StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8"), (header::CACHE_CONTROL, "private, max-age=300")],
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (header::CACHE_CONTROL, "private, max-age=300"),
+        ],
         body,
     )
         .into_response()

@@ -154,7 +154,10 @@ pub trait OfficeHoursStore: Send + Sync {
 }
 
 /// Everything the bot keeps, as one handle the adapters share.
-pub trait Store: OfficeHoursStore + ReminderStore + NudgeStore + PrivacyStore + PresenceStore {}
+pub trait Store:
+    OfficeHoursStore + ReminderStore + NudgeStore + PrivacyStore + PresenceStore
+{
+}
 impl<T: OfficeHoursStore + ReminderStore + NudgeStore + PrivacyStore + PresenceStore> Store for T {}
 
 /// Opens the database named by the URL (creating a SQLite file on first run) and migrates it.

@@ -15,7 +15,11 @@ pub(super) async fn connect(url: &str, open: Open) -> Result<SqlStore<sqlx::Post
         .await?;
     // Replicas starting together take turns: sqlx holds an advisory lock while migrating.
     if open == Open::Migrate {
-        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        // A replica still on the previous release keeps running against a database a newer one
+        // has migrated (migrations are additive), so rolling upgrades and rollbacks work.
+        let mut migrator = sqlx::migrate!("migrations/postgres");
+        migrator.set_ignore_missing(true);
+        migrator.run(&pool).await?;
     }
     Ok(SqlStore { pool })
 }

@@ -23,38 +23,110 @@ pub struct StatusMemory {
 
 #[async_trait]
 pub trait PresenceStore: Send + Sync {
-    async fn save_connection(&self, team_id: &str, user_id: &str, token_sealed: &str, scope: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
-    async fn connection(&self, team_id: &str, user_id: &str) -> Result<Option<Connection>, StoreError>;
+    async fn save_connection(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        token_sealed: &str,
+        scope: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn connection(
+        &self,
+        team_id: &str,
+        user_id: &str,
+    ) -> Result<Option<Connection>, StoreError>;
     /// Marks it broken; true only the first time, so the person is told once.
-    async fn mark_connection_broken(&self, team_id: &str, user_id: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    async fn mark_connection_broken(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     async fn delete_connection(&self, team_id: &str, user_id: &str) -> Result<bool, StoreError>;
     /// Everyone with a working connection (to plan their statuses).
     async fn connected_users(&self, team_id: &str) -> Result<Vec<String>, StoreError>;
 
-    async fn create_oauth_state(&self, state: &str, team_id: &str, user_id: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn create_oauth_state(
+        &self,
+        state: &str,
+        team_id: &str,
+        user_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     /// Whether the state exists, is unused and unexpired (the start page checks before redirecting).
     async fn oauth_state_valid(&self, state: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
     /// Uses the state up: `(team_id, user_id)` the first time within its lifetime, `None` otherwise.
-    async fn consume_oauth_state(&self, state: &str, now: DateTime<Utc>) -> Result<Option<(String, String)>, StoreError>;
+    async fn consume_oauth_state(
+        &self,
+        state: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(String, String)>, StoreError>;
 
-    async fn set_away(&self, team_id: &str, user_id: &str, until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<(), StoreError>;
-    async fn status_memory(&self, team_id: &str, user_id: &str) -> Result<StatusMemory, StoreError>;
-    async fn set_status_memory(&self, team_id: &str, user_id: &str, memory: &StatusMemory) -> Result<(), StoreError>;
+    async fn set_away(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        until: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn status_memory(&self, team_id: &str, user_id: &str)
+        -> Result<StatusMemory, StoreError>;
+    async fn set_status_memory(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        memory: &StatusMemory,
+    ) -> Result<(), StoreError>;
     /// True the first time only: "how to connect" is said once.
-    async fn first_connect_hint(&self, team_id: &str, user_id: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    async fn first_connect_hint(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 
-    async fn set_mentor_hints_off(&self, team_id: &str, user_id: &str, off: bool, now: DateTime<Utc>) -> Result<(), StoreError>;
-    async fn set_channel_hints_off(&self, team_id: &str, channel_id: &str, off: bool) -> Result<(), StoreError>;
+    async fn set_mentor_hints_off(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        off: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn set_channel_hints_off(
+        &self,
+        team_id: &str,
+        channel_id: &str,
+        off: bool,
+    ) -> Result<(), StoreError>;
     async fn channel_hints_off(&self, team_id: &str, channel_id: &str) -> Result<bool, StoreError>;
     /// Takes the right to hint `sender` about `mentor` if none was given within `cooldown`.
-    async fn claim_hint(&self, team_id: &str, sender_id: &str, mentor_id: &str, now: DateTime<Utc>, cooldown: Duration) -> Result<bool, StoreError>;
+    async fn claim_hint(
+        &self,
+        team_id: &str,
+        sender_id: &str,
+        mentor_id: &str,
+        now: DateTime<Utc>,
+        cooldown: Duration,
+    ) -> Result<bool, StoreError>;
 
-    async fn set_calendar_secret(&self, team_id: &str, user_id: &str, secret: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
-    async fn calendar_secret(&self, team_id: &str, user_id: &str) -> Result<Option<String>, StoreError>;
+    async fn set_calendar_secret(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        secret: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn calendar_secret(
+        &self,
+        team_id: &str,
+        user_id: &str,
+    ) -> Result<Option<String>, StoreError>;
     async fn calendar_owner(&self, secret: &str) -> Result<Option<(String, String)>, StoreError>;
 }
 
-const UPSERT_PERSON: &str = "INSERT INTO people (team_id, user_id, created_at, updated_at) VALUES ($1, $2, $3, $3) \
+const UPSERT_PERSON: &str =
+    "INSERT INTO people (team_id, user_id, created_at, updated_at) VALUES ($1, $2, $3, $3) \
      ON CONFLICT (team_id, user_id) DO NOTHING";
 
 macro_rules! impl_presence_store {

@@ -56,12 +56,14 @@ pub trait ReminderStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
     /// Claims up to `limit` reminders that are due (or whose lease ran out) for `owner`.
+    /// `only_team` narrows it to one workspace (the terminal shell's).
     async fn claim_due(
         &self,
         now: DateTime<Utc>,
         lease: Duration,
         owner: &str,
         limit: i64,
+        only_team: Option<&str>,
     ) -> Result<Vec<Reminder>, StoreError>;
     /// Records the outcome; false if the claim was lost to another replica meanwhile.
     async fn finish(
@@ -146,17 +148,17 @@ const RETURNING: &str =
     "RETURNING id, team_id, key, kind, recipients, payload, due_at, attempts, in_doubt";
 
 /// PostgreSQL: concurrent schedulers skip each other's locked rows instead of waiting or doubling.
-pub(super) fn claim_sql_postgres() -> String {
+pub(super) fn claim_sql_postgres(team_filter: &str) -> String {
     format!(
-        "UPDATE reminders SET {CLAIM_SET} WHERE id IN (SELECT id FROM reminders WHERE {CLAIMABLE} \
+        "UPDATE reminders SET {CLAIM_SET} WHERE id IN (SELECT id FROM reminders WHERE {CLAIMABLE}{team_filter} \
          ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) {RETURNING}"
     )
 }
 
 /// SQLite: one writer at a time, so a single UPDATE … RETURNING is already atomic.
-pub(super) fn claim_sql_sqlite() -> String {
+pub(super) fn claim_sql_sqlite(team_filter: &str) -> String {
     format!(
-        "UPDATE reminders SET {CLAIM_SET} WHERE id IN (SELECT id FROM reminders WHERE {CLAIMABLE} \
+        "UPDATE reminders SET {CLAIM_SET} WHERE id IN (SELECT id FROM reminders WHERE {CLAIMABLE}{team_filter} \
          ORDER BY next_attempt_at, id LIMIT $4) {RETURNING}"
     )
 }
@@ -198,15 +200,18 @@ macro_rules! impl_reminder_store {
                 lease: Duration,
                 owner: &str,
                 limit: i64,
+                only_team: Option<&str>,
             ) -> Result<Vec<Reminder>, StoreError> {
-                let sql = $claim_sql;
-                let rows = sqlx::query_as::<_, ReminderRow>(&sql)
+                let sql = $claim_sql(if only_team.is_some() { " AND team_id = $5" } else { "" });
+                let mut query = sqlx::query_as::<_, ReminderRow>(&sql)
                     .bind(stored_instant(now + lease))
                     .bind(owner)
                     .bind(stored_instant(now))
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?;
+                    .bind(limit);
+                if let Some(team) = only_team {
+                    query = query.bind(team);
+                }
+                let rows = query.fetch_all(&self.pool).await?;
                 Ok(rows.into_iter().map(Reminder::from).collect())
             }
 
@@ -310,5 +315,5 @@ macro_rules! impl_reminder_store {
     };
 }
 
-impl_reminder_store!(sqlx::Sqlite, claim_sql_sqlite());
-impl_reminder_store!(sqlx::Postgres, claim_sql_postgres());
+impl_reminder_store!(sqlx::Sqlite, claim_sql_sqlite);
+impl_reminder_store!(sqlx::Postgres, claim_sql_postgres);

@@ -19,7 +19,11 @@ pub(super) async fn connect(url: &str, open: Open) -> Result<SqlStore<sqlx::Sqli
         .connect_with(options)
         .await?;
     if open == Open::Migrate {
-        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        // A replica still on the previous release keeps running against a database a newer one
+        // has migrated (migrations are additive), so rolling upgrades and rollbacks work.
+        let mut migrator = sqlx::migrate!("migrations/sqlite");
+        migrator.set_ignore_missing(true);
+        migrator.run(&pool).await?;
     }
     Ok(SqlStore { pool })
 }

@@ -37,7 +37,11 @@ pub enum Block {
     Divider,
     Actions(Vec<Button>),
     /// Text with a button that opens a web page (Slack opens the URL; no action reaches the bot).
-    Link { text: String, button: String, url: String },
+    Link {
+        text: String,
+        button: String,
+        url: String,
+    },
     /// A text field in a modal; its value comes back in `view_submission` under `block_id`/`action_id`.
     Input {
         block_id: &'static str,

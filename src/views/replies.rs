@@ -76,7 +76,10 @@ fn presence_phrase(status: &MentorStatus, viewer: &Viewer, now: DateTime<Utc>) -
             )
         }
         Presence::Closed => match status.away_until {
-            Some(until) => format!("away until {}", until.with_timezone(&viewer.tz).format("%a %-d %b")),
+            Some(until) => format!(
+                "away until {}",
+                until.with_timezone(&viewer.tz).format("%a %-d %b")
+            ),
             None => "not in office hours right now".to_owned(),
         },
     }
@@ -548,7 +551,10 @@ pub fn hints_channel(on: bool) -> Message {
 }
 
 pub fn hints_need_a_channel() -> Message {
-    with_hint("Run this in the channel it's about.", "`/officehours hints off me` turns off hints about you everywhere.")
+    with_hint(
+        "Run this in the channel it's about.",
+        "`/officehours hints off me` turns off hints about you everywhere.",
+    )
 }
 
 pub fn internal_error() -> Message {

@@ -31,7 +31,9 @@ pub fn render(message: &Message) -> String {
                 lines.iter().map(|l| plain(l)).collect::<Vec<_>>().join(" ")
             )),
             Block::Divider => out.push("—".repeat(20)),
-            Block::Link { text, button, url } => out.push(format!("{}  [{button}: {url}]", plain(text))),
+            Block::Link { text, button, url } => {
+                out.push(format!("{}  [{button}: {url}]", plain(text)))
+            }
             Block::Input { label, .. } => out.push(format!("{label}: ______")),
             Block::Actions(buttons) => out.push(
                 buttons

@@ -466,7 +466,9 @@ impl FakeSlack {
     /// The views successful views.open calls answered, in order, as opened (with `id` and `hash`).
     /// Makes `code` exchangeable (once) for a user token of `user` in `team`, as if they approved.
     pub fn approve_oauth(&self, code: &str, team: &str, user: &str, token: &str) {
-        lock(&self.state).oauth_codes.insert(code.into(), (team.into(), user.into(), token.into()));
+        lock(&self.state)
+            .oauth_codes
+            .insert(code.into(), (team.into(), user.into(), token.into()));
     }
 
     /// The person revokes the app from their account: the token stops working.
@@ -477,22 +479,38 @@ impl FakeSlack {
     }
 
     pub fn token_revoked(&self, token: &str) -> bool {
-        lock(&self.state).user_tokens.get(token).is_some_and(|(_, revoked)| *revoked)
+        lock(&self.state)
+            .user_tokens
+            .get(token)
+            .is_some_and(|(_, revoked)| *revoked)
     }
 
     /// A status the person set themselves.
     pub fn set_status(&self, user: &str, text: &str, emoji: &str, expiration: i64) {
-        let status = StatusNow { text: text.into(), emoji: emoji.into(), expiration };
+        let status = StatusNow {
+            text: text.into(),
+            emoji: emoji.into(),
+            expiration,
+        };
         lock(&self.state).statuses.insert(user.into(), status);
     }
 
     pub fn status(&self, user: &str) -> StatusNow {
-        lock(&self.state).statuses.get(user).cloned().unwrap_or_default()
+        lock(&self.state)
+            .statuses
+            .get(user)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Every users.profile.set for `user`, in order.
     pub fn status_sets(&self, user: &str) -> Vec<StatusNow> {
-        lock(&self.state).status_sets.iter().filter(|(u, _)| u == user).map(|(_, s)| s.clone()).collect()
+        lock(&self.state)
+            .status_sets
+            .iter()
+            .filter(|(u, _)| u == user)
+            .map(|(_, s)| s.clone())
+            .collect()
     }
 
     /// Files shared with files.completeUploadExternal, in order.
@@ -567,10 +585,22 @@ async fn api_handler(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b| base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b.trim()).ok())
+        .and_then(|b| {
+            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b.trim()).ok()
+        })
         .and_then(|raw| String::from_utf8(raw).ok())
-        .and_then(|pair| pair.split_once(':').map(|(id, secret)| (id.to_string(), secret.to_string())));
-    let response = answer(&state, &method, token.as_deref(), basic, &params, body_error);
+        .and_then(|pair| {
+            pair.split_once(':')
+                .map(|(id, secret)| (id.to_string(), secret.to_string()))
+        });
+    let response = answer(
+        &state,
+        &method,
+        token.as_deref(),
+        basic,
+        &params,
+        body_error,
+    );
     let late = next_failure(&state, &method, true);
     apply_failure(late).await.unwrap_or(response)
 }
@@ -611,7 +641,9 @@ fn answer(
                 }
                 Ok(json!({ "revoked": true }))
             }
-            "auth.test" => Ok(json!({ "url": "https://example.slack.com/", "team": "Example", "user": user, "team_id": TEAM_ID, "user_id": user })),
+            "auth.test" => Ok(
+                json!({ "url": "https://example.slack.com/", "team": "Example", "user": user, "team_id": TEAM_ID, "user_id": user }),
+            ),
             _ => Err(ApiError::new("not_allowed_token_type")),
         };
         return envelope(result);
@@ -1253,9 +1285,18 @@ fn known_channel(st: &State, channel: &str) -> bool {
 }
 
 /// oauth.v2.access with the app's client credentials (HTTP Basic or params): a user-scope answer.
-fn oauth_access(st: &mut State, params: &Map<String, Value>, basic: Option<(String, String)>) -> Result<Value, ApiError> {
+fn oauth_access(
+    st: &mut State,
+    params: &Map<String, Value>,
+    basic: Option<(String, String)>,
+) -> Result<Value, ApiError> {
     let (id, secret) = basic
-        .or_else(|| Some((str_param(params, "client_id")?.to_string(), str_param(params, "client_secret")?.to_string())))
+        .or_else(|| {
+            Some((
+                str_param(params, "client_id")?.to_string(),
+                str_param(params, "client_secret")?.to_string(),
+            ))
+        })
         .ok_or_else(|| ApiError::new("invalid_client_id"))?;
     if id != CLIENT_ID {
         return Err(ApiError::new("invalid_client_id"));
@@ -1264,7 +1305,10 @@ fn oauth_access(st: &mut State, params: &Map<String, Value>, basic: Option<(Stri
         return Err(ApiError::new("bad_client_secret"));
     }
     let code = str_param(params, "code").ok_or_else(|| ApiError::new("invalid_code"))?;
-    let (team, user, token) = st.oauth_codes.remove(code).ok_or_else(|| ApiError::new("invalid_code"))?;
+    let (team, user, token) = st
+        .oauth_codes
+        .remove(code)
+        .ok_or_else(|| ApiError::new("invalid_code"))?;
     st.user_tokens.insert(token.clone(), (user.clone(), false));
     Ok(json!({
         "app_id": APP_ID,
@@ -1286,7 +1330,9 @@ fn profile_of(st: &State, user: &str) -> Value {
 fn profile_set(st: &mut State, user: &str, params: &Map<String, Value>) -> Result<Value, ApiError> {
     let profile = match params.get("profile") {
         Some(Value::Object(p)) => p.clone(),
-        Some(Value::String(text)) => serde_json::from_str(text).map_err(|_| ApiError::new("invalid_profile"))?,
+        Some(Value::String(text)) => {
+            serde_json::from_str(text).map_err(|_| ApiError::new("invalid_profile"))?
+        }
         _ => return Err(ApiError::new("invalid_profile")),
     };
     let mut now = st.statuses.get(user).cloned().unwrap_or_default();
