@@ -100,14 +100,29 @@ pub(super) async fn plan(p: &Presence, team_id: &str, user_id: &str) -> Result<(
     let manual = away
         .map(ManualState::UnavailableUntil)
         .or(mentor.person.manual);
-    let (start, end) = match presence_at(tz, &windows, manual, now) {
-        State::OpenScheduled { until } | State::OpenManual { until } => (now, until),
-        State::Closed => match next_opening(tz, &windows, manual, now) {
-            Some(next) => (next.start, next.end),
-            None => return Ok(()),
-        },
-    };
-    for (what, at) in [(kinds::STATUS_START, start), (kinds::STATUS_END, end)] {
+    let mut changes = Vec::new();
+    match presence_at(tz, &windows, manual, now) {
+        State::OpenScheduled { until } | State::OpenManual { until } => {
+            changes.push((kinds::STATUS_START, now, until));
+            changes.push((kinds::STATUS_END, until, until));
+        }
+        State::Closed => {
+            // Switched off (or away) while our status shows: take it down now.
+            if p.store
+                .status_memory(team_id, user_id)
+                .await?
+                .bot_text
+                .is_some()
+            {
+                changes.push((kinds::STATUS_END, now, now));
+            }
+            if let Some(next) = next_opening(tz, &windows, manual, now) {
+                changes.push((kinds::STATUS_START, next.start, next.end));
+                changes.push((kinds::STATUS_END, next.end, next.end));
+            }
+        }
+    }
+    for (what, at, end) in changes {
         let reminder = NewReminder {
             team_id: team_id.to_owned(),
             key: key(team_id, user_id, now, at, what),
