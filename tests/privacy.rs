@@ -96,10 +96,21 @@ on_both_backends! {
 
         let before = app.db.snapshot().await;
         let ask = app.command(ANA, "forget me").await.json();
+        // (The snapshot is taken before connecting below, which changes it.)
         assert!(visible_text(&ask).contains("Delete everything"));
         assert_eq!(app.db.snapshot().await, before, "nothing is deleted before the button is clicked");
         let wrong = app.say(ANA, "forget everyone").await;
         assert!(wrong.contains("forget me"), "{wrong}");
+
+        // Ana had connected her Slack status: forgetting her revokes that token too.
+        let state = {
+            let answer = app.command(ANA, "connect").await.json();
+            let link = serde_json::to_string(&answer).unwrap();
+            let start = link.find("state=").unwrap() + 6;
+            link[start..].split('"').next().unwrap().to_owned()
+        };
+        app.slack.approve_oauth("ana-code", TEAM, ANA, "xoxp-ana-forget");
+        assert_eq!(app.get(&format!("/slack/oauth/callback?code=ana-code&state={state}")).await.status, 200);
 
         click_forget(&app, ANA, "forget").await;
         let mut done = String::new();
@@ -113,6 +124,8 @@ on_both_backends! {
         assert!(done.contains("deleted 2 office-hours window(s), 1 1:1 schedule(s)"), "{done}");
 
         assert!(store.person(TEAM, ANA).await.unwrap().is_none());
+        assert!(app.slack.token_revoked("xoxp-ana-forget"));
+        assert!(store.connection(TEAM, ANA).await.unwrap().is_none());
         assert!(store.mentor(TEAM, ANA).await.unwrap().windows.is_empty());
         assert!(store.cadence_for(TEAM, ANA, BEN).await.unwrap().is_none());
         assert!(store.conferences(TEAM).await.unwrap().iter().all(|c| c.user_id != ANA));

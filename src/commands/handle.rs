@@ -281,6 +281,10 @@ impl Core {
 
     /// The "Delete everything" button: removes all the bot keeps about the person.
     pub async fn forget(&self, actor: &Actor) -> Result<Message, CoreError> {
+        // Their Slack status goes back to theirs and the token is revoked before it is deleted.
+        if let Err(err) = self.presence.disconnect(actor).await {
+            tracing::warn!(error = %err, "could not disconnect before forgetting");
+        }
         let gone = self
             .store
             .forget_person(&actor.team_id, &actor.user_id, self.clock.now())

@@ -101,9 +101,24 @@ macro_rules! impl_privacy_store {
                     "SELECT kind, status, due_at, key FROM reminders WHERE team_id = $1 AND {IS_RECIPIENT} ORDER BY id"
                 ))
                 .bind(team).bind(user).fetch_all(&self.pool).await?;
+                let connection: Option<(bool, DateTime<Utc>)> = sqlx::query_as(
+                    "SELECT broken, created_at FROM connections WHERE team_id = $1 AND user_id = $2",
+                )
+                .bind(team).bind(user).fetch_optional(&self.pool).await?;
+                let settings: Option<(Option<DateTime<Utc>>, bool, bool)> = sqlx::query_as(
+                    "SELECT away_until, hints_off, calendar_secret IS NOT NULL FROM people WHERE team_id = $1 AND user_id = $2",
+                )
+                .bind(team).bind(user).fetch_optional(&self.pool).await?;
                 Ok(json!({
                     "team_id": team,
                     "user_id": user,
+                    "slack_status_connection": connection.map(|(broken, since)| json!({
+                        "connected_since": since, "working": !broken,
+                        "note": "the token itself is stored encrypted and is not exported",
+                    })),
+                    "presence_settings": settings.map(|(away_until, hints_off, calendar)| json!({
+                        "away_until": away_until, "mention_hints_about_you_off": hints_off, "calendar_feed": calendar,
+                    })),
                     "profile": person.map(|(tz_override, slack_tz, display_name, manual_state, manual_until, created_at)| json!({
                         "time_zone_chosen": tz_override, "time_zone_from_slack": slack_tz, "display_name": display_name,
                         "available_now": manual_state, "available_until": manual_until, "first_seen": created_at,
@@ -174,6 +189,12 @@ macro_rules! impl_privacy_store {
                      WHERE team_id = $1 AND status = 'pending' AND {IS_RECIPIENT}"
                 ))
                 .bind(team).bind(user).bind(stored_instant(now)).execute(&mut *tx).await?;
+                for table in ["connections", "oauth_states"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE team_id = $1 AND user_id = $2"))
+                        .bind(team).bind(user).execute(&mut *tx).await?;
+                }
+                sqlx::query("DELETE FROM mention_hints WHERE team_id = $1 AND (sender_id = $2 OR mentor_id = $2)")
+                    .bind(team).bind(user).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM people WHERE team_id = $1 AND user_id = $2").bind(team).bind(user).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(gone)
