@@ -61,25 +61,8 @@ async fn connect(app: &TestApp, user: &str, token: &str) {
 }
 
 async fn sealed_tokens(app: &TestApp) -> Vec<String> {
-    let url = &app.db.url;
-    match app.db.backend {
-        Backend::Sqlite => {
-            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-            let rows: Vec<(String,)> = sqlx::query_as("SELECT token_sealed FROM connections")
-                .fetch_all(&pool)
-                .await
-                .unwrap();
-            rows.into_iter().map(|(t,)| t).collect()
-        }
-        Backend::Postgres => {
-            let pool = sqlx::PgPool::connect(url).await.unwrap();
-            let rows: Vec<(String,)> = sqlx::query_as("SELECT token_sealed FROM connections")
-                .fetch_all(&pool)
-                .await
-                .unwrap();
-            rows.into_iter().map(|(t,)| t).collect()
-        }
-    }
+    let rows: Vec<(String,)> = app.db.rows("SELECT token_sealed FROM connections").await;
+    rows.into_iter().map(|(t,)| t).collect()
 }
 
 fn message_event(event_id: &str, user: &str, text: &str, extra: Value) -> Value {

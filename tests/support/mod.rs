@@ -102,38 +102,8 @@ impl TestDb {
         type WindowRow = (i64, String, String, i32, i32, i32, String);
         const PEOPLE: &str = "SELECT team_id, user_id, tz_override, slack_tz, manual_state, manual_until, updated_at FROM people ORDER BY team_id, user_id";
         const WINDOWS: &str = "SELECT id, team_id, user_id, days, start_minute, end_minute, topics FROM windows ORDER BY id";
-        let (people, windows): (Vec<PersonRow>, Vec<WindowRow>) = match self.backend {
-            Backend::Sqlite => {
-                let pool = sqlx::SqlitePool::connect(&self.url).await.expect("sqlite");
-                let rows = (
-                    sqlx::query_as(PEOPLE)
-                        .fetch_all(&pool)
-                        .await
-                        .expect("people"),
-                    sqlx::query_as(WINDOWS)
-                        .fetch_all(&pool)
-                        .await
-                        .expect("windows"),
-                );
-                pool.close().await;
-                rows
-            }
-            Backend::Postgres => {
-                let pool = sqlx::PgPool::connect(&self.url).await.expect("postgres");
-                let rows = (
-                    sqlx::query_as(PEOPLE)
-                        .fetch_all(&pool)
-                        .await
-                        .expect("people"),
-                    sqlx::query_as(WINDOWS)
-                        .fetch_all(&pool)
-                        .await
-                        .expect("windows"),
-                );
-                pool.close().await;
-                rows
-            }
-        };
+        let people: Vec<PersonRow> = self.rows(PEOPLE).await;
+        let windows: Vec<WindowRow> = self.rows(WINDOWS).await;
         format!("{people:?}\n{windows:?}")
     }
 }
@@ -141,23 +111,28 @@ impl TestDb {
 impl TestDb {
     /// (key, status) of every reminder row, for asserting what the scheduler did.
     pub async fn reminders(&self) -> Vec<(String, String)> {
-        const SQL: &str = "SELECT key, status FROM reminders ORDER BY id";
+        self.rows("SELECT key, status FROM reminders ORDER BY id")
+            .await
+    }
+
+    /// Reads rows straight from the database, bypassing the app (as an operator or a dump would).
+    pub async fn rows<T>(&self, sql: &str) -> Vec<T>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + Send
+            + Unpin,
+    {
         match self.backend {
             Backend::Sqlite => {
                 let pool = sqlx::SqlitePool::connect(&self.url).await.expect("sqlite");
-                let rows = sqlx::query_as(SQL)
-                    .fetch_all(&pool)
-                    .await
-                    .expect("reminders");
+                let rows = sqlx::query_as(sql).fetch_all(&pool).await.expect(sql);
                 pool.close().await;
                 rows
             }
             Backend::Postgres => {
                 let pool = sqlx::PgPool::connect(&self.url).await.expect("postgres");
-                let rows = sqlx::query_as(SQL)
-                    .fetch_all(&pool)
-                    .await
-                    .expect("reminders");
+                let rows = sqlx::query_as(sql).fetch_all(&pool).await.expect(sql);
                 pool.close().await;
                 rows
             }
