@@ -180,7 +180,8 @@ struct OAuthAuthedUser {
 pub struct SlackWebApi {
     client: Arc<SlackHyperClient>,
     token: SlackApiToken,
-    /// Tier 3 methods (50+ a minute) the scheduler may call in bursts after a crash.
+    /// Tier 3 methods (50+ a minute) the scheduler may call in bursts: conversations.open and
+    /// history after a crash, users.profile.set when many windows start at once.
     tier3: Pacer,
 }
 
@@ -555,6 +556,8 @@ impl SlackApi for SlackWebApi {
             .with_status_emoji(SlackEmoji(status.emoji.clone()))
             .with_status_expiration(SlackDateTime(expiration));
         let request = SlackApiUsersProfileSetRequest::new(profile);
+        // Tier 3 per workspace: thousands of windows starting at 09:00 must not trip 429s.
+        self.tier3.wait_turn("users.profile.set").await;
         self.with_retries("users.profile.set", || async {
             self.client
                 .open_session(&token)
