@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 
-use super::one_on_one::{simple, with_hint};
 use super::{kinds, payload_str, reminder, NudgeError, Nudges};
 use crate::commands::parse::ConferenceCommand;
 use crate::commands::Actor;
@@ -11,6 +10,7 @@ use crate::scheduler::Composed;
 use crate::store::nudges::ConferenceRecord;
 use crate::store::reminders::Reminder;
 use crate::store::StoreError;
+use crate::views::replies::{simple, with_hint};
 use crate::views::{escape, Block, Message};
 
 fn span(record: &ConferenceRecord) -> DateSpan {

@@ -3,7 +3,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 
-use super::one_on_one::{simple, with_hint};
 use super::{kinds, payload_i64, payload_str, reminder, ActionOutcome, NudgeError, Nudges};
 use crate::commands::Actor;
 use crate::domain::questions::DEBRIEF_PROMPTS;
@@ -11,6 +10,7 @@ use crate::scheduler::Composed;
 use crate::store::nudges::{DebriefRecord, FeedbackRecord};
 use crate::store::reminders::Reminder;
 use crate::store::StoreError;
+use crate::views::replies::{simple, with_hint};
 use crate::views::{actions, escape, modals, Block, Button, ButtonStyle, Message, Modal};
 
 /// Block ids of the feedback modal's three answers.

@@ -4,7 +4,6 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
 use super::conference::companions;
-use super::one_on_one::simple;
 use super::{debrief, kinds, reminder, Nudges};
 use crate::commands::Actor;
 use crate::domain::conference::DateSpan;
@@ -12,6 +11,7 @@ use crate::scheduler::Composed;
 use crate::store::nudges::{CadenceStatus, MeetingStatus};
 use crate::store::reminders::Reminder;
 use crate::store::StoreError;
+use crate::views::replies::simple;
 use crate::views::{actions, escape, Block, Button, ButtonStyle, Message, MAX_MESSAGE_BLOCKS};
 
 /// A 1:1 not marked done a day after it was due counts as overdue.

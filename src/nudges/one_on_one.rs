@@ -15,6 +15,7 @@ use crate::store::nudges::{
 };
 use crate::store::reminders::Reminder;
 use crate::store::StoreError;
+use crate::views::replies::{simple, with_hint};
 use crate::views::{actions, Block, Button, ButtonStyle, Message};
 
 pub(super) async fn command(
@@ -527,21 +528,5 @@ pub(super) async fn action(
             }
         }
         _ => Ok(None),
-    }
-}
-
-pub(super) fn simple(text: impl Into<String>) -> Message {
-    let text = text.into();
-    Message {
-        fallback: text.clone(),
-        blocks: vec![Block::text(text)],
-    }
-}
-
-pub(super) fn with_hint(text: impl Into<String>, hint: &str) -> Message {
-    let text = text.into();
-    Message {
-        fallback: text.clone(),
-        blocks: vec![Block::text(text), Block::context(hint)],
     }
 }

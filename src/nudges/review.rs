@@ -3,7 +3,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 
-use super::one_on_one::{simple, with_hint};
 use super::{kinds, payload_i64, payload_str, reminder, ActionOutcome, NudgeError, Nudges};
 use crate::commands::Actor;
 use crate::domain::questions::REVIEW_PROMPTS;
@@ -11,6 +10,7 @@ use crate::domain::worktime::ReviewLead;
 use crate::scheduler::Composed;
 use crate::store::reminders::Reminder;
 use crate::store::StoreError;
+use crate::views::replies::{simple, with_hint};
 use crate::views::{actions, escape, modals, Block, Button, ButtonStyle, Message, Modal};
 
 const AGREED: &str = "agreed";

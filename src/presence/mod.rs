@@ -16,6 +16,7 @@ use crate::config::Secret;
 use crate::crypto::TokenCipher;
 use crate::slack::api::SlackApi;
 use crate::store::{Store, StoreError};
+use crate::views::replies::{simple, with_hint};
 use crate::views::{Block, Message};
 
 pub use oauth::OAuthPage;
@@ -282,22 +283,6 @@ impl Presence {
     /// Replans the person's status changes after anything that moves their hours.
     pub async fn plan(&self, team_id: &str, user_id: &str) -> Result<(), StoreError> {
         status::plan(self, team_id, user_id).await
-    }
-}
-
-pub(crate) fn simple(text: impl Into<String>) -> Message {
-    let text = text.into();
-    Message {
-        fallback: text.clone(),
-        blocks: vec![Block::text(text)],
-    }
-}
-
-pub(crate) fn with_hint(text: impl Into<String>, hint: &str) -> Message {
-    let text = text.into();
-    Message {
-        fallback: text.clone(),
-        blocks: vec![Block::text(text), Block::context(hint)],
     }
 }
 

@@ -3,8 +3,9 @@
 
 use chrono::Duration;
 
-use super::{simple, with_hint, Presence, PresenceError};
+use super::{Presence, PresenceError};
 use crate::commands::Actor;
+use crate::views::replies::{simple, with_hint};
 use crate::views::{Block, Message};
 
 /// How long a "Connect" link works.

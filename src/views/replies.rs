@@ -564,7 +564,8 @@ pub fn internal_error() -> Message {
     )
 }
 
-fn simple(text: impl Into<String>) -> Message {
+/// One line of text.
+pub fn simple(text: impl Into<String>) -> Message {
     let text = text.into();
     Message {
         fallback: text.clone(),
@@ -572,7 +573,8 @@ fn simple(text: impl Into<String>) -> Message {
     }
 }
 
-fn with_hint(text: impl Into<String>, hint: &str) -> Message {
+/// A line of text and a smaller hint under it.
+pub fn with_hint(text: impl Into<String>, hint: &str) -> Message {
     let text = text.into();
     Message {
         fallback: text.clone(),
