@@ -135,6 +135,8 @@ on_both_backends! {
         assert!(debrief.participants.is_empty(), "{:?}", debrief.participants);
         let kept = store.feedback_for(debrief.id).await.unwrap();
         assert_eq!((kept.len(), kept[0].author_id.clone()), (1, None));
+        let debrief_dm: Vec<(String, String)> = app.db.rows("SELECT recipients, status FROM reminders WHERE key LIKE 'debrief:%'").await;
+        assert_eq!(debrief_dm, vec![(BEN.to_owned(), "pending".to_owned())], "Ben's debrief still goes out, without Ana");
         let export = store.export_person(TEAM, ANA).await.unwrap();
         assert!(export["profile"].is_null() && export["office_hours_windows"].as_array().unwrap().is_empty(), "{export:#}");
     }

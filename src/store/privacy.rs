@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::{stored_instant, SqlStore, StoreError};
+use super::{SqlStore, StoreError};
 
 /// What `forget_person` removed, to tell the person.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -151,7 +151,7 @@ macro_rules! impl_privacy_store {
                 }))
             }
 
-            async fn forget_person(&self, team: &str, user: &str, now: DateTime<Utc>) -> Result<Forgotten, StoreError> {
+            async fn forget_person(&self, team: &str, user: &str, _now: DateTime<Utc>) -> Result<Forgotten, StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let mut gone = Forgotten::default();
                 // Someone else's debrief keeps happening, without this person in it.
@@ -181,14 +181,18 @@ macro_rules! impl_privacy_store {
                     .bind(team).bind(user).execute(&mut *tx).await?.rows_affected();
                 gone.conferences = sqlx::query("DELETE FROM conferences WHERE team_id = $1 AND user_id = $2")
                     .bind(team).bind(user).execute(&mut *tx).await?.rows_affected();
-                // Reminders to this person alone go; group ones are cancelled if still pending.
+                // Reminders to this person alone go. A pending group message (a debrief) still
+                // reaches the others: the person is taken off its recipients.
                 gone.reminders = sqlx::query("DELETE FROM reminders WHERE team_id = $1 AND recipients = $2")
                     .bind(team).bind(user).execute(&mut *tx).await?.rows_affected();
-                sqlx::query(&format!(
-                    "UPDATE reminders SET status = 'cancelled', finished_at = $3, last_error = 'a participant asked to be forgotten' \
-                     WHERE team_id = $1 AND status = 'pending' AND {IS_RECIPIENT}"
+                let groups: Vec<(i64, String)> = sqlx::query_as(&format!(
+                    "SELECT id, recipients FROM reminders WHERE team_id = $1 AND status = 'pending' AND {IS_RECIPIENT}"
                 ))
-                .bind(team).bind(user).bind(stored_instant(now)).execute(&mut *tx).await?;
+                .bind(team).bind(user).fetch_all(&mut *tx).await?;
+                for (id, recipients) in groups {
+                    let kept: Vec<&str> = recipients.split(',').filter(|r| *r != user && !r.is_empty()).collect();
+                    sqlx::query("UPDATE reminders SET recipients = $1 WHERE id = $2").bind(kept.join(",")).bind(id).execute(&mut *tx).await?;
+                }
                 for table in ["connections", "oauth_states"] {
                     sqlx::query(&format!("DELETE FROM {table} WHERE team_id = $1 AND user_id = $2"))
                         .bind(team).bind(user).execute(&mut *tx).await?;
