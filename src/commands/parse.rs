@@ -592,5 +592,9 @@ fn find(rest: &[&str]) -> Result<Command, ParseError> {
 }
 
 #[cfg(test)]
+#[path = "parse_test_helpers.rs"]
+pub(crate) mod test_helpers;
+
+#[cfg(test)]
 #[path = "parse_tests.rs"]
 mod tests;

@@ -4,40 +4,8 @@ use chrono::NaiveDate;
 
 use super::super::parse;
 use super::*;
+use crate::commands::parse::test_helpers::{bad, date, labelled, ok, problem, user};
 use crate::domain::error::DomainError;
-
-fn ok(s: &str) -> Command {
-    parse(s).unwrap_or_else(|e| panic!("{s:?} failed: {e}"))
-}
-
-fn bad(s: &str) -> ParseError {
-    match parse(s) {
-        Err(e) => e,
-        Ok(c) => panic!("{s:?} parsed as {c:?}"),
-    }
-}
-
-fn problem(s: &str) -> String {
-    bad(s).problem
-}
-
-fn user(id: &str) -> UserRef {
-    UserRef {
-        id: id.into(),
-        label: None,
-    }
-}
-
-fn labelled(id: &str, label: &str) -> UserRef {
-    UserRef {
-        id: id.into(),
-        label: Some(label.into()),
-    }
-}
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
 
 #[test]
 fn debriefs() {

@@ -1,17 +1,7 @@
 //! Tests for the original `/officehours` grammar: windows, presence, lookups and zones.
 
 use super::*;
-
-fn ok(s: &str) -> Command {
-    parse(s).unwrap_or_else(|e| panic!("{s:?} failed: {e}"))
-}
-
-fn bad(s: &str) -> ParseError {
-    match parse(s) {
-        Err(e) => e,
-        Ok(c) => panic!("{s:?} parsed as {c:?}"),
-    }
-}
+use crate::commands::parse::test_helpers::{bad, ok};
 
 fn add_label(s: &str) -> (String, Vec<String>) {
     match ok(s) {
