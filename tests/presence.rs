@@ -223,6 +223,12 @@ on_both_backends! {
         assert_eq!(hints.len(), 1, "{hints:?}");
         assert!(hints[0].contains("is in office hours now, until 15:00 Berlin (09:00 your time)"), "{}", hints[0]);
 
+        // Chatter that mentions nobody costs nothing: no event row is even written for it.
+        let before: Vec<(String,)> = app.db.rows("SELECT event_id FROM slack_events").await;
+        app.event(&message_event("Ev0", BEN, "lunch anyone?", json!({}))).await;
+        let after: Vec<(String,)> = app.db.rows("SELECT event_id FROM slack_events").await;
+        assert_eq!(before.len(), after.len());
+
         // The same sender and mentor again within the hour: nothing. Slack's retry: nothing.
         app.event(&message_event("Ev2", BEN, &format!("<@{ANA}> ping"), json!({}))).await;
         app.event(&message_event("Ev1", BEN, &format!("<@{ANA}> can you look?"), json!({}))).await;

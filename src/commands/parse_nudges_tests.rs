@@ -4,7 +4,7 @@ use chrono::Weekday;
 
 use super::super::{parse, TimeOfDay};
 use super::*;
-use crate::commands::parse::test_helpers::{bad, date, labelled, ok, problem, user};
+use crate::commands::parse::test_helpers::{bad, date, labelled, ok, problem, user, xorshift};
 
 fn at(h: u16, m: u16) -> TimeOfDay {
     TimeOfDay::hm(h, m).unwrap()
@@ -258,13 +258,7 @@ fn nudge_garbage_never_panics() {
         "leave",
         "99999999999999999999",
     ];
-    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = xorshift(0x2545_F491_4F6C_DD1D);
     for _ in 0..20_000 {
         let prefix = PREFIXES[(next() % PREFIXES.len() as u64) as usize];
         let mut s = format!("{prefix} ");

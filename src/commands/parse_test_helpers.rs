@@ -36,3 +36,14 @@ pub(crate) fn labelled(id: &str, label: &str) -> UserRef {
 pub(crate) fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
 }
+
+/// A tiny deterministic random source for the garbage-input tests (xorshift64).
+pub(crate) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+    let mut state = seed;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}

@@ -1,7 +1,7 @@
 //! Tests for the original `/officehours` grammar: windows, presence, lookups and zones.
 
 use super::*;
-use crate::commands::parse::test_helpers::{bad, ok};
+use crate::commands::parse::test_helpers::{bad, ok, xorshift};
 
 fn add_label(s: &str) -> (String, Vec<String>) {
     match ok(s) {
@@ -364,13 +364,7 @@ fn garbage_never_panics() {
         "13",
         "tue",
     ];
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
     for _ in 0..20_000 {
         let len = (next() % 12) as usize;
         let mut s = String::new();

@@ -47,6 +47,17 @@ pub(super) async fn accept(
     let span = tracing::Span::current();
     span.record("slack.team_id", callback.team_id.0.as_str());
     span.record("slack.event_id", callback.event_id.0.as_str());
+    // Most channel messages mention nobody: nothing to do, so no row to write for them.
+    if let SlackEventCallbackBody::Message(message) = &callback.event {
+        let text = message
+            .content
+            .as_ref()
+            .and_then(|c| c.text.as_deref())
+            .unwrap_or_default();
+        if !text.contains("<@") {
+            return Ok(());
+        }
+    }
     match app
         .core
         .store()
