@@ -1,7 +1,8 @@
 //! officehours: office hours, 1:1s and mentoring nudges for Slack teams.
 //!
 //! `domain` is pure (no Slack, no SQL, no clock of its own); `commands` is the transport-agnostic
-//! core; `views` says things; `slack`, `shell` and `store` are the adapters around them.
+//! core; `directory` is its in-memory read model of who is open; `views` says things; `slack`,
+//! `shell` and `store` are the adapters around them.
 
 pub mod calendar;
 pub mod check;
@@ -10,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod crypto;
 pub mod deliveries;
+pub mod directory;
 pub mod domain;
 pub mod metrics;
 pub mod nudges;

@@ -17,6 +17,7 @@ use crate::commands::Core;
 use crate::config::ServeConfig;
 use crate::crypto::{self, TokenCipher};
 use crate::deliveries::Deliveries;
+use crate::directory::Directory;
 use crate::presence::Presence;
 use crate::scheduler::{Scheduler, SchedulerSettings};
 use crate::slack::api::{SlackApi, SlackWebApi};
@@ -39,6 +40,7 @@ pub struct Application {
     tasks: tokio_util::task::TaskTracker,
     retention: chrono::Duration,
     socket_mode: Option<SocketMode>,
+    directory: Directory,
 }
 
 impl Application {
@@ -84,6 +86,7 @@ impl Application {
             composer,
             settings,
         ));
+        let directory = core.directory().clone();
         let tasks = tokio_util::task::TaskTracker::new();
         let app = Arc::new(SlackApp {
             core,
@@ -114,6 +117,7 @@ impl Application {
             tasks,
             retention: config.retention,
             socket_mode,
+            directory,
         })
     }
 
@@ -136,6 +140,7 @@ impl Application {
             self.retention,
         ));
         let (stop, stopped) = watch::channel(false);
+        let directory = tokio::spawn(self.directory.clone().run(stopped.clone()));
         let scheduler = self
             .tick
             .map(|_| tokio::spawn(self.scheduler.clone().run(stopped)));
@@ -151,6 +156,7 @@ impl Application {
             })
             .await;
         janitor.abort();
+        let _ = directory.await;
         if let Some(socket_mode) = self.socket_mode {
             socket_mode.shutdown().await;
         }

@@ -8,12 +8,13 @@ use super::parse::{
     self, CadenceCommand, Command, ConferenceCommand, OnSpec, RemoveTarget, UserRef, ZoneChoice,
 };
 use crate::clock::Clock;
-use crate::domain::presence::{in_progress, next_opening, presence, ManualState, Presence};
+use crate::directory::{in_list_order, status_of, viewer_of, Directory};
+use crate::domain::presence::{in_progress, ManualState};
 use crate::domain::tzmath::{current_or_next, end_of_local_day, next_local_time};
 use crate::domain::window::WeeklyWindow;
 use crate::nudges::{NudgeError, NudgeSettings, Nudges};
 use crate::presence::{Presence as PresenceService, PresenceError};
-use crate::store::{AddOutcome, Mentor, Person, Store, StoreError, StoredWindow};
+use crate::store::{AddOutcome, Store, StoreError, StoredWindow};
 use crate::views::home::home;
 use crate::views::replies::{self, MentorStatus, Viewer, ZoneSource};
 use crate::views::Message;
@@ -60,6 +61,7 @@ pub struct Core {
     clock: Arc<dyn Clock>,
     nudges: Nudges,
     presence: PresenceService,
+    directory: Directory,
 }
 
 impl Core {
@@ -70,11 +72,26 @@ impl Core {
         presence: PresenceService,
     ) -> Self {
         let nudges = Nudges::new(store.clone(), clock.clone(), settings);
+        let directory = Directory::new(store.clone(), clock.clone());
         Self {
             store,
             clock,
             nudges,
             presence,
+            directory,
+        }
+    }
+
+    /// The in-memory read model of who is open; its `run` keeps it current with other replicas.
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    /// After this process wrote something: re-read the workspace if the write moved it, so the
+    /// writer's next `/officehours` shows it.
+    async fn refresh_directory(&self, team_id: &str) {
+        if let Err(err) = self.directory.refresh(team_id).await {
+            tracing::warn!(error = %err, "could not refresh the directory");
         }
     }
 
@@ -144,8 +161,12 @@ impl Core {
                 | Command::Tz(_)
         );
         let about_connecting = matches!(command, Command::Connect | Command::Disconnect);
-        let me = self.store.mentor(&actor.team_id, &actor.user_id).await?;
-        let viewer = viewer_of(&me.person);
+        let manages_hours = matches!(command, Command::List);
+        let person = self
+            .directory
+            .person(&actor.team_id, &actor.user_id)
+            .await?;
+        let viewer = viewer_of(&person);
         let read_only = matches!(
             command,
             Command::Overview
@@ -160,29 +181,34 @@ impl Core {
         let mut attachment = None;
         let message = match command {
             Command::Overview => {
-                let statuses = self.statuses(&actor.team_id, now).await?;
+                let statuses = self.directory.statuses(&actor.team_id, now).await?;
                 replies::overview(&viewer, now, &statuses)
             }
             Command::Help => replies::help(),
             Command::Lookup(user) => self.lookup(actor, &viewer, &user, now).await?,
-            Command::List => replies::list(&viewer, now, &status_of(&me, now)),
+            Command::List => {
+                let me = self.store.mentor(&actor.team_id, &actor.user_id).await?;
+                replies::list(&viewer, now, &status_of(&me, now))
+            }
             Command::Find(topic) => {
                 let statuses: Vec<MentorStatus> = self
+                    .directory
                     .statuses(&actor.team_id, now)
                     .await?
-                    .into_iter()
+                    .iter()
                     .filter(|s| {
                         s.windows
                             .iter()
                             .any(|w| w.topics.iter().any(|t| t.to_lowercase().contains(&topic)))
                     })
+                    .cloned()
                     .collect();
                 replies::found(&viewer, now, &topic, &statuses)
             }
             Command::Add { window, topics } => {
                 self.add(actor, &viewer, window, topics, now).await?
             }
-            Command::Remove(target) => self.remove(actor, &me, target).await?,
+            Command::Remove(target) => self.remove(actor, target).await?,
             Command::On(spec) => {
                 let until = match spec {
                     OnSpec::UntilEndOfDay => end_of_local_day(viewer.tz, now),
@@ -199,7 +225,7 @@ impl Core {
                     .await?;
                 replies::available(&viewer, now, until)
             }
-            Command::Off => self.off(actor, &viewer, &me, now).await?,
+            Command::Off => self.off(actor, &viewer, now).await?,
             Command::Tz(ZoneChoice::Zone(tz)) => {
                 self.store
                     .set_tz_override(&actor.team_id, &actor.user_id, Some(tz.name()), now)
@@ -255,7 +281,7 @@ impl Core {
                     .set_tz_override(&actor.team_id, &actor.user_id, None, now)
                     .await?;
                 replies::zone_auto(
-                    me.person
+                    person
                         .slack_tz
                         .as_deref()
                         .and_then(|z| z.parse::<Tz>().ok()),
@@ -263,12 +289,19 @@ impl Core {
             }
         };
         let mut message = message;
+        if !read_only {
+            self.refresh_directory(&actor.team_id).await;
+        }
         if moves_hours {
             self.replan(actor).await;
         }
-        if !about_connecting && !me.windows.is_empty() {
-            if let Some(tip) = self.presence.connect_tip(actor).await? {
-                message.push(tip);
+        // The tip belongs where mentors manage their hours, not on every look at who is open.
+        if (moves_hours || manages_hours) && !about_connecting {
+            let me = self.store.mentor(&actor.team_id, &actor.user_id).await?;
+            if !me.windows.is_empty() {
+                if let Some(tip) = self.presence.connect_tip(actor).await? {
+                    message.push(tip);
+                }
             }
         }
         Ok(Handled {
@@ -290,6 +323,7 @@ impl Core {
             .forget_person(&actor.team_id, &actor.user_id, self.clock.now())
             .await?;
         tracing::info!(?gone, "forgot a person on request");
+        self.refresh_directory(&actor.team_id).await;
         Ok(replies::forgotten(&gone))
     }
 
@@ -297,7 +331,7 @@ impl Core {
     pub async fn home(&self, actor: &Actor) -> Result<Message, CoreError> {
         let now = self.clock.now();
         let me = self.store.mentor(&actor.team_id, &actor.user_id).await?;
-        let everyone = self.statuses(&actor.team_id, now).await?;
+        let everyone = self.directory.statuses(&actor.team_id, now).await?;
         Ok(home(
             &viewer_of(&me.person),
             now,
@@ -312,6 +346,7 @@ impl Core {
             .store
             .remove_window(&actor.team_id, &actor.user_id, id)
             .await?;
+        self.refresh_directory(&actor.team_id).await;
         self.replan(actor).await;
         Ok(removed)
     }
@@ -328,20 +363,6 @@ impl Core {
             Command::Off
         };
         self.handle(actor, command).await
-    }
-
-    async fn statuses(
-        &self,
-        team_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<MentorStatus>, CoreError> {
-        Ok(self
-            .store
-            .mentors(team_id, now)
-            .await?
-            .iter()
-            .map(|m| status_of(m, now))
-            .collect())
     }
 
     async fn lookup(
@@ -385,7 +406,7 @@ impl Core {
                 now,
             )
             .await?;
-        let numbered = sorted(
+        let numbered = in_list_order(
             self.store
                 .mentor(&actor.team_id, &actor.user_id)
                 .await?
@@ -408,12 +429,7 @@ impl Core {
         })
     }
 
-    async fn remove(
-        &self,
-        actor: &Actor,
-        me: &Mentor,
-        target: RemoveTarget,
-    ) -> Result<Message, CoreError> {
+    async fn remove(&self, actor: &Actor, target: RemoveTarget) -> Result<Message, CoreError> {
         match target {
             RemoveTarget::All => Ok(replies::removed_all(
                 self.store
@@ -421,7 +437,8 @@ impl Core {
                     .await?,
             )),
             RemoveTarget::Number(n) => {
-                let numbered = sorted(me.windows.clone());
+                let me = self.store.mentor(&actor.team_id, &actor.user_id).await?;
+                let numbered = in_list_order(me.windows);
                 match n.checked_sub(1).and_then(|i| numbered.get(i)) {
                     Some(window)
                         if self
@@ -441,9 +458,9 @@ impl Core {
         &self,
         actor: &Actor,
         viewer: &Viewer,
-        me: &Mentor,
         now: DateTime<Utc>,
     ) -> Result<Message, CoreError> {
+        let me = self.store.mentor(&actor.team_id, &actor.user_id).await?;
         let windows: Vec<WeeklyWindow> = me.windows.iter().map(|w| w.window.clone()).collect();
         // Inside a scheduled window, "off" hides the rest of it; otherwise it just ends "available now".
         let hide_until = in_progress(viewer.tz, &windows, now).map(|occurrence| occurrence.end);
@@ -473,74 +490,4 @@ fn looks_like_slack_id(id: &str) -> bool {
         && id
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-}
-
-pub(crate) fn viewer_of(person: &Person) -> Viewer {
-    let chosen = person
-        .tz_override
-        .as_deref()
-        .and_then(|z| z.parse::<Tz>().ok());
-    let profile = person
-        .slack_tz
-        .as_deref()
-        .and_then(|z| z.parse::<Tz>().ok());
-    let (tz, zone_source) = match (chosen, profile) {
-        (Some(tz), _) => (tz, ZoneSource::Chosen),
-        (None, Some(tz)) => (tz, ZoneSource::SlackProfile),
-        (None, None) => (Tz::UTC, ZoneSource::Unknown),
-    };
-    Viewer {
-        user_id: person.user_id.clone(),
-        tz,
-        zone_source,
-    }
-}
-
-/// Windows in the order `list` numbers them: by first day, then start time.
-fn sorted(mut windows: Vec<StoredWindow>) -> Vec<StoredWindow> {
-    windows.sort_by_key(|w| (w.window.sort_key(), w.id));
-    windows
-}
-
-pub(crate) fn status_of(mentor: &Mentor, now: DateTime<Utc>) -> MentorStatus {
-    let tz = mentor.person.zone().unwrap_or(Tz::UTC);
-    let windows = sorted(mentor.windows.clone());
-    let plain: Vec<WeeklyWindow> = windows.iter().map(|w| w.window.clone()).collect();
-    // Away hides them like "off" does, until it ends; their weekly schedule resumes after.
-    let away_until = mentor.person.away_until.filter(|until| *until > now);
-    let manual = match away_until {
-        Some(until) => Some(ManualState::UnavailableUntil(until)),
-        None => mentor.person.manual,
-    };
-    let presence = presence(tz, &plain, manual, now);
-    let next = next_opening(tz, &plain, manual, now);
-    // Name the topics of the window that matters to a reader: the one running now, else the next one.
-    let relevant = |w: &StoredWindow| match presence {
-        Presence::OpenScheduled { .. } => {
-            current_or_next(&w.window, tz, now).is_some_and(|o| o.contains(now))
-        }
-        Presence::OpenManual { .. } => true,
-        Presence::Closed => {
-            next.is_some_and(|n| current_or_next(&w.window, tz, n.start) == Some(n))
-        }
-    };
-    let mut topics: Vec<String> = Vec::new();
-    for topic in windows
-        .iter()
-        .filter(|w| relevant(w))
-        .flat_map(|w| w.topics.iter())
-    {
-        if !topics.iter().any(|t| t.eq_ignore_ascii_case(topic)) {
-            topics.push(topic.clone());
-        }
-    }
-    MentorStatus {
-        user_id: mentor.person.user_id.clone(),
-        tz,
-        presence,
-        next,
-        windows,
-        topics,
-        away_until,
-    }
 }

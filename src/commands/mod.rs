@@ -3,5 +3,5 @@
 mod handle;
 pub mod parse;
 
+pub(crate) use crate::directory::{status_of, viewer_of};
 pub use handle::{depends_on_zone, Actor, Attachment, Core, CoreError, Handled};
-pub(crate) use handle::{status_of, viewer_of};

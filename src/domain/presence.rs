@@ -37,7 +37,7 @@ impl Presence {
 
 /// Back-to-back windows could chain forever (a 24/7 schedule); past this
 /// horizon "open until" stops being useful anyway.
-const CHAIN_HORIZON_DAYS: i64 = 8;
+pub const CHAIN_HORIZON_DAYS: i64 = 8;
 const CHAIN_MAX_STEPS: usize = 64;
 
 /// The state at `now`. A manual override that hasn't expired wins; an "on"

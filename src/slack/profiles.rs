@@ -11,16 +11,15 @@ const PROFILE_TTL_HOURS: i64 = 24;
 /// Looks the person up in Slack if the cached profile is missing or old. Returns whether it fetched.
 pub(super) async fn refresh_if_stale(app: &SlackApp, actor: &Actor) -> anyhow::Result<bool> {
     let now = app.core.now();
+    // From the read model: this runs after every command, and almost always finds nothing to do.
     let person = app
         .core
-        .store()
+        .directory()
         .person(&actor.team_id, &actor.user_id)
         .await?;
-    let fresh = person
-        .and_then(|p| p.slack_tz_checked_at)
-        .is_some_and(|checked| {
-            now.signed_duration_since(checked) < Duration::hours(PROFILE_TTL_HOURS)
-        });
+    let fresh = person.slack_tz_checked_at.is_some_and(|checked| {
+        now.signed_duration_since(checked) < Duration::hours(PROFILE_TTL_HOURS)
+    });
     if fresh {
         return Ok(false);
     }
@@ -46,5 +45,6 @@ pub(super) async fn refresh_if_stale(app: &SlackApp, actor: &Actor) -> anyhow::R
             now,
         )
         .await?;
+    app.core.directory().refresh(&actor.team_id).await?;
     Ok(true)
 }

@@ -151,6 +151,12 @@ pub trait OfficeHoursStore: Send + Sync {
     /// True the first time an Events API `event_id` is seen; false for Slack's retries.
     async fn first_delivery(&self, event_id: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
     async fn forget_deliveries_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    /// The workspace's directory counter: it moves (in the writing transaction) whenever anyone's
+    /// windows, zone, manual state or away time changes. 0 for a workspace never written to.
+    async fn directory_revision(&self, team_id: &str) -> Result<i64, StoreError>;
+    /// Every workspace's directory counter, for a replica checking what changed elsewhere.
+    async fn directory_revisions(&self) -> Result<Vec<(String, i64)>, StoreError>;
 }
 
 /// Everything the bot keeps, as one handle the adapters share.

@@ -333,6 +333,20 @@ macro_rules! impl_sql_store {
                     .await?;
                 Ok(done.rows_affected())
             }
+
+            async fn directory_revision(&self, team_id: &str) -> Result<i64, StoreError> {
+                let revision: Option<(i64,)> = sqlx::query_as("SELECT revision FROM directory_revisions WHERE team_id = $1")
+                    .bind(team_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(revision.map_or(0, |(r,)| r))
+            }
+
+            async fn directory_revisions(&self) -> Result<Vec<(String, i64)>, StoreError> {
+                Ok(sqlx::query_as("SELECT team_id, revision FROM directory_revisions")
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
         }
     };
 }

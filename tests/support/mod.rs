@@ -138,6 +138,22 @@ impl TestDb {
             }
         }
     }
+
+    /// Runs one statement, as an operator would by hand.
+    pub async fn execute(&self, sql: &str) {
+        match self.backend {
+            Backend::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&self.url).await.expect("sqlite");
+                sqlx::query(sql).execute(&pool).await.expect(sql);
+                pool.close().await;
+            }
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.url).await.expect("postgres");
+                sqlx::query(sql).execute(&pool).await.expect(sql);
+                pool.close().await;
+            }
+        }
+    }
 }
 
 fn rand_suffix() -> String {
@@ -212,11 +228,27 @@ impl TestApp {
             .map(|(app, socket)| (app, socket.expect("socket mode")))
     }
 
+    /// A second replica of this app: its own process state and fake Slack, the same database.
+    pub async fn replica(&self) -> TestApp {
+        let db = TestDb {
+            url: self.db.url.clone(),
+            backend: self.db.backend,
+            _dir: None,
+        };
+        let (app, _) = Self::spawn_on(db, false).await;
+        app.clock.set(officehours::clock::Clock::now(&*self.clock));
+        app
+    }
+
     async fn spawn_with(
         backend: Backend,
         socket_mode: bool,
     ) -> Option<(TestApp, Option<fake_socket::FakeSocket>)> {
         let db = TestDb::new(backend).await?;
+        Some(Self::spawn_on(db, socket_mode).await)
+    }
+
+    async fn spawn_on(db: TestDb, socket_mode: bool) -> (TestApp, Option<fake_socket::FakeSocket>) {
         let slack = FakeSlack::start(BOT_TOKEN).await;
         let socket = socket_mode.then(|| slack.enable_socket_mode(APP_TOKEN));
         let clock = Arc::new(ManualClock::new(thursday_afternoon()));
@@ -263,7 +295,7 @@ impl TestApp {
             scheduler,
             commands_sent: Default::default(),
         };
-        Some((app, socket))
+        (app, socket)
     }
 
     pub async fn request(

@@ -1,0 +1,62 @@
+//! The in-memory read model behind "who is open": a writer sees their change at once, and another
+//! replica on the same database sees it within its refresh interval, without a restart.
+
+mod support;
+
+use std::time::{Duration, Instant};
+use support::{Backend, TestApp};
+
+const ANA: &str = "U0ANA00001"; // Berlin
+const BEN: &str = "U0BEN00001"; // New York
+
+/// Asks `/officehours` on `app` until the answer satisfies `done`, for at most five seconds.
+async fn eventually(app: &TestApp, user: &str, done: impl Fn(&str) -> bool) -> (String, Duration) {
+    let started = Instant::now();
+    loop {
+        let overview = app.say(user, "").await;
+        if done(&overview) || started.elapsed() > Duration::from_secs(5) {
+            return (overview, started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+on_both_backends! {
+    async fn a_change_on_one_replica_reaches_the_other_without_a_restart(app: TestApp) {
+        app.known_user(ANA, "Europe/Berlin").await;
+        app.known_user(BEN, "America/New_York").await;
+        let other = app.replica().await;
+        let open = format!("<@{ANA}> is in office hours now");
+
+        // The other replica reads the workspace once, before Ana has any hours.
+        let before = other.say(BEN, "").await;
+        assert!(before.contains("Nobody has published office hours yet"), "{before}");
+
+        // Thursday 14:30 in Berlin: the writer sees her window at once (read-your-writes)...
+        app.say(ANA, "add thu 14:00-15:00 career").await;
+        let here = app.say(BEN, "").await;
+        assert!(here.contains(&open), "{here}");
+
+        // ...and the other replica within its refresh interval.
+        let (there, waited) = eventually(&other, BEN, |o| o.contains(&open)).await;
+        assert!(there.contains(&open), "not seen by the other replica after {waited:?}: {there}");
+
+        // "off" on the other replica hides her here too.
+        other.say(ANA, "off").await;
+        let (here, waited) = eventually(&app, BEN, |o| o.contains("Nobody right now.")).await;
+        assert!(here.contains("Nobody right now."), "still open here after {waited:?}: {here}");
+    }
+
+    async fn a_change_made_outside_the_commands_is_picked_up(app: TestApp) {
+        app.known_user(ANA, "Europe/Berlin").await;
+        app.known_user(BEN, "America/New_York").await;
+        app.say(ANA, "add thu 14:00-15:00 career").await;
+        let open = format!("<@{ANA}> is in office hours now");
+        assert!(app.say(BEN, "").await.contains(&open));
+
+        // An operator (or a module other than the commands) edits the tables directly.
+        app.db.execute("DELETE FROM windows").await;
+        let (after, waited) = eventually(&app, BEN, |o| !o.contains(&open)).await;
+        assert!(!after.contains(&open), "still shown after {waited:?}: {after}");
+    }
+}
