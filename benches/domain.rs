@@ -11,12 +11,13 @@ use chrono_tz::Tz;
 use criterion::{criterion_group, criterion_main, Criterion};
 
 use officehours::commands::parse::parse;
+use officehours::directory::Snapshot;
 use officehours::domain::{
     current_or_next, next_opening, parse_range, presence, DaySet, ManualState, WeeklyWindow,
 };
 use officehours::slack::blocks::message_content;
-use officehours::store::StoredWindow;
-use officehours::views::replies::{overview, MentorStatus, Viewer, ZoneSource};
+use officehours::store::{Mentor, Person, StoredWindow};
+use officehours::views::replies::{overview, Viewer, ZoneSource};
 
 fn window(days: &str, range: &str) -> WeeklyWindow {
     WeeklyWindow::new(DaySet::parse(days).unwrap(), parse_range(range).unwrap()).unwrap()
@@ -105,16 +106,6 @@ const TOPICS: [&str; 6] = [
 ];
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
-/// One mentor as the store hands them over: zone, windows, manual override, away.
-struct Mentor {
-    user_id: String,
-    tz: Tz,
-    windows: Vec<StoredWindow>,
-    plain: Vec<WeeklyWindow>,
-    manual: Option<ManualState>,
-    away_until: Option<DateTime<Utc>>,
-}
-
 /// `size` mentors in 12 zones with three windows each on different days; a few are
 /// manually available and a few away.
 fn mentors(size: usize, now: DateTime<Utc>) -> Vec<Mentor> {
@@ -145,34 +136,19 @@ fn mentors(size: usize, now: DateTime<Utc>) -> Vec<Mentor> {
                 )),
                 _ => None,
             };
-            Mentor {
-                user_id,
-                tz: ZONES[i % ZONES.len()],
-                plain: windows.iter().map(|w| w.window.clone()).collect(),
-                windows,
-                manual,
-                away_until,
-            }
+            let mut person = Person::new("T0BENCH01", &user_id);
+            person.slack_tz = Some(ZONES[i % ZONES.len()].name().to_owned());
+            person.manual = manual;
+            person.away_until = away_until;
+            Mentor { person, windows }
         })
         .collect()
-}
-
-fn status(m: &Mentor, now: DateTime<Utc>) -> MentorStatus {
-    MentorStatus {
-        user_id: m.user_id.clone(),
-        tz: m.tz,
-        presence: presence(m.tz, &m.plain, m.manual, now),
-        next: next_opening(m.tz, &m.plain, m.manual, now),
-        windows: m.windows.clone(),
-        topics: m.windows[0].topics.clone(),
-        away_until: m.away_until,
-    }
 }
 
 fn rendering(c: &mut Criterion) {
     let now = now();
     let team = mentors(1000, now);
-    let statuses: Vec<MentorStatus> = team.iter().map(|m| status(m, now)).collect();
+    let statuses = Snapshot::of(&team, now).statuses;
     let open = statuses.iter().filter(|s| s.is_open()).count();
     let coming = statuses
         .iter()
@@ -191,6 +167,7 @@ fn rendering(c: &mut Criterion) {
     group
         .measurement_time(Duration::from_secs(3))
         .sample_size(20);
+    // Per request: the held snapshot rendered for one reader and written as Slack JSON.
     group.bench_function("render_1000_mentors", |b| {
         b.iter(|| {
             let message = overview(&viewer, black_box(now), black_box(&statuses));
@@ -198,19 +175,9 @@ fn rendering(c: &mut Criterion) {
             serde_json::to_vec(&content).unwrap()
         })
     });
-    // What the handler does before rendering: each mentor's presence and next opening.
-    group.bench_function("statuses_1000_mentors", |b| {
-        b.iter(|| {
-            black_box(&team)
-                .iter()
-                .map(|m| {
-                    (
-                        presence(m.tz, &m.plain, m.manual, now),
-                        next_opening(m.tz, &m.plain, m.manual, now),
-                    )
-                })
-                .collect::<Vec<_>>()
-        })
+    // Once per change of anyone's status: every presence, next opening and next change.
+    group.bench_function("snapshot_1000_mentors", |b| {
+        b.iter(|| Snapshot::of(black_box(&team), now))
     });
     group.finish();
 }

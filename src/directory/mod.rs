@@ -100,7 +100,7 @@ impl Directory {
         };
         let revision = self.inner.store.directory_revision(team_id).await?;
         if revision != held.revision {
-            self.load(team_id, Some(held.revision)).await?;
+            self.load(team_id, Some(revision)).await?;
         }
         Ok(())
     }
@@ -112,7 +112,7 @@ impl Directory {
         for (team_id, revision) in revisions {
             if let Some(held) = self.held(&team_id) {
                 if held.revision != revision {
-                    self.load(&team_id, Some(held.revision)).await?;
+                    self.load(&team_id, Some(revision)).await?;
                     reloaded += 1;
                 }
             }
@@ -149,11 +149,12 @@ impl Directory {
         }
     }
 
-    /// Reads the workspace unless someone else already replaced the copy that was `stale`.
-    async fn load(&self, team_id: &str, stale: Option<i64>) -> Result<Arc<Team>, StoreError> {
+    /// Reads the workspace, unless a copy at least as new as revision `seen` is held by now
+    /// (another caller loaded it while this one waited). Counters only ever grow.
+    async fn load(&self, team_id: &str, seen: Option<i64>) -> Result<Arc<Team>, StoreError> {
         let _one_at_a_time = self.inner.loading.lock().await;
         if let Some(held) = self.held(team_id) {
-            if Some(held.revision) != stale {
+            if seen.is_none_or(|seen| held.revision >= seen) {
                 return Ok(held);
             }
         }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::blocks::message_content;
 use super::{profiles, record_actor, SlackApp};
 use crate::commands::parse;
-use crate::commands::{depends_on_zone, Actor, Handled};
+use crate::commands::{depends_on_zone, Actor};
 use crate::views::{replies, Block, Message};
 
 /// Slack gives up after 3 s; leave room for the network.
@@ -83,9 +83,9 @@ pub(super) async fn answer(
             if let Some(file) = handled.attachment.take() {
                 send_file(app, &actor, file);
             }
-            let message = handled.message.clone();
-            follow_up(app, &actor, text, handled, response_url);
-            message
+            let rerun = handled.zone_unknown && handled.read_only;
+            follow_up(app, &actor, text, rerun, response_url);
+            handled.message
         }
         Ok(Ok(Err(err))) => {
             tracing::error!(error = %err, "command failed");
@@ -155,18 +155,18 @@ async fn zone_needed_first(app: &SlackApp, actor: &Actor, text: &str) -> bool {
 }
 
 /// After answering: refresh the asker's Slack zone if it is unknown or old, and if the answer showed
-/// UTC for want of it, replace that answer with one in their zone.
+/// UTC for want of it (`rerun`: it showed UTC and wrote nothing), replace that answer with one in their zone.
 fn follow_up(
     app: &Arc<SlackApp>,
     actor: &Actor,
     text: String,
-    handled: Handled,
+    rerun: bool,
     response_url: Option<String>,
 ) {
     let (app2, who) = (app.clone(), actor.clone());
     app.spawn_followup("profile_refresh", actor, async move {
         let fetched = profiles::refresh_if_stale(&app2, &who).await?;
-        if fetched && handled.zone_unknown && handled.read_only {
+        if fetched && rerun {
             if let Some(url) = response_url {
                 let again = app2.core.run_text(&who, &text).await?;
                 if !again.zone_unknown {
@@ -186,8 +186,18 @@ fn unescape(text: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// The slash command's answer, seen only by whoever typed it.
+#[derive(serde::Serialize)]
+struct Ephemeral {
+    response_type: &'static str,
+    #[serde(flatten)]
+    content: slack_morphism::prelude::SlackMessageContent,
+}
+
 fn ephemeral(message: &Message) -> Response {
-    let mut body = serde_json::to_value(message_content(message)).unwrap_or_default();
-    body["response_type"] = "ephemeral".into();
-    Json(body).into_response()
+    Json(Ephemeral {
+        response_type: "ephemeral",
+        content: message_content(message),
+    })
+    .into_response()
 }
