@@ -1,6 +1,6 @@
 //! Small formatting rules shared by every reply: mrkdwn escaping and "in their zone · in yours" times.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use chrono_tz::Tz;
 use std::fmt;
 
@@ -31,9 +31,9 @@ impl fmt::Display for OccurrenceLabel {
         write!(
             f,
             "{} {}–{} {}",
-            s.format("%a"),
-            s.format("%H:%M"),
-            e.format("%H:%M"),
+            day(&s),
+            hm(&s),
+            hm(&e),
             short_label(self.owner)
         )?;
         if differs(self.owner, self.viewer, start) {
@@ -42,12 +42,12 @@ impl fmt::Display for OccurrenceLabel {
                 end.with_timezone(&self.viewer),
             );
             // Only name the reader's day when it is not the owner's day.
-            if vs.format("%a").to_string() != s.format("%a").to_string() {
-                write!(f, " · {} ", vs.format("%a"))?;
+            if vs.weekday() != s.weekday() {
+                write!(f, " · {} ", day(&vs))?;
             } else {
                 f.write_str(" · ")?;
             }
-            write!(f, "{}–{} your time", vs.format("%H:%M"), ve.format("%H:%M"))?;
+            write!(f, "{}–{} your time", hm(&vs), hm(&ve))?;
         }
         Ok(())
     }
@@ -58,30 +58,41 @@ pub fn instant_label(at: DateTime<Utc>, owner: Tz, viewer: Tz, now: DateTime<Utc
     let local = at.with_timezone(&owner);
     let same_day = local.date_naive() == now.with_timezone(&owner).date_naive();
     let owner_part = if same_day {
-        format!("{} {}", local.format("%H:%M"), short_label(owner))
+        format!("{} {}", hm(&local), short_label(owner))
     } else {
-        format!(
-            "{} {} {}",
-            local.format("%a"),
-            local.format("%H:%M"),
-            short_label(owner)
-        )
+        format!("{} {} {}", day(&local), hm(&local), short_label(owner))
     };
     if differs(owner, viewer, at) {
         let theirs = at.with_timezone(&viewer);
         let viewer_same_day = theirs.date_naive() == now.with_timezone(&viewer).date_naive();
         if viewer_same_day {
-            format!("{owner_part} ({} your time)", theirs.format("%H:%M"))
+            format!("{owner_part} ({} your time)", hm(&theirs))
         } else {
-            format!(
-                "{owner_part} ({} {} your time)",
-                theirs.format("%a"),
-                theirs.format("%H:%M")
-            )
+            format!("{owner_part} ({} {} your time)", day(&theirs), hm(&theirs))
         }
     } else {
         owner_part
     }
+}
+
+/// "14:05". chrono's `format` re-reads its pattern on every call; "who is open" writes dozens of
+/// these per answer, so they are written directly.
+fn hm(t: &impl Timelike) -> Hm {
+    Hm(t.hour(), t.minute())
+}
+
+struct Hm(u32, u32);
+
+impl fmt::Display for Hm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.0, self.1)
+    }
+}
+
+/// "Thu", as `%a` writes it.
+fn day(t: &impl Datelike) -> &'static str {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    DAYS[t.weekday().num_days_from_monday() as usize]
 }
 
 /// Two zones "differ" for a reader when their wall clocks differ at that instant.

@@ -112,15 +112,21 @@ fn zone_context(viewer: &Viewer) -> Block {
 fn bullet_sections(title: &str, lines: &[String]) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut current = format!("*{title}*");
+    // Counted as it grows: recounting the section for every line made long lists quadratic.
+    let mut current_chars = current.chars().count();
     for line in lines {
         let line = super::clamp(line, MAX_SECTION_TEXT - 100);
-        if current.chars().count() + line.chars().count() + 1 > MAX_SECTION_TEXT {
+        let line_chars = line.chars().count();
+        if current_chars + line_chars + 1 > MAX_SECTION_TEXT {
             blocks.push(Block::text(std::mem::take(&mut current)));
+            current_chars = 0;
         }
         if !current.is_empty() {
             current.push('\n');
+            current_chars += 1;
         }
         current.push_str(&line);
+        current_chars += line_chars;
     }
     if !current.is_empty() {
         blocks.push(Block::text(current));
