@@ -181,8 +181,11 @@ impl Core {
         let mut attachment = None;
         let message = match command {
             Command::Overview => {
-                let statuses = self.directory.statuses(&actor.team_id, now).await?;
-                replies::overview(&viewer, now, &statuses)
+                self.directory
+                    .answer(&actor.team_id, &viewer, now, |statuses| {
+                        replies::overview(&viewer, now, statuses)
+                    })
+                    .await?
             }
             Command::Help => replies::help(),
             Command::Lookup(user) => self.lookup(actor, &viewer, &user, now).await?,

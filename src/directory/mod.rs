@@ -16,7 +16,8 @@ use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::store::{Mentor, Person, Store, StoreError};
-use crate::views::replies::MentorStatus;
+use crate::views::replies::{MentorStatus, Viewer, ZoneSource};
+use crate::views::Message;
 pub use board::Snapshot;
 pub(crate) use board::{in_list_order, status_of, viewer_of};
 
@@ -45,6 +46,27 @@ struct Team {
     snapshot: RwLock<Option<Snapshot>>,
     /// Those who asked, looked up once per revision; `None` is someone the bot has never stored.
     people: RwLock<HashMap<String, Option<Person>>>,
+    answers: RwLock<Answers>,
+}
+
+/// "Who is open" as rendered for each kind of reader, for one snapshot and one minute. The answer
+/// depends on the clock only through which local day an instant falls on, and every zone's
+/// midnight falls on a whole UTC minute, so within a minute readers in one zone read the same.
+#[derive(Default)]
+struct Answers {
+    of: Option<(DateTime<Utc>, i64)>,
+    by_reader: HashMap<(chrono_tz::Tz, ZoneSource), Message>,
+}
+
+impl Team {
+    fn snapshot_at(&self, now: DateTime<Utc>) -> Snapshot {
+        if let Some(snapshot) = read(&self.snapshot).as_ref().filter(|s| s.holds_at(now)) {
+            return snapshot.clone();
+        }
+        let fresh = Snapshot::of(&self.mentors, now);
+        *write(&self.snapshot) = Some(fresh.clone());
+        fresh
+    }
 }
 
 impl Directory {
@@ -65,14 +87,39 @@ impl Directory {
         team_id: &str,
         now: DateTime<Utc>,
     ) -> Result<Arc<[MentorStatus]>, StoreError> {
+        Ok(self.team(team_id).await?.snapshot_at(now).statuses)
+    }
+
+    /// An answer made from everyone's statuses for this reader at `now`: rendered once per zone
+    /// and minute while the statuses hold, then copied. `render` must not depend on who the
+    /// reader is beyond their zone and its source, nor on `now` beyond the minute.
+    pub async fn answer(
+        &self,
+        team_id: &str,
+        viewer: &Viewer,
+        now: DateTime<Utc>,
+        render: impl FnOnce(&[MentorStatus]) -> Message,
+    ) -> Result<Message, StoreError> {
         let team = self.team(team_id).await?;
-        if let Some(snapshot) = read(&team.snapshot).as_ref().filter(|s| s.holds_at(now)) {
-            return Ok(snapshot.statuses.clone());
+        let snapshot = team.snapshot_at(now);
+        let of = Some((snapshot.at, now.timestamp().div_euclid(60)));
+        let reader = (viewer.tz, viewer.zone_source);
+        {
+            let answers = read(&team.answers);
+            if answers.of == of {
+                if let Some(message) = answers.by_reader.get(&reader) {
+                    return Ok(message.clone());
+                }
+            }
         }
-        let fresh = Snapshot::of(&team.mentors, now);
-        let statuses = fresh.statuses.clone();
-        *write(&team.snapshot) = Some(fresh);
-        Ok(statuses)
+        let message = render(&snapshot.statuses);
+        let mut answers = write(&team.answers);
+        if answers.of != of {
+            answers.by_reader.clear();
+            answers.of = of;
+        }
+        answers.by_reader.insert(reader, message.clone());
+        Ok(message)
     }
 
     /// The person as stored (an empty record for someone never seen), for their zone.
@@ -168,6 +215,7 @@ impl Directory {
             mentors,
             snapshot: RwLock::default(),
             people: RwLock::default(),
+            answers: RwLock::default(),
         });
         write(&self.inner.teams).insert(team_id.to_owned(), team.clone());
         Ok(team)

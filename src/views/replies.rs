@@ -20,7 +20,7 @@ pub struct Viewer {
     pub zone_source: ZoneSource,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZoneSource {
     Chosen,
     SlackProfile,
