@@ -11,6 +11,8 @@ pub mod config;
 pub mod crypto;
 pub mod deliveries;
 pub mod domain;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod metrics;
 pub mod nudges;
 pub mod presence;
