@@ -13,6 +13,8 @@ pub mod crypto;
 pub mod deliveries;
 pub mod directory;
 pub mod domain;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod metrics;
 pub mod nudges;
 pub mod presence;

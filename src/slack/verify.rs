@@ -75,7 +75,7 @@ impl SignatureVerifier {
             .trim()
             .parse()
             .map_err(|_| VerifyError::BadTimestamp)?;
-        if (now_unix - sent).abs() > MAX_CLOCK_SKEW_SECS {
+        if now_unix.abs_diff(sent) > MAX_CLOCK_SKEW_SECS.unsigned_abs() {
             return Err(VerifyError::Stale);
         }
         let given = signature
@@ -201,5 +201,24 @@ mod tests {
             v.verify(Some(DOC_TS), Some("v1=00"), DOC_BODY.as_bytes(), now),
             Err(VerifyError::BadSignature)
         );
+    }
+
+    /// Found by fuzzing: `now - sent` overflowed (a panic in debug builds) for a timestamp
+    /// far enough below zero.
+    #[test]
+    fn extreme_timestamps_are_stale_not_a_panic() {
+        let v = verifier();
+        let body = DOC_BODY.as_bytes();
+        for (timestamp, now) in [
+            ("-9223372036854775808", 1531420618),
+            ("-1", i64::MAX),
+            ("9223372036854775807", i64::MIN),
+        ] {
+            assert_eq!(
+                v.verify(Some(timestamp), Some(DOC_SIG), body, now),
+                Err(VerifyError::Stale),
+                "{timestamp} at {now}"
+            );
+        }
     }
 }

@@ -1,0 +1,562 @@
+//! Fuzz entry points: arbitrary bytes in, a panic out when a property breaks. `fuzz/` runs them
+//! under libFuzzer (cargo-fuzz) and `tests/fuzz_corpus.rs` replays the committed corpus on stable.
+
+use chrono::Duration;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::commands::parse::{
+    parse, CadenceCommand, Command, ConferenceCommand, OnSpec, RemoveTarget, UserRef, ZoneChoice,
+    MAX_DEBRIEF_PARTICIPANTS, MAX_NAME_CHARS,
+};
+use crate::config::Secret;
+use crate::domain::cadence::MAX_EVERY_WEEKS;
+use crate::domain::conference::{conference_key, MAX_SPAN_DAYS};
+use crate::domain::duration::MAX_DURATION_SECONDS;
+use crate::domain::topics::{MAX_TOPICS, MAX_TOPIC_CHARS};
+use crate::domain::{
+    duration_label, parse_date, parse_duration, parse_lead, parse_range, parse_weekly_time,
+    weekday_name, DateSpan, DaySet, DomainError, TimeOfDay,
+};
+use crate::slack::verify::{SignatureVerifier, VerifyError, MAX_CLOCK_SKEW_SECS};
+
+/// Quotes that `unquote` trims from both ends of a topic or search text.
+const QUOTES: [char; 2] = ['"', '\''];
+/// No reply to a typo should be an essay; `shown` keeps echoed input to 40 characters.
+const MAX_PROBLEM_CHARS: usize = 400;
+
+// ---------------------------------------------------------------------------------------------
+// The command parser
+
+/// `parse` never panics; errors say something, keep Slack's backticks balanced and carry an
+/// example that itself parses; what it accepts is within the domain's limits and, where a
+/// canonical spelling exists, reads back the same from it.
+pub fn command_parser(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    match parse(&text) {
+        Ok(command) => {
+            check_command(&command);
+            if let Some(canonical) = canonical(&command) {
+                assert_eq!(
+                    parse(&canonical),
+                    Ok(command),
+                    "{text:?} does not read back from {canonical:?}"
+                );
+            }
+        }
+        Err(err) => {
+            check_message(&err.problem);
+            assert!(err.usage.starts_with("/officehours"), "{err:?}");
+            assert!(
+                parse(err.example).is_ok(),
+                "the example {:?} in the answer to {text:?} does not parse",
+                err.example
+            );
+        }
+    }
+}
+
+/// A message a person reads in Slack: not empty, one line, no unbalanced code span, short.
+fn check_message(message: &str) {
+    assert!(!message.trim().is_empty(), "empty message");
+    assert!(
+        !message.chars().any(char::is_control),
+        "control character in {message:?}"
+    );
+    assert!(
+        message.matches('`').count() % 2 == 0,
+        "unbalanced backticks in {message:?}"
+    );
+    assert!(
+        message.chars().count() <= MAX_PROBLEM_CHARS,
+        "{} characters: {message:?}",
+        message.chars().count()
+    );
+}
+
+fn check_user(user: &UserRef) {
+    assert!(!user.id.is_empty(), "{user:?}");
+    assert!(!user.id.contains(char::is_whitespace), "{user:?}");
+    if let Some(label) = &user.label {
+        assert!(!label.is_empty() && label.trim() == label, "{user:?}");
+    }
+}
+
+fn check_command(command: &Command) {
+    match command {
+        Command::Lookup(user)
+        | Command::Review { report: user, .. }
+        | Command::OneOnOne(
+            CadenceCommand::Stop(user)
+            | CadenceCommand::Done(user)
+            | CadenceCommand::Set { report: user, .. },
+        ) => check_user(user),
+        _ => {}
+    }
+    match command {
+        Command::Add { window, topics } => {
+            let (start, end) = (window.range.start.minutes(), window.range.end.minutes());
+            assert!(!window.days.is_empty(), "{window:?}");
+            assert!(start < 1440 && end <= 1440 && start != end, "{window:?}");
+            assert!(
+                (1..=1440).contains(&window.range.len_minutes()),
+                "{window:?}"
+            );
+            assert!(topics.len() <= MAX_TOPICS, "{topics:?}");
+            for topic in topics {
+                assert!(!topic.is_empty() && topic.trim() == topic, "{topics:?}");
+                assert!(topic.chars().count() <= MAX_TOPIC_CHARS, "{topics:?}");
+            }
+        }
+        Command::Remove(RemoveTarget::Number(n)) => assert!((1..=9999).contains(n), "{n}"),
+        Command::On(OnSpec::For(d)) => {
+            assert!(*d > Duration::zero(), "{d:?}");
+            assert!(d.num_seconds() <= MAX_DURATION_SECONDS as i64, "{d:?}");
+        }
+        Command::On(OnSpec::Until(t)) => assert!(t.minutes() <= 1440, "{t:?}"),
+        Command::Find(topic) => {
+            assert!(
+                !topic.is_empty() && topic.chars().count() <= 100,
+                "{topic:?}"
+            );
+        }
+        Command::OneOnOne(CadenceCommand::Set {
+            every_weeks, on, ..
+        }) => {
+            assert!((1..=MAX_EVERY_WEEKS).contains(every_weeks), "{every_weeks}");
+            if let Some((_, at)) = on {
+                assert!(at.minutes() < 1440, "{at:?}");
+            }
+        }
+        Command::Debrief {
+            project,
+            participants,
+            ..
+        } => {
+            check_name(project);
+            assert!(
+                (1..=MAX_DEBRIEF_PARTICIPANTS).contains(&participants.len()),
+                "{participants:?}"
+            );
+            for (i, p) in participants.iter().enumerate() {
+                check_user(p);
+                assert!(
+                    !participants[..i]
+                        .iter()
+                        .any(|q| q.id.eq_ignore_ascii_case(&p.id)),
+                    "{participants:?}"
+                );
+            }
+        }
+        Command::Conference(ConferenceCommand::Join { name, dates }) => {
+            check_name(name);
+            assert!((1..=MAX_SPAN_DAYS).contains(&dates.days()), "{dates:?}");
+        }
+        Command::Conference(ConferenceCommand::Leave(name)) => check_name(name),
+        _ => {}
+    }
+}
+
+fn check_name(name: &str) {
+    assert!(
+        !name.is_empty() && name.chars().count() <= MAX_NAME_CHARS,
+        "{name:?}"
+    );
+    assert!(!conference_key(name).is_empty(), "{name:?}");
+}
+
+/// How a person would type `command`, or None where no plain spelling gives back exactly it:
+/// a duration in seconds has none, and `unquote` eats quotes at the ends of topics.
+fn canonical(command: &Command) -> Option<String> {
+    let text = match command {
+        Command::Overview => String::new(),
+        Command::Help => "help".into(),
+        Command::Lookup(user) => mention(user),
+        Command::Add { window, topics } => {
+            let topics = topics.join(", ");
+            if topics.starts_with(QUOTES) || topics.ends_with(QUOTES) {
+                return None;
+            }
+            // Quoted, so a topic called "pm" isn't read as part of the time range.
+            format!("add {} \"{topics}\"", window.label())
+        }
+        Command::Remove(RemoveTarget::All) => "remove all".into(),
+        Command::Remove(RemoveTarget::Number(n)) => format!("remove {n}"),
+        Command::List => "list".into(),
+        Command::On(OnSpec::UntilEndOfDay) => "on".into(),
+        Command::On(OnSpec::For(d)) if d.num_seconds() % 60 == 0 => {
+            format!("on for {}m", d.num_minutes())
+        }
+        Command::On(OnSpec::For(_)) => return None,
+        Command::On(OnSpec::Until(t)) => format!("on until {t}"),
+        Command::Off => "off".into(),
+        Command::Tz(ZoneChoice::Auto) => "tz auto".into(),
+        Command::Tz(ZoneChoice::Zone(tz)) => format!("tz {}", tz.name()),
+        Command::Find(topic) if topic.starts_with(QUOTES) || topic.ends_with(QUOTES) => {
+            return None
+        }
+        Command::Find(topic) => format!("find {topic}"),
+        Command::OneOnOne(CadenceCommand::Set {
+            report,
+            every_weeks,
+            on,
+        }) => {
+            let on = on.map_or(String::new(), |(day, at)| {
+                format!(" on {} {at}", weekday_name(day))
+            });
+            format!("1on1 {} every {every_weeks} weeks{on}", mention(report))
+        }
+        Command::OneOnOne(CadenceCommand::Stop(user)) => format!("1on1 stop {}", mention(user)),
+        Command::OneOnOne(CadenceCommand::Done(user)) => format!("1on1 done {}", mention(user)),
+        Command::Debrief {
+            project,
+            date,
+            participants,
+        } => {
+            let people: Vec<String> = participants.iter().map(mention).collect();
+            format!(
+                "debrief {} on {date} with {}",
+                quoted(project)?,
+                people.join(" ")
+            )
+        }
+        Command::Review { report, date } => format!("review {} on {date}", mention(report)),
+        Command::Conference(ConferenceCommand::Join { name, dates }) => {
+            format!("conference {} {dates}", quoted(name)?)
+        }
+        Command::Conference(ConferenceCommand::List) => "conference list".into(),
+        Command::Conference(ConferenceCommand::Leave(name)) => {
+            format!("conference leave {}", quoted(name)?)
+        }
+        Command::Team => "team".into(),
+        Command::Export => "export".into(),
+        Command::ForgetMe => "forget me".into(),
+        Command::Connect => "connect".into(),
+        Command::Disconnect => "disconnect".into(),
+        Command::Away(None) => "away off".into(),
+        Command::Away(Some(date)) => format!("away until {date}"),
+        Command::Hints { on, mine } => format!(
+            "hints {}{}",
+            if *on { "on" } else { "off" },
+            if *mine { " me" } else { "" }
+        ),
+        Command::Calendar { reset: false } => "calendar".into(),
+        Command::Calendar { reset: true } => "calendar reset".into(),
+    };
+    Some(text)
+}
+
+fn mention(user: &UserRef) -> String {
+    match &user.label {
+        Some(label) => format!("<@{}|{label}>", user.id),
+        None => format!("@{}", user.id),
+    }
+}
+
+fn quoted(name: &str) -> Option<String> {
+    (!name.contains('"')).then(|| format!("\"{name}\""))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The time parsers
+
+/// Every parser of times, ranges, durations, dates and days gets the same text: none panics,
+/// each error is a readable message, and each value is in range and reads back from the
+/// form the bot writes it in.
+pub fn time_parser(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let text = text.as_ref();
+    time_of_day(text);
+    time_range(text);
+    duration(text);
+    date(text);
+    date_span(text);
+    weekly_time(text);
+    day_set(text);
+    lead(text);
+}
+
+fn settle<T>(result: Result<T, DomainError>) -> Option<T> {
+    result.map_err(|e| check_message(&e.to_string())).ok()
+}
+
+fn time_of_day(text: &str) {
+    let parsed = TimeOfDay::parse(text);
+    assert_eq!(TimeOfDay::parse(&format!(" {text}\t")), parsed, "{text:?}");
+    let Some(t) = settle(parsed) else { return };
+    // 24:00 is the midnight that ends the day; every other time is before it.
+    assert!(t.minutes() <= 1440, "{text:?}: {t:?}");
+    assert!(t.hour() < 24 || t.minutes() == 1440, "{text:?}: {t:?}");
+    assert!(t.minute() < 60, "{text:?}: {t:?}");
+    assert_eq!(TimeOfDay::hm(t.hour(), t.minute()), Some(t), "{text:?}");
+    assert_eq!(TimeOfDay::parse(&t.to_string()), Ok(t), "{text:?}");
+}
+
+fn time_range(text: &str) {
+    let Some(range) = settle(parse_range(text)) else {
+        return;
+    };
+    let (start, end) = (range.start.minutes(), range.end.minutes());
+    assert!(
+        start < 1440 && end <= 1440 && start != end,
+        "{text:?}: {range:?}"
+    );
+    assert!((1..=1440).contains(&range.len_minutes()), "{text:?}");
+    assert_eq!(range.crosses_midnight(), end < start, "{text:?}");
+    assert_eq!(parse_range(&range.to_string()), Ok(range), "{text:?}");
+}
+
+fn duration(text: &str) {
+    let Some(d) = settle(parse_duration(text)) else {
+        return;
+    };
+    assert!(d >= Duration::seconds(1), "{text:?}: {d:?}");
+    assert!(
+        d.num_seconds() <= MAX_DURATION_SECONDS as i64,
+        "{text:?}: {d:?}"
+    );
+    if d.num_seconds() % 60 == 0 {
+        assert_eq!(parse_duration(&duration_label(d)), Ok(d), "{text:?}");
+    }
+}
+
+fn date(text: &str) {
+    let Some(d) = settle(parse_date(text)) else {
+        return;
+    };
+    assert_eq!(parse_date(&d.to_string()), Ok(d), "{text:?}");
+}
+
+fn date_span(text: &str) {
+    let Some(span) = settle(DateSpan::parse(text)) else {
+        return;
+    };
+    assert!(
+        (1..=MAX_SPAN_DAYS).contains(&span.days()),
+        "{text:?}: {span:?}"
+    );
+    assert_eq!(DateSpan::parse(&span.to_string()), Ok(span), "{text:?}");
+}
+
+fn weekly_time(text: &str) {
+    let Some((day, at)) = settle(parse_weekly_time(text)) else {
+        return;
+    };
+    assert!(at.minutes() < 1440, "{text:?}: {at:?}");
+    let written = format!("{} {at}", weekday_name(day));
+    assert_eq!(parse_weekly_time(&written), Ok((day, at)), "{text:?}");
+}
+
+fn day_set(text: &str) {
+    let Some(days) = settle(DaySet::parse(text)) else {
+        return;
+    };
+    assert_eq!(DaySet::from_bits(days.bits()), Some(days), "{text:?}");
+    assert_eq!(DaySet::parse(&days.label()), Ok(days), "{text:?}");
+}
+
+fn lead(text: &str) {
+    let Some(d) = settle(parse_lead(text)) else {
+        return;
+    };
+    assert!(d >= Duration::zero(), "{text:?}: {d:?}");
+    assert!(
+        d.num_seconds() <= MAX_DURATION_SECONDS as i64,
+        "{text:?}: {d:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The signature verifier
+
+/// The bytes `signature` reads: a secret, "now", a clock skew and a byte to flip, then the two
+/// header values as they arrived and the body. Fields are a length byte then that many bytes.
+pub struct SignatureInput<'a> {
+    pub secret: &'a [u8],
+    pub now: i64,
+    pub skew: i16,
+    pub flip_at: u16,
+    pub timestamp: &'a [u8],
+    pub signature: &'a [u8],
+    pub body: &'a [u8],
+}
+
+impl SignatureInput<'_> {
+    /// The encoding `signature` decodes, for writing seed inputs. Fields longer than 255
+    /// bytes are cut.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let field = |out: &mut Vec<u8>, bytes: &[u8]| {
+            let bytes = &bytes[..bytes.len().min(255)];
+            out.push(bytes.len() as u8);
+            out.extend_from_slice(bytes);
+        };
+        field(&mut out, self.secret);
+        out.extend_from_slice(&self.now.to_le_bytes());
+        out.extend_from_slice(&self.skew.to_le_bytes());
+        out.extend_from_slice(&self.flip_at.to_le_bytes());
+        field(&mut out, self.timestamp);
+        field(&mut out, self.signature);
+        out.extend_from_slice(self.body);
+        out
+    }
+}
+
+/// Reads fields off the front; past the end every field is empty or zero.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> &'a [u8] {
+        let (head, tail) = self.0.split_at(n.min(self.0.len()));
+        self.0 = tail;
+        head
+    }
+
+    fn field(&mut self) -> &'a [u8] {
+        let n = self.take(1).first().copied().unwrap_or(0);
+        self.take(usize::from(n))
+    }
+
+    fn array<const N: usize>(&mut self) -> [u8; N] {
+        let mut out = [0u8; N];
+        let got = self.take(N);
+        out[..got.len()].copy_from_slice(got);
+        out
+    }
+}
+
+fn decode(data: &[u8]) -> SignatureInput<'_> {
+    let mut r = Reader(data);
+    let secret = r.field();
+    let now = i64::from_le_bytes(r.array());
+    let skew = i16::from_le_bytes(r.array());
+    let flip_at = u16::from_le_bytes(r.array());
+    let timestamp = r.field();
+    let signature = r.field();
+    SignatureInput {
+        secret,
+        now,
+        skew,
+        flip_at,
+        timestamp,
+        signature,
+        body: r.0,
+    }
+}
+
+/// Slack's v0 signature, computed here independently of `SignatureVerifier::sign`.
+fn slack_mac(secret: &str, timestamp: &str, body: &[u8]) -> Vec<u8> {
+    let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC takes keys of any length"),
+    };
+    mac.update(format!("v0:{timestamp}:").as_bytes());
+    mac.update(body);
+    mac.finalize().into_bytes().to_vec()
+}
+
+fn signed(secret: &str, timestamp: &str, body: &[u8]) -> String {
+    format!("v0={}", hex::encode(slack_mac(secret, timestamp, body)))
+}
+
+/// Arbitrary headers and body never verify unless the signature is the secret's HMAC of exactly
+/// that timestamp and body, within five minutes of now; a body signed that way always verifies,
+/// and changing one byte of it, or the timestamp's spelling, or going stale, fails.
+pub fn signature(data: &[u8]) {
+    let input = decode(data);
+    let secret = String::from_utf8_lossy(input.secret).into_owned();
+    let verifier = SignatureVerifier::new(Secret::new(secret.clone()));
+    let (now, body) = (input.now, input.body);
+
+    // Whatever arrived.
+    let timestamp = std::str::from_utf8(input.timestamp).ok();
+    let signature = std::str::from_utf8(input.signature).ok();
+    if verifier.verify(timestamp, signature, body, now).is_ok() {
+        let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
+            panic!("verified without headers");
+        };
+        let sent: i64 = timestamp.trim().parse().unwrap_or_else(|_| {
+            panic!("verified with the timestamp {timestamp:?}");
+        });
+        assert!(
+            sent.abs_diff(now) <= MAX_CLOCK_SKEW_SECS as u64,
+            "verified {sent} at {now}"
+        );
+        let given = signature
+            .strip_prefix("v0=")
+            .and_then(|h| hex::decode(h).ok());
+        assert_eq!(
+            given,
+            Some(slack_mac(&secret, timestamp, body)),
+            "verified a signature the secret did not make"
+        );
+    }
+    assert_eq!(
+        verifier.verify(None, signature, body, now),
+        Err(VerifyError::MissingHeaders)
+    );
+    assert_eq!(
+        verifier.verify(timestamp, None, body, now),
+        Err(VerifyError::MissingHeaders)
+    );
+
+    // Signed properly, at a timestamp up to five minutes either side of now.
+    let skew = i64::from(input.skew) % (MAX_CLOCK_SKEW_SECS + 1);
+    let Some(sent) = now.checked_add(skew) else {
+        return;
+    };
+    let fresh = sent.to_string();
+    let good = signed(&secret, &fresh, body);
+    assert_eq!(verifier.sign(&fresh, body), good);
+    assert_eq!(
+        verifier.verify(Some(&fresh), Some(&good), body, now),
+        Ok(()),
+        "a correctly signed body at {sent} was refused at {now}"
+    );
+
+    // One byte of the body changed, one byte more, or one less.
+    if !body.is_empty() {
+        let mut tampered = body.to_vec();
+        let at = usize::from(input.flip_at) % body.len();
+        tampered[at] = tampered[at].wrapping_add(1);
+        assert_eq!(
+            verifier.verify(Some(&fresh), Some(&good), &tampered, now),
+            Err(VerifyError::BadSignature),
+            "flipped byte {at}"
+        );
+        assert_eq!(
+            verifier.verify(Some(&fresh), Some(&good), &body[1..], now),
+            Err(VerifyError::BadSignature)
+        );
+    }
+    let mut longer = body.to_vec();
+    longer.push(b'&');
+    assert_eq!(
+        verifier.verify(Some(&fresh), Some(&good), &longer, now),
+        Err(VerifyError::BadSignature)
+    );
+
+    // The same instant spelt differently is a different message.
+    let respelt = format!("0{fresh}");
+    if respelt.parse::<i64>() == Ok(sent) {
+        assert_eq!(
+            verifier.verify(Some(&respelt), Some(&good), body, now),
+            Err(VerifyError::BadSignature)
+        );
+    }
+
+    // Signed properly, but too long ago or too far ahead.
+    let beyond = MAX_CLOCK_SKEW_SECS + 1 + i64::from(input.skew.unsigned_abs());
+    for stale in [now.checked_sub(beyond), now.checked_add(beyond)]
+        .into_iter()
+        .flatten()
+    {
+        let stale = stale.to_string();
+        let sig = signed(&secret, &stale, body);
+        assert_eq!(
+            verifier.verify(Some(&stale), Some(&sig), body, now),
+            Err(VerifyError::Stale),
+            "{stale} at {now}"
+        );
+    }
+}
