@@ -95,6 +95,8 @@ pub trait ReminderStore: Send + Sync {
     async fn next_ready_at(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
     /// Deletes reminders that finished (sent, failed, dropped, cancelled) before `cutoff`.
     async fn purge_finished_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Remembers a person's DM channel with the bot (it never changes once Slack opened it, so
+    /// this only writes the first time, or if it ever differs).
     async fn set_dm_channel(
         &self,
         team_id: &str,
@@ -293,6 +295,12 @@ macro_rules! impl_reminder_store {
             }
 
             async fn set_dm_channel(&self, team_id: &str, user_id: &str, channel: &str) -> Result<(), StoreError> {
+                // Every sent DM lands here. A read in the usual case, not a write: on SQLite a write
+                // waits for the one write lock and makes every other connection drop its page cache;
+                // on PostgreSQL it leaves a dead row version behind.
+                if self.dm_channel(team_id, user_id).await?.as_deref() == Some(channel) {
+                    return Ok(());
+                }
                 sqlx::query("UPDATE people SET dm_channel = $1 WHERE team_id = $2 AND user_id = $3")
                     .bind(channel)
                     .bind(team_id)
