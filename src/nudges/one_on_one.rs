@@ -177,17 +177,21 @@ async fn schedule_reminders(
     meeting: &MeetingRecord,
 ) -> Result<(), StoreError> {
     let due = reminder_time(meeting.starts_at, n.settings.lead).max(n.now());
-    for person in [&record.manager_id, &record.report_id] {
-        n.schedule(reminder(
-            &record.team_id,
-            format!("1on1:{}:{}:{}:{person}", record.id, meeting.id, meeting.starts_at.timestamp()),
-            kinds::ONE_ON_ONE,
-            vec![person.clone()],
-            serde_json::json!({ "meeting_id": meeting.id, "starts_at": meeting.starts_at.timestamp() }),
-            due,
-        ))
-        .await?;
-    }
+    let both: Vec<_> = [&record.manager_id, &record.report_id]
+        .into_iter()
+        .map(|person| {
+            reminder(
+                &record.team_id,
+                format!("1on1:{}:{}:{}:{person}", record.id, meeting.id, meeting.starts_at.timestamp()),
+                kinds::ONE_ON_ONE,
+                vec![person.clone()],
+                serde_json::json!({ "meeting_id": meeting.id, "starts_at": meeting.starts_at.timestamp() }),
+                due,
+            )
+        })
+        .collect();
+    // One statement for both: every delivered 1:1 reminder plans the next meeting's pair.
+    n.store.schedule_all(&both, n.now()).await?;
     Ok(())
 }
 

@@ -55,6 +55,13 @@ pub trait ReminderStore: Send + Sync {
         reminder: &NewReminder,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Inserts several reminders in one statement (one write), skipping keys that exist;
+    /// returns how many were new.
+    async fn schedule_all(
+        &self,
+        reminders: &[NewReminder],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
     /// Claims up to `limit` reminders that are due (or whose lease ran out) for `owner`.
     /// `only_team` narrows it to one workspace (the terminal shell's).
     async fn claim_due(
@@ -194,6 +201,35 @@ macro_rules! impl_reminder_store {
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn schedule_all(&self, reminders: &[NewReminder], now: DateTime<Utc>) -> Result<u64, StoreError> {
+                if reminders.is_empty() {
+                    return Ok(0);
+                }
+                let rows: Vec<String> = (0..reminders.len())
+                    .map(|i| {
+                        let p = i * 7;
+                        format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 6, p + 7)
+                    })
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO reminders (team_id, key, kind, recipients, payload, due_at, next_attempt_at, created_at) \
+                     VALUES {} ON CONFLICT (key) DO NOTHING",
+                    rows.join(", ")
+                );
+                let mut query = sqlx::query(&sql);
+                for r in reminders {
+                    query = query
+                        .bind(&r.team_id)
+                        .bind(&r.key)
+                        .bind(&r.kind)
+                        .bind(r.recipients.join(","))
+                        .bind(r.payload.to_string())
+                        .bind(stored_instant(r.due_at))
+                        .bind(stored_instant(now));
+                }
+                Ok(query.execute(&self.pool).await?.rows_affected())
             }
 
             async fn claim_due(
