@@ -1,6 +1,6 @@
 //! 1:1 cadences: set, stop, done; the report's consent notice; reminders with a rotating question.
 
-use chrono::{DateTime, Duration, Utc, Weekday};
+use chrono::{DateTime, Duration, SubsecRound, Utc, Weekday};
 use chrono_tz::Tz;
 
 use super::{kinds, payload_i64, reminder, ActionOutcome, NudgeError, Nudges};
@@ -165,8 +165,19 @@ async fn plan_meeting(
     let Some(start) = cadence.next_meeting_after(tz, after) else {
         return Ok(None);
     };
-    let seq = i32::try_from(n.store.meetings_of(record.id).await?.len()).unwrap_or(i32::MAX);
-    let meeting = n.store.ensure_meeting(record.id, seq, start).await?;
+    let planned = n.store.meetings_of(record.id).await?;
+    // Both people's reminders plan the same next meeting: the second finds it already planned
+    // and need not insert it again.
+    let meeting = match planned
+        .iter()
+        .find(|m| m.starts_at == start.trunc_subsecs(0))
+    {
+        Some(existing) => existing.clone(),
+        None => {
+            let seq = i32::try_from(planned.len()).unwrap_or(i32::MAX);
+            n.store.ensure_meeting(record.id, seq, start).await?
+        }
+    };
     schedule_reminders(n, record, &meeting).await?;
     Ok(Some(meeting))
 }
