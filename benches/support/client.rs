@@ -122,7 +122,9 @@ impl Client {
 /// One closed-loop run: every connection sends its next request as soon as the last answer
 /// is in. Only requests started inside the measured period count.
 pub struct Run {
+    /// Requests started in the measured period, and in the whole run (warm-up included).
     pub requests: u64,
+    pub total: u64,
     pub errors: u64,
     pub latencies_us: Vec<u32>,
     pub measured: Duration,
@@ -165,7 +167,7 @@ pub async fn closed_loop(
         tasks.spawn(async move {
             let mut client = Client::new(addr, bodies.clone());
             let mut latencies = Vec::with_capacity(200_000);
-            let (mut requests, mut errors) = (0_u64, 0_u64);
+            let (mut requests, mut errors, mut total) = (0_u64, 0_u64, 0_u64);
             let (mut first_answer, mut first_error) = (None, None);
             // Each connection cycles through its own share of the bodies.
             let mine: Vec<usize> = (0..bodies.len()).filter(|i| i % connections == c).collect();
@@ -182,6 +184,7 @@ pub async fn closed_loop(
                 }
                 let result = client.send(mine[n % mine.len()]).await;
                 n += 1;
+                total += 1;
                 let micros = u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX);
                 let ok = match &result {
                     Ok((status, body)) => {
@@ -214,11 +217,19 @@ pub async fn closed_loop(
                     }
                 }
             }
-            (c, requests, errors, latencies, first_answer, first_error)
+            (
+                c,
+                (requests, total),
+                errors,
+                latencies,
+                first_answer,
+                first_error,
+            )
         });
     }
     let mut run = Run {
         requests: 0,
+        total: 0,
         errors: 0,
         latencies_us: Vec::new(),
         measured: measure,
@@ -226,9 +237,10 @@ pub async fn closed_loop(
         first_error: None,
     };
     while let Some(done) = tasks.join_next().await {
-        let (c, requests, errors, latencies, first_answer, first_error) =
+        let (c, (requests, total), errors, latencies, first_answer, first_error) =
             done.expect("a client connection panicked");
         run.requests += requests;
+        run.total += total;
         run.errors += errors;
         run.latencies_us.extend(latencies);
         if c == 0 {

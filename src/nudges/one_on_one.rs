@@ -1,6 +1,6 @@
 //! 1:1 cadences: set, stop, done; the report's consent notice; reminders with a rotating question.
 
-use chrono::{DateTime, Duration, Utc, Weekday};
+use chrono::{DateTime, Duration, SubsecRound, Utc, Weekday};
 use chrono_tz::Tz;
 
 use super::{kinds, payload_i64, reminder, ActionOutcome, NudgeError, Nudges};
@@ -165,8 +165,19 @@ async fn plan_meeting(
     let Some(start) = cadence.next_meeting_after(tz, after) else {
         return Ok(None);
     };
-    let seq = i32::try_from(n.store.meetings_of(record.id).await?.len()).unwrap_or(i32::MAX);
-    let meeting = n.store.ensure_meeting(record.id, seq, start).await?;
+    let planned = n.store.meetings_of(record.id).await?;
+    // Both people's reminders plan the same next meeting: the second finds it already planned
+    // and need not insert it again.
+    let meeting = match planned
+        .iter()
+        .find(|m| m.starts_at == start.trunc_subsecs(0))
+    {
+        Some(existing) => existing.clone(),
+        None => {
+            let seq = i32::try_from(planned.len()).unwrap_or(i32::MAX);
+            n.store.ensure_meeting(record.id, seq, start).await?
+        }
+    };
     schedule_reminders(n, record, &meeting).await?;
     Ok(Some(meeting))
 }
@@ -177,17 +188,21 @@ async fn schedule_reminders(
     meeting: &MeetingRecord,
 ) -> Result<(), StoreError> {
     let due = reminder_time(meeting.starts_at, n.settings.lead).max(n.now());
-    for person in [&record.manager_id, &record.report_id] {
-        n.schedule(reminder(
-            &record.team_id,
-            format!("1on1:{}:{}:{}:{person}", record.id, meeting.id, meeting.starts_at.timestamp()),
-            kinds::ONE_ON_ONE,
-            vec![person.clone()],
-            serde_json::json!({ "meeting_id": meeting.id, "starts_at": meeting.starts_at.timestamp() }),
-            due,
-        ))
-        .await?;
-    }
+    let both: Vec<_> = [&record.manager_id, &record.report_id]
+        .into_iter()
+        .map(|person| {
+            reminder(
+                &record.team_id,
+                format!("1on1:{}:{}:{}:{person}", record.id, meeting.id, meeting.starts_at.timestamp()),
+                kinds::ONE_ON_ONE,
+                vec![person.clone()],
+                serde_json::json!({ "meeting_id": meeting.id, "starts_at": meeting.starts_at.timestamp() }),
+                due,
+            )
+        })
+        .collect();
+    // One statement for both: every delivered 1:1 reminder plans the next meeting's pair.
+    n.store.schedule_all(&both, n.now()).await?;
     Ok(())
 }
 

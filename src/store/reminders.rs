@@ -55,6 +55,13 @@ pub trait ReminderStore: Send + Sync {
         reminder: &NewReminder,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Inserts several reminders in one statement (one write), skipping keys that exist;
+    /// returns how many were new.
+    async fn schedule_all(
+        &self,
+        reminders: &[NewReminder],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
     /// Claims up to `limit` reminders that are due (or whose lease ran out) for `owner`.
     /// `only_team` narrows it to one workspace (the terminal shell's).
     async fn claim_due(
@@ -95,6 +102,8 @@ pub trait ReminderStore: Send + Sync {
     async fn next_ready_at(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
     /// Deletes reminders that finished (sent, failed, dropped, cancelled) before `cutoff`.
     async fn purge_finished_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Remembers a person's DM channel with the bot (it never changes once Slack opened it, so
+    /// this only writes the first time, or if it ever differs).
     async fn set_dm_channel(
         &self,
         team_id: &str,
@@ -192,6 +201,35 @@ macro_rules! impl_reminder_store {
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn schedule_all(&self, reminders: &[NewReminder], now: DateTime<Utc>) -> Result<u64, StoreError> {
+                if reminders.is_empty() {
+                    return Ok(0);
+                }
+                let rows: Vec<String> = (0..reminders.len())
+                    .map(|i| {
+                        let p = i * 7;
+                        format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 6, p + 7)
+                    })
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO reminders (team_id, key, kind, recipients, payload, due_at, next_attempt_at, created_at) \
+                     VALUES {} ON CONFLICT (key) DO NOTHING",
+                    rows.join(", ")
+                );
+                let mut query = sqlx::query(&sql);
+                for r in reminders {
+                    query = query
+                        .bind(&r.team_id)
+                        .bind(&r.key)
+                        .bind(&r.kind)
+                        .bind(r.recipients.join(","))
+                        .bind(r.payload.to_string())
+                        .bind(stored_instant(r.due_at))
+                        .bind(stored_instant(now));
+                }
+                Ok(query.execute(&self.pool).await?.rows_affected())
             }
 
             async fn claim_due(
@@ -293,6 +331,12 @@ macro_rules! impl_reminder_store {
             }
 
             async fn set_dm_channel(&self, team_id: &str, user_id: &str, channel: &str) -> Result<(), StoreError> {
+                // Every sent DM lands here. A read in the usual case, not a write: on SQLite a write
+                // waits for the one write lock and makes every other connection drop its page cache;
+                // on PostgreSQL it leaves a dead row version behind.
+                if self.dm_channel(team_id, user_id).await?.as_deref() == Some(channel) {
+                    return Ok(());
+                }
                 sqlx::query("UPDATE people SET dm_channel = $1 WHERE team_id = $2 AND user_id = $3")
                     .bind(channel)
                     .bind(team_id)
