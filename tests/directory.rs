@@ -59,4 +59,21 @@ on_both_backends! {
         let (after, waited) = eventually(&app, BEN, |o| !o.contains(&open)).await;
         assert!(!after.contains(&open), "still shown after {waited:?}: {after}");
     }
+
+    async fn a_write_on_another_replica_uses_the_zone_just_changed(app: TestApp) {
+        app.known_user(ANA, "Europe/Berlin").await;
+        let other = app.replica().await;
+        // The other replica holds Ana as a Berlin reader...
+        other.say(ANA, "").await;
+        // ...then she moves to Tokyo here, and at once saves "until 23:00" there.
+        app.say(ANA, "tz Asia/Tokyo").await;
+        let reply = other.say(ANA, "on until 23:00").await;
+        assert!(reply.contains("until 23:00 Tokyo"), "{reply}");
+        let until: Vec<(String,)> = app
+            .db
+            .rows("SELECT CAST(manual_until AS TEXT) FROM people WHERE user_id = 'U0ANA00001'")
+            .await;
+        // 23:00 in Tokyo on Thursday 3 December is 14:00 UTC (Berlin's 23:00 would be 22:00 UTC).
+        assert!(until[0].0.contains("14:00:00"), "{until:?}");
+    }
 }

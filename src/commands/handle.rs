@@ -162,11 +162,6 @@ impl Core {
         );
         let about_connecting = matches!(command, Command::Connect | Command::Disconnect);
         let manages_hours = matches!(command, Command::List);
-        let person = self
-            .directory
-            .person(&actor.team_id, &actor.user_id)
-            .await?;
-        let viewer = viewer_of(&person);
         let read_only = matches!(
             command,
             Command::Overview
@@ -177,6 +172,19 @@ impl Core {
                 | Command::Team
                 | Command::Conference(ConferenceCommand::List)
         );
+        // A write saves instants worked out in the asker's zone: read it from the database, not
+        // from a copy another replica may have changed a moment ago.
+        let person = if read_only {
+            self.directory
+                .person(&actor.team_id, &actor.user_id)
+                .await?
+        } else {
+            self.store
+                .person(&actor.team_id, &actor.user_id)
+                .await?
+                .unwrap_or_else(|| crate::store::Person::new(&actor.team_id, &actor.user_id))
+        };
+        let viewer = viewer_of(&person);
         let shows_times = !matches!(command, Command::Help | Command::Tz(_));
         let mut attachment = None;
         let message = match command {
