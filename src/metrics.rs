@@ -1,7 +1,8 @@
 //! Prometheus metrics: one process-wide recorder, rendered at `GET /metrics`.
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -36,11 +37,52 @@ pub fn render() -> String {
     }
 }
 
+/// Each route's counters, registered once: looking them up by label on every request (building
+/// the label strings, hashing them into the registry) cost more than some answers.
+static HTTP: RwLock<Option<HashMap<String, RouteMetrics>>> = RwLock::new(None);
+
+#[derive(Clone)]
+struct RouteMetrics {
+    duration: metrics::Histogram,
+    by_status: HashMap<u16, metrics::Counter>,
+}
+
 pub fn http_request(route: &str, status: u16, seconds: f64) {
-    let labels = [("route", route.to_owned()), ("status", status.to_string())];
-    metrics::counter!("officehours_http_requests_total", &labels).increment(1);
-    metrics::histogram!("officehours_http_request_duration_seconds", "route" => route.to_owned())
-        .record(seconds);
+    let held = HTTP.read().ok().and_then(|routes| {
+        let route = routes.as_ref()?.get(route)?;
+        Some((
+            route.duration.clone(),
+            route.by_status.get(&status)?.clone(),
+        ))
+    });
+    let (duration, count) = match held {
+        Some(held) => held,
+        None => register(route, status),
+    };
+    count.increment(1);
+    duration.record(seconds);
+}
+
+fn register(route: &str, status: u16) -> (metrics::Histogram, metrics::Counter) {
+    let mut routes = HTTP
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let entry = routes
+        .get_or_insert_with(HashMap::new)
+        .entry(route.to_owned())
+        .or_insert_with(|| RouteMetrics {
+            duration: metrics::histogram!("officehours_http_request_duration_seconds", "route" => route.to_owned()),
+            by_status: HashMap::new(),
+        });
+    let count = entry
+        .by_status
+        .entry(status)
+        .or_insert_with(|| {
+            let labels = [("route", route.to_owned()), ("status", status.to_string())];
+            metrics::counter!("officehours_http_requests_total", &labels)
+        })
+        .clone();
+    (entry.duration.clone(), count)
 }
 
 /// One Web API call and how it went: `ok`, `ratelimited`, `transport` or Slack's error code.

@@ -93,6 +93,7 @@ impl Application {
             slack,
             tasks: tasks.clone(),
             bot_user_id: Default::default(),
+            encoded: Default::default(),
         });
         let socket_mode = match &config.app_token {
             Some(token) => Some(SocketMode::start(app.clone(), &web, token).await?),

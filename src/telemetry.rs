@@ -24,10 +24,8 @@ pub fn init() {
 
 /// One span per request, named by route (never by raw path, which could carry ids), with its outcome.
 pub async fn trace_requests(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
     // Handlers fill in who it was for (`slack::record_actor`), so the request's one log line says it.
     let span = tracing::info_span!(
         "http",
@@ -41,7 +39,7 @@ pub async fn trace_requests(request: Request, next: Next) -> Response {
     let response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
     let elapsed = started.elapsed().as_secs_f64();
-    crate::metrics::http_request(&route, status, elapsed);
+    crate::metrics::http_request(route, status, elapsed);
     let latency_ms = elapsed * 1000.0;
     span.in_scope(|| {
         if status >= 500 {

@@ -39,7 +39,9 @@ pub struct Actor {
 /// A reply plus what the transport needs to know to follow it up.
 #[derive(Debug, Clone)]
 pub struct Handled {
-    pub message: Message,
+    /// Shared, not copied: "who is open" is one rendering per reader zone and minute, handed to
+    /// everyone who asks (and a transport may keep its encoding of it).
+    pub message: Arc<Message>,
     /// The reply showed times in UTC because the reader's zone is not known yet.
     pub zone_unknown: bool,
     /// Safe to run again (to re-render once the zone is known): nothing was written.
@@ -133,7 +135,7 @@ impl Core {
         match parse::parse(text) {
             Ok(command) => self.handle_in(actor, channel, command).await,
             Err(error) => Ok(Handled {
-                message: replies::parse_error(&error),
+                message: Arc::new(replies::parse_error(&error)),
                 zone_unknown: false,
                 read_only: true,
                 attachment: None,
@@ -179,21 +181,31 @@ impl Core {
                 .person(&actor.team_id, &actor.user_id)
                 .await?
         } else {
-            self.store
-                .person(&actor.team_id, &actor.user_id)
-                .await?
-                .unwrap_or_else(|| crate::store::Person::new(&actor.team_id, &actor.user_id))
+            Arc::new(
+                self.store
+                    .person(&actor.team_id, &actor.user_id)
+                    .await?
+                    .unwrap_or_else(|| crate::store::Person::new(&actor.team_id, &actor.user_id)),
+            )
         };
         let viewer = viewer_of(&person);
         let shows_times = !matches!(command, Command::Help | Command::Tz(_));
         let mut attachment = None;
         let message = match command {
+            // The busiest command: answered from the read model, nothing after it applies.
             Command::Overview => {
-                self.directory
+                let message = self
+                    .directory
                     .answer(&actor.team_id, &viewer, now, |statuses| {
                         replies::overview(&viewer, now, statuses)
                     })
-                    .await?
+                    .await?;
+                return Ok(Handled {
+                    message,
+                    zone_unknown: viewer.zone_source == ZoneSource::Unknown,
+                    read_only,
+                    attachment,
+                });
             }
             Command::Help => replies::help(),
             Command::Lookup(user) => self.lookup(actor, &viewer, &user, now).await?,
@@ -316,7 +328,7 @@ impl Core {
             }
         }
         Ok(Handled {
-            message,
+            message: Arc::new(message),
             zone_unknown: shows_times && viewer.zone_source == ZoneSource::Unknown,
             read_only,
             attachment,

@@ -45,7 +45,7 @@ struct Team {
     mentors: Vec<Mentor>,
     snapshot: RwLock<Option<Snapshot>>,
     /// Those who asked, looked up once per revision; `None` is someone the bot has never stored.
-    people: RwLock<HashMap<String, Option<Person>>>,
+    people: RwLock<HashMap<String, Option<Arc<Person>>>>,
     answers: RwLock<Answers>,
 }
 
@@ -55,7 +55,7 @@ struct Team {
 #[derive(Default)]
 struct Answers {
     of: Option<(DateTime<Utc>, i64)>,
-    by_reader: HashMap<(chrono_tz::Tz, ZoneSource), Message>,
+    by_reader: HashMap<(chrono_tz::Tz, ZoneSource), Arc<Message>>,
 }
 
 impl Team {
@@ -99,7 +99,7 @@ impl Directory {
         viewer: &Viewer,
         now: DateTime<Utc>,
         render: impl FnOnce(&[MentorStatus]) -> Message,
-    ) -> Result<Message, StoreError> {
+    ) -> Result<Arc<Message>, StoreError> {
         let team = self.team(team_id).await?;
         let snapshot = team.snapshot_at(now);
         let of = Some((snapshot.at, now.timestamp().div_euclid(60)));
@@ -112,7 +112,7 @@ impl Directory {
                 }
             }
         }
-        let message = render(&snapshot.statuses);
+        let message = Arc::new(render(&snapshot.statuses));
         let mut answers = write(&team.answers);
         if answers.of != of {
             answers.by_reader.clear();
@@ -123,20 +123,33 @@ impl Directory {
     }
 
     /// The person as stored (an empty record for someone never seen), for their zone.
-    pub async fn person(&self, team_id: &str, user_id: &str) -> Result<Person, StoreError> {
+    pub async fn person(&self, team_id: &str, user_id: &str) -> Result<Arc<Person>, StoreError> {
         let team = self.team(team_id).await?;
         if let Some(known) = read(&team.people).get(user_id) {
             return Ok(known
                 .clone()
-                .unwrap_or_else(|| Person::new(team_id, user_id)));
+                .unwrap_or_else(|| Arc::new(Person::new(team_id, user_id))));
         }
-        let stored = self.inner.store.person(team_id, user_id).await?;
+        let stored = self
+            .inner
+            .store
+            .person(team_id, user_id)
+            .await?
+            .map(Arc::new);
         let mut people = write(&team.people);
         if people.len() >= MAX_CACHED_PEOPLE {
             people.clear();
         }
         people.insert(user_id.to_owned(), stored.clone());
-        Ok(stored.unwrap_or_else(|| Person::new(team_id, user_id)))
+        Ok(stored.unwrap_or_else(|| Arc::new(Person::new(team_id, user_id))))
+    }
+
+    /// The person as already held, without waiting for a load or a read: `None` when this
+    /// process has not looked them up since the workspace last changed.
+    pub fn held_person(&self, team_id: &str, user_id: &str) -> Option<Option<Arc<Person>>> {
+        let team = self.held(team_id)?;
+        let people = read(&team.people);
+        people.get(user_id).cloned()
     }
 
     /// After a write from this process: re-reads the workspace if its counter moved, so the writer

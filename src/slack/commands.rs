@@ -1,9 +1,11 @@
 //! `POST /slack/commands`: answers `/officehours` within Slack's three seconds, follows up later.
 
 use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::{http::StatusCode, Form, Json};
-use std::collections::HashMap;
+use axum::Form;
+use futures_util::FutureExt;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,25 +18,33 @@ use crate::views::{replies, Block, Message};
 /// Slack gives up after 3 s; leave room for the network.
 const ACK_BUDGET: Duration = Duration::from_millis(2300);
 
+/// The fields of Slack's slash-command post this bot reads; the others are skipped unparsed.
+#[derive(serde::Deserialize)]
+pub(super) struct SlashCommand {
+    ssl_check: Option<String>,
+    team_id: Option<String>,
+    user_id: Option<String>,
+    #[serde(default)]
+    text: String,
+    response_url: Option<String>,
+    channel_id: Option<String>,
+}
+
 pub(super) async fn slash_command(
     State(app): State<Arc<SlackApp>>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<SlashCommand>,
 ) -> Response {
     // Slack checks the certificate of a command URL with a signed ssl_check post.
-    if form.get("ssl_check").map(String::as_str) == Some("1") {
+    if form.ssl_check.as_deref() == Some("1") {
         return StatusCode::OK.into_response();
     }
-    let (Some(team_id), Some(user_id)) = (form.get("team_id"), form.get("user_id")) else {
+    let (Some(team_id), Some(user_id)) = (form.team_id, form.user_id) else {
         return (StatusCode::BAD_REQUEST, "team_id and user_id are required").into_response();
     };
-    let actor = Actor {
-        team_id: team_id.clone(),
-        user_id: user_id.clone(),
-    };
-    let text = form.get("text").map(String::as_str).unwrap_or_default();
-    let response_url = form.get("response_url").cloned().filter(|u| !u.is_empty());
-    let channel = form.get("channel_id").cloned();
-    ephemeral(&answer(&app, actor, channel, text, response_url).await)
+    let actor = Actor { team_id, user_id };
+    let response_url = form.response_url.filter(|u| !u.is_empty());
+    let message = answer(&app, actor, form.channel_id, &form.text, response_url).await;
+    app.ephemeral(&message)
 }
 
 /// The answer to `/officehours <text>`, over HTTP or Socket Mode alike: always within Slack's
@@ -45,7 +55,7 @@ pub(super) async fn answer(
     channel: Option<String>,
     text: &str,
     response_url: Option<String>,
-) -> Message {
+) -> Arc<Message> {
     record_actor(&actor);
     let text = unescape(text);
     if let Some(url) = response_url.clone() {
@@ -65,18 +75,23 @@ pub(super) async fn answer(
             wait.push(Block::text(
                 ":hourglass_flowing_sand: One moment: I'm looking up your time zone in Slack so the times come out right.",
             ));
-            return wait;
+            return Arc::new(wait);
         }
     }
 
+    // Run here rather than in a task of its own (most answers come from memory in microseconds);
+    // only if it outlasts the ack budget is it moved to the background. A panic is caught as a
+    // spawned task's would be: the person gets an apology, the connection stays up.
     let mut work = {
         let (app, actor, text, channel) =
             (app.clone(), actor.clone(), text.clone(), channel.clone());
-        tokio::spawn(async move {
+        AssertUnwindSafe(async move {
             app.core
                 .run_text_in(&actor, channel.as_deref(), &text)
                 .await
         })
+        .catch_unwind()
+        .boxed()
     };
     match tokio::time::timeout(ACK_BUDGET, &mut work).await {
         Ok(Ok(Ok(mut handled))) => {
@@ -89,11 +104,11 @@ pub(super) async fn answer(
         }
         Ok(Ok(Err(err))) => {
             tracing::error!(error = %err, "command failed");
-            replies::internal_error()
+            Arc::new(replies::internal_error())
         }
-        Ok(Err(join_error)) => {
-            tracing::error!(error = %join_error, "command task panicked");
-            replies::internal_error()
+        Ok(Err(_panic)) => {
+            tracing::error!("command panicked");
+            Arc::new(replies::internal_error())
         }
         Err(_) => {
             // The database is slow: acknowledge now, and deliver the real answer when it is ready.
@@ -101,7 +116,7 @@ pub(super) async fn answer(
             app.spawn_followup("late_reply", &actor, async move {
                 let message = match work.await {
                     Ok(Ok(handled)) => handled.message,
-                    _ => replies::internal_error(),
+                    _ => Arc::new(replies::internal_error()),
                 };
                 if let Some(url) = response_url {
                     late.slack.respond(&url, &message, true).await?;
@@ -112,7 +127,7 @@ pub(super) async fn answer(
             working.push(Block::text(
                 ":hourglass_flowing_sand: Working on it… the answer will replace this message.",
             ));
-            working
+            Arc::new(working)
         }
     }
 }
@@ -163,6 +178,11 @@ fn follow_up(
     rerun: bool,
     response_url: Option<String>,
 ) {
+    // Nearly every time the profile held in memory is fresh and there is nothing to do: say so
+    // here rather than start a task to find it out.
+    if !rerun && profiles::known_fresh(app, actor) {
+        return;
+    }
     let (app2, who) = (app.clone(), actor.clone());
     app.spawn_followup("profile_refresh", actor, async move {
         let fetched = profiles::refresh_if_stale(&app2, &who).await?;
@@ -194,10 +214,23 @@ struct Ephemeral {
     content: slack_morphism::prelude::SlackMessageContent,
 }
 
-fn ephemeral(message: &Message) -> Response {
-    Json(Ephemeral {
+/// The JSON body of an ephemeral answer.
+pub(super) fn ephemeral_json(message: &Message) -> bytes::Bytes {
+    let body = Ephemeral {
         response_type: "ephemeral",
         content: message_content(message),
-    })
-    .into_response()
+    };
+    // Serialising plain strings and numbers into memory cannot fail.
+    serde_json::to_vec(&body).unwrap_or_default().into()
+}
+
+pub(super) fn json_response(body: bytes::Bytes) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }

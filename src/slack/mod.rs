@@ -3,6 +3,7 @@
 pub mod api;
 pub mod blocks;
 mod commands;
+mod encoded;
 mod events;
 mod interactions;
 pub(crate) mod pacing;
@@ -28,6 +29,8 @@ pub struct SlackApp {
     /// The bot's own user id (from `auth.test`), learnt once: a message that mentions the bot
     /// is answered as an `app_mention`, not hinted about.
     pub bot_user_id: tokio::sync::OnceCell<Option<String>>,
+    /// Shared answers already encoded for the slash command's reply.
+    pub encoded: encoded::EncodedAnswers,
 }
 
 impl SlackApp {
@@ -48,6 +51,14 @@ impl SlackApp {
 }
 
 impl SlackApp {
+    /// The slash command's HTTP answer, seen only by whoever typed it.
+    fn ephemeral(&self, message: &Arc<crate::views::Message>) -> axum::response::Response {
+        commands::json_response(
+            self.encoded
+                .get_or_encode(message, commands::ephemeral_json),
+        )
+    }
+
     /// Runs Slack Web API work after the HTTP answer has gone out; errors are logged, never lost silently.
     fn spawn_followup<F>(self: &Arc<Self>, what: &'static str, actor: &Actor, work: F)
     where

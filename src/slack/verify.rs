@@ -30,22 +30,24 @@ pub enum VerifyError {
 }
 
 pub struct SignatureVerifier {
-    secret: Secret,
+    /// HMAC with the signing secret already keyed in; each request starts from a copy of it.
+    keyed: HmacSha256,
 }
 
 type HmacSha256 = Hmac<Sha256>;
 
 impl SignatureVerifier {
     pub fn new(secret: Secret) -> Self {
-        Self { secret }
-    }
-
-    fn mac(&self, timestamp: &str, body: &[u8]) -> HmacSha256 {
         // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = match HmacSha256::new_from_slice(self.secret.expose().as_bytes()) {
+        let keyed = match HmacSha256::new_from_slice(secret.expose().as_bytes()) {
             Ok(mac) => mac,
             Err(_) => unreachable!("HMAC takes keys of any length"),
         };
+        Self { keyed }
+    }
+
+    fn mac(&self, timestamp: &str, body: &[u8]) -> HmacSha256 {
+        let mut mac = self.keyed.clone();
         mac.update(b"v0:");
         mac.update(timestamp.as_bytes());
         mac.update(b":");
