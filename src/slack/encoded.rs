@@ -102,7 +102,8 @@ mod tests {
         let cache = EncodedAnswers::default();
         let calls = Cell::new(0);
         let held = Arc::new(Message::new("open"));
-        let answer = held.clone();
+        // What the read model keeps: `held` stays shared after `mine` moves away.
+        let _in_the_directory = held.clone();
         let mut mine = held.clone();
         assert_eq!(
             cache.get_or_encode(&mine, encode_counting(&calls)),
