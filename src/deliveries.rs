@@ -30,4 +30,48 @@ impl Composer for Deliveries {
             self.nudges.settled(reminder, now).await
         }
     }
+
+    /// The nudges read in bulk for their share of the batch; status changes go one by one.
+    async fn compose_all(
+        &self,
+        reminders: &[Reminder],
+        now: DateTime<Utc>,
+    ) -> Vec<anyhow::Result<Composed>> {
+        let (mine, theirs): (Vec<usize>, Vec<usize>) =
+            (0..reminders.len()).partition(|&i| kinds::owns(&reminders[i].kind));
+        let nudges: Vec<Reminder> = theirs.iter().map(|&i| reminders[i].clone()).collect();
+        let mut composed: Vec<Option<anyhow::Result<Composed>>> =
+            (0..reminders.len()).map(|_| None).collect();
+        for (i, result) in theirs
+            .into_iter()
+            .zip(self.nudges.compose_all(&nudges, now).await)
+        {
+            composed[i] = Some(result);
+        }
+        for i in mine {
+            composed[i] = Some(self.presence.compose(&reminders[i], now).await);
+        }
+        composed
+            .into_iter()
+            .map(|c| c.unwrap_or_else(|| Err(anyhow::anyhow!("not composed"))))
+            .collect()
+    }
+
+    async fn settled_all(&self, reminders: &[Reminder], now: DateTime<Utc>) -> anyhow::Result<()> {
+        let (mine, theirs): (Vec<Reminder>, Vec<Reminder>) = reminders
+            .iter()
+            .cloned()
+            .partition(|r| kinds::owns(&r.kind));
+        let mut first_error = None;
+        for reminder in &mine {
+            if let Err(err) = self.presence.settled(reminder).await {
+                tracing::warn!(error = %err, key = %reminder.key, "could not plan the next status change");
+                first_error.get_or_insert(anyhow::Error::from(err));
+            }
+        }
+        if let Err(err) = self.nudges.settled_all(&theirs, now).await {
+            first_error.get_or_insert(err);
+        }
+        first_error.map_or(Ok(()), Err)
+    }
 }

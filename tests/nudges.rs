@@ -394,6 +394,53 @@ on_both_backends! {
         }
     }
 
+    async fn a_batch_of_outcomes_is_recorded_at_once_and_a_claim_taken_over_counts_as_lost(app: TestApp) {
+        use officehours::store::reminders::{Finish, NewReminder};
+        app.known_user(MANAGER, "Europe/Berlin").await;
+        let store = officehours::store::connect(&app.db.url).await.unwrap();
+        let now = app.clock.now();
+        for n in 1..=3 {
+            let reminder = NewReminder {
+                team_id: TEAM.to_owned(),
+                key: format!("batch:{n}"),
+                kind: "test".to_owned(),
+                recipients: vec![MANAGER.to_owned()],
+                payload: serde_json::json!({}),
+                due_at: now,
+            };
+            store.schedule(&reminder, now).await.unwrap();
+        }
+        let mine = store.claim_due(now, Duration::minutes(5), "me", 10, None).await.unwrap();
+        assert_eq!(mine.len(), 3);
+        // The third one's lease runs out and another replica takes it over.
+        store.release_claims("me").await.unwrap();
+        let again = store.claim_due(now, Duration::minutes(5), "me", 2, None).await.unwrap();
+        let theirs = store.claim_due(now, Duration::minutes(5), "them", 10, None).await.unwrap();
+        assert_eq!((again.len(), theirs.len()), (2, 1));
+        let outcomes = vec![
+            (again[0].id, Finish::Sent { channel: "D0MANAGER".into(), ts: "1.1".into() }),
+            (theirs[0].id, Finish::Failed("too late".into())),
+            (again[1].id, Finish::Cancelled("not needed".into())),
+        ];
+        let recorded = store.finish_all("me", &outcomes, now).await.unwrap();
+        assert_eq!(recorded, vec![true, false, true]);
+        let mut statuses: Vec<String> = app.db.reminders().await.into_iter().map(|(_, status)| status).collect();
+        statuses.sort();
+        assert_eq!(statuses, vec!["cancelled", "claimed", "sent"]);
+        assert_eq!(store.finish_all("me", &[], now).await.unwrap(), Vec::<bool>::new());
+
+        // DM channels: written for people the bot knows, once, and only when new.
+        let channels = vec![
+            (TEAM.to_owned(), MANAGER.to_owned(), "D0MANAGER".to_owned()),
+            (TEAM.to_owned(), MANAGER.to_owned(), "D0MANAGER".to_owned()),
+            (TEAM.to_owned(), "U0NOBODY01".to_owned(), "D0NOBODY".to_owned()),
+        ];
+        store.set_dm_channels(&channels).await.unwrap();
+        assert_eq!(store.dm_channel(TEAM, MANAGER).await.unwrap().as_deref(), Some("D0MANAGER"));
+        assert_eq!(store.dm_channel(TEAM, "U0NOBODY01").await.unwrap(), None);
+        store.set_dm_channels(&[]).await.unwrap();
+    }
+
     async fn a_replica_that_died_holding_claims_is_taken_over_after_its_lease(app: TestApp) {
         app.known_user(MANAGER, "Europe/Berlin").await;
         app.known_user(REPORT, "Europe/Berlin").await;

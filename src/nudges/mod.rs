@@ -19,6 +19,7 @@ use crate::commands::Actor;
 use crate::domain::digest_time::DigestAt;
 use crate::domain::worktime::WorkTime;
 use crate::scheduler::{Composed, Composer};
+use crate::store::nudges::{CadenceRecord, MeetingRecord};
 use crate::store::reminders::{NewReminder, Reminder};
 use crate::store::{Store, StoreError};
 use crate::views::{Message, Modal};
@@ -77,6 +78,21 @@ pub struct Nudges {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     settings: NudgeSettings,
+    /// Rows read in bulk for the batch of reminders being composed or settled, if any.
+    batch: Option<Arc<Batch>>,
+}
+
+/// What a batch of due 1:1 reminders needs, read in a few statements instead of a few per
+/// reminder. A row missing here is read from the store as usual; one looked up and not found
+/// is remembered as absent.
+#[derive(Default)]
+struct Batch {
+    meetings: HashMap<i64, Option<MeetingRecord>>,
+    cadences: HashMap<i64, Option<CadenceRecord>>,
+    /// (team, user) → their zone, `None` when not known.
+    zones: HashMap<(String, String), Option<Tz>>,
+    /// Each cadence's meetings by `seq`, when read for planning.
+    meetings_of: HashMap<i64, Vec<MeetingRecord>>,
 }
 
 impl Nudges {
@@ -85,7 +101,158 @@ impl Nudges {
             store,
             clock,
             settings,
+            batch: None,
         }
+    }
+
+    /// Composes a claimed batch in order, with the 1:1 reminders' rows read in bulk first.
+    pub async fn compose_all(
+        &self,
+        reminders: &[Reminder],
+        now: DateTime<Utc>,
+    ) -> Vec<anyhow::Result<Composed>> {
+        let n = match self.read_batch(reminders, false).await {
+            Ok(batch) => self.with_batch(batch),
+            // Not fatal: each reminder then reads what it needs itself.
+            Err(err) => {
+                tracing::warn!(error = %err, "could not read a batch of reminders' rows at once");
+                self.clone()
+            }
+        };
+        let mut composed = Vec::with_capacity(reminders.len());
+        for reminder in reminders {
+            composed.push(n.compose(reminder, now).await);
+        }
+        composed
+    }
+
+    /// `settled` for a batch: each delivered 1:1 reminder's next meeting is planned together
+    /// (one read of what is planned, one write of new meetings, one of their reminders).
+    pub async fn settled_all(
+        &self,
+        reminders: &[Reminder],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let (one_on_ones, others): (Vec<&Reminder>, Vec<&Reminder>) =
+            reminders.iter().partition(|r| r.kind == kinds::ONE_ON_ONE);
+        let mut first_error = None;
+        for reminder in others {
+            if let Err(err) = self.settled(reminder, now).await {
+                tracing::warn!(error = %format!("{err:#}"), key = %reminder.key, "could not plan what follows a reminder");
+                first_error.get_or_insert(err);
+            }
+        }
+        if !one_on_ones.is_empty() {
+            let owned: Vec<Reminder> = one_on_ones.into_iter().cloned().collect();
+            let planned = match self.read_batch(&owned, true).await {
+                Ok(batch) => one_on_one::plan_after_all(&self.with_batch(batch), &owned, now).await,
+                Err(err) => Err(err),
+            };
+            if let Err(err) = planned {
+                first_error.get_or_insert(err.into());
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    fn with_batch(&self, batch: Batch) -> Self {
+        Self {
+            batch: Some(Arc::new(batch)),
+            ..self.clone()
+        }
+    }
+
+    /// The rows a batch of 1:1 reminders will read: their meetings and cadences, the zones of
+    /// recipients (and of managers, who set the meetings' times), and for `planning` every
+    /// meeting of those cadences.
+    async fn read_batch(
+        &self,
+        reminders: &[Reminder],
+        planning: bool,
+    ) -> Result<Batch, StoreError> {
+        let mut batch = Batch::default();
+        let meeting_ids: Vec<i64> = reminders
+            .iter()
+            .filter(|r| r.kind == kinds::ONE_ON_ONE)
+            .filter_map(|r| payload_i64(r, "meeting_id"))
+            .collect();
+        if meeting_ids.is_empty() {
+            return Ok(batch);
+        }
+        batch.meetings = meeting_ids.iter().map(|&id| (id, None)).collect();
+        for meeting in self.store.meetings(&meeting_ids).await? {
+            batch.meetings.insert(meeting.id, Some(meeting));
+        }
+        let cadence_ids: Vec<i64> = batch
+            .meetings
+            .values()
+            .flatten()
+            .map(|m| m.cadence_id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        batch.cadences = cadence_ids.iter().map(|&id| (id, None)).collect();
+        for cadence in self.store.cadences(&cadence_ids).await? {
+            batch.cadences.insert(cadence.id, Some(cadence));
+        }
+        let mut wanted: HashMap<&str, std::collections::BTreeSet<&str>> = HashMap::new();
+        for r in reminders {
+            for user in &r.recipients {
+                wanted.entry(r.team_id.as_str()).or_default().insert(user);
+            }
+        }
+        for c in batch.cadences.values().flatten() {
+            wanted
+                .entry(c.team_id.as_str())
+                .or_default()
+                .insert(&c.manager_id);
+        }
+        for (team_id, users) in wanted {
+            let users: Vec<String> = users.into_iter().map(str::to_owned).collect();
+            for user in &users {
+                batch.zones.insert((team_id.to_owned(), user.clone()), None);
+            }
+            for person in self.store.people(team_id, &users).await? {
+                let zone = person.zone();
+                batch.zones.insert((person.team_id, person.user_id), zone);
+            }
+        }
+        if planning {
+            batch.meetings_of = cadence_ids.iter().map(|&id| (id, Vec::new())).collect();
+            for meeting in self.store.meetings_of_all(&cadence_ids).await? {
+                batch
+                    .meetings_of
+                    .entry(meeting.cadence_id)
+                    .or_default()
+                    .push(meeting);
+            }
+        }
+        Ok(batch)
+    }
+
+    async fn meeting(&self, id: i64) -> Result<Option<MeetingRecord>, StoreError> {
+        if let Some(held) = self.batch.as_ref().and_then(|b| b.meetings.get(&id)) {
+            return Ok(held.clone());
+        }
+        self.store.meeting(id).await
+    }
+
+    async fn cadence(&self, id: i64) -> Result<Option<CadenceRecord>, StoreError> {
+        if let Some(held) = self.batch.as_ref().and_then(|b| b.cadences.get(&id)) {
+            return Ok(held.clone());
+        }
+        self.store.cadence(id).await
+    }
+
+    async fn meetings_of(&self, cadence_id: i64) -> Result<Vec<MeetingRecord>, StoreError> {
+        if let Some(held) = self
+            .batch
+            .as_ref()
+            .and_then(|b| b.meetings_of.get(&cadence_id))
+        {
+            return Ok(held.clone());
+        }
+        self.store.meetings_of(cadence_id).await
     }
 
     pub async fn one_on_one(
@@ -167,6 +334,13 @@ impl Nudges {
 
     /// A person's zone: theirs if known, else UTC (and their messages say so).
     async fn zone_of(&self, team_id: &str, user_id: &str) -> Result<Tz, StoreError> {
+        if let Some(held) = self
+            .batch
+            .as_ref()
+            .and_then(|b| b.zones.get(&(team_id.to_owned(), user_id.to_owned())))
+        {
+            return Ok(held.unwrap_or(Tz::UTC));
+        }
         Ok(self
             .store
             .person(team_id, user_id)

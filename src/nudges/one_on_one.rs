@@ -13,10 +13,11 @@ use crate::scheduler::Composed;
 use crate::store::nudges::{
     CadenceRecord, CadenceSchedule, CadenceStatus, MeetingRecord, MeetingStatus,
 };
-use crate::store::reminders::Reminder;
+use crate::store::reminders::{NewReminder, Reminder};
 use crate::store::StoreError;
 use crate::views::replies::{simple, with_hint};
 use crate::views::{actions, Block, Button, ButtonStyle, Message};
+use std::collections::HashSet;
 
 pub(super) async fn command(
     n: &Nudges,
@@ -165,7 +166,7 @@ async fn plan_meeting(
     let Some(start) = cadence.next_meeting_after(tz, after) else {
         return Ok(None);
     };
-    let planned = n.store.meetings_of(record.id).await?;
+    let planned = n.meetings_of(record.id).await?;
     // Both people's reminders plan the same next meeting: the second finds it already planned
     // and need not insert it again.
     let meeting = match planned
@@ -187,8 +188,17 @@ async fn schedule_reminders(
     record: &CadenceRecord,
     meeting: &MeetingRecord,
 ) -> Result<(), StoreError> {
+    // One statement for both: every delivered 1:1 reminder plans the next meeting's pair.
+    n.store
+        .schedule_all(&reminders_for(n, record, meeting), n.now())
+        .await?;
+    Ok(())
+}
+
+/// The two reminders of a meeting, one for each person.
+fn reminders_for(n: &Nudges, record: &CadenceRecord, meeting: &MeetingRecord) -> Vec<NewReminder> {
     let due = reminder_time(meeting.starts_at, n.settings.lead).max(n.now());
-    let both: Vec<_> = [&record.manager_id, &record.report_id]
+    [&record.manager_id, &record.report_id]
         .into_iter()
         .map(|person| {
             reminder(
@@ -200,10 +210,7 @@ async fn schedule_reminders(
                 due,
             )
         })
-        .collect();
-    // One statement for both: every delivered 1:1 reminder plans the next meeting's pair.
-    n.store.schedule_all(&both, n.now()).await?;
-    Ok(())
+        .collect()
 }
 
 /// After a meeting's reminder is settled, the next meeting is planned (idempotent for both people).
@@ -215,7 +222,7 @@ pub(super) async fn plan_after(
     let Some(meeting) = meeting_of(n, reminder).await? else {
         return Ok(());
     };
-    let Some(record) = n.store.cadence(meeting.cadence_id).await? else {
+    let Some(record) = n.cadence(meeting.cadence_id).await? else {
         return Ok(());
     };
     if record.status == CadenceStatus::Active {
@@ -224,9 +231,75 @@ pub(super) async fn plan_after(
     Ok(())
 }
 
+/// `plan_after` for a batch of delivered reminders, with the batch's rows read beforehand: the
+/// new meetings are written in one statement and all their reminders in another.
+pub(super) async fn plan_after_all(
+    n: &Nudges,
+    reminders: &[Reminder],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut seen = HashSet::new();
+    let mut ready: Vec<(CadenceRecord, MeetingRecord)> = Vec::new();
+    let mut to_create: Vec<(CadenceRecord, i32, DateTime<Utc>)> = Vec::new();
+    for reminder in reminders {
+        let Some(meeting) = meeting_of(n, reminder).await? else {
+            continue;
+        };
+        // Both people's reminders of one meeting plan the same next one.
+        if !seen.insert(meeting.id) {
+            continue;
+        }
+        let Some(record) = n.cadence(meeting.cadence_id).await? else {
+            continue;
+        };
+        if record.status != CadenceStatus::Active {
+            continue;
+        }
+        let Some(cadence) = cadence_of(&record) else {
+            continue;
+        };
+        let tz = n.zone_of(&record.team_id, &record.manager_id).await?;
+        let Some(start) = cadence.next_meeting_after(tz, meeting.starts_at.max(now)) else {
+            continue;
+        };
+        let start = start.trunc_subsecs(0);
+        let planned = n.meetings_of(record.id).await?;
+        match planned.iter().find(|m| m.starts_at == start) {
+            Some(existing) => ready.push((record, existing.clone())),
+            None if to_create
+                .iter()
+                .any(|(r, _, at)| r.id == record.id && *at == start) => {}
+            None => {
+                let seq = i32::try_from(planned.len()).unwrap_or(i32::MAX);
+                to_create.push((record, seq, start));
+            }
+        }
+    }
+    let wanted: Vec<(i64, i32, DateTime<Utc>)> = to_create
+        .iter()
+        .map(|(record, seq, start)| (record.id, *seq, *start))
+        .collect();
+    let created = n.store.ensure_meetings(&wanted).await?;
+    for (record, _, start) in to_create {
+        if let Some(meeting) = created
+            .iter()
+            .find(|m| m.cadence_id == record.id && m.starts_at == start)
+        {
+            let meeting = meeting.clone();
+            ready.push((record, meeting));
+        }
+    }
+    let all: Vec<NewReminder> = ready
+        .iter()
+        .flat_map(|(record, meeting)| reminders_for(n, record, meeting))
+        .collect();
+    n.store.schedule_all(&all, n.now()).await?;
+    Ok(())
+}
+
 async fn meeting_of(n: &Nudges, reminder: &Reminder) -> Result<Option<MeetingRecord>, StoreError> {
     match payload_i64(reminder, "meeting_id") {
-        Some(id) => n.store.meeting(id).await,
+        Some(id) => n.meeting(id).await,
         None => Ok(None),
     }
 }
@@ -337,7 +410,7 @@ pub(super) async fn compose(
     let Some(meeting) = meeting_of(n, reminder).await? else {
         return Ok(Composed::Cancel("the meeting is gone".to_owned()));
     };
-    let Some(record) = n.store.cadence(meeting.cadence_id).await? else {
+    let Some(record) = n.cadence(meeting.cadence_id).await? else {
         return Ok(Composed::Cancel("the 1:1 cadence is gone".to_owned()));
     };
     if record.status != CadenceStatus::Active {

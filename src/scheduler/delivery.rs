@@ -7,7 +7,8 @@ use tracing::Instrument;
 
 use super::{Composed, Scheduler};
 use crate::slack::api::SlackError;
-use crate::store::reminders::{Finish, Reminder};
+use crate::store::reminders::Finish;
+use crate::store::reminders::Reminder;
 use crate::views::Block;
 
 /// Older than this, a reminder is no longer useful: it is dropped with a log line instead.
@@ -28,45 +29,64 @@ pub(super) enum Outcome {
     Lost,
 }
 
+/// What became of one claimed reminder, to be written down with the rest of its batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Verdict {
+    Finish(Finish),
+    /// Another attempt at `at`. `in_doubt`: this one may have reached Slack anyway.
+    Retry {
+        at: DateTime<Utc>,
+        error: String,
+        in_doubt: bool,
+    },
+}
+
 impl Scheduler {
-    pub(super) async fn deliver(&self, reminder: Reminder, now: DateTime<Utc>) -> Outcome {
+    /// Says or does what `composed` holds, and decides what to record. Nothing is written here:
+    /// the batch's outcomes are recorded together (`record`). Until then the claim stands, and a
+    /// crash in between leaves the reminder to be found in doubt by a later claim, which checks
+    /// Slack's history before sending again.
+    pub(super) async fn deliver(
+        &self,
+        reminder: &Reminder,
+        composed: anyhow::Result<Composed>,
+        now: DateTime<Utc>,
+    ) -> Verdict {
         let span = tracing::info_span!("job", job.id = reminder.id, job.kind = %reminder.kind, slack.team_id = %reminder.team_id);
-        self.deliver_one(reminder, now).instrument(span).await
+        self.deliver_one(reminder, composed, now)
+            .instrument(span)
+            .await
     }
 
-    async fn deliver_one(&self, reminder: Reminder, now: DateTime<Utc>) -> Outcome {
+    async fn deliver_one(
+        &self,
+        reminder: &Reminder,
+        composed: anyhow::Result<Composed>,
+        now: DateTime<Utc>,
+    ) -> Verdict {
         let late = now.signed_duration_since(reminder.due_at);
         if late > MAX_LATENESS {
             tracing::warn!(key = %reminder.key, late_hours = late.num_hours(), "dropping a reminder more than a day late");
-            return self
-                .settle(
-                    &reminder,
-                    Finish::Dropped(format!("{} hours late", late.num_hours())),
-                    now,
-                )
-                .await;
+            return Verdict::Finish(Finish::Dropped(format!("{} hours late", late.num_hours())));
         }
-        // What to say is decided first, from the current state; saying it comes after.
-        let mut message = match self.composer.compose(&reminder, now).await {
+        // What to say was decided first, from the current state; saying it comes now.
+        let mut message = match composed {
             Ok(Composed::Send(message)) => message,
             Ok(Composed::Done) => {
-                let done = Finish::Sent {
+                return Verdict::Finish(Finish::Sent {
                     channel: String::new(),
                     ts: String::new(),
-                };
-                return self.settle(&reminder, done, now).await;
+                })
             }
-            Ok(Composed::Cancel(why)) => {
-                return self.settle(&reminder, Finish::Cancelled(why), now).await
-            }
+            Ok(Composed::Cancel(why)) => return Verdict::Finish(Finish::Cancelled(why)),
             Err(err) => {
                 let err = SlackError::Transport(format!("composing failed: {err:#}"));
-                return self.retry(&reminder, now, &err).await;
+                return self.retry(reminder, now, &err);
             }
         };
-        let channel = match self.channel_for(&reminder).await {
+        let channel = match self.channel_for(reminder).await {
             Ok(channel) => channel,
-            Err(err) => return self.retry(&reminder, now, &err).await,
+            Err(err) => return self.retry(reminder, now, &err),
         };
         if reminder.in_doubt {
             // An earlier attempt may have reached Slack before we could record it: look before resending.
@@ -77,12 +97,10 @@ impl Scheduler {
             {
                 Ok(Some(ts)) => {
                     tracing::info!(key = %reminder.key, "already delivered by an earlier attempt; not sending again");
-                    return self
-                        .settle(&reminder, Finish::Sent { channel, ts }, now)
-                        .await;
+                    return Verdict::Finish(Finish::Sent { channel, ts });
                 }
                 Ok(None) => {}
-                Err(err) => return self.retry(&reminder, now, &err).await,
+                Err(err) => return self.retry(reminder, now, &err),
             }
         }
         if late > LATE_AFTER {
@@ -97,17 +115,11 @@ impl Scheduler {
         let margin = (self.settings.lease / 4).min(Duration::seconds(10));
         let close_to_expiry = now + self.settings.lease - margin;
         if self.clock.now() >= close_to_expiry {
-            let _ = self
-                .store
-                .retry_at(
-                    reminder.id,
-                    &self.owner,
-                    self.clock.now(),
-                    "lease ran out before sending",
-                    false,
-                )
-                .await;
-            return Outcome::Retried;
+            return Verdict::Retry {
+                at: self.clock.now(),
+                error: "lease ran out before sending".to_owned(),
+                in_doubt: false,
+            };
         }
         let sent = tokio::time::timeout(
             self.settings.call_timeout,
@@ -116,33 +128,17 @@ impl Scheduler {
         )
         .await;
         match sent {
-            Ok(Ok(posted)) => {
-                if let [user] = reminder.recipients.as_slice() {
-                    if let Err(err) = self
-                        .store
-                        .set_dm_channel(&reminder.team_id, user, &posted.channel)
-                        .await
-                    {
-                        tracing::debug!(error = %err, "could not remember the DM channel");
-                    }
-                }
-                self.settle(
-                    &reminder,
-                    Finish::Sent {
-                        channel: posted.channel,
-                        ts: posted.ts,
-                    },
-                    now,
-                )
-                .await
-            }
-            Ok(Err(err)) => self.retry(&reminder, now, &err).await,
+            Ok(Ok(posted)) => Verdict::Finish(Finish::Sent {
+                channel: posted.channel,
+                ts: posted.ts,
+            }),
+            Ok(Err(err)) => self.retry(reminder, now, &err),
             Err(_) => {
                 let err = SlackError::Transport(format!(
                     "no answer from Slack within {:?}",
                     self.settings.call_timeout
                 ));
-                self.retry(&reminder, now, &err).await
+                self.retry(reminder, now, &err)
             }
         }
     }
@@ -165,36 +161,90 @@ impl Scheduler {
         }
     }
 
-    async fn settle(&self, reminder: &Reminder, finish: Finish, now: DateTime<Utc>) -> Outcome {
-        let outcome = match &finish {
-            Finish::Sent { .. } => Outcome::Sent,
-            Finish::Failed(_) => Outcome::Failed,
-            Finish::Dropped(_) => Outcome::Dropped,
-            Finish::Cancelled(_) => Outcome::Cancelled,
-        };
-        match self
-            .store
-            .finish(reminder.id, &self.owner, &finish, now)
-            .await
-        {
-            Ok(true) => {}
-            Ok(false) => return Outcome::Lost,
-            Err(err) => {
-                // The lease will hand it to a later tick, which finds it in Slack's history if it went out.
-                tracing::error!(error = %err, key = %reminder.key, "could not record a reminder's outcome");
-                return Outcome::Retried;
+    /// Writes down a batch's verdicts: every outcome in one transaction, retries one by one (they
+    /// are rare), the DM channels learnt, then lets the composer plan what follows.
+    pub(super) async fn record(
+        &self,
+        verdicts: Vec<(Reminder, Verdict)>,
+        now: DateTime<Utc>,
+    ) -> Vec<Outcome> {
+        let mut outcomes = Vec::with_capacity(verdicts.len());
+        let mut finished: Vec<(Reminder, Finish)> = Vec::new();
+        for (reminder, verdict) in verdicts {
+            match verdict {
+                Verdict::Finish(finish) => finished.push((reminder, finish)),
+                Verdict::Retry {
+                    at,
+                    error,
+                    in_doubt,
+                } => {
+                    let outcome = match self
+                        .store
+                        .retry_at(reminder.id, &self.owner, at, &error, in_doubt)
+                        .await
+                    {
+                        Ok(true) => Outcome::Retried,
+                        Ok(false) => Outcome::Lost,
+                        Err(store_err) => {
+                            tracing::error!(error = %store_err, key = %reminder.key, "could not reschedule a reminder; its lease will expire");
+                            Outcome::Retried
+                        }
+                    };
+                    outcomes.push(outcome);
+                }
             }
         }
-        if outcome == Outcome::Failed {
-            tracing::error!(key = %reminder.key, reason = ?finish, "reminder failed for good");
+        if finished.is_empty() {
+            return outcomes;
         }
-        if let Err(err) = self.composer.settled(reminder, now).await {
-            tracing::warn!(error = %format!("{err:#}"), key = %reminder.key, "could not plan what follows a reminder");
+        let rows: Vec<(i64, Finish)> = finished
+            .iter()
+            .map(|(reminder, finish)| (reminder.id, finish.clone()))
+            .collect();
+        let recorded = match self.store.finish_all(&self.owner, &rows, now).await {
+            Ok(recorded) => recorded,
+            Err(err) => {
+                // The leases will hand them to a later tick, which finds in Slack's history what went out.
+                tracing::error!(error = %err, count = rows.len(), "could not record the outcomes of a batch of reminders");
+                outcomes.extend(finished.iter().map(|_| Outcome::Retried));
+                return outcomes;
+            }
+        };
+        let mut dm_channels = Vec::new();
+        let mut settled = Vec::with_capacity(finished.len());
+        for ((reminder, finish), kept) in finished.into_iter().zip(recorded) {
+            if !kept {
+                outcomes.push(Outcome::Lost);
+                continue;
+            }
+            outcomes.push(match &finish {
+                Finish::Sent { channel, .. } => {
+                    if let [user] = reminder.recipients.as_slice() {
+                        if !channel.is_empty() {
+                            dm_channels.push((reminder.team_id.clone(), user.clone(), channel.clone()));
+                        }
+                    }
+                    Outcome::Sent
+                }
+                Finish::Failed(_) => {
+                    tracing::error!(key = %reminder.key, reason = ?finish, "reminder failed for good");
+                    Outcome::Failed
+                }
+                Finish::Dropped(_) => Outcome::Dropped,
+                Finish::Cancelled(_) => Outcome::Cancelled,
+            });
+            settled.push(reminder);
         }
-        outcome
+        if let Err(err) = self.store.set_dm_channels(&dm_channels).await {
+            tracing::debug!(error = %err, "could not remember the DM channels");
+        }
+        if let Err(err) = self.composer.settled_all(&settled, now).await {
+            tracing::warn!(error = %format!("{err:#}"), count = settled.len(), "could not plan what follows a batch of reminders");
+        }
+        outcomes
     }
 
-    async fn retry(&self, reminder: &Reminder, now: DateTime<Utc>, err: &SlackError) -> Outcome {
+    fn retry(&self, reminder: &Reminder, now: DateTime<Utc>, err: &SlackError) -> Verdict {
         let permanent = matches!(err, SlackError::Api(_)) && !err.is_transient();
         if permanent || reminder.attempts >= self.settings.max_attempts {
             let why = if permanent {
@@ -202,7 +252,7 @@ impl Scheduler {
             } else {
                 format!("gave up after {} attempts: {err}", reminder.attempts)
             };
-            return self.settle(reminder, Finish::Failed(why), now).await;
+            return Verdict::Finish(Finish::Failed(why));
         }
         let wait = match err {
             SlackError::RateLimited(after) => after
@@ -214,23 +264,10 @@ impl Scheduler {
         // A timeout or a dropped connection may have been delivered anyway.
         let in_doubt = matches!(err, SlackError::Transport(_));
         tracing::warn!(key = %reminder.key, attempt = reminder.attempts, retry_in_secs = wait.num_seconds(), error = %err, "reminder will be retried");
-        match self
-            .store
-            .retry_at(
-                reminder.id,
-                &self.owner,
-                now + wait,
-                &err.to_string(),
-                in_doubt,
-            )
-            .await
-        {
-            Ok(true) => Outcome::Retried,
-            Ok(false) => Outcome::Lost,
-            Err(store_err) => {
-                tracing::error!(error = %store_err, "could not reschedule a reminder; its lease will expire");
-                Outcome::Retried
-            }
+        Verdict::Retry {
+            at: now + wait,
+            error: err.to_string(),
+            in_doubt,
         }
     }
 }

@@ -32,6 +32,32 @@ pub trait Composer: Send + Sync {
     /// Called once a reminder is settled (sent, dropped, cancelled or failed), so recurring
     /// nudges plan their next occurrence.
     async fn settled(&self, reminder: &Reminder, now: DateTime<Utc>) -> anyhow::Result<()>;
+
+    /// Composes a claimed batch, answering in the same order. One by one unless an
+    /// implementation reads what the whole batch needs at once.
+    async fn compose_all(
+        &self,
+        reminders: &[Reminder],
+        now: DateTime<Utc>,
+    ) -> Vec<anyhow::Result<Composed>> {
+        let mut composed = Vec::with_capacity(reminders.len());
+        for reminder in reminders {
+            composed.push(self.compose(reminder, now).await);
+        }
+        composed
+    }
+
+    /// `settled` for a batch. Every reminder is tried; the first error is returned.
+    async fn settled_all(&self, reminders: &[Reminder], now: DateTime<Utc>) -> anyhow::Result<()> {
+        let mut first_error = None;
+        for reminder in reminders {
+            if let Err(err) = self.settled(reminder, now).await {
+                tracing::warn!(error = %format!("{err:#}"), key = %reminder.key, "could not plan what follows a reminder");
+                first_error.get_or_insert(err);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -159,20 +185,28 @@ impl Scheduler {
             if let Some(oldest) = batch.iter().map(|r| r.due_at).min() {
                 lag = lag.max(now.signed_duration_since(oldest));
             }
+            // Three steps per batch: compose all (reads in bulk), send each (concurrently, paced per
+            // channel), record all (one transaction). Statements per batch, not per reminder.
+            let composed = self.composer.compose_all(&batch, now).await;
             let mut deliveries = JoinSet::new();
-            for reminder in batch {
+            for (reminder, composed) in batch.into_iter().zip(composed) {
                 let (me, limit) = (self.clone(), limit.clone());
                 deliveries.spawn(async move {
                     let _permit = limit.acquire_owned().await;
-                    me.deliver(reminder, now).await
+                    let verdict = me.deliver(&reminder, composed, now).await;
+                    (reminder, verdict)
                 });
             }
+            let mut verdicts = Vec::with_capacity(claimed);
             while let Some(done) = deliveries.join_next().await {
                 match done {
-                    Ok(outcome) => report.add(outcome),
+                    Ok(verdict) => verdicts.push(verdict),
                     // A panicking delivery keeps its claim; the lease hands it to a later tick.
                     Err(err) => tracing::error!(error = %err, "a delivery task failed"),
                 }
+            }
+            for outcome in self.record(verdicts, now).await {
+                report.add(outcome);
             }
             if (claimed as i64) < self.settings.batch {
                 break;

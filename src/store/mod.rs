@@ -100,6 +100,8 @@ pub trait OfficeHoursStore: Send + Sync {
     async fn close(&self);
 
     async fn person(&self, team_id: &str, user_id: &str) -> Result<Option<Person>, StoreError>;
+    /// Everyone of these, in one read (a batch of reminders needs their zones).
+    async fn people(&self, team_id: &str, user_ids: &[String]) -> Result<Vec<Person>, StoreError>;
     /// The person with their windows (an empty record if the bot has never seen them).
     async fn mentor(&self, team_id: &str, user_id: &str) -> Result<Mentor, StoreError>;
     /// Everyone in the workspace who has at least one window or an unexpired manual state.
@@ -205,4 +207,12 @@ pub fn redact_url(url: &str) -> String {
         Ok(parsed) => parsed.to_string(),
         Err(_) => "<unparseable URL>".to_owned(),
     }
+}
+
+/// `$from, $from+1, …` for `n` values: the list inside `IN (…)` for a batch.
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -120,6 +120,8 @@ pub trait NudgeStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<CadenceRecord, StoreError>;
     async fn cadence(&self, id: i64) -> Result<Option<CadenceRecord>, StoreError>;
+    /// Those of these cadences that exist, in one read.
+    async fn cadences(&self, ids: &[i64]) -> Result<Vec<CadenceRecord>, StoreError>;
     async fn cadence_for(
         &self,
         team_id: &str,
@@ -145,7 +147,17 @@ pub trait NudgeStore: Send + Sync {
         seq: i32,
         starts_at: DateTime<Utc>,
     ) -> Result<MeetingRecord, StoreError>;
+    /// Each cadence's meeting at that instant, created (numbered `seq`) where new: one write for
+    /// a batch. Returned in no particular order.
+    async fn ensure_meetings(
+        &self,
+        wanted: &[(i64, i32, DateTime<Utc>)],
+    ) -> Result<Vec<MeetingRecord>, StoreError>;
     async fn meeting(&self, id: i64) -> Result<Option<MeetingRecord>, StoreError>;
+    /// Those of these meetings that exist, in one read.
+    async fn meetings(&self, ids: &[i64]) -> Result<Vec<MeetingRecord>, StoreError>;
+    /// Every meeting of these cadences, in one read, by cadence and `seq`.
+    async fn meetings_of_all(&self, cadence_ids: &[i64]) -> Result<Vec<MeetingRecord>, StoreError>;
     /// Moves a planned meeting (snooze); false if it is no longer planned.
     async fn move_meeting(&self, id: i64, starts_at: DateTime<Utc>) -> Result<bool, StoreError>;
     /// Marks a planned meeting done or skipped; false if it was not planned any more.
@@ -321,6 +333,18 @@ macro_rules! impl_nudge_store {
                 Ok(row.map(cadence))
             }
 
+            async fn cadences(&self, ids: &[i64]) -> Result<Vec<CadenceRecord>, StoreError> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!("SELECT {CADENCE_COLUMNS} FROM cadences WHERE id IN ({})", super::placeholders(1, ids.len()));
+                let mut query = sqlx::query_as::<_, CadenceRow>(&sql);
+                for id in ids {
+                    query = query.bind(id);
+                }
+                Ok(query.fetch_all(&self.pool).await?.into_iter().map(cadence).collect())
+            }
+
             async fn cadence_for(&self, team_id: &str, manager_id: &str, report_id: &str) -> Result<Option<CadenceRecord>, StoreError> {
                 let sql = format!("SELECT {CADENCE_COLUMNS} FROM cadences WHERE team_id = $1 AND manager_id = $2 AND report_id = $3");
                 let row: Option<CadenceRow> = sqlx::query_as(&sql).bind(team_id).bind(manager_id).bind(report_id).fetch_optional(&self.pool).await?;
@@ -347,6 +371,75 @@ macro_rules! impl_nudge_store {
                 let sql = format!("SELECT {MEETING_COLUMNS} FROM meetings WHERE cadence_id = $1 AND starts_at = $2");
                 let row: MeetingRow = sqlx::query_as(&sql).bind(cadence_id).bind(stored_instant(starts_at)).fetch_one(&self.pool).await?;
                 Ok(meeting(row))
+            }
+
+            async fn ensure_meetings(&self, wanted: &[(i64, i32, DateTime<Utc>)]) -> Result<Vec<MeetingRecord>, StoreError> {
+                if wanted.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let rows: Vec<String> = (0..wanted.len())
+                    .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO meetings (cadence_id, seq, starts_at) VALUES {} ON CONFLICT (cadence_id, starts_at) DO NOTHING",
+                    rows.join(", ")
+                );
+                let mut insert = sqlx::query(&sql);
+                for (cadence_id, seq, starts_at) in wanted {
+                    insert = insert.bind(cadence_id).bind(seq).bind(stored_instant(*starts_at));
+                }
+                insert.execute(&self.pool).await?;
+                // Both lists narrow it to about the rows wanted; the exact pairs are picked below.
+                let sql = format!(
+                    "SELECT {MEETING_COLUMNS} FROM meetings WHERE cadence_id IN ({}) AND starts_at IN ({})",
+                    super::placeholders(1, wanted.len()),
+                    super::placeholders(wanted.len() + 1, wanted.len())
+                );
+                let mut select = sqlx::query_as::<_, MeetingRow>(&sql);
+                for (cadence_id, _, _) in wanted {
+                    select = select.bind(cadence_id);
+                }
+                for (_, _, starts_at) in wanted {
+                    select = select.bind(stored_instant(*starts_at));
+                }
+                let wanted_at: std::collections::HashSet<(i64, DateTime<Utc>)> = wanted
+                    .iter()
+                    .map(|(cadence_id, _, at)| (*cadence_id, stored_instant(*at)))
+                    .collect();
+                Ok(select
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map(meeting)
+                    .filter(|m| wanted_at.contains(&(m.cadence_id, m.starts_at)))
+                    .collect())
+            }
+
+            async fn meetings(&self, ids: &[i64]) -> Result<Vec<MeetingRecord>, StoreError> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!("SELECT {MEETING_COLUMNS} FROM meetings WHERE id IN ({})", super::placeholders(1, ids.len()));
+                let mut query = sqlx::query_as::<_, MeetingRow>(&sql);
+                for id in ids {
+                    query = query.bind(id);
+                }
+                Ok(query.fetch_all(&self.pool).await?.into_iter().map(meeting).collect())
+            }
+
+            async fn meetings_of_all(&self, cadence_ids: &[i64]) -> Result<Vec<MeetingRecord>, StoreError> {
+                if cadence_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!(
+                    "SELECT {MEETING_COLUMNS} FROM meetings WHERE cadence_id IN ({}) ORDER BY cadence_id, seq",
+                    super::placeholders(1, cadence_ids.len())
+                );
+                let mut query = sqlx::query_as::<_, MeetingRow>(&sql);
+                for id in cadence_ids {
+                    query = query.bind(id);
+                }
+                Ok(query.fetch_all(&self.pool).await?.into_iter().map(meeting).collect())
             }
 
             async fn meeting(&self, id: i64) -> Result<Option<MeetingRecord>, StoreError> {

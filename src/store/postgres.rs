@@ -6,11 +6,25 @@ use std::time::Duration;
 
 use super::{Open, SqlStore, StoreError};
 
+const RECENTLY_USED: Duration = Duration::from_secs(1);
+
 pub(super) async fn connect(url: &str, open: Open) -> Result<SqlStore<sqlx::Postgres>, StoreError> {
     let options = PgConnectOptions::from_str(url)?;
     let pool = PgPoolOptions::new()
         .max_connections(10)
         .acquire_timeout(Duration::from_secs(5))
+        // sqlx pings every connection before handing it out: a round trip per statement. One
+        // used within the last second is alive; only one idle longer (after a database restart
+        // or a proxy's idle cut, say) is pinged, and replaced if the ping fails.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= RECENTLY_USED {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await?;
     // Replicas starting together take turns: sqlx holds an advisory lock while migrating.

@@ -80,6 +80,13 @@ pub trait ReminderStore: Send + Sync {
         outcome: &Finish,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Records several outcomes in one transaction; for each, false if its claim was lost.
+    async fn finish_all(
+        &self,
+        owner: &str,
+        outcomes: &[(i64, Finish)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<bool>, StoreError>;
     /// Puts a claimed reminder back for another attempt at `at`.
     async fn retry_at(
         &self,
@@ -109,6 +116,12 @@ pub trait ReminderStore: Send + Sync {
         team_id: &str,
         user_id: &str,
         channel: &str,
+    ) -> Result<(), StoreError>;
+    /// `set_dm_channel` for a batch of sent reminders (team, user, channel): one read, and a
+    /// write only for channels not known yet.
+    async fn set_dm_channels(
+        &self,
+        channels: &[(String, String, String)],
     ) -> Result<(), StoreError>;
     async fn dm_channel(&self, team_id: &str, user_id: &str) -> Result<Option<String>, StoreError>;
 }
@@ -171,6 +184,14 @@ pub(super) fn claim_sql_sqlite(team_filter: &str) -> String {
          ORDER BY next_attempt_at, id LIMIT $4) {RETURNING}"
     )
 }
+
+/// Outcomes per statement: five parameters each stays far below either backend's limit.
+const FINISH_CHUNK: usize = 500;
+
+const FINISH_SQL: &str =
+    "UPDATE reminders SET status = $1, channel_id = COALESCE($2, channel_id), message_ts = COALESCE($3, message_ts), \
+     last_error = COALESCE($4, last_error), finished_at = $5, lease_until = NULL \
+     WHERE id = $6 AND status = 'claimed' AND claimed_by = $7";
 
 fn finish_columns(outcome: &Finish) -> (&'static str, Option<&str>, Option<&str>, Option<&str>) {
     match outcome {
@@ -255,11 +276,7 @@ macro_rules! impl_reminder_store {
 
             async fn finish(&self, id: i64, owner: &str, outcome: &Finish, now: DateTime<Utc>) -> Result<bool, StoreError> {
                 let (status, channel, ts, error) = finish_columns(outcome);
-                let done = sqlx::query(
-                    "UPDATE reminders SET status = $1, channel_id = COALESCE($2, channel_id), message_ts = COALESCE($3, message_ts), \
-                     last_error = COALESCE($4, last_error), finished_at = $5, lease_until = NULL \
-                     WHERE id = $6 AND status = 'claimed' AND claimed_by = $7",
-                )
+                let done = sqlx::query(FINISH_SQL)
                 .bind(status)
                 .bind(channel)
                 .bind(ts)
@@ -270,6 +287,36 @@ macro_rules! impl_reminder_store {
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn finish_all(&self, owner: &str, outcomes: &[(i64, Finish)], now: DateTime<Utc>) -> Result<Vec<bool>, StoreError> {
+                // One statement for the batch: one round trip and one commit (one WAL flush on
+                // PostgreSQL, one turn at the write lock on SQLite) instead of one per reminder.
+                let mut recorded = std::collections::HashSet::new();
+                for chunk in outcomes.chunks(FINISH_CHUNK) {
+                    let rows: Vec<String> = (0..chunk.len())
+                        .map(|i| {
+                            let p = 3 + i * 5;
+                            format!("(${}, ${}, ${}, ${}, ${})", p, p + 1, p + 2, p + 3, p + 4)
+                        })
+                        .collect();
+                    let sql = format!(
+                        "UPDATE reminders SET status = v.column2, channel_id = COALESCE(v.column3, reminders.channel_id), \
+                         message_ts = COALESCE(v.column4, reminders.message_ts), last_error = COALESCE(v.column5, reminders.last_error), \
+                         finished_at = $1, lease_until = NULL \
+                         FROM (VALUES {}) AS v \
+                         WHERE reminders.id = v.column1 AND reminders.status = 'claimed' AND reminders.claimed_by = $2 \
+                         RETURNING id",
+                        rows.join(", ")
+                    );
+                    let mut query = sqlx::query_as::<_, (i64,)>(&sql).bind(stored_instant(now)).bind(owner);
+                    for (id, outcome) in chunk {
+                        let (status, channel, ts, error) = finish_columns(outcome);
+                        query = query.bind(id).bind(status).bind(channel).bind(ts).bind(error);
+                    }
+                    recorded.extend(query.fetch_all(&self.pool).await?.into_iter().map(|(id,)| id));
+                }
+                Ok(outcomes.iter().map(|(id, _)| recorded.contains(id)).collect())
             }
 
             async fn retry_at(&self, id: i64, owner: &str, at: DateTime<Utc>, error: &str, in_doubt: bool) -> Result<bool, StoreError> {
@@ -343,6 +390,51 @@ macro_rules! impl_reminder_store {
                     .bind(user_id)
                     .execute(&self.pool)
                     .await?;
+                Ok(())
+            }
+
+            async fn set_dm_channels(&self, channels: &[(String, String, String)]) -> Result<(), StoreError> {
+                let mut by_team: std::collections::BTreeMap<&str, Vec<&(String, String, String)>> = Default::default();
+                for entry in channels {
+                    by_team.entry(entry.0.as_str()).or_default().push(entry);
+                }
+                for (team_id, entries) in by_team {
+                    let users: Vec<&String> = entries.iter().map(|(_, user, _)| user).collect();
+                    let sql = format!(
+                        "SELECT user_id, dm_channel FROM people WHERE team_id = $1 AND user_id IN ({})",
+                        super::placeholders(2, users.len())
+                    );
+                    let mut query = sqlx::query_as::<_, (String, Option<String>)>(&sql).bind(team_id);
+                    for user in &users {
+                        query = query.bind(*user);
+                    }
+                    let known: std::collections::HashMap<String, Option<String>> =
+                        query.fetch_all(&self.pool).await?.into_iter().collect();
+                    let mut once = std::collections::HashSet::new();
+                    let changed: Vec<_> = entries
+                        .into_iter()
+                        .filter(|(_, user, channel)| {
+                            known.get(user).is_some_and(|held| held.as_deref() != Some(channel.as_str()))
+                                && once.insert(user.as_str())
+                        })
+                        .collect();
+                    if changed.is_empty() {
+                        continue;
+                    }
+                    let rows: Vec<String> = (0..changed.len())
+                        .map(|i| format!("(${}, ${})", 2 + 2 * i, 3 + 2 * i))
+                        .collect();
+                    let sql = format!(
+                        "UPDATE people SET dm_channel = v.column2 FROM (VALUES {}) AS v \
+                         WHERE people.team_id = $1 AND people.user_id = v.column1",
+                        rows.join(", ")
+                    );
+                    let mut update = sqlx::query(&sql).bind(team_id);
+                    for (_, user_id, channel) in changed {
+                        update = update.bind(user_id).bind(channel);
+                    }
+                    update.execute(&self.pool).await?;
+                }
                 Ok(())
             }
 

@@ -151,6 +151,21 @@ macro_rules! impl_sql_store {
                 Ok(row.map(Person::from))
             }
 
+            async fn people(&self, team_id: &str, user_ids: &[String]) -> Result<Vec<Person>, StoreError> {
+                if user_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!(
+                    "SELECT {PERSON_COLUMNS} FROM people WHERE team_id = $1 AND user_id IN ({})",
+                    super::placeholders(2, user_ids.len())
+                );
+                let mut query = sqlx::query_as::<_, PersonRow>(&sql).bind(team_id);
+                for user in user_ids {
+                    query = query.bind(user);
+                }
+                Ok(query.fetch_all(&self.pool).await?.into_iter().map(Person::from).collect())
+            }
+
             async fn mentor(&self, team_id: &str, user_id: &str) -> Result<Mentor, StoreError> {
                 let person = self.person(team_id, user_id).await?.unwrap_or_else(|| Person::new(team_id, user_id));
                 let sql = format!("SELECT {WINDOW_COLUMNS} FROM windows WHERE team_id = $1 AND user_id = $2 ORDER BY id");

@@ -16,6 +16,9 @@ pub(super) async fn connect(url: &str, open: Open) -> Result<SqlStore<sqlx::Sqli
         .busy_timeout(Duration::from_secs(5));
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        // A connection to a local file does not drop: the ping sqlx sends before handing one
+        // out would only cost a trip to its worker thread per statement.
+        .test_before_acquire(false)
         .connect_with(options)
         .await?;
     if open == Open::Migrate {
