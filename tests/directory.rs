@@ -77,3 +77,25 @@ on_both_backends! {
         assert!(until[0].0.contains("14:00:00"), "{until:?}");
     }
 }
+
+on_both_backends! {
+    // The rendered answer is reused only within a minute: "until Fri 01:00" must become "until
+    // 01:00" once the reader's day turns, even though nobody's status changed.
+    async fn a_reused_answer_still_follows_the_readers_midnight(app: TestApp) {
+        use chrono::{TimeZone, Utc};
+        app.known_user(ANA, "Europe/Berlin").await;
+        app.known_user(BEN, "Europe/Berlin").await;
+        app.say(ANA, "add thu 23:00-01:00").await;
+        // Thursday 2026-12-03, 23:58:30 in Berlin (22:58:30 UTC).
+        app.clock.set(Utc.with_ymd_and_hms(2026, 12, 3, 22, 58, 30).unwrap());
+        let before = app.say(BEN, "").await;
+        assert!(before.contains("until Fri 01:00 Berlin"), "{before}");
+        // Asked again within the minute: the same answer.
+        app.clock.set(Utc.with_ymd_and_hms(2026, 12, 3, 22, 58, 50).unwrap());
+        assert_eq!(app.say(BEN, "").await, before);
+        // Two minutes later it is Friday in Berlin; Ana's status has not changed.
+        app.clock.set(Utc.with_ymd_and_hms(2026, 12, 3, 23, 0, 30).unwrap());
+        let after = app.say(BEN, "").await;
+        assert!(after.contains("until 01:00 Berlin") && !after.contains("Fri 01:00"), "{after}");
+    }
+}
