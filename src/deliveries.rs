@@ -2,11 +2,15 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 
 use crate::nudges::Nudges;
 use crate::presence::{kinds, Presence};
 use crate::scheduler::{Composed, Composer};
 use crate::store::reminders::Reminder;
+
+/// Status changes composed (made) at once within a batch.
+const STATUS_CHANGES_AT_ONCE: usize = 16;
 
 pub struct Deliveries {
     pub nudges: Nudges,
@@ -48,8 +52,15 @@ impl Composer for Deliveries {
         {
             composed[i] = Some(result);
         }
-        for i in mine {
-            composed[i] = Some(self.presence.compose(&reminders[i], now).await);
+        // A status change is made while composing (a Web API call each): several at once, as
+        // when each delivery composed its own.
+        let changes: Vec<(usize, anyhow::Result<Composed>)> = futures_util::stream::iter(mine)
+            .map(|i| async move { (i, self.presence.compose(&reminders[i], now).await) })
+            .buffer_unordered(STATUS_CHANGES_AT_ONCE)
+            .collect()
+            .await;
+        for (i, result) in changes {
+            composed[i] = Some(result);
         }
         composed
             .into_iter()

@@ -179,6 +179,20 @@ on_both_backends! {
         assert_eq!(sets.iter().filter(|s| s.text.starts_with("Office hours")).count(), 2, "{sets:?}");
     }
 
+    async fn a_status_change_more_than_a_day_late_is_dropped_not_made(app: TestApp) {
+        app.known_user(ANA, "Europe/Berlin").await;
+        app.say(ANA, "add thu 16:00-17:00").await;
+        connect(&app, ANA, ANA_TOKEN).await;
+        app.slack.set_status(ANA, "Writing docs", ":pencil:", 0);
+        // The bot was down from before Thursday's window until Friday evening.
+        app.clock.set(Utc.with_ymd_and_hms(2026, 12, 4, 17, 0, 0).unwrap());
+        let report = app.tick().await;
+        assert!(report.dropped >= 2, "{report:?}");
+        assert_eq!(app.slack.status(ANA).text, "Writing docs");
+        let sets = app.slack.status_sets(ANA);
+        assert!(sets.iter().all(|s| !s.text.starts_with("Office hours")), "{sets:?}");
+    }
+
     async fn on_and_away_and_a_revoked_token_are_handled(app: TestApp) {
         app.known_user(ANA, "Europe/Berlin").await;
         app.say(ANA, "add fri 09:00-10:00").await;

@@ -65,10 +65,6 @@ impl Scheduler {
         now: DateTime<Utc>,
     ) -> Verdict {
         let late = now.signed_duration_since(reminder.due_at);
-        if late > MAX_LATENESS {
-            tracing::warn!(key = %reminder.key, late_hours = late.num_hours(), "dropping a reminder more than a day late");
-            return Verdict::Finish(Finish::Dropped(format!("{} hours late", late.num_hours())));
-        }
         // What to say was decided first, from the current state; saying it comes now.
         let mut message = match composed {
             Ok(Composed::Send(message)) => message,
@@ -141,6 +137,20 @@ impl Scheduler {
                 self.retry(reminder, now, &err)
             }
         }
+    }
+
+    /// Too late to be any use: dropped with a log line, before anything is composed (composing a
+    /// status change already makes it).
+    pub(super) fn too_late(reminder: &Reminder, now: DateTime<Utc>) -> Option<Verdict> {
+        let late = now.signed_duration_since(reminder.due_at);
+        if late <= MAX_LATENESS {
+            return None;
+        }
+        tracing::warn!(key = %reminder.key, late_hours = late.num_hours(), "dropping a reminder more than a day late");
+        Some(Verdict::Finish(Finish::Dropped(format!(
+            "{} hours late",
+            late.num_hours()
+        ))))
     }
 
     /// A DM goes to the user id (Slack opens the DM); a group needs its conversation opened. For a

@@ -187,6 +187,15 @@ impl Scheduler {
             }
             // Three steps per batch: compose all (reads in bulk), send each (concurrently, paced per
             // channel), record all (one transaction). Statements per batch, not per reminder.
+            let mut verdicts = Vec::with_capacity(claimed);
+            let (batch, stale): (Vec<Reminder>, Vec<Reminder>) = batch
+                .into_iter()
+                .partition(|r| Self::too_late(r, now).is_none());
+            for reminder in stale {
+                if let Some(dropped) = Self::too_late(&reminder, now) {
+                    verdicts.push((reminder, dropped));
+                }
+            }
             let composed = self.composer.compose_all(&batch, now).await;
             let mut deliveries = JoinSet::new();
             for (reminder, composed) in batch.into_iter().zip(composed) {
@@ -197,7 +206,6 @@ impl Scheduler {
                     (reminder, verdict)
                 });
             }
-            let mut verdicts = Vec::with_capacity(claimed);
             while let Some(done) = deliveries.join_next().await {
                 match done {
                     Ok(verdict) => verdicts.push(verdict),
