@@ -209,7 +209,9 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// `$from, $from+1, …` for `n` values: the list inside `IN (…)` for a batch.
+/// `$from, $from+1, …` for `n` values: the list inside `IN (…)` for a batch. Statements built
+/// with it vary in length with the batch, so they are run `persistent(false)`: kept, they would
+/// crowd the statements that repeat out of each connection's cache.
 pub(crate) fn placeholders(from: usize, n: usize) -> String {
     (from..from + n)
         .map(|i| format!("${i}"))

@@ -338,7 +338,7 @@ macro_rules! impl_nudge_store {
                     return Ok(Vec::new());
                 }
                 let sql = format!("SELECT {CADENCE_COLUMNS} FROM cadences WHERE id IN ({})", super::placeholders(1, ids.len()));
-                let mut query = sqlx::query_as::<_, CadenceRow>(&sql);
+                let mut query = sqlx::query_as::<_, CadenceRow>(&sql).persistent(false);
                 for id in ids {
                     query = query.bind(id);
                 }
@@ -384,7 +384,7 @@ macro_rules! impl_nudge_store {
                     "INSERT INTO meetings (cadence_id, seq, starts_at) VALUES {} ON CONFLICT (cadence_id, starts_at) DO NOTHING",
                     rows.join(", ")
                 );
-                let mut insert = sqlx::query(&sql);
+                let mut insert = sqlx::query(&sql).persistent(false);
                 for (cadence_id, seq, starts_at) in wanted {
                     insert = insert.bind(cadence_id).bind(seq).bind(stored_instant(*starts_at));
                 }
@@ -395,7 +395,7 @@ macro_rules! impl_nudge_store {
                     super::placeholders(1, wanted.len()),
                     super::placeholders(wanted.len() + 1, wanted.len())
                 );
-                let mut select = sqlx::query_as::<_, MeetingRow>(&sql);
+                let mut select = sqlx::query_as::<_, MeetingRow>(&sql).persistent(false);
                 for (cadence_id, _, _) in wanted {
                     select = select.bind(cadence_id);
                 }
@@ -420,7 +420,7 @@ macro_rules! impl_nudge_store {
                     return Ok(Vec::new());
                 }
                 let sql = format!("SELECT {MEETING_COLUMNS} FROM meetings WHERE id IN ({})", super::placeholders(1, ids.len()));
-                let mut query = sqlx::query_as::<_, MeetingRow>(&sql);
+                let mut query = sqlx::query_as::<_, MeetingRow>(&sql).persistent(false);
                 for id in ids {
                     query = query.bind(id);
                 }
@@ -435,7 +435,7 @@ macro_rules! impl_nudge_store {
                     "SELECT {MEETING_COLUMNS} FROM meetings WHERE cadence_id IN ({}) ORDER BY cadence_id, seq",
                     super::placeholders(1, cadence_ids.len())
                 );
-                let mut query = sqlx::query_as::<_, MeetingRow>(&sql);
+                let mut query = sqlx::query_as::<_, MeetingRow>(&sql).persistent(false);
                 for id in cadence_ids {
                     query = query.bind(id);
                 }

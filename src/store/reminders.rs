@@ -239,7 +239,7 @@ macro_rules! impl_reminder_store {
                      VALUES {} ON CONFLICT (key) DO NOTHING",
                     rows.join(", ")
                 );
-                let mut query = sqlx::query(&sql);
+                let mut query = sqlx::query(&sql).persistent(false);
                 for r in reminders {
                     query = query
                         .bind(&r.team_id)
@@ -309,7 +309,7 @@ macro_rules! impl_reminder_store {
                          RETURNING id",
                         rows.join(", ")
                     );
-                    let mut query = sqlx::query_as::<_, (i64,)>(&sql).bind(stored_instant(now)).bind(owner);
+                    let mut query = sqlx::query_as::<_, (i64,)>(&sql).persistent(false).bind(stored_instant(now)).bind(owner);
                     for (id, outcome) in chunk {
                         let (status, channel, ts, error) = finish_columns(outcome);
                         query = query.bind(id).bind(status).bind(channel).bind(ts).bind(error);
@@ -404,7 +404,7 @@ macro_rules! impl_reminder_store {
                         "SELECT user_id, dm_channel FROM people WHERE team_id = $1 AND user_id IN ({})",
                         super::placeholders(2, users.len())
                     );
-                    let mut query = sqlx::query_as::<_, (String, Option<String>)>(&sql).bind(team_id);
+                    let mut query = sqlx::query_as::<_, (String, Option<String>)>(&sql).persistent(false).bind(team_id);
                     for user in &users {
                         query = query.bind(*user);
                     }
@@ -429,7 +429,7 @@ macro_rules! impl_reminder_store {
                          WHERE people.team_id = $1 AND people.user_id = v.column1",
                         rows.join(", ")
                     );
-                    let mut update = sqlx::query(&sql).bind(team_id);
+                    let mut update = sqlx::query(&sql).persistent(false).bind(team_id);
                     for (_, user_id, channel) in changed {
                         update = update.bind(user_id).bind(channel);
                     }

@@ -159,7 +159,7 @@ macro_rules! impl_sql_store {
                     "SELECT {PERSON_COLUMNS} FROM people WHERE team_id = $1 AND user_id IN ({})",
                     super::placeholders(2, user_ids.len())
                 );
-                let mut query = sqlx::query_as::<_, PersonRow>(&sql).bind(team_id);
+                let mut query = sqlx::query_as::<_, PersonRow>(&sql).persistent(false).bind(team_id);
                 for user in user_ids {
                     query = query.bind(user);
                 }
