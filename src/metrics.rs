@@ -26,6 +26,24 @@ pub fn handle() -> Option<PrometheusHandle> {
         .clone()
 }
 
+/// How often histogram samples are folded into their buckets.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds recorded histogram samples into their buckets, for as long as the app runs. The
+/// recorder keeps every sample until this happens (or `/metrics` is read): without it memory
+/// grew by every request's latency, about 27 MiB an hour at 500 requests a second.
+pub async fn upkeep() {
+    let Some(handle) = handle() else {
+        return;
+    };
+    let mut every = tokio::time::interval(UPKEEP_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        handle.run_upkeep();
+    }
+}
+
 /// The text exposition format.
 pub fn render() -> String {
     match handle() {

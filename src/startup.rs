@@ -140,6 +140,7 @@ impl Application {
             self.clock.clone(),
             self.retention,
         ));
+        let metrics_upkeep = tokio::spawn(crate::metrics::upkeep());
         let (stop, stopped) = watch::channel(false);
         let directory = tokio::spawn(self.directory.clone().run(stopped.clone()));
         let scheduler = self
@@ -157,6 +158,7 @@ impl Application {
             })
             .await;
         janitor.abort();
+        metrics_upkeep.abort();
         let _ = directory.await;
         if let Some(socket_mode) = self.socket_mode {
             socket_mode.shutdown().await;
