@@ -185,9 +185,12 @@ impl Scheduler {
             if let Some(oldest) = batch.iter().map(|r| r.due_at).min() {
                 lag = lag.max(now.signed_duration_since(oldest));
             }
-            // Three steps per batch: compose all (reads in bulk), send each (concurrently, paced per
-            // channel), record all (one transaction). Statements per batch, not per reminder.
-            let mut verdicts = Vec::with_capacity(claimed);
+            // Three steps: compose the batch (rows read in bulk), send each (concurrently, paced
+            // per channel), record outcomes a few dozen at a time as sends finish (one statement
+            // each time). Few statements per reminder, and a crash leaves no more sent but
+            // unrecorded (in doubt, checked in Slack's history later) than were in flight.
+            let record_every = self.settings.concurrency.max(1);
+            let mut verdicts = Vec::with_capacity(record_every);
             let (batch, stale): (Vec<Reminder>, Vec<Reminder>) = batch
                 .into_iter()
                 .partition(|r| Self::too_late(r, now).is_none());
@@ -211,6 +214,11 @@ impl Scheduler {
                     Ok(verdict) => verdicts.push(verdict),
                     // A panicking delivery keeps its claim; the lease hands it to a later tick.
                     Err(err) => tracing::error!(error = %err, "a delivery task failed"),
+                }
+                if verdicts.len() >= record_every {
+                    for outcome in self.record(std::mem::take(&mut verdicts), now).await {
+                        report.add(outcome);
+                    }
                 }
             }
             for outcome in self.record(verdicts, now).await {
