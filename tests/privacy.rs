@@ -141,6 +141,27 @@ on_both_backends! {
         assert!(export["profile"].is_null() && export["office_hours_windows"].as_array().unwrap().is_empty(), "{export:#}");
     }
 
+    async fn an_id_with_like_wildcards_matches_only_itself(app: TestApp) {
+        let store = officehours::store::connect(&app.db.url).await.unwrap();
+        let now = app.clock.now();
+        for (n, to) in [(1, "UXA1"), (2, "U_A1"), (3, "U%A1")] {
+            let reminder = NewReminder {
+                team_id: TEAM.to_owned(),
+                key: format!("wildcards:{n}"),
+                kind: "test".to_owned(),
+                recipients: vec![to.to_owned()],
+                payload: json!({}),
+                due_at: now,
+            };
+            store.schedule(&reminder, now).await.unwrap();
+        }
+        for (user, key) in [("U_A1", "wildcards:2"), ("U%A1", "wildcards:3"), ("UXA1", "wildcards:1")] {
+            let export = store.export_person(TEAM, user).await.unwrap();
+            let keys: Vec<&str> = export["reminders_to_you"].as_array().unwrap().iter().map(|r| r["key"].as_str().unwrap()).collect();
+            assert_eq!(keys, vec![key], "{user}: {export:#}");
+        }
+    }
+
     async fn delivered_reminders_and_old_feedback_expire_after_the_retention_period(app: TestApp) {
         let store = officehours::store::connect(&app.db.url).await.unwrap();
         let now = app.clock.now();

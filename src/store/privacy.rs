@@ -50,8 +50,10 @@ type ConferenceRow = (String, String, String);
 type ReminderRow = (String, String, DateTime<Utc>, String);
 
 /// `recipients` is a comma list: match the id as a whole item, never as part of another id.
-const IS_RECIPIENT: &str = "(',' || recipients || ',') LIKE ('%,' || $2 || ',%')";
-const IS_PARTICIPANT: &str = "(',' || participants || ',') LIKE ('%,' || $2 || ',%')";
+/// The id is escaped for LIKE: Slack ids never hold `_` or `%`, but the terminal shell's names
+/// may, and an unescaped `_` would match anyone's id of the same length.
+const IS_RECIPIENT: &str = "(',' || recipients || ',') LIKE ('%,' || replace(replace(replace($2, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || ',%') ESCAPE '\\'";
+const IS_PARTICIPANT: &str = "(',' || participants || ',') LIKE ('%,' || replace(replace(replace($2, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || ',%') ESCAPE '\\'";
 
 macro_rules! impl_privacy_store {
     ($db:ty) => {
