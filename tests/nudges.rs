@@ -315,7 +315,7 @@ on_both_backends! {
         app.known_user(OTHER, "Europe/Berlin").await;
         app.say(MANAGER, &format!("1on1 {} every week on thu 15:00", mention(REPORT))).await;
         let review = app.say(MANAGER, &format!("review {} on 2026-12-22", mention(REPORT))).await;
-        assert!(review.contains("two weeks and one day before"), "{review}");
+        assert!(review.contains("two weeks before and on the last working day before"), "{review}");
         app.say(REPORT, "conference \"KubeCon\" 2027-03-01..2027-03-03").await;
         app.say(OTHER, "conference kubecon 2027-03-02").await;
         // A manager whose only 1:1s were stopped has nothing to hear about.
@@ -343,6 +343,22 @@ on_both_backends! {
         assert_eq!(prompts[0].0, Utc.with_ymd_and_hms(2026, 12, 8, 8, 0, 0).unwrap());
         let on_demand = app.say(OTHER, "team").await;
         assert!(on_demand.contains("Nothing needs your attention"), "{on_demand}");
+    }
+
+    async fn a_monday_review_is_prompted_on_the_friday_before(app: TestApp) {
+        app.known_user(MANAGER, "Europe/Berlin").await;
+        app.known_user(REPORT, "Europe/Berlin").await;
+        app.say(MANAGER, &format!("review {} on 2026-12-14", mention(REPORT))).await;
+        // Friday 11 December, 09:00 in Berlin (NUDGE_AT): the last working day before the talk.
+        app.clock.set(Utc.with_ymd_and_hms(2026, 12, 11, 8, 0, 0).unwrap());
+        app.tick().await;
+        let prompts = dms_containing(&app, MANAGER, "advancement talk with");
+        assert_eq!(prompts.len(), 1, "{prompts:?}");
+        assert!(prompts[0].1.contains("is on Monday (2026-12-14)"), "{}", prompts[0].1);
+        // Nothing more on the weekend or on the Monday itself.
+        app.clock.set(Utc.with_ymd_and_hms(2026, 12, 14, 12, 0, 0).unwrap());
+        app.tick().await;
+        assert_eq!(dms_containing(&app, MANAGER, "advancement talk with").len(), 1);
     }
 
     async fn rate_limits_and_server_errors_are_retried_and_each_reminder_still_goes_out_once(app: TestApp) {

@@ -126,8 +126,10 @@ impl WorkTime {
     }
 
     /// The review prompts for a review on `date`, registered at `now`: two
-    /// weeks and one day before, each as a nudge for that date. A prompt whose
-    /// time has already passed is left out rather than sent late.
+    /// weeks before (as a nudge for that date) and on the last working day
+    /// before it, so a Monday review is prompted on Friday, not on the Monday
+    /// itself. A prompt whose time has already passed is left out rather than
+    /// sent late.
     pub fn review_times(
         &self,
         tz: Tz,
@@ -138,10 +140,25 @@ impl WorkTime {
             .into_iter()
             .filter_map(|lead| {
                 let day = date.checked_sub_days(Days::new(lead.days()))?;
-                let at = self.on_date(tz, day);
+                let at = match lead {
+                    ReviewLead::OneDay => self
+                        .last_working_day_before(tz, date)
+                        .unwrap_or_else(|| self.on_date(tz, day)),
+                    ReviewLead::TwoWeeks => self.on_date(tz, day),
+                };
                 (at >= now).then_some((lead, at))
             })
             .collect()
+    }
+
+    /// NUDGE_AT (moved into working hours) on the nearest earlier date that
+    /// has working time; `None` if the week before has none.
+    fn last_working_day_before(&self, tz: Tz, date: NaiveDate) -> Option<DateTime<Utc>> {
+        (1..=7).find_map(|back| {
+            let day = date.checked_sub_days(Days::new(back))?;
+            let at = self.on_date(tz, day);
+            (at.with_timezone(&tz).date_naive() == day).then_some(at)
+        })
     }
 }
 

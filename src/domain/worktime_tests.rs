@@ -256,13 +256,20 @@ fn review_prompts_two_weeks_and_one_day_before() {
     assert!(w
         .review_times(BERLIN, review, utc(2026, 8, 1, 0, 0))
         .is_empty());
-    // A Monday review: "one day before" is Sunday, which waits for Monday 08:00.
+    // A Monday review: the day before is a Sunday, so the prompt comes on the
+    // last working day before it, Friday at 09:00, not on the Monday itself.
     assert_eq!(
         w.review_times(BERLIN, date(2026, 7, 6), utc(2026, 6, 1, 0, 0)),
         vec![
             (ReviewLead::TwoWeeks, utc(2026, 6, 22, 7, 0)),
-            (ReviewLead::OneDay, utc(2026, 7, 6, 6, 0)),
+            (ReviewLead::OneDay, utc(2026, 7, 3, 7, 0)),
         ]
+    );
+    // In Sydney, with the prompt registered on the Friday afternoon: too late
+    // for Friday's prompt, so none (a Monday prompt would be no use).
+    assert_eq!(
+        w.review_times(SYDNEY, date(2026, 7, 6), utc(2026, 7, 3, 6, 0)),
+        vec![]
     );
     assert!(w
         .review_times(BERLIN, NaiveDate::MIN, utc(2026, 6, 1, 0, 0))

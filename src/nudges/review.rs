@@ -1,4 +1,4 @@
-//! Advancement talks: prompts to the manager two weeks and a day before, and a note of what was agreed.
+//! Advancement talks: prompts to the manager two weeks and one working day before, and a note of what was agreed.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
@@ -64,7 +64,7 @@ pub(super) async fn command(
     if planned.len() == 2 {
         return Ok(with_hint(
             head,
-            "You'll get prompts two weeks and one day before.",
+            "You'll get prompts two weeks before and on the last working day before.",
         ));
     }
     // Too close for (some of) the usual prompts: give them now.
@@ -76,7 +76,7 @@ pub(super) async fn command(
 pub(super) async fn compose(
     n: &Nudges,
     reminder: &Reminder,
-    _now: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<Composed, StoreError> {
     let Some(record) = n
         .store
@@ -100,9 +100,11 @@ pub(super) async fn compose(
         }));
     }
     let when = if payload_str(reminder, "lead") == Some("14d") {
-        "in two weeks"
+        "in two weeks".to_owned()
     } else {
-        "tomorrow"
+        // The last prompt comes on the working day before, which is not always the day before.
+        let tz = n.zone_of(&record.team_id, &record.manager_id).await?;
+        when_from(now.with_timezone(&tz).date_naive(), record.on_date)
     };
     Ok(Composed::Send(Message {
         fallback: format!("Advancement talk with <@{}> {when}", record.report_id),
@@ -120,6 +122,16 @@ pub(super) async fn compose(
             }]),
         ],
     }))
+}
+
+/// "tomorrow", "on Monday": how far the talk on `date` is from `today`, both in the manager's zone.
+fn when_from(today: NaiveDate, date: NaiveDate) -> String {
+    match date.signed_duration_since(today).num_days() {
+        0 => "today".to_owned(),
+        1 => "tomorrow".to_owned(),
+        2..=6 => format!("on {}", date.format("%A")),
+        _ => "coming up".to_owned(),
+    }
 }
 
 pub(super) async fn action(
@@ -195,4 +207,21 @@ pub(super) async fn submit(
         .await?;
     }
     Ok(Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::when_from;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn the_last_prompt_names_the_day_of_the_talk() {
+        let friday = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        assert_eq!(when_from(friday, day(7)), "on Monday");
+        assert_eq!(when_from(friday, day(5)), "tomorrow");
+        assert_eq!(when_from(friday, day(4)), "today");
+        assert_eq!(when_from(friday, day(20)), "coming up");
+        assert_eq!(when_from(friday, day(1)), "coming up");
+    }
 }
