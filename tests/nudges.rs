@@ -457,6 +457,34 @@ on_both_backends! {
         store.set_dm_channels(&[]).await.unwrap();
     }
 
+    async fn a_scheduler_for_one_workspace_claims_only_its_reminders(app: TestApp) {
+        use officehours::store::reminders::NewReminder;
+        let store = officehours::store::connect(&app.db.url).await.unwrap();
+        let now = app.clock.now();
+        for (n, team) in [(1, "T0SHELL001"), (2, TEAM), (3, "T0SHELL001"), (4, TEAM)] {
+            let reminder = NewReminder {
+                team_id: team.to_owned(),
+                key: format!("teams:{n}"),
+                kind: "test".to_owned(),
+                recipients: vec![MANAGER.to_owned()],
+                payload: serde_json::json!({}),
+                due_at: now,
+            };
+            store.schedule(&reminder, now).await.unwrap();
+        }
+        // One of the shell's has a lapsed claim, one of the workspace's too.
+        let first = store.claim_due(now, Duration::minutes(5), "gone", 1, None).await.unwrap();
+        assert_eq!(first[0].key, "teams:1");
+        let later = now + Duration::minutes(10);
+        let mine = store.claim_due(later, Duration::minutes(5), "shell", 10, Some("T0SHELL001")).await.unwrap();
+        let mut keys: Vec<&str> = mine.iter().map(|r| r.key.as_str()).collect();
+        keys.sort();
+        assert_eq!(keys, vec!["teams:1", "teams:3"]);
+        assert!(mine.iter().any(|r| r.key == "teams:1" && r.in_doubt), "a lapsed claim comes back in doubt");
+        let rest = store.claim_due(later, Duration::minutes(5), "main", 10, None).await.unwrap();
+        assert_eq!(rest.len(), 2, "{rest:?}");
+    }
+
     async fn a_replica_that_died_holding_claims_is_taken_over_after_its_lease(app: TestApp) {
         app.known_user(MANAGER, "Europe/Berlin").await;
         app.known_user(REPORT, "Europe/Berlin").await;
