@@ -35,7 +35,8 @@ impl Composer for Deliveries {
         }
     }
 
-    /// The nudges read in bulk for their share of the batch; status changes go one by one.
+    /// The nudges read in bulk for their share of the batch; status changes are made a few at a
+    /// time.
     async fn compose_all(
         &self,
         reminders: &[Reminder],
