@@ -171,8 +171,8 @@ impl Scheduler {
         }
     }
 
-    /// Writes down a batch's verdicts: every outcome in one transaction, retries one by one (they
-    /// are rare), the DM channels learnt, then lets the composer plan what follows.
+    /// Writes down a batch's verdicts: lets the composer plan what follows, then every outcome in
+    /// one statement, retries one by one (they are rare), and the DM channels learnt.
     pub(super) async fn record(
         &self,
         verdicts: Vec<(Reminder, Verdict)>,
@@ -207,6 +207,17 @@ impl Scheduler {
         if finished.is_empty() {
             return outcomes;
         }
+        // What follows (the next 1:1, digest, status change) is planned before the outcomes are
+        // written: planning is idempotent, so a crash in between is mended when the reminder,
+        // claimed again in doubt, is found in Slack's history and settled again. Planned after,
+        // a crash in between would leave the next occurrence unplanned for good.
+        let settling: Vec<Reminder> = finished
+            .iter()
+            .map(|(reminder, _)| reminder.clone())
+            .collect();
+        if let Err(err) = self.composer.settled_all(&settling, now).await {
+            tracing::warn!(error = %format!("{err:#}"), count = settling.len(), "could not plan what follows a batch of reminders");
+        }
         let rows: Vec<(i64, Finish)> = finished
             .iter()
             .map(|(reminder, finish)| (reminder.id, finish.clone()))
@@ -221,7 +232,6 @@ impl Scheduler {
             }
         };
         let mut dm_channels = Vec::new();
-        let mut settled = Vec::with_capacity(finished.len());
         for ((reminder, finish), kept) in finished.into_iter().zip(recorded) {
             if !kept {
                 outcomes.push(Outcome::Lost);
@@ -243,13 +253,9 @@ impl Scheduler {
                 Finish::Dropped(_) => Outcome::Dropped,
                 Finish::Cancelled(_) => Outcome::Cancelled,
             });
-            settled.push(reminder);
         }
         if let Err(err) = self.store.set_dm_channels(&dm_channels).await {
             tracing::debug!(error = %err, "could not remember the DM channels");
-        }
-        if let Err(err) = self.composer.settled_all(&settled, now).await {
-            tracing::warn!(error = %format!("{err:#}"), count = settled.len(), "could not plan what follows a batch of reminders");
         }
         outcomes
     }
