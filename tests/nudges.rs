@@ -87,6 +87,27 @@ async fn run_hours(app: &TestApp, hours: i64) {
     }
 }
 
+/// A plain reminder to the manager, due at `now`, scheduled straight through the store.
+async fn schedule_due(
+    store: &std::sync::Arc<dyn officehours::store::Store>,
+    team: &str,
+    key: &str,
+    now: DateTime<Utc>,
+) {
+    let reminder = officehours::store::reminders::NewReminder {
+        team_id: team.to_owned(),
+        key: key.to_owned(),
+        kind: "test".to_owned(),
+        recipients: vec![MANAGER.to_owned()],
+        payload: json!({}),
+        due_at: now,
+    };
+    assert!(
+        store.schedule(&reminder, now).await.unwrap(),
+        "{key} is new"
+    );
+}
+
 fn local(t: DateTime<Utc>, zone: &str) -> chrono::DateTime<Tz> {
     t.with_timezone(&zone.parse::<Tz>().unwrap())
 }
@@ -411,24 +432,16 @@ on_both_backends! {
     }
 
     async fn a_batch_of_outcomes_is_recorded_at_once_and_a_claim_taken_over_counts_as_lost(app: TestApp) {
-        use officehours::store::reminders::{Finish, NewReminder};
+        use officehours::store::reminders::Finish;
         app.known_user(MANAGER, "Europe/Berlin").await;
         let store = officehours::store::connect(&app.db.url).await.unwrap();
         let now = app.clock.now();
         for n in 1..=3 {
-            let reminder = NewReminder {
-                team_id: TEAM.to_owned(),
-                key: format!("batch:{n}"),
-                kind: "test".to_owned(),
-                recipients: vec![MANAGER.to_owned()],
-                payload: serde_json::json!({}),
-                due_at: now,
-            };
-            store.schedule(&reminder, now).await.unwrap();
+            schedule_due(&store, TEAM, &format!("batch:{n}"), now).await;
         }
         let mine = store.claim_due(now, Duration::minutes(5), "me", 10, None).await.unwrap();
         assert_eq!(mine.len(), 3);
-        // The third one's lease runs out and another replica takes it over.
+        // Handed back and claimed again: two by this replica, the third by another one.
         store.release_claims("me").await.unwrap();
         let again = store.claim_due(now, Duration::minutes(5), "me", 2, None).await.unwrap();
         let theirs = store.claim_due(now, Duration::minutes(5), "them", 10, None).await.unwrap();
@@ -458,21 +471,12 @@ on_both_backends! {
     }
 
     async fn a_scheduler_for_one_workspace_claims_only_its_reminders(app: TestApp) {
-        use officehours::store::reminders::NewReminder;
         let store = officehours::store::connect(&app.db.url).await.unwrap();
         let now = app.clock.now();
         for (n, team) in [(1, "T0SHELL001"), (2, TEAM), (3, "T0SHELL001"), (4, TEAM)] {
-            let reminder = NewReminder {
-                team_id: team.to_owned(),
-                key: format!("teams:{n}"),
-                kind: "test".to_owned(),
-                recipients: vec![MANAGER.to_owned()],
-                payload: serde_json::json!({}),
-                due_at: now,
-            };
-            store.schedule(&reminder, now).await.unwrap();
+            schedule_due(&store, team, &format!("teams:{n}"), now).await;
         }
-        // One of the shell's has a lapsed claim, one of the workspace's too.
+        // One of the shell's is claimed by a replica that then dies: its lease lapses.
         let first = store.claim_due(now, Duration::minutes(5), "gone", 1, None).await.unwrap();
         assert_eq!(first[0].key, "teams:1");
         let later = now + Duration::minutes(10);
