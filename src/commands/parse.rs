@@ -218,7 +218,7 @@ pub const USAGE_LINES: &[(&str, &str)] = &[
     ),
     (
         REVIEW.0,
-        "advancement prompts for you two weeks and one day before a report's review",
+        "advancement prompts for you two weeks and one working day before a report's review",
     ),
     (
         CONFERENCE.0,
