@@ -12,12 +12,14 @@ use criterion::{criterion_group, criterion_main, Criterion};
 
 use officehours::commands::parse::parse;
 use officehours::directory::Snapshot;
+use officehours::domain::PublishedWindow;
 use officehours::domain::{
     current_or_next, next_opening, parse_range, presence, DaySet, ManualState, WeeklyWindow,
 };
+use officehours::domain::{Viewer, ZoneSource};
 use officehours::slack::blocks::message_content;
-use officehours::store::{Mentor, Person, StoredWindow};
-use officehours::views::replies::{overview, Viewer, ZoneSource};
+use officehours::store::{Mentor, Person};
+use officehours::views::replies::overview;
 
 fn window(days: &str, range: &str) -> WeeklyWindow {
     WeeklyWindow::new(DaySet::parse(days).unwrap(), parse_range(range).unwrap()).unwrap()
@@ -112,12 +114,12 @@ fn mentors(size: usize, now: DateTime<Utc>) -> Vec<Mentor> {
     (0..size)
         .map(|i| {
             let user_id = format!("U{i:09}");
-            let windows: Vec<StoredWindow> = (0..3)
+            let windows: Vec<PublishedWindow> = (0..3)
                 .map(|k| {
                     let day = DAYS[(i + 2 * k) % 7];
                     let hour = 8 + (i / 7 + 3 * k) % 10;
                     let end = if k == 1 { "30" } else { "00" };
-                    StoredWindow {
+                    PublishedWindow {
                         id: (i * 3 + k) as i64,
                         user_id: user_id.clone(),
                         window: window(day, &format!("{hour}:00-{}:{end}", hour + 1)),

@@ -104,7 +104,7 @@ mod baseline {
     use axum::http::header::CONTENT_TYPE;
     use axum::routing::post;
     use axum::{middleware, Router};
-    use officehours::config::Secret;
+    use officehours::secret::Secret;
     use officehours::slack::verify::{require_slack_signature, SignatureVerifier};
     use std::io::Write;
     use std::sync::Arc;

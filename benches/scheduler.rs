@@ -2,7 +2,7 @@
 //!
 //! `cargo bench --bench scheduler` prints, for SQLite (and PostgreSQL when `BENCH_DATABASE_URL`
 //! or `TEST_DATABASE_URL` is set):
-//! - an idle tick (nothing due): median and p99 of `Scheduler::tick` over 200 ticks (target < 2 ms);
+//! - an idle tick (nothing due): median and p99 of `Core::deliver_due` (a scheduler tick) over 200 ticks (target < 2 ms);
 //! - 10,000 due 1:1 reminders dispatched to an unthrottled fake Slack, in process with the
 //!   binary's default scheduler settings: reminders per second (target ≥ 2,000/s);
 //! - the release binary (`serve`, `OFFICEHOURS_TICK=1s`) against the same database dispatching
@@ -18,13 +18,12 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
+use officehours::app::{Core, CoreParts, NudgeSettings, PresenceSettings};
 use officehours::clock::{Clock, SystemClock};
-use officehours::config::Secret;
-use officehours::deliveries::Deliveries;
-use officehours::nudges::{NudgeSettings, Nudges};
-use officehours::presence::{Presence, PresenceSettings};
-use officehours::scheduler::{Scheduler, SchedulerSettings, TickReport};
-use officehours::slack::api::{SlackApi, SlackWebApi};
+use officehours::ports::slack::SlackApi;
+use officehours::scheduler::{SchedulerSettings, TickReport};
+use officehours::secret::Secret;
+use officehours::slack::api::SlackWebApi;
 use officehours::store::Store;
 
 use support::db::{Backend, BenchDb, Raw};
@@ -157,30 +156,23 @@ async fn run() {
     );
 }
 
-/// The scheduler exactly as `officehours serve` builds it (startup.rs), with the real composer.
-fn scheduler(store: Arc<dyn Store>, fake: &FakeSlack) -> Arc<Scheduler> {
+/// The core exactly as `officehours serve` assembles it (startup.rs), with the real composer.
+fn scheduler(store: Arc<dyn Store>, fake: &FakeSlack) -> Core {
     let slack: Arc<dyn SlackApi> =
         Arc::new(SlackWebApi::new(&fake.api_url(), &Secret::new(BOT_TOKEN)).expect("Slack client"));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let presence = Presence::new(
-        store.clone(),
-        clock.clone(),
-        slack.clone(),
-        None,
-        PresenceSettings::default(),
-    );
-    let nudges = Nudges::new(store.clone(), clock.clone(), NudgeSettings::default());
-    let settings = SchedulerSettings {
-        tick: Duration::from_secs(1),
-        ..Default::default()
-    };
-    Arc::new(Scheduler::new(
+    Core::assemble(CoreParts {
         store,
-        slack,
         clock,
-        Arc::new(Deliveries { nudges, presence }),
-        settings,
-    ))
+        slack,
+        cipher: None,
+        nudges: NudgeSettings::default(),
+        presence: PresenceSettings::default(),
+        scheduler: SchedulerSettings {
+            tick: Duration::from_secs(1),
+            ..Default::default()
+        },
+    })
 }
 
 /// The ids of both 1:1 reminders of the first cadence of each manager in `managers`: one
@@ -226,15 +218,15 @@ async fn first_cadence_reminders(
 
 /// Times `IDLE_TICKS` ticks (after 10 untimed ones); (median, p99) in ms of those that found
 /// nothing due.
-async fn idle_ticks(scheduler: &Arc<Scheduler>, what: &str) -> (f64, f64) {
+async fn idle_ticks(scheduler: &Core, what: &str) -> (f64, f64) {
     for _ in 0..10 {
-        scheduler.tick().await.expect("tick");
+        scheduler.deliver_due().await.expect("tick");
     }
     let mut ticks = Vec::with_capacity(IDLE_TICKS);
     let mut busy = 0;
     for _ in 0..IDLE_TICKS {
         let t = Instant::now();
-        let report = scheduler.tick().await.expect("tick");
+        let report = scheduler.deliver_due().await.expect("tick");
         let took = t.elapsed().as_secs_f64() * 1000.0;
         if report.claimed == 0 {
             ticks.push(took);
@@ -350,7 +342,7 @@ async fn bench(
     let mut report = TickReport::default();
     let deadline = t + Duration::from_secs(600);
     while fake.deliveries().0 < due && Instant::now() < deadline {
-        let r = scheduler.tick().await.expect("tick");
+        let r = scheduler.deliver_due().await.expect("tick");
         report.claimed += r.claimed;
         report.sent += r.sent;
         report.retried += r.retried;

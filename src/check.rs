@@ -6,7 +6,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::config::{CommonArgs, ServeArgs, ServeConfig};
-use crate::slack::api::{SlackApi, SlackWebApi};
+use crate::ports::slack::SlackApi;
+use crate::slack::api::SlackWebApi;
 use crate::store::{self, redact_url, Open};
 
 const TIMEOUT: Duration = Duration::from_secs(5);

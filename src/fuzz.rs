@@ -9,7 +9,6 @@ use crate::commands::parse::{
     parse, CadenceCommand, Command, ConferenceCommand, OnSpec, RemoveTarget, UserRef, ZoneChoice,
     MAX_DEBRIEF_PARTICIPANTS, MAX_NAME_CHARS,
 };
-use crate::config::Secret;
 use crate::domain::cadence::MAX_EVERY_WEEKS;
 use crate::domain::conference::{conference_key, MAX_SPAN_DAYS};
 use crate::domain::duration::MAX_DURATION_SECONDS;
@@ -18,6 +17,7 @@ use crate::domain::{
     duration_label, parse_date, parse_duration, parse_lead, parse_range, parse_weekly_time,
     weekday_name, DateSpan, DaySet, DomainError, TimeOfDay,
 };
+use crate::secret::Secret;
 use crate::slack::verify::{SignatureVerifier, VerifyError, MAX_CLOCK_SKEW_SECS};
 
 /// Quotes that `unquote` trims from both ends of a topic or search text.

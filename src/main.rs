@@ -47,10 +47,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .settings()
                 .map_err(|problems| anyhow::anyhow!(problems.join("\n")))?;
             let store = store::connect(&cli.common.database_url).await?;
+            let team = args.team.clone();
             shell::run(
-                store,
-                settings,
                 args,
+                move |clock, slack| {
+                    officehours::startup::shell_core(store, clock, slack, settings, team)
+                },
                 tokio::io::BufReader::new(tokio::io::stdin()),
                 tokio::io::stdout(),
             )

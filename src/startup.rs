@@ -12,15 +12,12 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::app::{Core, CoreParts, NudgeSettings, PresenceSettings, SchedulerSettings};
 use crate::clock::Clock;
-use crate::commands::Core;
 use crate::config::ServeConfig;
 use crate::crypto::{self, TokenCipher};
-use crate::deliveries::Deliveries;
-use crate::directory::Directory;
-use crate::presence::Presence;
-use crate::scheduler::{Scheduler, SchedulerSettings};
-use crate::slack::api::{SlackApi, SlackWebApi};
+use crate::ports::slack::SlackApi;
+use crate::slack::api::SlackWebApi;
 use crate::slack::socket_mode::SocketMode;
 use crate::slack::verify::SignatureVerifier;
 use crate::slack::{self, SlackApp};
@@ -35,12 +32,11 @@ pub struct Application {
     router: Router,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    scheduler: Arc<Scheduler>,
+    core: Core,
     tick: Option<Duration>,
     tasks: tokio_util::task::TaskTracker,
     retention: chrono::Duration,
     socket_mode: Option<SocketMode>,
-    directory: Directory,
 }
 
 impl Application {
@@ -57,39 +53,23 @@ impl Application {
             })?;
         let web = Arc::new(SlackWebApi::new(&config.slack_api_url, &config.bot_token)?);
         let slack: Arc<dyn SlackApi> = web.clone();
-        let presence = Presence::new(
-            store.clone(),
-            clock.clone(),
-            slack.clone(),
-            token_cipher(&config)?,
-            config.presence.clone(),
-        );
-        let core = Core::new(
-            store.clone(),
-            clock.clone(),
-            config.nudges.clone(),
-            presence.clone(),
-        );
-        let settings = SchedulerSettings {
-            tick: config.tick.unwrap_or(Duration::from_secs(15)),
-            lease: chrono::Duration::from_std(config.lease).unwrap_or(chrono::Duration::minutes(5)),
-            ..Default::default()
-        };
-        let composer = Arc::new(Deliveries {
-            nudges: core.nudges().clone(),
-            presence,
+        let core = Core::assemble(CoreParts {
+            store: store.clone(),
+            clock: clock.clone(),
+            slack: slack.clone(),
+            cipher: token_cipher(&config)?,
+            nudges: config.nudges.clone(),
+            presence: config.presence.clone(),
+            scheduler: SchedulerSettings {
+                tick: config.tick.unwrap_or(Duration::from_secs(15)),
+                lease: chrono::Duration::from_std(config.lease)
+                    .unwrap_or(chrono::Duration::minutes(5)),
+                ..Default::default()
+            },
         });
-        let scheduler = Arc::new(Scheduler::new(
-            store.clone(),
-            slack.clone(),
-            clock.clone(),
-            composer,
-            settings,
-        ));
-        let directory = core.directory().clone();
         let tasks = tokio_util::task::TaskTracker::new();
         let app = Arc::new(SlackApp {
-            core,
+            core: core.clone(),
             slack,
             tasks: tasks.clone(),
             bot_user_id: Default::default(),
@@ -113,18 +93,18 @@ impl Application {
             router,
             store,
             clock,
-            scheduler,
+            core,
             tick: config.tick,
             tasks,
             retention: config.retention,
             socket_mode,
-            directory,
         })
     }
 
-    /// The scheduler, for tests and tools that want to tick it by hand.
-    pub fn scheduler(&self) -> Arc<Scheduler> {
-        self.scheduler.clone()
+    /// The front door, for tests and tools that drive the core by hand (tick the scheduler with a
+    /// test clock, say).
+    pub fn core(&self) -> Core {
+        self.core.clone()
     }
 
     pub fn port(&self) -> u16 {
@@ -142,10 +122,14 @@ impl Application {
         ));
         let metrics_upkeep = tokio::spawn(crate::metrics::upkeep());
         let (stop, stopped) = watch::channel(false);
-        let directory = tokio::spawn(self.directory.clone().run(stopped.clone()));
-        let scheduler = self
-            .tick
-            .map(|_| tokio::spawn(self.scheduler.clone().run(stopped)));
+        let directory = {
+            let (core, stopped) = (self.core.clone(), stopped.clone());
+            tokio::spawn(async move { core.run_directory(stopped).await })
+        };
+        let scheduler = self.tick.map(|_| {
+            let core = self.core.clone();
+            tokio::spawn(async move { core.run_scheduler(stopped).await })
+        });
         tracing::info!(
             port = self.port(),
             scheduler = scheduler.is_some(),
@@ -179,6 +163,31 @@ impl Application {
         tracing::info!("stopped cleanly");
         served.context("HTTP server failed")
     }
+}
+
+/// The core behind the terminal shell: its own clock, its stand-in for Slack, no key (there is no
+/// Slack account to connect in a terminal), and a scheduler that delivers only `team`'s reminders,
+/// unpaced.
+pub fn shell_core(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    slack: Arc<dyn SlackApi>,
+    nudges: NudgeSettings,
+    team: String,
+) -> Core {
+    Core::assemble(CoreParts {
+        store,
+        clock,
+        slack,
+        cipher: None,
+        nudges,
+        presence: PresenceSettings::default(),
+        scheduler: SchedulerSettings {
+            per_channel: Duration::ZERO,
+            only_team: Some(team),
+            ..Default::default()
+        },
+    })
 }
 
 fn health_router(store: Arc<dyn Store>) -> Router {

@@ -577,10 +577,10 @@ async fn race(app: &TestApp) {
         };
         assert!(setup.schedule(&reminder, now).await.unwrap());
     }
-    let slack: Arc<dyn officehours::slack::api::SlackApi> = Arc::new(
+    let slack: Arc<dyn officehours::ports::slack::SlackApi> = Arc::new(
         officehours::slack::api::SlackWebApi::new(
             &app.slack.api_url(),
-            &officehours::config::Secret::new(support::BOT_TOKEN),
+            &officehours::secret::Secret::new(support::BOT_TOKEN),
         )
         .unwrap(),
     );

@@ -16,11 +16,12 @@ use chrono_tz::Tz;
 use officehours::clock::ManualClock;
 use officehours::commands::parse::{CadenceCommand, ConferenceCommand, UserRef};
 use officehours::commands::Actor;
+use officehours::domain::PublishedWindow;
 use officehours::domain::{
     conference_key, reminder_time, Cadence, DateSpan, DaySet, TimeOfDay, TimeRange, WeeklyWindow,
 };
 use officehours::nudges::{kinds, NudgeSettings, Nudges};
-use officehours::store::{AddOutcome, Store, StoredWindow};
+use officehours::store::{AddOutcome, Store};
 
 use super::db::{Raw, Val};
 
@@ -258,8 +259,10 @@ pub fn requesters(count: usize) -> Vec<(String, &'static str)> {
         .collect()
 }
 
-fn clash(window: &WeeklyWindow) -> impl Fn(&[StoredWindow]) -> Option<StoredWindow> + Sync + '_ {
-    move |existing: &[StoredWindow]| existing.iter().find(|e| e.window.overlaps(window)).cloned()
+fn clash(
+    window: &WeeklyWindow,
+) -> impl Fn(&[PublishedWindow]) -> Option<PublishedWindow> + Sync + '_ {
+    move |existing: &[PublishedWindow]| existing.iter().find(|e| e.window.overlaps(window)).cloned()
 }
 
 /// Writes the population row by row through the public API, as the bot's commands do: the

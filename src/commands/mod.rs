@@ -1,7 +1,11 @@
-//! The transport-agnostic core: `/officehours` text in, a `Message` out, the same for Slack and the shell.
+//! What people say to the bot: the `/officehours` grammar (`parse`), and who said it (`Actor`).
+//! Pure: the front door (`app`) carries a parsed command out.
 
-mod handle;
 pub mod parse;
 
-pub(crate) use crate::directory::{status_of, viewer_of};
-pub use handle::{depends_on_zone, Actor, Attachment, Core, CoreError, Handled};
+/// Who typed the command: a Slack user in a workspace (or the shell's pretend user).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub team_id: String,
+    pub user_id: String,
+}

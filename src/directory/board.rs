@@ -7,10 +7,11 @@ use std::cmp::Reverse;
 use std::sync::Arc;
 
 use crate::domain::presence::{next_opening, presence, ManualState, Presence, CHAIN_HORIZON_DAYS};
+use crate::domain::status::{MentorStatus, Viewer, ZoneSource};
 use crate::domain::tzmath::current_or_next;
+use crate::domain::window::PublishedWindow;
 use crate::domain::window::WeeklyWindow;
-use crate::store::{Mentor, Person, StoredWindow};
-use crate::views::replies::{MentorStatus, Viewer, ZoneSource};
+use crate::store::{Mentor, Person};
 
 /// However quiet the schedule, statuses are recomputed at least this often: a bound on the damage
 /// should a future change to presence depend on something `next_change` does not name.
@@ -108,7 +109,7 @@ pub(crate) fn viewer_of(person: &Person) -> Viewer {
 }
 
 /// Windows in the order `list` numbers them: by first day, then start time.
-pub(crate) fn in_list_order(mut windows: Vec<StoredWindow>) -> Vec<StoredWindow> {
+pub(crate) fn in_list_order(mut windows: Vec<PublishedWindow>) -> Vec<PublishedWindow> {
     windows.sort_by_key(|w| (w.window.sort_key(), w.id));
     windows
 }
@@ -126,7 +127,7 @@ pub(crate) fn status_of(mentor: &Mentor, now: DateTime<Utc>) -> MentorStatus {
     let presence = presence(tz, &plain, manual, now);
     let next = next_opening(tz, &plain, manual, now);
     // Name the topics of the window that matters to a reader: the one running now, else the next one.
-    let relevant = |w: &StoredWindow| match presence {
+    let relevant = |w: &PublishedWindow| match presence {
         Presence::OpenScheduled { .. } => {
             current_or_next(&w.window, tz, now).is_some_and(|o| o.contains(now))
         }

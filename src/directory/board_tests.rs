@@ -34,7 +34,7 @@ fn mentor(
             )
             .ok()?;
             let window = WeeklyWindow::new(DaySet::from_bits(days)?, range).ok()?;
-            Some(StoredWindow {
+            Some(PublishedWindow {
                 id: (user * 10 + i) as i64,
                 user_id: person.user_id.clone(),
                 window,
@@ -133,7 +133,7 @@ fn a_stretch_reaching_the_horizon_moves_with_the_clock() {
         )
         .unwrap()
     };
-    let window = |id: i64, days: u8, start: u16, end: u16| StoredWindow {
+    let window = |id: i64, days: u8, start: u16, end: u16| PublishedWindow {
         id,
         user_id: "U0001".to_owned(),
         window: WeeklyWindow::new(DaySet::from_bits(days).unwrap(), range(start, end)).unwrap(),

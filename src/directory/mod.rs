@@ -15,8 +15,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::clock::Clock;
+use crate::domain::status::{MentorStatus, Viewer, ZoneSource};
 use crate::store::{Mentor, Person, Store, StoreError};
-use crate::views::replies::{MentorStatus, Viewer, ZoneSource};
 use crate::views::Message;
 pub use board::Snapshot;
 pub(crate) use board::{in_list_order, status_of, viewer_of};

@@ -9,7 +9,10 @@ pub mod digest_time;
 pub mod duration;
 pub mod error;
 pub mod presence;
+pub mod privacy;
 pub mod questions;
+pub mod slack_status;
+pub mod status;
 pub mod time_of_day;
 pub mod topics;
 pub mod tzmath;
@@ -28,12 +31,13 @@ pub use presence::{
     in_progress, in_progress_window, next_opening, presence, ManualState, Presence,
 };
 pub use questions::{question_for, DEBRIEF_PROMPTS, ONE_ON_ONE_QUESTIONS, REVIEW_PROMPTS};
+pub use status::{MentorStatus, Viewer, ZoneSource};
 pub use time_of_day::{parse_range, TimeOfDay, TimeRange};
 pub use topics::{parse_topics, topic_matches};
 pub use tzmath::{
     current_or_next, end_of_local_day, local_label, local_time_label, next_local_time,
     next_start_after, occurrence_on, resolve_local, Occurrence,
 };
-pub use window::WeeklyWindow;
+pub use window::{PublishedWindow, WeeklyWindow};
 pub use worktime::{ReviewLead, WorkTime};
 pub use zone::{parse_zone, short_label};

@@ -136,6 +136,16 @@ fn take_range(tokens: &[&str]) -> (String, usize) {
     (text, used)
 }
 
+/// A window a mentor published: the weekly window, its topics, and the id that `list` numbers
+/// and App Home's Remove buttons carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedWindow {
+    pub id: i64,
+    pub user_id: String,
+    pub window: WeeklyWindow,
+    pub topics: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

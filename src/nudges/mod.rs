@@ -56,6 +56,11 @@ pub mod kinds {
     pub const AGREED: &str = "review_agreed";
     pub const CONFERENCE: &str = "conference";
     pub const DIGEST: &str = "digest";
+
+    /// Every kind above; `deliveries::KINDS` says how each is delivered.
+    pub const ALL: &[&str] = &[
+        ONE_ON_ONE, CONSENT, DECLINED, DEBRIEF, FEEDBACK, REVIEW, AGREED, CONFERENCE, DIGEST,
+    ];
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,8 +1,8 @@
 //! Hints on @mention: someone mentions a mentor in a channel, and only they see where the
 //! mentor's office hours stand. One hint per sender and mentor per cooldown.
 
-use super::{Presence, PresenceError};
-use crate::commands::{status_of, viewer_of};
+use super::{PresenceError, PresenceService};
+use crate::directory::{status_of, viewer_of};
 use crate::domain::presence::Presence as State;
 use crate::views::format::{instant_label, OccurrenceLabel};
 use crate::views::{Block, Message};
@@ -38,7 +38,7 @@ pub fn mentioned(text: &str) -> Vec<String> {
     ids
 }
 
-impl Presence {
+impl PresenceService {
     /// Returns whether a hint was sent. `bot_user_id` lets a message that mentions the bot be left
     /// to its `app_mention` twin, so it is answered once.
     pub async fn on_channel_message(

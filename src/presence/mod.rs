@@ -12,9 +12,10 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::commands::Actor;
-use crate::config::Secret;
 use crate::crypto::TokenCipher;
-use crate::slack::api::SlackApi;
+use crate::ports::slack::SlackApi;
+use crate::scheduler::Composed;
+use crate::secret::Secret;
 use crate::store::{Store, StoreError};
 use crate::views::replies::{simple, with_hint};
 use crate::views::{Block, Message};
@@ -27,9 +28,8 @@ pub mod kinds {
     pub const STATUS_END: &str = "status_end";
     pub const CONNECTION_BROKEN: &str = "connection_broken";
 
-    pub fn owns(kind: &str) -> bool {
-        matches!(kind, STATUS_START | STATUS_END | CONNECTION_BROKEN)
-    }
+    /// Every kind above; `deliveries::KINDS` says how each is delivered.
+    pub const ALL: &[&str] = &[STATUS_START, STATUS_END, CONNECTION_BROKEN];
 }
 
 #[derive(Debug, Clone)]
@@ -68,7 +68,7 @@ pub enum PresenceError {
 }
 
 #[derive(Clone)]
-pub struct Presence {
+pub struct PresenceService {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     slack: Arc<dyn SlackApi>,
@@ -77,7 +77,7 @@ pub struct Presence {
     settings: PresenceSettings,
 }
 
-impl Presence {
+impl PresenceService {
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
@@ -269,7 +269,7 @@ impl Presence {
         &self,
         reminder: &crate::store::reminders::Reminder,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<crate::scheduler::Composed> {
+    ) -> anyhow::Result<Composed> {
         status::compose(self, reminder, now).await
     }
 

@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 
-use super::{Presence, PresenceError};
+use super::{PresenceError, PresenceService};
 use crate::commands::Actor;
 use crate::views::replies::{simple, with_hint};
 use crate::views::{Block, Message};
@@ -30,7 +30,7 @@ impl OAuthPage {
     }
 }
 
-impl Presence {
+impl PresenceService {
     fn callback_url(&self) -> Option<String> {
         self.settings
             .public_url

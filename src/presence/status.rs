@@ -4,67 +4,16 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::{kinds, Presence};
-use crate::config::Secret;
-use crate::domain::presence::{
-    next_opening, presence as presence_at, ManualState, Presence as State,
-};
+use super::{kinds, PresenceService};
+use crate::domain::presence::{next_opening, presence as presence_at, ManualState, Presence};
+use crate::domain::slack_status::{SlackStatus, StatusMemory, StatusRule};
 use crate::domain::window::WeeklyWindow;
-use crate::scheduler::Composed;
-use crate::slack::api::{SlackError, SlackStatus};
-use crate::store::presence::StatusMemory;
+use crate::ports::slack::SlackError;
+use crate::scheduler::{Composed, StatusChange};
+use crate::secret::Secret;
 use crate::store::reminders::{NewReminder, Reminder};
 use crate::store::StoreError;
 use crate::views::{Block, Message};
-
-/// Emoji and words people use for being away; such a status means "away", not "busy".
-const AWAY_EMOJI: &[&str] = &[
-    ":palm_tree:",
-    ":face_with_thermometer:",
-    ":thermometer:",
-    ":airplane:",
-    ":beach_with_umbrella:",
-    ":desert_island:",
-    ":sick:",
-    ":mask:",
-    ":baby:",
-    ":house_with_garden:",
-    ":sleeping:",
-];
-const AWAY_WORDS: &[&str] = &[
-    "ooo",
-    "out of office",
-    "vacation",
-    "holiday",
-    "holidays",
-    "sick",
-    "leave",
-    "pto",
-    "off today",
-    "away",
-];
-
-pub(super) fn looks_away(status: &SlackStatus) -> bool {
-    if AWAY_EMOJI.contains(&status.emoji.as_str()) {
-        return true;
-    }
-    let text = status.text.to_lowercase();
-    let words: Vec<&str> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    AWAY_WORDS.iter().any(|phrase| {
-        let phrase_words: Vec<&str> = phrase.split(' ').collect();
-        words
-            .windows(phrase_words.len())
-            .any(|w| w == phrase_words.as_slice())
-    })
-}
-
-/// Errors that mean the token no longer works: mark the connection broken and tell them once.
-fn token_gone(err: &SlackError) -> bool {
-    matches!(err, SlackError::Api(code) if matches!(code.as_str(), "invalid_auth" | "token_revoked" | "account_inactive" | "token_expired" | "not_authed"))
-}
 
 fn key(
     team_id: &str,
@@ -81,7 +30,11 @@ fn key(
 }
 
 /// Cancels what was planned and plans the next change: the occurrence in progress or the next one.
-pub(super) async fn plan(p: &Presence, team_id: &str, user_id: &str) -> Result<(), StoreError> {
+pub(super) async fn plan(
+    p: &PresenceService,
+    team_id: &str,
+    user_id: &str,
+) -> Result<(), StoreError> {
     let now = p.now();
     p.store
         .cancel_pending(&format!("status:{team_id}:{user_id}:"), "replanned", now)
@@ -102,11 +55,11 @@ pub(super) async fn plan(p: &Presence, team_id: &str, user_id: &str) -> Result<(
         .or(mentor.person.manual);
     let mut changes = Vec::new();
     match presence_at(tz, &windows, manual, now) {
-        State::OpenScheduled { until } | State::OpenManual { until } => {
+        Presence::OpenScheduled { until } | Presence::OpenManual { until } => {
             changes.push((kinds::STATUS_START, now, until));
             changes.push((kinds::STATUS_END, until, until));
         }
-        State::Closed => {
+        Presence::Closed => {
             // Switched off (or away) while our status shows: take it down now.
             if p.store
                 .status_memory(team_id, user_id)
@@ -143,8 +96,9 @@ fn status_text(end: DateTime<Utc>, tz: Tz) -> String {
     )
 }
 
+/// What a due presence reminder comes to. Reads only: the scheduler performs a status change.
 pub(super) async fn compose(
-    p: &Presence,
+    p: &PresenceService,
     reminder: &Reminder,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Composed> {
@@ -164,123 +118,84 @@ pub(super) async fn compose(
     let Some(token) = p.token(team, user).await? else {
         return Ok(Composed::Cancel("not connected".into()));
     };
-    let result = if reminder.kind == kinds::STATUS_START {
-        start(p, team, user, &token, reminder, now).await
-    } else {
-        restore(p, team, user, &token)
-            .await
-            .map(|()| Composed::Done)
-    };
-    match result {
-        Ok(composed) => Ok(composed),
-        Err(err) if token_gone(&err) => {
-            if p.store.mark_connection_broken(team, user, now).await? {
-                let notice = NewReminder {
-                    team_id: team.clone(),
-                    key: format!("connection-broken:{team}:{user}:{}", now.timestamp()),
-                    kind: kinds::CONNECTION_BROKEN.to_owned(),
-                    recipients: vec![user.clone()],
-                    payload: serde_json::json!({}),
-                    due_at: now,
-                };
-                p.store.schedule(&notice, now).await?;
-            }
-            Ok(Composed::Cancel(format!("token no longer works: {err}")))
+    let memory = p.store.status_memory(team, user).await?;
+    let rule = if reminder.kind == kinds::STATUS_START {
+        match start_rule(p, team, user, reminder, now).await? {
+            Ok(rule) => rule,
+            Err(why) => return Ok(Composed::Cancel(why.into())),
         }
-        Err(err) => Err(err.into()),
-    }
+    } else if memory.shows_ours() {
+        StatusRule::Restore
+    } else {
+        return Ok(Composed::Cancel(
+            "no office-hours status to take down".into(),
+        ));
+    };
+    Ok(Composed::Status(StatusChange {
+        token,
+        rule,
+        memory,
+        if_token_gone: NewReminder {
+            team_id: team.clone(),
+            key: format!("connection-broken:{team}:{user}:{}", now.timestamp()),
+            kind: kinds::CONNECTION_BROKEN.to_owned(),
+            recipients: vec![user.clone()],
+            payload: serde_json::json!({}),
+            due_at: now,
+        },
+    }))
 }
 
-async fn start(
-    p: &Presence,
+/// The office-hours status to show, or why none should be.
+async fn start_rule(
+    p: &PresenceService,
     team: &str,
     user: &str,
-    token: &Secret,
     reminder: &Reminder,
     now: DateTime<Utc>,
-) -> Result<Composed, SlackError> {
-    let store_err = |e: StoreError| SlackError::Transport(e.to_string());
-    let person = p.store.person(team, user).await.map_err(store_err)?;
+) -> Result<Result<StatusRule, &'static str>, StoreError> {
+    let person = p.store.person(team, user).await?;
     if person
         .as_ref()
         .and_then(|p| p.away_until)
         .is_some_and(|until| until > now)
     {
-        return Ok(Composed::Cancel("away".into()));
+        return Ok(Err("away"));
     }
     let end = reminder.payload["end"]
         .as_i64()
         .and_then(|t| DateTime::from_timestamp(t, 0))
         .unwrap_or(now);
     if end <= now {
-        return Ok(Composed::Cancel("the window is already over".into()));
+        return Ok(Err("the window is already over"));
     }
     let tz = person.and_then(|p| p.zone()).unwrap_or(Tz::UTC);
-    let mut memory = p.store.status_memory(team, user).await.map_err(store_err)?;
-    let current = p.slack.current_status(token).await?;
-    let ours = memory
-        .bot_text
-        .as_deref()
-        .is_some_and(|text| !text.is_empty() && text == current.text);
-    if !ours && !current.is_empty() {
-        if looks_away(&current) {
-            // Their own status says they are away: treat them as away until it ends.
-            let until = DateTime::from_timestamp(current.expiration, 0)
-                .filter(|t| current.expiration > 0 && *t > now)
-                .unwrap_or(end);
-            p.store
-                .set_away(team, user, Some(until), now)
-                .await
-                .map_err(store_err)?;
-            return Ok(Composed::Cancel("the person's own status says away".into()));
-        }
-        memory.saved_text = Some(current.text.clone());
-        memory.saved_emoji = Some(current.emoji.clone());
-        memory.saved_expiration = Some(current.expiration);
-    }
-    let status = SlackStatus {
-        text: status_text(end, tz),
-        emoji: p.settings.status_emoji.clone(),
-        expiration: end.timestamp(),
-    };
-    p.slack.set_status(token, &status).await?;
-    memory.bot_text = Some(status.text);
-    p.store
-        .set_status_memory(team, user, &memory)
-        .await
-        .map_err(store_err)?;
-    Ok(Composed::Done)
+    Ok(Ok(StatusRule::Start {
+        wanted: SlackStatus {
+            text: status_text(end, tz),
+            emoji: p.settings.status_emoji.clone(),
+            expiration: end.timestamp(),
+        },
+    }))
 }
 
-/// Puts back what the person had, if the status is still the one the bot set.
+/// Puts back what the person had, now (on `disconnect`), by the same rule as a window's end.
 pub(super) async fn restore(
-    p: &Presence,
+    p: &PresenceService,
     team: &str,
     user: &str,
     token: &Secret,
 ) -> Result<(), SlackError> {
     let store_err = |e: StoreError| SlackError::Transport(e.to_string());
     let memory = p.store.status_memory(team, user).await.map_err(store_err)?;
-    let Some(bot_text) = memory.bot_text.clone().filter(|t| !t.is_empty()) else {
+    if !memory.shows_ours() {
         return Ok(());
-    };
-    let current = p.slack.current_status(token).await?;
-    if current.text == bot_text {
-        let now = p.now().timestamp();
-        let saved = SlackStatus {
-            text: memory.saved_text.clone().unwrap_or_default(),
-            emoji: memory.saved_emoji.clone().unwrap_or_default(),
-            expiration: memory.saved_expiration.unwrap_or(0),
-        };
-        // A saved status that has expired meanwhile is not brought back.
-        let back = if saved.expiration == 0 || saved.expiration > now {
-            saved
-        } else {
-            SlackStatus::default()
-        };
-        p.slack.set_status(token, &back).await?;
     }
-    // Changed by the person meanwhile: theirs wins, and there is nothing to restore later.
+    let current = p.slack.current_status(token).await?;
+    let step = StatusRule::Restore.apply(&memory, &current, p.now());
+    if let Some(status) = &step.set {
+        p.slack.set_status(token, status).await?;
+    }
     p.store
         .set_status_memory(team, user, &StatusMemory::default())
         .await
@@ -289,35 +204,11 @@ pub(super) async fn restore(
 }
 
 /// After a status change went out, plan the next one.
-pub(super) async fn settled(p: &Presence, reminder: &Reminder) -> Result<(), StoreError> {
+pub(super) async fn settled(p: &PresenceService, reminder: &Reminder) -> Result<(), StoreError> {
     if reminder.kind == kinds::STATUS_END {
         if let [user] = reminder.recipients.as_slice() {
             plan(p, &reminder.team_id, user).await?;
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn status(text: &str, emoji: &str) -> SlackStatus {
-        SlackStatus {
-            text: text.into(),
-            emoji: emoji.into(),
-            expiration: 0,
-        }
-    }
-
-    #[test]
-    fn away_statuses_are_recognised_and_busy_ones_are_not() {
-        assert!(looks_away(&status("Vacationing", ":palm_tree:")));
-        assert!(looks_away(&status("OOO until Monday", ":calendar:")));
-        assert!(looks_away(&status("Out of office", "")));
-        assert!(looks_away(&status("off sick", ":pill:")));
-        assert!(!looks_away(&status("In a meeting", ":calendar:")));
-        assert!(!looks_away(&status("Focus time: booo", ":headphones:")));
-        assert!(!looks_away(&status("", "")));
-    }
 }

@@ -6,7 +6,7 @@ use std::hash::BuildHasher;
 use tracing::Instrument;
 
 use super::{Composed, Scheduler};
-use crate::slack::api::SlackError;
+use crate::ports::slack::SlackError;
 use crate::store::reminders::Finish;
 use crate::store::reminders::Reminder;
 use crate::views::Block;
@@ -68,16 +68,11 @@ impl Scheduler {
         // What to say was decided first, from the current state; saying it comes now.
         let mut message = match composed {
             Ok(Composed::Send(message)) => message,
-            Ok(Composed::Done) => {
-                return Verdict::Finish(Finish::Sent {
-                    channel: String::new(),
-                    ts: String::new(),
-                })
-            }
+            Ok(Composed::Status(change)) => return self.change_status(reminder, change, now).await,
             Ok(Composed::Cancel(why)) => return Verdict::Finish(Finish::Cancelled(why)),
+            // Nothing reached Slack: a plain retry, with no history look-up before it.
             Err(err) => {
-                let err = SlackError::Transport(format!("composing failed: {err:#}"));
-                return self.retry(reminder, now, &err);
+                return self.retry_unsent(reminder, now, format!("could not compose: {err:#}"))
             }
         };
         let channel = match self.channel_for(reminder).await {
@@ -187,21 +182,7 @@ impl Scheduler {
                     at,
                     error,
                     in_doubt,
-                } => {
-                    let outcome = match self
-                        .store
-                        .retry_at(reminder.id, &self.owner, at, &error, in_doubt)
-                        .await
-                    {
-                        Ok(true) => Outcome::Retried,
-                        Ok(false) => Outcome::Lost,
-                        Err(store_err) => {
-                            tracing::error!(error = %store_err, key = %reminder.key, "could not reschedule a reminder; its lease will expire");
-                            Outcome::Retried
-                        }
-                    };
-                    outcomes.push(outcome);
-                }
+                } => outcomes.push(self.reschedule(&reminder, at, &error, in_doubt).await),
             }
         }
         if finished.is_empty() {
@@ -231,6 +212,39 @@ impl Scheduler {
                 return outcomes;
             }
         };
+        outcomes.extend(self.remember(finished, recorded).await);
+        outcomes
+    }
+
+    /// Retries are rare: each is written on its own.
+    async fn reschedule(
+        &self,
+        reminder: &Reminder,
+        at: DateTime<Utc>,
+        error: &str,
+        in_doubt: bool,
+    ) -> Outcome {
+        match self
+            .store
+            .retry_at(reminder.id, &self.owner, at, error, in_doubt)
+            .await
+        {
+            Ok(true) => Outcome::Retried,
+            Ok(false) => Outcome::Lost,
+            Err(store_err) => {
+                tracing::error!(error = %store_err, key = %reminder.key, "could not reschedule a reminder; its lease will expire");
+                Outcome::Retried
+            }
+        }
+    }
+
+    /// What the recorded outcomes come to, and the DM channels they taught us.
+    async fn remember(
+        &self,
+        finished: Vec<(Reminder, Finish)>,
+        recorded: Vec<bool>,
+    ) -> Vec<Outcome> {
+        let mut outcomes = Vec::with_capacity(finished.len());
         let mut dm_channels = Vec::new();
         for ((reminder, finish), kept) in finished.into_iter().zip(recorded) {
             if !kept {
@@ -260,7 +274,35 @@ impl Scheduler {
         outcomes
     }
 
-    fn retry(&self, reminder: &Reminder, now: DateTime<Utc>, err: &SlackError) -> Verdict {
+    /// A failure on our side before anything went to Slack (composing, the database): tried
+    /// again with backoff, never counted as possibly delivered.
+    pub(super) fn retry_unsent(
+        &self,
+        reminder: &Reminder,
+        now: DateTime<Utc>,
+        error: String,
+    ) -> Verdict {
+        if reminder.attempts >= self.settings.max_attempts {
+            return Verdict::Finish(Finish::Failed(format!(
+                "gave up after {} attempts: {error}",
+                reminder.attempts
+            )));
+        }
+        let wait = backoff(reminder.attempts, reminder.id);
+        tracing::warn!(key = %reminder.key, attempt = reminder.attempts, retry_in_secs = wait.num_seconds(), %error, "reminder will be retried");
+        Verdict::Retry {
+            at: now + wait,
+            error,
+            in_doubt: false,
+        }
+    }
+
+    pub(super) fn retry(
+        &self,
+        reminder: &Reminder,
+        now: DateTime<Utc>,
+        err: &SlackError,
+    ) -> Verdict {
         let permanent = matches!(err, SlackError::Api(_)) && !err.is_transient();
         if permanent || reminder.attempts >= self.settings.max_attempts {
             let why = if permanent {

@@ -1,6 +1,7 @@
 //! The durable scheduler: claims due reminders under a lease, delivers them once, retries with backoff.
 
 mod delivery;
+mod status;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -10,19 +11,34 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::clock::Clock;
-use crate::slack::api::SlackApi;
-use crate::slack::pacing::Pacer;
-use crate::store::reminders::Reminder;
+use crate::domain::slack_status::{StatusMemory, StatusRule};
+use crate::ports::pacing::Pacer;
+use crate::ports::slack::SlackApi;
+use crate::secret::Secret;
+use crate::store::reminders::{NewReminder, Reminder};
 use crate::store::{Store, StoreError};
 use crate::views::Message;
 
-/// What a reminder says when it goes out, decided at delivery time from the current state.
+/// What a due reminder comes to, decided from the current state without touching Slack: the
+/// scheduler performs it through the port. Which module composes which kind, and how each kind is
+/// delivered, is written down once in `deliveries`.
 pub enum Composed {
+    /// A message to the reminder's recipients: a DM, or a group DM for several.
     Send(Message),
-    /// The composer did the work itself (a status change, not a message).
-    Done,
+    /// A change to the recipient's own Slack status, made with their token.
+    Status(StatusChange),
     /// Not worth sending any more (the 1:1 was stopped, the digest has nothing to say).
     Cancel(String),
+}
+
+/// A status change to perform: read the person's status, apply `rule`, set what it says, and
+/// remember what it says to remember.
+pub struct StatusChange {
+    pub token: Secret,
+    pub rule: StatusRule,
+    pub memory: StatusMemory,
+    /// Scheduled when Slack says the token no longer works, so the person is told once.
+    pub if_token_gone: NewReminder,
 }
 
 /// The nudges plug in here: the scheduler knows how to deliver, not what to say.
@@ -185,53 +201,64 @@ impl Scheduler {
             if let Some(oldest) = batch.iter().map(|r| r.due_at).min() {
                 lag = lag.max(now.signed_duration_since(oldest));
             }
-            // Three steps: compose the batch (rows read in bulk), send each (concurrently, paced
-            // per channel), record outcomes a few dozen at a time as sends finish (one statement
-            // each time). Few statements per reminder, and a crash leaves no more sent but
-            // unrecorded (in doubt, checked in Slack's history later) than were in flight.
-            let record_every = self.settings.concurrency.max(1);
-            let mut verdicts = Vec::with_capacity(record_every);
-            let (batch, stale): (Vec<Reminder>, Vec<Reminder>) = batch
-                .into_iter()
-                .partition(|r| Self::too_late(r, now).is_none());
-            for reminder in stale {
-                if let Some(dropped) = Self::too_late(&reminder, now) {
-                    verdicts.push((reminder, dropped));
-                }
-            }
-            let composed = self.composer.compose_all(&batch, now).await;
-            let mut deliveries = JoinSet::new();
-            for (reminder, composed) in batch.into_iter().zip(composed) {
-                let (me, limit) = (self.clone(), limit.clone());
-                deliveries.spawn(async move {
-                    let _permit = limit.acquire_owned().await;
-                    let verdict = me.deliver(&reminder, composed, now).await;
-                    (reminder, verdict)
-                });
-            }
-            while let Some(done) = deliveries.join_next().await {
-                match done {
-                    Ok(verdict) => verdicts.push(verdict),
-                    // A panicking delivery keeps its claim; the lease hands it to a later tick.
-                    Err(err) => tracing::error!(error = %err, "a delivery task failed"),
-                }
-                if verdicts.len() >= record_every {
-                    for outcome in self.record(std::mem::take(&mut verdicts), now).await {
-                        report.add(outcome);
-                    }
-                }
-            }
-            for outcome in self.record(verdicts, now).await {
-                report.add(outcome);
-            }
+            self.work_batch(batch, now, &limit, &mut report).await;
             if (claimed as i64) < self.settings.batch {
                 break;
             }
         }
-        crate::metrics::scheduler_tick(
-            started.elapsed().as_secs_f64(),
-            lag.num_milliseconds() as f64 / 1000.0,
-        );
+        Self::report_tick(&report, started.elapsed(), lag);
+        Ok(report)
+    }
+
+    /// Three steps: compose the batch (rows read in bulk), send each (concurrently, paced per
+    /// channel), record outcomes a few dozen at a time as sends finish (one statement each time).
+    /// Few statements per reminder, and a crash leaves no more sent but unrecorded (in doubt,
+    /// checked in Slack's history later) than were in flight.
+    async fn work_batch(
+        self: &Arc<Self>,
+        batch: Vec<Reminder>,
+        now: DateTime<Utc>,
+        limit: &Arc<Semaphore>,
+        report: &mut TickReport,
+    ) {
+        let record_every = self.settings.concurrency.max(1);
+        let mut verdicts = Vec::with_capacity(record_every);
+        let mut fresh = Vec::with_capacity(batch.len());
+        for reminder in batch {
+            match Self::too_late(&reminder, now) {
+                Some(dropped) => verdicts.push((reminder, dropped)),
+                None => fresh.push(reminder),
+            }
+        }
+        let composed = self.composer.compose_all(&fresh, now).await;
+        let mut deliveries = JoinSet::new();
+        for (reminder, composed) in fresh.into_iter().zip(composed) {
+            let (me, limit) = (self.clone(), limit.clone());
+            deliveries.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                let verdict = me.deliver(&reminder, composed, now).await;
+                (reminder, verdict)
+            });
+        }
+        while let Some(done) = deliveries.join_next().await {
+            match done {
+                Ok(verdict) => verdicts.push(verdict),
+                // A panicking delivery keeps its claim; the lease hands it to a later tick.
+                Err(err) => tracing::error!(error = %err, "a delivery task failed"),
+            }
+            if verdicts.len() >= record_every {
+                for outcome in self.record(std::mem::take(&mut verdicts), now).await {
+                    report.add(outcome);
+                }
+            }
+        }
+        for outcome in self.record(verdicts, now).await {
+            report.add(outcome);
+        }
+    }
+
+    fn report_tick(report: &TickReport, took: std::time::Duration, lag: chrono::Duration) {
+        crate::metrics::scheduler_tick(took.as_secs_f64(), lag.num_milliseconds() as f64 / 1000.0);
         for (outcome, count) in [
             ("due", report.claimed),
             ("sent", report.sent),
@@ -254,7 +281,6 @@ impl Scheduler {
                 "scheduler tick"
             );
         }
-        Ok(report)
     }
 
     /// Ticks until `stop` turns true, then hands back any claims it still holds.

@@ -4,10 +4,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Mutex;
 
-use crate::config::Secret;
-use crate::slack::api::{
-    BotIdentity, Posted, Profile, SlackApi, SlackError, SlackStatus, UserGrant,
+use crate::ports::slack::{
+    Attachment, BotIdentity, Posted, Profile, SlackApi, SlackError, SlackStatus, UserGrant,
 };
+use crate::secret::Secret;
 use crate::views::{Message, Modal};
 
 #[derive(Default)]
@@ -85,11 +85,7 @@ impl SlackApi for Outbox {
         Ok(None)
     }
 
-    async fn upload_file(
-        &self,
-        _channel: &str,
-        _file: &crate::commands::Attachment,
-    ) -> Result<(), SlackError> {
+    async fn upload_file(&self, _channel: &str, _file: &Attachment) -> Result<(), SlackError> {
         // The shell prints an export itself.
         Ok(())
     }

@@ -1,4 +1,4 @@
-//! The Slack Web API port (what the bot asks of Slack) and its slack-morphism implementation.
+//! The Slack port (`ports::slack`) for the real Web API, through slack-morphism.
 
 use async_trait::async_trait;
 use slack_morphism::errors::SlackClientError;
@@ -7,30 +7,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::blocks::{home_view, message_content, modal_view};
-use super::pacing::Pacer;
-use crate::commands::Attachment;
-use crate::config::Secret;
+use crate::ports::pacing::Pacer;
+use crate::ports::slack::{
+    Attachment, BotIdentity, Posted, Profile, SlackApi, SlackError, SlackStatus, UserGrant,
+    REMINDER_EVENT_TYPE,
+};
+use crate::secret::Secret;
 use crate::views::{Message, Modal};
 use chrono::{DateTime, Utc};
 use slack_morphism::SlackClientHttpConnector;
-
-#[derive(Debug, thiserror::Error)]
-pub enum SlackError {
-    #[error("Slack answered ok:false with `{0}`")]
-    Api(String),
-    #[error("Slack rate-limited the call (retry after {0:?})")]
-    RateLimited(Option<Duration>),
-    #[error("Slack could not be reached or answered badly: {0}")]
-    Transport(String),
-}
-
-impl SlackError {
-    /// Worth another try soon: Slack or the network had a bad moment.
-    pub fn is_transient(&self) -> bool {
-        matches!(self, SlackError::Transport(_) | SlackError::RateLimited(_))
-            || matches!(self, SlackError::Api(code) if code == "internal_error" || code == "fatal_error" || code == "service_unavailable")
-    }
-}
 
 impl From<SlackClientError> for SlackError {
     fn from(err: SlackClientError) -> Self {
@@ -43,13 +28,6 @@ impl From<SlackClientError> for SlackError {
     }
 }
 
-/// What Slack's profile says about a person.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Profile {
-    pub tz: Option<String>,
-    pub display_name: Option<String>,
-}
-
 /// How a call went, for the metrics: `ok`, `ratelimited`, `transport` or Slack's error code.
 fn outcome<T>(result: &Result<T, SlackError>) -> String {
     match result {
@@ -58,104 +36,6 @@ fn outcome<T>(result: &Result<T, SlackError>) -> String {
         Err(SlackError::RateLimited(_)) => "ratelimited".to_owned(),
         Err(SlackError::Transport(_)) => "transport".to_owned(),
     }
-}
-
-/// Where a message landed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Posted {
-    pub channel: String,
-    pub ts: String,
-}
-
-/// The metadata event type that marks the bot's reminders in Slack, so a resend can be avoided.
-pub const REMINDER_EVENT_TYPE: &str = "officehours_reminder";
-
-#[async_trait]
-pub trait SlackApi: Send + Sync {
-    async fn profile(&self, user_id: &str) -> Result<Profile, SlackError>;
-    /// `auth.test`: who the token belongs to.
-    async fn auth_test(&self) -> Result<BotIdentity, SlackError>;
-    async fn publish_home(&self, user_id: &str, view: &Message) -> Result<(), SlackError>;
-    /// Posts to an interaction's `response_url` (ephemeral unless the original was not).
-    async fn respond(
-        &self,
-        response_url: &str,
-        message: &Message,
-        replace_original: bool,
-    ) -> Result<(), SlackError>;
-    /// `chat.postMessage`, tagged with the reminder key as message metadata. Never retried here:
-    /// a timeout may still have been delivered, and only the caller knows how to check.
-    async fn post_message(
-        &self,
-        channel: &str,
-        message: &Message,
-        reminder_key: Option<&str>,
-    ) -> Result<Posted, SlackError>;
-    /// `conversations.open`: the DM (one user) or group DM (several) with the bot.
-    async fn open_conversation(&self, users: &[String]) -> Result<String, SlackError>;
-    /// Looks through the conversation's recent history for a message tagged with `reminder_key`.
-    async fn find_reminder(
-        &self,
-        channel: &str,
-        reminder_key: &str,
-        since: DateTime<Utc>,
-    ) -> Result<Option<String>, SlackError>;
-    /// `views.open` on a trigger (valid for three seconds, once).
-    async fn open_modal(&self, trigger_id: &str, modal: &Modal) -> Result<(), SlackError>;
-    /// Shares a file in a conversation (Slack's external upload: get a URL, upload, complete).
-    async fn upload_file(&self, channel: &str, file: &Attachment) -> Result<(), SlackError>;
-    /// `chat.postEphemeral`: a message only `user` sees, in `channel`.
-    async fn post_ephemeral(
-        &self,
-        channel: &str,
-        user: &str,
-        message: &Message,
-    ) -> Result<(), SlackError>;
-    /// `oauth.v2.access` for a user-scope-only install: the user's token and who they are.
-    async fn oauth_access(
-        &self,
-        client_id: &str,
-        client_secret: &Secret,
-        code: &str,
-        redirect_uri: &str,
-    ) -> Result<UserGrant, SlackError>;
-    /// `users.profile.get` with a person's own token: their current status.
-    async fn current_status(&self, user_token: &Secret) -> Result<SlackStatus, SlackError>;
-    /// `users.profile.set` with a person's own token; an empty text and emoji clear it.
-    async fn set_status(&self, user_token: &Secret, status: &SlackStatus)
-        -> Result<(), SlackError>;
-    /// `auth.revoke`: the token stops working.
-    async fn revoke(&self, user_token: &Secret) -> Result<(), SlackError>;
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BotIdentity {
-    /// "team (T…) / @user", for people.
-    pub description: String,
-    pub user_id: String,
-}
-
-/// A person's Slack status. `expiration` is a Unix time; 0 means it does not expire.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SlackStatus {
-    pub text: String,
-    pub emoji: String,
-    pub expiration: i64,
-}
-
-impl SlackStatus {
-    pub fn is_empty(&self) -> bool {
-        self.text.is_empty() && self.emoji.is_empty()
-    }
-}
-
-/// What a user's OAuth approval gave us.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserGrant {
-    pub team_id: String,
-    pub user_id: String,
-    pub access_token: Secret,
-    pub scope: String,
 }
 
 #[derive(serde::Deserialize)]

@@ -10,9 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::blocks::message_content;
-use super::{profiles, record_actor, SlackApp};
-use crate::commands::parse;
-use crate::commands::{depends_on_zone, Actor};
+use super::{record_actor, SlackApp};
+use crate::app::{Actor, Attachment, Understood};
 use crate::views::{replies, Block, Message};
 
 /// Slack gives up after 3 s; leave room for the network.
@@ -57,25 +56,10 @@ pub(super) async fn answer(
     response_url: Option<String>,
 ) -> Arc<Message> {
     record_actor(&actor);
-    let text = unescape(text);
+    let understood = app.core.understand(&unescape(text));
     if let Some(url) = response_url.clone() {
-        if zone_needed_first(app, &actor, &text).await {
-            // Saving "Tuesdays at 10:00" in the wrong zone would be worse than a short wait: look the
-            // zone up first, then run the command and replace this answer with the result.
-            let (app2, who, channel) = (app.clone(), actor.clone(), channel.clone());
-            app.spawn_followup("zone_first", &actor, async move {
-                if let Err(err) = profiles::refresh_if_stale(&app2, &who).await {
-                    tracing::warn!(error = %format!("{err:#}"), "could not look the zone up; using UTC");
-                }
-                let handled = app2.core.run_text_in(&who, channel.as_deref(), &text).await?;
-                app2.slack.respond(&url, &handled.message, true).await?;
-                Ok(())
-            });
-            let mut wait = Message::new("One moment…");
-            wait.push(Block::text(
-                ":hourglass_flowing_sand: One moment: I'm looking up your time zone in Slack so the times come out right.",
-            ));
-            return Arc::new(wait);
+        if app.core.needs_zone_first(&actor, &understood).await {
+            return zone_first(app, actor, channel, understood, url);
         }
     }
 
@@ -83,11 +67,15 @@ pub(super) async fn answer(
     // only if it outlasts the ack budget is it moved to the background. A panic is caught as a
     // spawned task's would be: the person gets an apology, the connection stays up.
     let mut work = {
-        let (app, actor, text, channel) =
-            (app.clone(), actor.clone(), text.clone(), channel.clone());
+        let (app, actor, understood, channel) = (
+            app.clone(),
+            actor.clone(),
+            understood.clone(),
+            channel.clone(),
+        );
         AssertUnwindSafe(async move {
             app.core
-                .run_text_in(&actor, channel.as_deref(), &text)
+                .answer(&actor, channel.as_deref(), &understood)
                 .await
         })
         .catch_unwind()
@@ -99,7 +87,7 @@ pub(super) async fn answer(
                 send_file(app, &actor, file);
             }
             let rerun = handled.zone_unknown && handled.read_only;
-            follow_up(app, &actor, text, rerun, response_url);
+            follow_up(app, &actor, understood, rerun, response_url);
             handled.message
         }
         Ok(Ok(Err(err))) => {
@@ -132,8 +120,36 @@ pub(super) async fn answer(
     }
 }
 
+/// Saving "Tuesdays at 10:00" in the wrong zone would be worse than a short wait: look the zone
+/// up first, then run the command and replace this answer with the result.
+fn zone_first(
+    app: &Arc<SlackApp>,
+    actor: Actor,
+    channel: Option<String>,
+    understood: Understood,
+    url: String,
+) -> Arc<Message> {
+    let (app2, who) = (app.clone(), actor.clone());
+    app.spawn_followup("zone_first", &actor, async move {
+        if let Err(err) = app2.core.refresh_profile_if_stale(&who).await {
+            tracing::warn!(error = %format!("{err:#}"), "could not look the zone up; using UTC");
+        }
+        let handled = app2
+            .core
+            .answer(&who, channel.as_deref(), &understood)
+            .await?;
+        app2.slack.respond(&url, &handled.message, true).await?;
+        Ok(())
+    });
+    let mut wait = Message::new("One moment…");
+    wait.push(Block::text(
+        ":hourglass_flowing_sand: One moment: I'm looking up your time zone in Slack so the times come out right.",
+    ));
+    Arc::new(wait)
+}
+
 /// Delivers a file (a data export) in the person's DM with the bot.
-fn send_file(app: &Arc<SlackApp>, actor: &Actor, file: crate::commands::Attachment) {
+fn send_file(app: &Arc<SlackApp>, actor: &Actor, file: Attachment) {
     let (app2, who) = (app.clone(), actor.clone());
     app.spawn_followup("send_file", actor, async move {
         let channel = app2
@@ -145,50 +161,26 @@ fn send_file(app: &Arc<SlackApp>, actor: &Actor, file: crate::commands::Attachme
     });
 }
 
-/// A command that saves times in the asker's zone, from someone whose zone was never looked up.
-async fn zone_needed_first(app: &SlackApp, actor: &Actor, text: &str) -> bool {
-    let Ok(command) = parse::parse(text) else {
-        return false;
-    };
-    if !depends_on_zone(&command) {
-        return false;
-    }
-    match app
-        .core
-        .store()
-        .person(&actor.team_id, &actor.user_id)
-        .await
-    {
-        Ok(Some(person)) => {
-            person.tz_override.is_none()
-                && person.slack_tz.is_none()
-                && person.slack_tz_checked_at.is_none()
-        }
-        Ok(None) => true,
-        Err(_) => false,
-    }
-}
-
 /// After answering: refresh the asker's Slack zone if it is unknown or old, and if the answer showed
 /// UTC for want of it (`rerun`: it showed UTC and wrote nothing), replace that answer with one in their zone.
 fn follow_up(
     app: &Arc<SlackApp>,
     actor: &Actor,
-    text: String,
+    understood: Understood,
     rerun: bool,
     response_url: Option<String>,
 ) {
     // Nearly every time the profile held in memory is fresh and there is nothing to do: say so
     // here rather than start a task to find it out.
-    if !rerun && profiles::known_fresh(app, actor) {
+    if !rerun && app.core.profile_known_fresh(actor) {
         return;
     }
     let (app2, who) = (app.clone(), actor.clone());
     app.spawn_followup("profile_refresh", actor, async move {
-        let fetched = profiles::refresh_if_stale(&app2, &who).await?;
+        let fetched = app2.core.refresh_profile_if_stale(&who).await?;
         if fetched && rerun {
             if let Some(url) = response_url {
-                let again = app2.core.run_text(&who, &text).await?;
+                let again = app2.core.answer(&who, None, &understood).await?;
                 if !again.zone_unknown {
                     app2.slack.respond(&url, &again.message, true).await?;
                 }

@@ -8,10 +8,8 @@ use axum::Json;
 use slack_morphism::prelude::*;
 use std::sync::Arc;
 
-use super::{profiles, SlackApp};
-use crate::commands::Actor;
-use crate::presence::mentions::ChannelMessage;
-use crate::store::StoreError;
+use super::SlackApp;
+use crate::app::{Actor, ChannelMessage, CoreError};
 
 pub(super) async fn push_event(State(app): State<Arc<SlackApp>>, body: Bytes) -> Response {
     let event: SlackPushEvent = match serde_json::from_slice(&body) {
@@ -43,7 +41,7 @@ pub(super) async fn push_event(State(app): State<Arc<SlackApp>>, body: Bytes) ->
 pub(super) async fn accept(
     app: &Arc<SlackApp>,
     callback: SlackPushEventCallback,
-) -> Result<(), StoreError> {
+) -> Result<(), CoreError> {
     let span = tracing::Span::current();
     span.record("slack.team_id", callback.team_id.0.as_str());
     span.record("slack.event_id", callback.event_id.0.as_str());
@@ -58,12 +56,7 @@ pub(super) async fn accept(
             return Ok(());
         }
     }
-    match app
-        .core
-        .store()
-        .first_delivery(&callback.event_id.0, app.core.now())
-        .await
-    {
+    match app.core.first_delivery(&callback.event_id.0).await {
         Ok(true) => dispatch(app, callback),
         Ok(false) => tracing::info!("duplicate delivery of an event; already handled"),
         Err(err) => {
@@ -86,7 +79,7 @@ fn dispatch(app: &Arc<SlackApp>, callback: SlackPushEventCallback) {
             tracing::Span::current().record("slack.user_id", actor.user_id.as_str());
             let (app2, who) = (app.clone(), actor.clone());
             app.spawn_followup("publish_home", &actor, async move {
-                if let Err(err) = profiles::refresh_if_stale(&app2, &who).await {
+                if let Err(err) = app2.core.refresh_profile_if_stale(&who).await {
                     tracing::warn!(error = %format!("{err:#}"), "could not refresh the profile zone");
                 }
                 let view = app2.core.home(&who).await?;
@@ -118,10 +111,7 @@ fn dispatch(app: &Arc<SlackApp>, callback: SlackPushEventCallback) {
                     subtype: edited_or_special.then_some("subtype"),
                     bot_id: bot_id.as_deref(),
                 };
-                app2.core
-                    .presence()
-                    .on_channel_message(seen, bot.as_deref())
-                    .await?;
+                app2.core.channel_message(seen, bot.as_deref()).await?;
                 Ok(())
             });
         }
@@ -134,7 +124,7 @@ fn dispatch(app: &Arc<SlackApp>, callback: SlackPushEventCallback) {
             let channel = mention.channel.0;
             let (app2, who) = (app.clone(), actor.clone());
             app.spawn_followup("app_mention", &actor, async move {
-                if let Err(err) = profiles::refresh_if_stale(&app2, &who).await {
+                if let Err(err) = app2.core.refresh_profile_if_stale(&who).await {
                     tracing::warn!(error = %format!("{err:#}"), "could not refresh the profile zone");
                 }
                 let answer = app2.core.run_text(&who, "").await?;

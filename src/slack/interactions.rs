@@ -10,9 +10,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{record_actor, SlackApp};
-use crate::commands::parse::Command;
-use crate::commands::Actor;
-use crate::views::{actions, INPUT_ACTION};
+use crate::app::Actor;
+use crate::views::INPUT_ACTION;
 
 pub(super) async fn interaction(
     State(app): State<Arc<SlackApp>>,
@@ -69,61 +68,32 @@ async fn apply(
     actor: &Actor,
     event: SlackInteractionBlockActionsEvent,
 ) -> anyhow::Result<()> {
-    let mut home_changed = false;
+    let response_url = event.response_url.as_ref().map(|url| url.0.as_str());
+    let mut hours_changed = false;
     for action in event.actions.iter().flatten() {
         let value = action.value.as_deref().unwrap_or_default();
-        match action.action_id.0.as_str() {
-            actions::REMOVE_WINDOW => match value.parse::<i64>() {
-                Ok(id) => {
-                    if !app.core.remove_window_by_id(actor, id).await? {
-                        tracing::info!(
-                            window.id = id,
-                            "remove clicked for a window that is already gone"
-                        );
-                    }
-                    home_changed = true;
-                }
-                Err(_) => tracing::warn!("remove button without a window id"),
-            },
-            actions::FORGET_ME => {
-                let done = app.core.forget(actor).await?;
-                if let Some(url) = event.response_url.as_ref() {
-                    app.slack.respond(url.0.as_str(), &done, true).await?;
-                }
-            }
-            actions::SET_AVAILABLE => {
-                app.core.set_available(actor, value == "on").await?;
-                home_changed = true;
-            }
-            other => {
-                let Some(outcome) = app.core.nudges().action(actor, other, value).await? else {
-                    tracing::debug!(action_id = other, "unknown action");
-                    continue;
-                };
-                // The trigger is good for three seconds: open the modal before anything else.
-                if let Some(modal) = outcome.modal {
-                    app.slack.open_modal(&event.trigger_id.0, &modal).await?;
-                }
-                if let (Some(message), Some(url)) = (outcome.replace, event.response_url.as_ref()) {
-                    app.slack.respond(url.0.as_str(), &message, true).await?;
-                }
-            }
+        let pressed = app.core.press(actor, &action.action_id.0, value).await?;
+        // The trigger is good for three seconds: open the modal before anything else.
+        if let Some(modal) = pressed.modal {
+            app.slack.open_modal(&event.trigger_id.0, &modal).await?;
         }
+        if let (Some(message), Some(url)) = (pressed.replace, response_url) {
+            app.slack.respond(url, &message, true).await?;
+        }
+        hours_changed |= pressed.hours_changed;
     }
-    if !home_changed {
+    if !hours_changed {
         return Ok(());
     }
-    // Show the result where the click happened.
-    match (&event.container, event.response_url.as_ref()) {
+    // Show the result where the press happened.
+    match (&event.container, response_url) {
         (SlackInteractionActionContainer::View(_), _) => {
             let view = app.core.home(actor).await?;
             app.slack.publish_home(&actor.user_id, &view).await?;
         }
         (_, Some(url)) => {
-            let list = app.core.handle(actor, Command::List).await?;
-            app.slack
-                .respond(url.0.as_str(), &list.message, true)
-                .await?;
+            let list = app.core.list(actor).await?;
+            app.slack.respond(url, &list, true).await?;
         }
         _ => {}
     }
@@ -163,7 +133,6 @@ async fn view_submission(app: &SlackApp, raw: &Value) -> Option<HashMap<String, 
         .unwrap_or_default();
     match app
         .core
-        .nudges()
         .submit(&actor, callback_id, metadata, &values)
         .await
     {

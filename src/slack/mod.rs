@@ -1,4 +1,5 @@
-//! The Slack adapter: signed HTTP endpoints, the Web API port, Block Kit rendering.
+//! The Slack adapter: signed HTTP endpoints and Socket Mode in, the Web API (the Slack port's
+//! implementation) out, Block Kit rendering. It enters the core only through `app::Core`.
 
 pub mod api;
 pub mod blocks;
@@ -6,8 +7,6 @@ mod commands;
 mod encoded;
 mod events;
 mod interactions;
-pub(crate) mod pacing;
-mod profiles;
 pub mod socket_mode;
 pub mod verify;
 pub mod web;
@@ -16,8 +15,8 @@ use axum::routing::post;
 use axum::{middleware, Router};
 use std::sync::Arc;
 
-use crate::commands::{Actor, Core};
-use api::SlackApi;
+use crate::app::{Actor, Core};
+use crate::ports::slack::SlackApi;
 use verify::{require_slack_signature, SignatureVerifier};
 
 /// What the Slack handlers share.

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use super::api::SlackWebApi;
 use super::{commands, events, interactions, SlackApp};
-use crate::commands::Actor;
-use crate::config::Secret;
+use crate::app::Actor;
+use crate::secret::Secret;
 
 type Listener = SlackClientSocketModeListener<SlackClientHyperHttpsConnector>;
 

@@ -10,7 +10,7 @@ use sha2::Sha256;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::config::Secret;
+use crate::secret::Secret;
 
 /// Slack never sends more than a few KiB; anything near this is not Slack.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

@@ -10,8 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::SlackApp;
-use crate::calendar::{ics, CalendarWindow};
-use crate::presence::OAuthPage;
+use crate::app::{CoreError, OAuthPage};
 
 pub fn router(app: Arc<SlackApp>) -> Router {
     Router::new()
@@ -21,7 +20,7 @@ pub fn router(app: Arc<SlackApp>) -> Router {
         .with_state(app)
 }
 
-fn page(result: Result<OAuthPage, crate::presence::PresenceError>) -> Response {
+fn page(result: Result<OAuthPage, CoreError>) -> Response {
     match result {
         Ok(OAuthPage {
             redirect: Some(url),
@@ -48,7 +47,7 @@ async fn oauth_start(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let state = query.get("state").map(String::as_str).unwrap_or_default();
-    page(app.core.presence().oauth_start(state).await)
+    page(app.core.oauth_start(state).await)
 }
 
 async fn oauth_callback(
@@ -58,7 +57,6 @@ async fn oauth_callback(
     let get = |name: &str| query.get(name).map(String::as_str);
     page(
         app.core
-            .presence()
             .oauth_callback(get("code"), get("state"), get("error"))
             .await,
     )
@@ -68,35 +66,14 @@ async fn calendar(State(app): State<Arc<SlackApp>>, Path(file): Path<String>) ->
     let Some(secret) = file.strip_suffix(".ics").filter(|s| !s.is_empty()) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let store = app.core.store();
-    let owner = match store.calendar_owner(secret).await {
-        Ok(Some(owner)) => owner,
+    let body = match app.core.calendar_feed(secret).await {
+        Ok(Some(feed)) => feed.body,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(err) => {
             tracing::error!(error = %err, "calendar feed failed");
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    let mentor = match store.mentor(&owner.0, &owner.1).await {
-        Ok(mentor) => mentor,
-        Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
-    };
-    let tz = mentor.person.zone().unwrap_or(chrono_tz::Tz::UTC);
-    let label = mentor
-        .person
-        .display_name
-        .clone()
-        .unwrap_or_else(|| mentor.person.user_id.clone());
-    let windows: Vec<CalendarWindow<'_>> = mentor
-        .windows
-        .iter()
-        .map(|w| CalendarWindow {
-            id: w.id,
-            window: &w.window,
-            topics: &w.topics,
-        })
-        .collect();
-    let body = ics(&label, tz, &windows, app.core.now());
     (
         StatusCode::OK,
         [

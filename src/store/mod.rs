@@ -14,7 +14,7 @@ use chrono_tz::Tz;
 use std::sync::Arc;
 
 use crate::domain::presence::ManualState;
-use crate::domain::window::WeeklyWindow;
+use crate::domain::window::{PublishedWindow, WeeklyWindow};
 
 pub use nudges::NudgeStore;
 pub use presence::PresenceStore;
@@ -67,31 +67,22 @@ impl Person {
     }
 }
 
-/// A weekly window as stored: its id is what App Home buttons carry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredWindow {
-    pub id: i64,
-    pub user_id: String,
-    pub window: WeeklyWindow,
-    pub topics: Vec<String>,
-}
-
 /// A person together with their windows: everything needed to say whether they are open.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mentor {
     pub person: Person,
-    pub windows: Vec<StoredWindow>,
+    pub windows: Vec<PublishedWindow>,
 }
 
 /// What `add_window` did. A conflict means nothing was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AddOutcome {
-    Added(StoredWindow),
-    Conflict(StoredWindow),
+    Added(PublishedWindow),
+    Conflict(PublishedWindow),
 }
 
 /// Decides, inside the writing transaction, whether a new window clashes with the existing ones.
-pub type ConflictCheck<'a> = &'a (dyn Fn(&[StoredWindow]) -> Option<StoredWindow> + Sync);
+pub type ConflictCheck<'a> = &'a (dyn Fn(&[PublishedWindow]) -> Option<PublishedWindow> + Sync);
 
 #[async_trait]
 pub trait OfficeHoursStore: Send + Sync {

@@ -1,5 +1,6 @@
 //! What presence needs: mentors' sealed tokens, OAuth states, away, saved statuses, hint settings.
 
+pub use crate::domain::slack_status::StatusMemory;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
@@ -10,15 +11,6 @@ use super::{stored_instant, SqlStore, StoreError};
 pub struct Connection {
     pub token_sealed: String,
     pub broken: bool,
-}
-
-/// The status a person had before office hours, and the one the bot set.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StatusMemory {
-    pub saved_text: Option<String>,
-    pub saved_emoji: Option<String>,
-    pub saved_expiration: Option<i64>,
-    pub bot_text: Option<String>,
 }
 
 #[async_trait]

@@ -1,22 +1,11 @@
 //! What the bot keeps about one person: all of it as JSON (export), or none of it (forget).
 
+pub use crate::domain::privacy::Forgotten;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::{SqlStore, StoreError};
-
-/// What `forget_person` removed, to tell the person.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Forgotten {
-    pub windows: u64,
-    pub cadences: u64,
-    pub reviews: u64,
-    pub debriefs: u64,
-    pub feedback_anonymised: u64,
-    pub conferences: u64,
-    pub reminders: u64,
-}
 
 #[async_trait]
 pub trait PrivacyStore: Send + Sync {

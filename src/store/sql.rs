@@ -5,12 +5,11 @@ use chrono::{DateTime, Utc};
 
 use super::{
     stored_instant, AddOutcome, ConflictCheck, Mentor, OfficeHoursStore, Person, StoreError,
-    StoredWindow,
 };
 use crate::domain::days::DaySet;
 use crate::domain::presence::ManualState;
 use crate::domain::time_of_day::{TimeOfDay, TimeRange};
-use crate::domain::window::WeeklyWindow;
+use crate::domain::window::{PublishedWindow, WeeklyWindow};
 
 /// A pool for one backend; the `Store` impl below is instantiated for SQLite and PostgreSQL.
 pub struct SqlStore<DB: sqlx::Database> {
@@ -70,12 +69,12 @@ struct WindowRow {
 
 impl WindowRow {
     /// Rows are checked by the schema, but a row that still fails to make sense is skipped, not fatal.
-    fn into_stored(self) -> Option<StoredWindow> {
+    fn into_stored(self) -> Option<PublishedWindow> {
         let days = DaySet::from_bits(u8::try_from(self.days).ok()?)?;
         let start = TimeOfDay::from_minutes(u16::try_from(self.start_minute).ok()?)?;
         let end = TimeOfDay::from_minutes(u16::try_from(self.end_minute).ok()?)?;
         let range = TimeRange::new(start, end).ok()?;
-        Some(StoredWindow {
+        Some(PublishedWindow {
             id: self.id,
             user_id: self.user_id,
             window: WeeklyWindow { days, range },
@@ -84,7 +83,7 @@ impl WindowRow {
     }
 }
 
-fn stored_windows(rows: Vec<WindowRow>) -> Vec<StoredWindow> {
+fn stored_windows(rows: Vec<WindowRow>) -> Vec<PublishedWindow> {
     rows.into_iter()
         .filter_map(|row| {
             let id = row.id;
@@ -190,7 +189,7 @@ macro_rules! impl_sql_store {
                     .await?;
                 let windows_sql = format!("SELECT {WINDOW_COLUMNS} FROM windows WHERE team_id = $1 ORDER BY user_id, id");
                 let rows = sqlx::query_as::<_, WindowRow>(&windows_sql).bind(team_id).fetch_all(&self.pool).await?;
-                let mut by_user: std::collections::HashMap<String, Vec<StoredWindow>> = Default::default();
+                let mut by_user: std::collections::HashMap<String, Vec<PublishedWindow>> = Default::default();
                 for window in stored_windows(rows) {
                     by_user.entry(window.user_id.clone()).or_default().push(window);
                 }
@@ -236,7 +235,7 @@ macro_rules! impl_sql_store {
                 .fetch_one(&mut *tx)
                 .await?;
                 tx.commit().await?;
-                Ok(AddOutcome::Added(StoredWindow {
+                Ok(AddOutcome::Added(PublishedWindow {
                     id,
                     user_id: user_id.to_owned(),
                     window: window.clone(),

@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::replies::{overview, MentorStatus, Viewer};
+use super::replies::overview;
 use super::{actions, Block, Button, ButtonStyle, Message, MAX_VIEW_BLOCKS};
 use crate::domain::presence::Presence;
+use crate::domain::status::{MentorStatus, Viewer};
 use crate::domain::zone::short_label;
 use crate::views::format::instant_label;
 

@@ -5,49 +5,11 @@ use chrono_tz::Tz;
 
 use super::format::{escape, instant_label, OccurrenceLabel};
 use super::{actions, Block, Button, ButtonStyle, Message, MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT};
-use crate::commands::parse::{ParseError, USAGE_LINES};
 use crate::domain::presence::Presence;
+use crate::domain::status::{MentorStatus, Viewer, ZoneSource};
 use crate::domain::tzmath::Occurrence;
-use crate::domain::window::WeeklyWindow;
+use crate::domain::window::{PublishedWindow, WeeklyWindow};
 use crate::domain::zone::short_label;
-use crate::store::StoredWindow;
-
-/// Who is reading, and in which zone their times are shown.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Viewer {
-    pub user_id: String,
-    pub tz: Tz,
-    pub zone_source: ZoneSource,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ZoneSource {
-    Chosen,
-    SlackProfile,
-    /// Not known yet: times are shown in UTC until Slack tells us.
-    Unknown,
-}
-
-/// One mentor's state at `now`, computed by the core from their windows and zone.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MentorStatus {
-    pub user_id: String,
-    pub tz: Tz,
-    pub presence: Presence,
-    pub next: Option<Occurrence>,
-    /// In `list` order: numbered from 1.
-    pub windows: Vec<StoredWindow>,
-    /// The topics of the window they are in now, or of their next one.
-    pub topics: Vec<String>,
-    /// Away (on holiday, sick): hidden from "open now" until then.
-    pub away_until: Option<DateTime<Utc>>,
-}
-
-impl MentorStatus {
-    pub fn is_open(&self) -> bool {
-        !matches!(self.presence, Presence::Closed)
-    }
-}
 
 fn mention(user_id: &str) -> String {
     format!("<@{user_id}>")
@@ -341,7 +303,7 @@ pub fn list(viewer: &Viewer, now: DateTime<Utc>, status: &MentorStatus) -> Messa
 
 pub fn added(
     viewer: &Viewer,
-    window: &StoredWindow,
+    window: &PublishedWindow,
     number: usize,
     next: Option<Occurrence>,
 ) -> Message {
@@ -369,7 +331,7 @@ pub fn added(
     message
 }
 
-pub fn conflict(new: &WeeklyWindow, existing: &StoredWindow, number: usize) -> Message {
+pub fn conflict(new: &WeeklyWindow, existing: &PublishedWindow, number: usize) -> Message {
     Message {
         fallback: "That window overlaps one you already have".to_owned(),
         blocks: vec![
@@ -385,7 +347,7 @@ pub fn conflict(new: &WeeklyWindow, existing: &StoredWindow, number: usize) -> M
     }
 }
 
-pub fn removed(window: &StoredWindow, number: usize) -> Message {
+pub fn removed(window: &PublishedWindow, number: usize) -> Message {
     simple(format!(
         ":wastebasket: Removed window {number}: *{}*.",
         window.window.label()
@@ -468,8 +430,9 @@ pub fn unknown_person(label: &str) -> Message {
     )
 }
 
-pub fn help() -> Message {
-    let lines: Vec<String> = USAGE_LINES
+/// `usage`: each form with what it does, as the grammar lists them.
+pub fn help(usage: &[(&str, &str)]) -> Message {
+    let lines: Vec<String> = usage
         .iter()
         .map(|(form, what)| format!("`{form}`  {what}"))
         .collect();
@@ -484,16 +447,17 @@ pub fn help() -> Message {
     message
 }
 
-pub fn parse_error(error: &ParseError) -> Message {
+/// Input the grammar refused: what was wrong, the right form, an example.
+pub fn parse_error(problem: &str, usage: &str, example: &str) -> Message {
     Message {
-        fallback: error.problem.clone(),
+        fallback: problem.to_owned(),
         blocks: vec![
-            Block::text(format!(":thinking_face: {}", error.problem)),
+            Block::text(format!(":thinking_face: {problem}")),
             Block::Section {
                 text: String::new(),
                 fields: vec![
-                    format!("*Use*\n`{}`", error.usage),
-                    format!("*For example*\n`{}`", error.example),
+                    format!("*Use*\n`{usage}`"),
+                    format!("*For example*\n`{example}`"),
                 ],
                 button: None,
             },
@@ -529,7 +493,7 @@ pub fn forget_me_confirm() -> Message {
     }
 }
 
-pub fn forgotten(gone: &crate::store::privacy::Forgotten) -> Message {
+pub fn forgotten(gone: &crate::domain::privacy::Forgotten) -> Message {
     with_hint(
         format!(
             ":white_check_mark: Done. I deleted {} office-hours window(s), {} 1:1 schedule(s), {} review(s), \

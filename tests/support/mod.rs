@@ -15,11 +15,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fake_slack::FakeSlack;
+use officehours::app::{Core, TickReport};
 use officehours::clock::ManualClock;
-use officehours::config::{Secret, ServeConfig};
+use officehours::config::ServeConfig;
 use officehours::nudges::NudgeSettings;
 use officehours::presence::PresenceSettings;
-use officehours::scheduler::{Scheduler, TickReport};
+use officehours::secret::Secret;
 use officehours::startup::Application;
 
 pub const BOT_TOKEN: &str = "xoxb-test-bot-token";
@@ -210,7 +211,7 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub db: TestDb,
     http: Client<HttpConnector, Full<Bytes>>,
-    pub scheduler: Arc<Scheduler>,
+    pub core: Core,
     commands_sent: std::sync::atomic::AtomicUsize,
 }
 
@@ -283,7 +284,7 @@ impl TestApp {
             .await
             .expect("application builds");
         let base = format!("http://127.0.0.1:{}", app.port());
-        let scheduler = app.scheduler();
+        let core = app.core();
         tokio::spawn(app.run_until_stopped(std::future::pending()));
         let http = Client::builder(TokioExecutor::new()).build_http();
         let app = TestApp {
@@ -292,7 +293,7 @@ impl TestApp {
             clock,
             db,
             http,
-            scheduler,
+            core,
             commands_sent: Default::default(),
         };
         (app, socket)
@@ -415,7 +416,7 @@ impl TestApp {
 
     /// Runs one scheduler tick at the test clock's time.
     pub async fn tick(&self) -> TickReport {
-        self.scheduler.tick().await.expect("the scheduler ticks")
+        self.core.deliver_due().await.expect("the scheduler ticks")
     }
 
     /// Moves the test clock and ticks, as the loop would have done meanwhile.
