@@ -467,8 +467,29 @@ pub fn signature(data: &[u8]) {
     let secret = String::from_utf8_lossy(input.secret).into_owned();
     let verifier = SignatureVerifier::new(Secret::new(secret.clone()));
     let (now, body) = (input.now, input.body);
+    check_as_received(&verifier, &secret, &input);
 
-    // Whatever arrived.
+    // Signed properly, at a timestamp up to five minutes either side of now.
+    let skew = i64::from(input.skew) % (MAX_CLOCK_SKEW_SECS + 1);
+    let Some(sent) = now.checked_add(skew) else {
+        return;
+    };
+    let fresh = sent.to_string();
+    let good = signed(&secret, &fresh, body);
+    assert_eq!(verifier.sign(&fresh, body), good);
+    assert_eq!(
+        verifier.verify(Some(&fresh), Some(&good), body, now),
+        Ok(()),
+        "a correctly signed body at {sent} was refused at {now}"
+    );
+    check_altered(&verifier, &input, sent, &good);
+    check_stale(&verifier, &secret, &input);
+}
+
+/// Whatever arrived verifies only as the secret's own signature, fresh, and never without
+/// both headers.
+fn check_as_received(verifier: &SignatureVerifier, secret: &str, input: &SignatureInput<'_>) {
+    let (now, body) = (input.now, input.body);
     let timestamp = std::str::from_utf8(input.timestamp).ok();
     let signature = std::str::from_utf8(input.signature).ok();
     if verifier.verify(timestamp, signature, body, now).is_ok() {
@@ -487,7 +508,7 @@ pub fn signature(data: &[u8]) {
             .and_then(|h| hex::decode(h).ok());
         assert_eq!(
             given,
-            Some(slack_mac(&secret, timestamp, body)),
+            Some(slack_mac(secret, timestamp, body)),
             "verified a signature the secret did not make"
         );
     }
@@ -499,40 +520,31 @@ pub fn signature(data: &[u8]) {
         verifier.verify(timestamp, None, body, now),
         Err(VerifyError::MissingHeaders)
     );
+}
 
-    // Signed properly, at a timestamp up to five minutes either side of now.
-    let skew = i64::from(input.skew) % (MAX_CLOCK_SKEW_SECS + 1);
-    let Some(sent) = now.checked_add(skew) else {
-        return;
-    };
+/// `good` signs the body at `sent`; any other message under it fails.
+fn check_altered(verifier: &SignatureVerifier, input: &SignatureInput<'_>, sent: i64, good: &str) {
+    let (now, body) = (input.now, input.body);
     let fresh = sent.to_string();
-    let good = signed(&secret, &fresh, body);
-    assert_eq!(verifier.sign(&fresh, body), good);
-    assert_eq!(
-        verifier.verify(Some(&fresh), Some(&good), body, now),
-        Ok(()),
-        "a correctly signed body at {sent} was refused at {now}"
-    );
-
     // One byte of the body changed, one byte more, or one less.
     if !body.is_empty() {
         let mut tampered = body.to_vec();
         let at = usize::from(input.flip_at) % body.len();
         tampered[at] = tampered[at].wrapping_add(1);
         assert_eq!(
-            verifier.verify(Some(&fresh), Some(&good), &tampered, now),
+            verifier.verify(Some(&fresh), Some(good), &tampered, now),
             Err(VerifyError::BadSignature),
             "flipped byte {at}"
         );
         assert_eq!(
-            verifier.verify(Some(&fresh), Some(&good), &body[1..], now),
+            verifier.verify(Some(&fresh), Some(good), &body[1..], now),
             Err(VerifyError::BadSignature)
         );
     }
     let mut longer = body.to_vec();
     longer.push(b'&');
     assert_eq!(
-        verifier.verify(Some(&fresh), Some(&good), &longer, now),
+        verifier.verify(Some(&fresh), Some(good), &longer, now),
         Err(VerifyError::BadSignature)
     );
 
@@ -540,19 +552,22 @@ pub fn signature(data: &[u8]) {
     let respelt = format!("0{fresh}");
     if respelt.parse::<i64>() == Ok(sent) {
         assert_eq!(
-            verifier.verify(Some(&respelt), Some(&good), body, now),
+            verifier.verify(Some(&respelt), Some(good), body, now),
             Err(VerifyError::BadSignature)
         );
     }
+}
 
-    // Signed properly, but too long ago or too far ahead.
+/// Signed properly, but too long ago or too far ahead.
+fn check_stale(verifier: &SignatureVerifier, secret: &str, input: &SignatureInput<'_>) {
+    let (now, body) = (input.now, input.body);
     let beyond = MAX_CLOCK_SKEW_SECS + 1 + i64::from(input.skew.unsigned_abs());
     for stale in [now.checked_sub(beyond), now.checked_add(beyond)]
         .into_iter()
         .flatten()
     {
         let stale = stale.to_string();
-        let sig = signed(&secret, &stale, body);
+        let sig = signed(secret, &stale, body);
         assert_eq!(
             verifier.verify(Some(&stale), Some(&sig), body, now),
             Err(VerifyError::Stale),

@@ -295,38 +295,8 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
         "export" => no_arguments(first, rest, Command::Export, &EXPORT),
         "connect" => no_arguments(first, rest, Command::Connect, &CONNECT),
         "disconnect" => no_arguments(first, rest, Command::Disconnect, &DISCONNECT),
-        "away" => match rest {
-            [off] if off.eq_ignore_ascii_case("off") || off.eq_ignore_ascii_case("back") => {
-                Ok(Command::Away(None))
-            }
-            [until, date] if until.eq_ignore_ascii_case("until") => parse_date(date)
-                .map(|d| Command::Away(Some(d)))
-                .map_err(|e| domain(e, &AWAY)),
-            _ => Err(fail(
-                "Say until when, e.g. `away until 2026-12-24`, or `away off`.",
-                &AWAY,
-            )),
-        },
-        "hints" => match rest {
-            [state] | [state, _] if !matches!(state.to_lowercase().as_str(), "on" | "off") => {
-                Err(fail(
-                    format!("`{}` should be `on` or `off`.", shown(state)),
-                    &HINTS,
-                ))
-            }
-            [state] => Ok(Command::Hints {
-                on: state.eq_ignore_ascii_case("on"),
-                mine: false,
-            }),
-            [state, me] if me.eq_ignore_ascii_case("me") => Ok(Command::Hints {
-                on: state.eq_ignore_ascii_case("on"),
-                mine: true,
-            }),
-            _ => Err(fail(
-                "Use `hints on`, `hints off`, or add `me` for hints about you anywhere.",
-                &HINTS,
-            )),
-        },
+        "away" => away(rest),
+        "hints" => hints(rest),
         "calendar" | "ics" => match rest {
             [] => Ok(Command::Calendar { reset: false }),
             [reset] if reset.eq_ignore_ascii_case("reset") => Ok(Command::Calendar { reset: true }),
@@ -574,6 +544,44 @@ fn tz(rest: &[&str]) -> Result<Command, ParseError> {
     parse_zone(zone)
         .map(|z| Command::Tz(ZoneChoice::Zone(z)))
         .map_err(|e| domain(e, &TZ))
+}
+
+fn away(rest: &[&str]) -> Result<Command, ParseError> {
+    match rest {
+        [off] if off.eq_ignore_ascii_case("off") || off.eq_ignore_ascii_case("back") => {
+            Ok(Command::Away(None))
+        }
+        [until, date] if until.eq_ignore_ascii_case("until") => parse_date(date)
+            .map(|d| Command::Away(Some(d)))
+            .map_err(|e| domain(e, &AWAY)),
+        _ => Err(fail(
+            "Say until when, e.g. `away until 2026-12-24`, or `away off`.",
+            &AWAY,
+        )),
+    }
+}
+
+fn hints(rest: &[&str]) -> Result<Command, ParseError> {
+    match rest {
+        [state] | [state, _] if !matches!(state.to_lowercase().as_str(), "on" | "off") => {
+            Err(fail(
+                format!("`{}` should be `on` or `off`.", shown(state)),
+                &HINTS,
+            ))
+        }
+        [state] => Ok(Command::Hints {
+            on: state.eq_ignore_ascii_case("on"),
+            mine: false,
+        }),
+        [state, me] if me.eq_ignore_ascii_case("me") => Ok(Command::Hints {
+            on: state.eq_ignore_ascii_case("on"),
+            mine: true,
+        }),
+        _ => Err(fail(
+            "Use `hints on`, `hints off`, or add `me` for hints about you anywhere.",
+            &HINTS,
+        )),
+    }
 }
 
 fn find(rest: &[&str]) -> Result<Command, ParseError> {

@@ -1,5 +1,6 @@
 //! The managers' weekly digest: overdue and upcoming 1:1s, debriefs, advancement talks, conference overlaps.
 
+use chrono::NaiveDate;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
@@ -9,6 +10,7 @@ use crate::commands::Actor;
 use crate::domain::conference::DateSpan;
 use crate::scheduler::Composed;
 use crate::store::nudges::{CadenceStatus, MeetingStatus};
+use crate::store::nudges::{ConferenceRecord, MeetingRecord};
 use crate::store::reminders::Reminder;
 use crate::store::StoreError;
 use crate::views::replies::simple;
@@ -83,71 +85,152 @@ pub(super) async fn overview(
 ) -> Result<Option<Message>, StoreError> {
     let tz = n.zone_of(&actor.team_id, &actor.user_id).await?;
     let today = now.with_timezone(&tz).date_naive();
-    let mut sections: Vec<Block> = Vec::new();
-    let mut buttons: Vec<Button> = Vec::new();
+    // Read in the order the sections appear, so a failing read fails the same way every time.
+    let one_on_ones = one_on_ones(n, actor, now, tz).await?;
+    let debriefs = debrief_lines(n, actor, today).await?;
+    let talks = talk_lines(n, actor, today).await?;
+    let overlaps = overlap_lines(n, actor, today, &one_on_ones.reports).await?;
+    let sections: Vec<Block> = [
+        section("*1:1s*", one_on_ones.lines, None),
+        section("*Debriefs*", debriefs, None),
+        section("*Advancement talks in the next 30 days*", talks, None),
+        section(
+            "*Conference overlaps*",
+            overlaps,
+            Some("_A chance to sponsor a get-together._"),
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if sections.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(digest(sections, one_on_ones.buttons)))
+}
 
+/// A titled list, or nothing at all: the digest leaves out what has nothing to report.
+fn section(title: &str, mut lines: Vec<String>, footer: Option<&str>) -> Option<Block> {
+    if lines.is_empty() {
+        return None;
+    }
+    lines.extend(footer.map(str::to_owned));
+    Some(Block::text(format!("{title}\n{}", lines.join("\n"))))
+}
+
+fn digest(sections: Vec<Block>, buttons: Vec<Button>) -> Message {
+    let mut message = Message::new("Your weekly mentoring digest");
+    message.push(Block::Header("Your weekly mentoring digest".to_owned()));
+    message.blocks.extend(sections);
+    if !buttons.is_empty() {
+        message.push(Block::Actions(buttons));
+    }
+    message.push(Block::context("`/officehours team` shows this any time."));
+    message.fit(MAX_MESSAGE_BLOCKS)
+}
+
+/// What the 1:1 section found across the manager's active cadences.
+struct OneOnOnes {
+    lines: Vec<String>,
+    /// "Done" buttons for overdue meetings, at most `MAX_BUTTONS` across all reports.
+    buttons: Vec<Button>,
+    /// Everyone with an active cadence: the conference section only looks at these people.
+    reports: Vec<String>,
+}
+
+async fn one_on_ones(
+    n: &Nudges,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Result<OneOnOnes, StoreError> {
     let cadences = n
         .store
         .cadences_of_manager(&actor.team_id, &actor.user_id)
         .await?;
-    let mut lines = Vec::new();
-    let mut reports = Vec::new();
+    let mut found = OneOnOnes {
+        lines: Vec::new(),
+        buttons: Vec::new(),
+        reports: Vec::new(),
+    };
     for cadence in cadences
         .iter()
         .filter(|c| c.status == CadenceStatus::Active)
     {
-        reports.push(cadence.report_id.clone());
+        found.reports.push(cadence.report_id.clone());
         let meetings = n.store.meetings_of(cadence.id).await?;
-        let last_done = meetings
-            .iter()
-            .filter(|m| m.status == MeetingStatus::Done)
-            .map(|m| m.starts_at)
-            .max();
-        let since = last_done.map_or_else(
-            || "no 1:1 marked done yet".to_owned(),
-            |t| format!("last one {}", days_ago(now, t)),
-        );
-        let overdue: Vec<_> = meetings
+        let overdue: Vec<&MeetingRecord> = meetings
             .iter()
             .filter(|m| m.status == MeetingStatus::Planned && m.starts_at + OVERDUE_AFTER < now)
             .collect();
-        let next = meetings
-            .iter()
-            .filter(|m| m.status == MeetingStatus::Planned && m.starts_at >= now)
-            .map(|m| m.starts_at)
-            .min();
-        if let Some(oldest) = overdue.iter().map(|m| m.starts_at).min() {
-            lines.push(format!(
-                ":warning: <@{}>: overdue since {} ({since})",
-                cadence.report_id,
-                local(oldest, tz)
-            ));
-            for meeting in overdue
-                .iter()
-                .take(MAX_BUTTONS.saturating_sub(buttons.len()))
-            {
-                buttons.push(Button {
-                    text: format!(
-                        "Done: {}",
-                        meeting.starts_at.with_timezone(&tz).format("%-d %b")
-                    ),
-                    action_id: actions::MEETING_DONE,
-                    value: meeting.id.to_string(),
-                    style: ButtonStyle::Default,
-                });
-            }
-        } else if let Some(next) = next {
-            lines.push(format!(
-                "• <@{}>: next {} ({since})",
-                cadence.report_id,
-                local(next, tz)
-            ));
-        }
+        found.lines.extend(cadence_line(
+            &cadence.report_id,
+            &meetings,
+            &overdue,
+            now,
+            tz,
+        ));
+        let room = MAX_BUTTONS.saturating_sub(found.buttons.len());
+        found
+            .buttons
+            .extend(overdue.iter().take(room).map(|m| done_button(m, tz)));
     }
-    if !lines.is_empty() {
-        sections.push(Block::text(format!("*1:1s*\n{}", lines.join("\n"))));
-    }
+    Ok(found)
+}
 
+/// One report's line: the oldest overdue 1:1 if any, else the next planned one, else nothing
+/// (a 1:1 less than `OVERDUE_AFTER` past its start is neither).
+fn cadence_line(
+    report_id: &str,
+    meetings: &[MeetingRecord],
+    overdue: &[&MeetingRecord],
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Option<String> {
+    let last_done = meetings
+        .iter()
+        .filter(|m| m.status == MeetingStatus::Done)
+        .map(|m| m.starts_at)
+        .max();
+    let since = last_done.map_or_else(
+        || "no 1:1 marked done yet".to_owned(),
+        |t| format!("last one {}", days_ago(now, t)),
+    );
+    if let Some(oldest) = overdue.iter().map(|m| m.starts_at).min() {
+        return Some(format!(
+            ":warning: <@{report_id}>: overdue since {} ({since})",
+            local(oldest, tz)
+        ));
+    }
+    let next = meetings
+        .iter()
+        .filter(|m| m.status == MeetingStatus::Planned && m.starts_at >= now)
+        .map(|m| m.starts_at)
+        .min()?;
+    Some(format!(
+        "• <@{report_id}>: next {} ({since})",
+        local(next, tz)
+    ))
+}
+
+fn done_button(meeting: &MeetingRecord, tz: Tz) -> Button {
+    Button {
+        text: format!(
+            "Done: {}",
+            meeting.starts_at.with_timezone(&tz).format("%-d %b")
+        ),
+        action_id: actions::MEETING_DONE,
+        value: meeting.id.to_string(),
+        style: ButtonStyle::Default,
+    }
+}
+
+/// Debriefs in the coming week, and those of the last 30 days still missing someone's feedback.
+async fn debrief_lines(
+    n: &Nudges,
+    actor: &Actor,
+    today: NaiveDate,
+) -> Result<Vec<String>, StoreError> {
     let mut lines = Vec::new();
     for record in n
         .store
@@ -172,27 +255,34 @@ pub(super) async fn overview(
             }
         }
     }
-    if !lines.is_empty() {
-        sections.push(Block::text(format!("*Debriefs*\n{}", lines.join("\n"))));
-    }
+    Ok(lines)
+}
 
-    let lines: Vec<String> = n
-        .store
+/// Advancement talks from today through the next 30 days.
+async fn talk_lines(
+    n: &Nudges,
+    actor: &Actor,
+    today: NaiveDate,
+) -> Result<Vec<String>, StoreError> {
+    Ok(n.store
         .reviews_of_manager(&actor.team_id, &actor.user_id)
         .await?
         .into_iter()
         .filter(|r| r.on_date >= today && r.on_date <= today + Duration::days(30))
         .map(|r| format!("• <@{}> on {}", r.report_id, r.on_date))
-        .collect();
-    if !lines.is_empty() {
-        sections.push(Block::text(format!(
-            "*Advancement talks in the next 30 days*\n{}",
-            lines.join("\n")
-        )));
-    }
+        .collect())
+}
 
+/// Conferences a report is going to that overlap someone else's, each group listed once.
+async fn overlap_lines(
+    n: &Nudges,
+    actor: &Actor,
+    today: NaiveDate,
+    reports: &[String],
+) -> Result<Vec<String>, StoreError> {
     let all = n.store.conferences(&actor.team_id).await?;
     let mut lines = Vec::new();
+    // A group found from one member is not listed again from another.
     let mut seen: Vec<i64> = Vec::new();
     for record in all
         .iter()
@@ -207,38 +297,21 @@ pub(super) async fn overview(
         }
         seen.push(record.id);
         seen.extend(others.iter().map(|c| c.id));
-        let mut who: Vec<String> = std::iter::once(record)
-            .chain(others)
-            .map(|c| format!("<@{}>", c.user_id))
-            .collect();
-        who.dedup();
-        let dates = DateSpan {
-            start: record.start,
-            end: record.end,
-        }
-        .label();
-        lines.push(format!(
-            "• *{}* ({dates}): {}",
-            escape(&record.name),
-            who.join(", ")
-        ));
+        lines.push(overlap_line(record, others));
     }
-    if !lines.is_empty() {
-        sections.push(Block::text(format!(
-            "*Conference overlaps*\n{}\n_A chance to sponsor a get-together._",
-            lines.join("\n")
-        )));
-    }
+    Ok(lines)
+}
 
-    if sections.is_empty() {
-        return Ok(None);
+fn overlap_line(record: &ConferenceRecord, others: Vec<&ConferenceRecord>) -> String {
+    let mut who: Vec<String> = std::iter::once(record)
+        .chain(others)
+        .map(|c| format!("<@{}>", c.user_id))
+        .collect();
+    who.dedup();
+    let dates = DateSpan {
+        start: record.start,
+        end: record.end,
     }
-    let mut message = Message::new("Your weekly mentoring digest");
-    message.push(Block::Header("Your weekly mentoring digest".to_owned()));
-    message.blocks.extend(sections);
-    if !buttons.is_empty() {
-        message.push(Block::Actions(buttons));
-    }
-    message.push(Block::context("`/officehours team` shows this any time."));
-    Ok(Some(message.fit(MAX_MESSAGE_BLOCKS)))
+    .label();
+    format!("• *{}* ({dates}): {}", escape(&record.name), who.join(", "))
 }

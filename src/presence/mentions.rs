@@ -5,7 +5,10 @@ use super::{PresenceError, PresenceService};
 use crate::directory::{status_of, viewer_of};
 use crate::domain::presence::Presence as State;
 use crate::views::format::{instant_label, OccurrenceLabel};
+use crate::views::replies::MentorStatus;
 use crate::views::{Block, Message};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 /// A channel message as the Events API describes it.
 #[derive(Debug, Clone, Copy)]
@@ -63,91 +66,114 @@ impl PresenceService {
         {
             return Ok(false);
         }
-        let now = self.now();
-        let reader = self
-            .store
-            .person(message.team_id, sender)
-            .await?
-            .unwrap_or_else(|| crate::store::Person::new(message.team_id, sender));
-        let viewer = viewer_of(&reader);
-        let mut lines = Vec::new();
-        for mentor_id in mentions.iter().filter(|m| m.as_str() != sender) {
-            let mentor = self.store.mentor(message.team_id, mentor_id).await?;
-            if mentor.windows.is_empty() || mentor.person.hints_off {
-                continue;
-            }
-            let status = status_of(&mentor, now);
-            let line = match status.presence {
-                State::OpenScheduled { until } | State::OpenManual { until } => {
-                    format!(
-                        "<@{mentor_id}> is in office hours now, until {}",
-                        instant_label(until, status.tz, viewer.tz, now)
-                    )
-                }
-                State::Closed => match (status.away_until, status.next) {
-                    (Some(until), _) => format!(
-                        "<@{mentor_id}> is away until {}",
-                        until.with_timezone(&viewer.tz).format("%a %-d %b")
-                    ),
-                    (None, Some(next)) => format!(
-                        "<@{mentor_id}>'s next office hours: {}",
-                        OccurrenceLabel {
-                            occurrence: next,
-                            owner: status.tz,
-                            viewer: viewer.tz
-                        }
-                    ),
-                    (None, None) => continue,
-                },
-            };
-            // Claimed before sending: a Slack retry or a second replica cannot hint twice.
-            if self
-                .store
-                .claim_hint(
-                    message.team_id,
-                    sender,
-                    mentor_id,
-                    now,
-                    self.settings.hint_cooldown,
-                )
-                .await?
-            {
-                lines.push(line);
-            }
-        }
+        let lines = self.hint_lines(message.team_id, sender, &mentions).await?;
         if lines.is_empty() {
             return Ok(false);
         }
-        let text = if lines.len() == 1 {
-            format!(":wave: {}.", lines[0])
-        } else {
-            format!(
-                ":wave: Office hours of the people you mentioned:\n{}",
-                lines
-                    .iter()
-                    .map(|l| format!("• {l}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            )
-        };
-        let hint = Message {
-            fallback: text.clone(),
-            blocks: vec![
-                Block::text(text),
-                Block::context(
-                    "Only you see this. `/officehours hints off` turns these off in this channel.",
-                ),
-            ],
-        };
         if let Err(err) = self
             .slack
-            .post_ephemeral(message.channel, sender, &hint)
+            .post_ephemeral(message.channel, sender, &hint(&lines))
             .await
         {
             tracing::warn!(error = %err, "could not post a mention hint");
             return Ok(false);
         }
         Ok(true)
+    }
+
+    /// A line for each mentioned mentor who has office hours, has not turned hints off, has
+    /// something to say (open, away, or a next opening), and was not hinted to this sender
+    /// within the cooldown.
+    async fn hint_lines(
+        &self,
+        team_id: &str,
+        sender: &str,
+        mentions: &[String],
+    ) -> Result<Vec<String>, PresenceError> {
+        let now = self.now();
+        let reader = self
+            .store
+            .person(team_id, sender)
+            .await?
+            .unwrap_or_else(|| crate::store::Person::new(team_id, sender));
+        let viewer = viewer_of(&reader);
+        let mut lines = Vec::new();
+        for mentor_id in mentions.iter().filter(|m| m.as_str() != sender) {
+            let mentor = self.store.mentor(team_id, mentor_id).await?;
+            if mentor.windows.is_empty() || mentor.person.hints_off {
+                continue;
+            }
+            let Some(line) = status_line(mentor_id, &status_of(&mentor, now), viewer.tz, now)
+            else {
+                continue;
+            };
+            // Claimed before sending: a Slack retry or a second replica cannot hint twice.
+            if self
+                .store
+                .claim_hint(team_id, sender, mentor_id, now, self.settings.hint_cooldown)
+                .await?
+            {
+                lines.push(line);
+            }
+        }
+        Ok(lines)
+    }
+}
+
+/// Where the mentor's office hours stand, in the reader's zone; `None` when closed with nothing
+/// planned, which is not worth a hint.
+fn status_line(
+    mentor_id: &str,
+    status: &MentorStatus,
+    viewer_tz: Tz,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    Some(match status.presence {
+        State::OpenScheduled { until } | State::OpenManual { until } => {
+            format!(
+                "<@{mentor_id}> is in office hours now, until {}",
+                instant_label(until, status.tz, viewer_tz, now)
+            )
+        }
+        State::Closed => match (status.away_until, status.next) {
+            (Some(until), _) => format!(
+                "<@{mentor_id}> is away until {}",
+                until.with_timezone(&viewer_tz).format("%a %-d %b")
+            ),
+            (None, Some(next)) => format!(
+                "<@{mentor_id}>'s next office hours: {}",
+                OccurrenceLabel {
+                    occurrence: next,
+                    owner: status.tz,
+                    viewer: viewer_tz
+                }
+            ),
+            (None, None) => return None,
+        },
+    })
+}
+
+fn hint(lines: &[String]) -> Message {
+    let text = if lines.len() == 1 {
+        format!(":wave: {}.", lines[0])
+    } else {
+        format!(
+            ":wave: Office hours of the people you mentioned:\n{}",
+            lines
+                .iter()
+                .map(|l| format!("• {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    };
+    Message {
+        fallback: text.clone(),
+        blocks: vec![
+            Block::text(text),
+            Block::context(
+                "Only you see this. `/officehours hints off` turns these off in this channel.",
+            ),
+        ],
     }
 }
 

@@ -38,6 +38,80 @@ type ReviewRow = (i64, String, String, String, Option<String>);
 type ConferenceRow = (String, String, String);
 type ReminderRow = (String, String, DateTime<Utc>, String);
 
+/// Everything `export_person` reads, so that both databases share one JSON layout.
+struct Export {
+    person: Option<PersonRow>,
+    windows: Vec<WindowRow>,
+    cadences: Vec<CadenceRow>,
+    meetings: Vec<MeetingRow>,
+    debriefs: Vec<DebriefRow>,
+    feedback: Vec<FeedbackRow>,
+    reviews: Vec<ReviewRow>,
+    conferences: Vec<ConferenceRow>,
+    reminders: Vec<ReminderRow>,
+    connection: Option<(bool, DateTime<Utc>)>,
+    settings: Option<(Option<DateTime<Utc>>, bool, bool)>,
+}
+
+impl Export {
+    fn into_json(self, team: &str, user: &str) -> Value {
+        // Taken apart whole, so a field added to `Export` cannot be left out of the JSON unnoticed.
+        let Export {
+            person,
+            windows,
+            cadences,
+            meetings,
+            debriefs,
+            feedback,
+            reviews,
+            conferences,
+            reminders,
+            connection,
+            settings,
+        } = self;
+        json!({
+            "team_id": team,
+            "user_id": user,
+            "slack_status_connection": connection.map(|(broken, since)| json!({
+                "connected_since": since, "working": !broken,
+                "note": "the token itself is stored encrypted and is not exported",
+            })),
+            "presence_settings": settings.map(|(away_until, hints_off, calendar)| json!({
+                "away_until": away_until, "mention_hints_about_you_off": hints_off, "calendar_feed": calendar,
+            })),
+            "profile": person.map(|(tz_override, slack_tz, display_name, manual_state, manual_until, created_at)| json!({
+                "time_zone_chosen": tz_override, "time_zone_from_slack": slack_tz, "display_name": display_name,
+                "available_now": manual_state, "available_until": manual_until, "first_seen": created_at,
+            })),
+            "office_hours_windows": windows.into_iter().map(|(id, days, start, end, topics, created_at)| json!({
+                "id": id, "days_bitmask_mon_first": days, "start_minute": start, "end_minute": end, "topics": topics, "created_at": created_at,
+            })).collect::<Vec<_>>(),
+            "one_on_ones": cadences.into_iter().map(|(id, manager, report, every, weekday, at, anchor, status)| json!({
+                "id": id, "manager": manager, "report": report, "every_weeks": every, "weekday_mon_0": weekday,
+                "at_minute": at, "first_date": anchor, "status": status,
+            })).collect::<Vec<_>>(),
+            "one_on_one_meetings": meetings.into_iter().map(|(id, cadence, starts_at, status)| json!({
+                "id": id, "one_on_one": cadence, "starts_at": starts_at, "status": status,
+            })).collect::<Vec<_>>(),
+            "debriefs": debriefs.into_iter().map(|(id, organizer, project, on_date, participants)| json!({
+                "id": id, "organizer": organizer, "project": project, "date": on_date, "participants": participants,
+            })).collect::<Vec<_>>(),
+            "feedback_written": feedback.into_iter().map(|(debrief, well, differently, learned, created_at)| json!({
+                "debrief": debrief, "went_well": well, "differently": differently, "learned": learned, "written_at": created_at,
+            })).collect::<Vec<_>>(),
+            "advancement_reviews": reviews.into_iter().map(|(id, manager, report, on_date, agreed)| json!({
+                "id": id, "manager": manager, "report": report, "date": on_date, "agreed": agreed,
+            })).collect::<Vec<_>>(),
+            "conferences": conferences.into_iter().map(|(name, start, end)| json!({
+                "name": name, "from": start, "to": end,
+            })).collect::<Vec<_>>(),
+            "reminders_to_you": reminders.into_iter().map(|(kind, status, due_at, key)| json!({
+                "kind": kind, "status": status, "due_at": due_at, "key": key,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
 /// `recipients` is a comma list: match the id as a whole item, never as part of another id.
 /// The id is escaped for LIKE: Slack ids never hold `_` or `%`, but the terminal shell's names
 /// may, and an unescaped `_` would match anyone's id of the same length.
@@ -100,46 +174,10 @@ macro_rules! impl_privacy_store {
                     "SELECT away_until, hints_off, calendar_secret IS NOT NULL FROM people WHERE team_id = $1 AND user_id = $2",
                 )
                 .bind(team).bind(user).fetch_optional(&self.pool).await?;
-                Ok(json!({
-                    "team_id": team,
-                    "user_id": user,
-                    "slack_status_connection": connection.map(|(broken, since)| json!({
-                        "connected_since": since, "working": !broken,
-                        "note": "the token itself is stored encrypted and is not exported",
-                    })),
-                    "presence_settings": settings.map(|(away_until, hints_off, calendar)| json!({
-                        "away_until": away_until, "mention_hints_about_you_off": hints_off, "calendar_feed": calendar,
-                    })),
-                    "profile": person.map(|(tz_override, slack_tz, display_name, manual_state, manual_until, created_at)| json!({
-                        "time_zone_chosen": tz_override, "time_zone_from_slack": slack_tz, "display_name": display_name,
-                        "available_now": manual_state, "available_until": manual_until, "first_seen": created_at,
-                    })),
-                    "office_hours_windows": windows.into_iter().map(|(id, days, start, end, topics, created_at)| json!({
-                        "id": id, "days_bitmask_mon_first": days, "start_minute": start, "end_minute": end, "topics": topics, "created_at": created_at,
-                    })).collect::<Vec<_>>(),
-                    "one_on_ones": cadences.into_iter().map(|(id, manager, report, every, weekday, at, anchor, status)| json!({
-                        "id": id, "manager": manager, "report": report, "every_weeks": every, "weekday_mon_0": weekday,
-                        "at_minute": at, "first_date": anchor, "status": status,
-                    })).collect::<Vec<_>>(),
-                    "one_on_one_meetings": meetings.into_iter().map(|(id, cadence, starts_at, status)| json!({
-                        "id": id, "one_on_one": cadence, "starts_at": starts_at, "status": status,
-                    })).collect::<Vec<_>>(),
-                    "debriefs": debriefs.into_iter().map(|(id, organizer, project, on_date, participants)| json!({
-                        "id": id, "organizer": organizer, "project": project, "date": on_date, "participants": participants,
-                    })).collect::<Vec<_>>(),
-                    "feedback_written": feedback.into_iter().map(|(debrief, well, differently, learned, created_at)| json!({
-                        "debrief": debrief, "went_well": well, "differently": differently, "learned": learned, "written_at": created_at,
-                    })).collect::<Vec<_>>(),
-                    "advancement_reviews": reviews.into_iter().map(|(id, manager, report, on_date, agreed)| json!({
-                        "id": id, "manager": manager, "report": report, "date": on_date, "agreed": agreed,
-                    })).collect::<Vec<_>>(),
-                    "conferences": conferences.into_iter().map(|(name, start, end)| json!({
-                        "name": name, "from": start, "to": end,
-                    })).collect::<Vec<_>>(),
-                    "reminders_to_you": reminders.into_iter().map(|(kind, status, due_at, key)| json!({
-                        "kind": kind, "status": status, "due_at": due_at, "key": key,
-                    })).collect::<Vec<_>>(),
-                }))
+                let export = Export {
+                    person, windows, cadences, meetings, debriefs, feedback, reviews, conferences, reminders, connection, settings,
+                };
+                Ok(export.into_json(team, user))
             }
 
             async fn forget_person(&self, team: &str, user: &str, _now: DateTime<Utc>) -> Result<Forgotten, StoreError> {

@@ -17,7 +17,31 @@ pub fn home(
 ) -> Message {
     let mut message = Message::new("Office hours");
     message.push(Block::Header("Your office hours".to_owned()));
+    message.push(my_state(me, now));
+    message.blocks.extend(my_windows(me));
+    message.push(Block::context(
+        "Add a window with `/officehours add tue,thu 14:00-15:00 career, rust`.",
+    ));
+    message.push(Block::Divider);
 
+    let others: Vec<MentorStatus> = everyone
+        .iter()
+        .filter(|s| s.user_id != me.user_id)
+        .cloned()
+        .collect();
+    // The overview already knows how to say who is open and who is next; reuse it without its header.
+    let team = overview(viewer, now, &others);
+    message
+        .blocks
+        .extend(team.blocks.into_iter().map(|block| match block {
+            Block::Header(_) => Block::text("*Who's around*"),
+            other => other,
+        }));
+    message.fit(MAX_VIEW_BLOCKS)
+}
+
+/// Whether I'm open now, with the button that flips it.
+fn my_state(me: &MentorStatus, now: DateTime<Utc>) -> Block {
     let (state, toggle) = match me.presence {
         Presence::OpenManual { until } => (
             format!(
@@ -38,59 +62,43 @@ pub fn home(
             toggle_button("Available now", "on", ButtonStyle::Primary),
         ),
     };
-    message.push(Block::Section {
+    Block::Section {
         text: state,
         fields: Vec::new(),
         button: Some(toggle),
-    });
-
-    if me.windows.is_empty() {
-        message.push(Block::text("You have no weekly windows yet."));
-    } else {
-        message.push(Block::text("*Weekly windows*"));
-        for (i, w) in me.windows.iter().enumerate() {
-            let topics = if w.topics.is_empty() {
-                String::new()
-            } else {
-                format!(" — _{}_", super::escape(&w.topics.join(", ")))
-            };
-            message.push(Block::Section {
-                text: format!(
-                    "{}. {} {}{}",
-                    i + 1,
-                    w.window.label(),
-                    short_label(me.tz),
-                    topics
-                ),
-                fields: Vec::new(),
-                button: Some(Button {
-                    text: "Remove".to_owned(),
-                    action_id: actions::REMOVE_WINDOW,
-                    value: w.id.to_string(),
-                    style: ButtonStyle::Danger,
-                }),
-            });
-        }
     }
-    message.push(Block::context(
-        "Add a window with `/officehours add tue,thu 14:00-15:00 career, rust`.",
-    ));
-    message.push(Block::Divider);
+}
 
-    let others: Vec<MentorStatus> = everyone
-        .iter()
-        .filter(|s| s.user_id != me.user_id)
-        .cloned()
-        .collect();
-    // The overview already knows how to say who is open and who is next; reuse it without its header.
-    let team = overview(viewer, now, &others);
-    message
-        .blocks
-        .extend(team.blocks.into_iter().map(|block| match block {
-            Block::Header(_) => Block::text("*Who's around*"),
-            other => other,
-        }));
-    message.fit(MAX_VIEW_BLOCKS)
+/// My weekly windows, numbered as `list` numbers them, each with a remove button.
+fn my_windows(me: &MentorStatus) -> Vec<Block> {
+    if me.windows.is_empty() {
+        return vec![Block::text("You have no weekly windows yet.")];
+    }
+    let mut blocks = vec![Block::text("*Weekly windows*")];
+    for (i, w) in me.windows.iter().enumerate() {
+        let topics = if w.topics.is_empty() {
+            String::new()
+        } else {
+            format!(" — _{}_", super::escape(&w.topics.join(", ")))
+        };
+        blocks.push(Block::Section {
+            text: format!(
+                "{}. {} {}{}",
+                i + 1,
+                w.window.label(),
+                short_label(me.tz),
+                topics
+            ),
+            fields: Vec::new(),
+            button: Some(Button {
+                text: "Remove".to_owned(),
+                action_id: actions::REMOVE_WINDOW,
+                value: w.id.to_string(),
+                style: ButtonStyle::Danger,
+            }),
+        });
+    }
+    blocks
 }
 
 fn toggle_button(text: &str, value: &str, style: ButtonStyle) -> Button {
