@@ -15,37 +15,39 @@ use crate::store::reminders::{NewReminder, Reminder};
 use crate::store::StoreError;
 use crate::views::{Block, Message};
 
-fn key(
-    team_id: &str,
-    user_id: &str,
-    planned: DateTime<Utc>,
-    at: DateTime<Utc>,
-    what: &str,
-) -> String {
-    format!(
-        "status:{team_id}:{user_id}:{}:{}:{what}",
-        planned.timestamp(),
-        at.timestamp()
-    )
-}
 
-/// Cancels what was planned and plans the next change: the occurrence in progress or the next one.
+/// Makes the planned status changes what the person's state asks for now: the opening in progress
+/// or the next one. Each change is keyed by the opening it is for (its end), never by when it was
+/// planned, so planning again (a second command in the same second, another replica) keeps,
+/// moves or revives the same rows instead of losing them.
 pub(super) async fn plan(
     p: &PresenceService,
     team_id: &str,
     user_id: &str,
 ) -> Result<(), StoreError> {
     let now = p.now();
-    p.store
-        .cancel_pending(&format!("status:{team_id}:{user_id}:"), "replanned", now)
-        .await?;
-    if p.store
+    let connected = p
+        .store
         .connection(team_id, user_id)
         .await?
-        .is_none_or(|c| c.broken)
-    {
-        return Ok(());
-    }
+        .is_some_and(|c| !c.broken);
+    let wanted = if connected {
+        wanted_changes(p, team_id, user_id, now).await?
+    } else {
+        Vec::new()
+    };
+    let prefix = format!("status:{team_id}:{user_id}:");
+    p.store.reconcile(&prefix, &wanted, "replanned", now).await?;
+    Ok(())
+}
+
+/// The status changes the person's windows, manual state and away call for, from `now`.
+async fn wanted_changes(
+    p: &PresenceService,
+    team_id: &str,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<NewReminder>, StoreError> {
     let mentor = p.store.mentor(team_id, user_id).await?;
     let tz = mentor.person.zone().unwrap_or(Tz::UTC);
     let windows: Vec<WeeklyWindow> = mentor.windows.iter().map(|w| w.window.clone()).collect();
@@ -53,6 +55,7 @@ pub(super) async fn plan(
     let manual = away
         .map(ManualState::UnavailableUntil)
         .or(mentor.person.manual);
+    // (what, when, the end of the opening it is for)
     let mut changes = Vec::new();
     match presence_at(tz, &windows, manual, now) {
         Presence::OpenScheduled { until } | Presence::OpenManual { until } => {
@@ -61,12 +64,7 @@ pub(super) async fn plan(
         }
         Presence::Closed => {
             // Switched off (or away) while our status shows: take it down now.
-            if p.store
-                .status_memory(team_id, user_id)
-                .await?
-                .bot_text
-                .is_some()
-            {
+            if p.store.status_memory(team_id, user_id).await?.shows_ours() {
                 changes.push((kinds::STATUS_END, now, now));
             }
             if let Some(next) = next_opening(tz, &windows, manual, now) {
@@ -75,18 +73,17 @@ pub(super) async fn plan(
             }
         }
     }
-    for (what, at, end) in changes {
-        let reminder = NewReminder {
+    Ok(changes
+        .into_iter()
+        .map(|(what, at, end)| NewReminder {
             team_id: team_id.to_owned(),
-            key: key(team_id, user_id, now, at, what),
+            key: format!("status:{team_id}:{user_id}:{}:{what}", end.timestamp()),
             kind: what.to_owned(),
             recipients: vec![user_id.to_owned()],
             payload: serde_json::json!({ "end": end.timestamp() }),
             due_at: at,
-        };
-        p.store.schedule(&reminder, now).await?;
-    }
-    Ok(())
+        })
+        .collect())
 }
 
 fn status_text(end: DateTime<Utc>, tz: Tz) -> String {

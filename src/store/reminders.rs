@@ -47,6 +47,26 @@ pub enum Finish {
     Cancelled(String),
 }
 
+/// What a `reconcile` changed, for logs and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reconciled {
+    pub inserted: u64,
+    pub revived: u64,
+    pub moved: u64,
+    pub cancelled: u64,
+}
+
+/// `prefix` as a LIKE pattern that matches only keys starting with it.
+fn like_prefix(prefix: &str) -> String {
+    format!(
+        "{}%",
+        prefix
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
 #[async_trait]
 pub trait ReminderStore: Send + Sync {
     /// Inserts the reminder unless its key exists; true if it was new.
@@ -105,6 +125,18 @@ pub trait ReminderStore: Send + Sync {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
+    /// Makes the not-yet-delivered reminders whose key starts with `prefix` equal to `wanted`, in
+    /// one transaction: a matching pending row is kept (moved if its time or content changed), a
+    /// cancelled one wanted again is revived, a pending one no longer wanted is cancelled with
+    /// `reason`, a new one is inserted. Rows in flight or delivered are left as they are, so
+    /// planning again, on any replica, any number of times, is safe.
+    async fn reconcile(
+        &self,
+        prefix: &str,
+        wanted: &[NewReminder],
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Reconciled, StoreError>;
     /// The earliest moment something will be ready, so an idle loop knows there is nothing to do.
     async fn next_ready_at(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
     /// Deletes reminders that finished (sent, failed, dropped, cancelled) before `cutoff`.
@@ -353,7 +385,7 @@ macro_rules! impl_reminder_store {
             }
 
             async fn cancel_pending(&self, prefix: &str, reason: &str, now: DateTime<Utc>) -> Result<u64, StoreError> {
-                let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+                let pattern = like_prefix(prefix);
                 let done = sqlx::query(
                     "UPDATE reminders SET status = 'cancelled', last_error = $1, finished_at = $2 \
                      WHERE status = 'pending' AND key LIKE $3 ESCAPE '\\'",
@@ -364,6 +396,72 @@ macro_rules! impl_reminder_store {
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected())
+            }
+
+            async fn reconcile(
+                &self,
+                prefix: &str,
+                wanted: &[NewReminder],
+                reason: &str,
+                now: DateTime<Utc>,
+            ) -> Result<Reconciled, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let existing: Vec<(String, String, DateTime<Utc>, String, String)> = sqlx::query_as(
+                    "SELECT key, status, due_at, recipients, payload FROM reminders \
+                     WHERE key LIKE $1 ESCAPE '\\' AND status IN ('pending', 'cancelled')",
+                )
+                .bind(like_prefix(prefix))
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut done = Reconciled::default();
+                for r in wanted {
+                    let row = existing.iter().find(|(key, ..)| *key == r.key);
+                    let same = |due: &DateTime<Utc>, to: &str, payload: &str| {
+                        *due == stored_instant(r.due_at) && to == r.recipients.join(",") && payload == r.payload.to_string()
+                    };
+                    // A key not among these rows is new, or in flight, or delivered: the insert
+                    // is then a no-op.
+                    let (sql, counter) = match row {
+                        None => ("INSERT INTO reminders (team_id, key, kind, recipients, payload, due_at, next_attempt_at, created_at) \
+                                  VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (key) DO NOTHING", &mut done.inserted),
+                        Some((_, status, due, to, payload)) if status == "pending" && !same(due, to, payload) =>
+                            ("UPDATE reminders SET recipients = $4, payload = $5, due_at = $6, next_attempt_at = $6 \
+                              WHERE key = $2 AND status = 'pending' AND team_id = $1 AND kind = $3", &mut done.moved),
+                        Some((_, status, ..)) if status == "cancelled" =>
+                            ("UPDATE reminders SET status = 'pending', recipients = $4, payload = $5, due_at = $6, next_attempt_at = $6, \
+                              attempts = 0, in_doubt = FALSE, last_error = NULL, finished_at = NULL \
+                              WHERE key = $2 AND status = 'cancelled' AND team_id = $1 AND kind = $3", &mut done.revived),
+                        // Pending and unchanged: nothing to do.
+                        Some(_) => continue,
+                    };
+                    let mut query = sqlx::query(sql)
+                        .bind(&r.team_id)
+                        .bind(&r.key)
+                        .bind(&r.kind)
+                        .bind(r.recipients.join(","))
+                        .bind(r.payload.to_string())
+                        .bind(stored_instant(r.due_at));
+                    if row.is_none() {
+                        query = query.bind(stored_instant(now));
+                    }
+                    *counter += query.execute(&mut *tx).await?.rows_affected();
+                }
+                for (key, status, ..) in &existing {
+                    if status != "pending" || wanted.iter().any(|r| r.key == *key) {
+                        continue;
+                    }
+                    let cancelled = sqlx::query(
+                        "UPDATE reminders SET status = 'cancelled', last_error = $1, finished_at = $2 WHERE key = $3 AND status = 'pending'",
+                    )
+                    .bind(reason)
+                    .bind(stored_instant(now))
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+                    done.cancelled += cancelled.rows_affected();
+                }
+                tx.commit().await?;
+                Ok(done)
             }
 
             async fn next_ready_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
