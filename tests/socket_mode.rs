@@ -4,7 +4,7 @@ mod support;
 
 use serde_json::json;
 use std::time::Duration;
-use support::fake_socket::{event_callback, FakeSocket};
+use support::fake_slack::socket::{event_callback, FakeSocket};
 use support::{visible_text, Backend, TestApp, TEAM};
 
 const ANA: &str = "U0ANA00001";

@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 pub mod fake_slack;
-pub mod fake_socket;
 pub mod signing;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -222,7 +221,7 @@ impl TestApp {
     /// The app with Socket Mode on (`SLACK_APP_TOKEN` set), and the fake's WebSocket end.
     pub async fn spawn_with_socket_mode(
         backend: Backend,
-    ) -> Option<(TestApp, fake_socket::FakeSocket)> {
+    ) -> Option<(TestApp, fake_slack::socket::FakeSocket)> {
         Self::spawn_with(backend, true)
             .await
             .map(|(app, socket)| (app, socket.expect("socket mode")))
@@ -243,12 +242,12 @@ impl TestApp {
     async fn spawn_with(
         backend: Backend,
         socket_mode: bool,
-    ) -> Option<(TestApp, Option<fake_socket::FakeSocket>)> {
+    ) -> Option<(TestApp, Option<fake_slack::socket::FakeSocket>)> {
         let db = TestDb::new(backend).await?;
         Some(Self::spawn_on(db, socket_mode).await)
     }
 
-    async fn spawn_on(db: TestDb, socket_mode: bool) -> (TestApp, Option<fake_socket::FakeSocket>) {
+    async fn spawn_on(db: TestDb, socket_mode: bool) -> (TestApp, Option<fake_slack::socket::FakeSocket>) {
         let slack = FakeSlack::start(BOT_TOKEN).await;
         let socket = socket_mode.then(|| slack.enable_socket_mode(APP_TOKEN));
         let clock = Arc::new(ManualClock::new(thursday_afternoon()));

@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
@@ -19,8 +20,9 @@ use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
 
-use super::fake_slack::{APP_ID, TEAM_ID};
+use super::{APP_ID, BOT_USER_ID, TEAM_ID};
 
 /// The host Slack names in `hello` and `disconnect` debug_info.
 const DEBUG_HOST: &str = "fake";
@@ -381,7 +383,7 @@ pub fn event_callback(event_id: &str, event: Value) -> Value {
         "authorizations": [{
             "enterprise_id": null,
             "team_id": TEAM_ID,
-            "user_id": super::fake_slack::BOT_USER_ID,
+            "user_id": BOT_USER_ID,
             "is_bot": true,
             "is_enterprise_install": false,
         }],
@@ -409,31 +411,10 @@ async fn accept_loop(
 
 /// One connection: the handshake (path and ticket checked), hello, then a writer task fed by
 /// the test and a reader that records frames until the client goes or the fake stops.
-// The refusal type is tungstenite's.
-#[allow(clippy::result_large_err)]
 async fn serve(stream: TcpStream, state: Shared, mut stopped: watch::Receiver<bool>) {
     let check = {
         let state = state.clone();
-        move |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
-            let uri = request.uri();
-            let ticket = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-                .find(|(k, _)| k == "ticket")
-                .map(|(_, v)| v.into_owned());
-            let mut st = lock(&state);
-            let problem = if uri.path() != "/link/" && uri.path() != "/link" {
-                "unknown path"
-            } else {
-                match ticket {
-                    Some(t) if st.tickets.remove(&t) => return Ok(response),
-                    Some(_) => "unknown or already used ticket",
-                    None => "no ticket",
-                }
-            };
-            st.rejected.push(format!("{problem}: {uri}"));
-            let mut refusal = ErrorResponse::new(Some(problem.to_string()));
-            *refusal.status_mut() = StatusCode::UNAUTHORIZED;
-            Err(refusal)
-        }
+        move |request: &Request, response: Response| check_handshake(&state, request, response)
     };
     let Ok(socket) = tokio_tungstenite::accept_hdr_async(stream, check).await else {
         return;
@@ -447,7 +428,7 @@ async fn serve(stream: TcpStream, state: Shared, mut stopped: watch::Receiver<bo
     {
         return;
     }
-    let (out, mut queue) = mpsc::unbounded_channel::<Outgoing>();
+    let (out, queue) = mpsc::unbounded_channel::<Outgoing>();
     let id = {
         let mut st = lock(&state);
         st.accepted += 1;
@@ -455,28 +436,7 @@ async fn serve(stream: TcpStream, state: Shared, mut stopped: watch::Receiver<bo
         st.open.push(Connection { id, out });
         id
     };
-    tokio::spawn(async move {
-        while let Some(item) = queue.recv().await {
-            match item {
-                Outgoing::Text(frames, done) => {
-                    let mut ok = true;
-                    for text in frames {
-                        ok = ok && sink.feed(Message::Text(text.into())).await.is_ok();
-                    }
-                    ok = ok && sink.flush().await.is_ok();
-                    let _ = done.send(ok);
-                }
-                Outgoing::Close(done) => {
-                    let frame = CloseFrame {
-                        code: CloseCode::Normal,
-                        reason: "".into(),
-                    };
-                    let _ = sink.send(Message::Close(Some(frame))).await;
-                    let _ = done.send(());
-                }
-            }
-        }
-    });
+    tokio::spawn(write_loop(sink, queue));
     loop {
         tokio::select! {
             message = source.next() => match message {
@@ -495,4 +455,59 @@ async fn serve(stream: TcpStream, state: Shared, mut stopped: watch::Receiver<bo
     }
     // Dropping the last sender ends the writer task, which drops the socket.
     lock(&state).open.retain(|c| c.id != id);
+}
+
+/// Accepts the handshake on `/link/` with a ticket apps.connections.open handed out and not yet used.
+// The refusal type is tungstenite's.
+#[allow(clippy::result_large_err)]
+fn check_handshake(
+    state: &Shared,
+    request: &Request,
+    response: Response,
+) -> Result<Response, ErrorResponse> {
+    let uri = request.uri();
+    let ticket = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "ticket")
+        .map(|(_, v)| v.into_owned());
+    let mut st = lock(state);
+    let problem = if uri.path() != "/link/" && uri.path() != "/link" {
+        "unknown path"
+    } else {
+        match ticket {
+            Some(t) if st.tickets.remove(&t) => return Ok(response),
+            Some(_) => "unknown or already used ticket",
+            None => "no ticket",
+        }
+    };
+    st.rejected.push(format!("{problem}: {uri}"));
+    let mut refusal = ErrorResponse::new(Some(problem.to_string()));
+    *refusal.status_mut() = StatusCode::UNAUTHORIZED;
+    Err(refusal)
+}
+
+/// Writes what the test queues for one connection until the queue closes.
+async fn write_loop(
+    mut sink: SplitSink<WebSocketStream<TcpStream>, Message>,
+    mut queue: mpsc::UnboundedReceiver<Outgoing>,
+) {
+    while let Some(item) = queue.recv().await {
+        match item {
+            Outgoing::Text(frames, done) => {
+                let mut ok = true;
+                for text in frames {
+                    ok = ok && sink.feed(Message::Text(text.into())).await.is_ok();
+                }
+                ok = ok && sink.flush().await.is_ok();
+                let _ = done.send(ok);
+            }
+            Outgoing::Close(done) => {
+                let frame = CloseFrame {
+                    code: CloseCode::Normal,
+                    reason: "".into(),
+                };
+                let _ = sink.send(Message::Close(Some(frame))).await;
+                let _ = done.send(());
+            }
+        }
+    }
 }
