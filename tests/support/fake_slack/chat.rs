@@ -6,7 +6,7 @@ use axum::extract::{Path, State as AxumState};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::conversations::known_channel;
 use super::faults::{apply_failure, next_failure};
@@ -31,49 +31,43 @@ impl FakeSlack {
         self.messages_in(&format!("D{user_id}"))
     }
 
-    /// Polls every 10 ms until the DM with `user_id` holds at least `n` messages; panics listing
-    /// every stored message.
+    /// Awaits at least `n` messages in the DM with `user_id`; panics listing every stored message
+    /// after `timeout`.
     pub async fn wait_for_dm_messages(
         &self,
         user_id: &str,
         n: usize,
         timeout: Duration,
     ) -> Vec<Value> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let found = self.dm_messages(user_id);
-            if found.len() >= n {
-                return found;
-            }
-            if Instant::now() >= deadline {
-                let st = lock(&self.state);
-                let stored: Vec<String> = st
-                    .messages
-                    .iter()
-                    .map(|m| {
-                        format!(
-                            "  {} {} text={} metadata={}",
-                            m["channel"].as_str().unwrap_or("?"),
-                            m["ts"].as_str().unwrap_or("?"),
-                            m["text"],
-                            m.get("metadata").unwrap_or(&Value::Null)
-                        )
-                    })
-                    .collect();
-                let posts = st
-                    .calls
-                    .iter()
-                    .filter(|c| c.method == "chat.postMessage")
-                    .count();
-                panic!(
-                    "fake Slack: expected {n} message(s) in the DM with {user_id} (D{user_id}) within {timeout:?}, got {}; \
-                     {posts} chat.postMessage call(s); all stored messages:\n{}",
-                    found.len(),
-                    if stored.is_empty() { "  (none)".to_string() } else { stored.join("\n") }
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        let enough = |fake: &FakeSlack| Some(fake.dm_messages(user_id)).filter(|m| m.len() >= n);
+        if let Some(found) = self.wait_until(timeout, enough).await {
+            return found;
         }
+        let got = self.dm_messages(user_id).len();
+        let st = lock(&self.state);
+        let stored: Vec<String> = st
+            .messages
+            .iter()
+            .map(|m| {
+                format!(
+                    "  {} {} text={} metadata={}",
+                    m["channel"].as_str().unwrap_or("?"),
+                    m["ts"].as_str().unwrap_or("?"),
+                    m["text"],
+                    m.get("metadata").unwrap_or(&Value::Null)
+                )
+            })
+            .collect();
+        let posts = st
+            .calls
+            .iter()
+            .filter(|c| c.method == "chat.postMessage")
+            .count();
+        panic!(
+            "fake Slack: expected {n} message(s) in the DM with {user_id} (D{user_id}) within {timeout:?}, got {got}; \
+             {posts} chat.postMessage call(s); all stored messages:\n{}",
+            if stored.is_empty() { "  (none)".to_string() } else { stored.join("\n") }
+        );
     }
 
     /// JSON bodies accepted at response_url(s), in order.
@@ -96,22 +90,32 @@ impl FakeSlack {
             .collect()
     }
 
+    /// Awaits at least `n` posts to any response_url; panics with them and the rejected ones after
+    /// `timeout`.
     pub async fn wait_for_responses(&self, n: usize, timeout: Duration) -> Vec<Value> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let found = self.responses();
-            if found.len() >= n {
-                return found;
-            }
-            if Instant::now() >= deadline {
-                let rejected = lock(&self.state).rejected_responses.clone();
-                panic!(
-                    "fake Slack: expected {n} response_url post(s) within {timeout:?}, got {}: {found:?}; rejected posts: {rejected:?}",
-                    found.len()
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        let enough = |fake: &FakeSlack| Some(fake.responses()).filter(|r| r.len() >= n);
+        match self.wait_until(timeout, enough).await {
+            Some(found) => found,
+            None => self.no_responses(&format!("{n} response_url post(s)"), timeout),
         }
+    }
+
+    /// Awaits at least `n` posts to `response_url(id)`; panics with every post after `timeout`.
+    pub async fn wait_for_responses_to(&self, id: &str, n: usize, timeout: Duration) -> Vec<Value> {
+        let enough = |fake: &FakeSlack| Some(fake.responses_to(id)).filter(|r| r.len() >= n);
+        match self.wait_until(timeout, enough).await {
+            Some(found) => found,
+            None => self.no_responses(&format!("{n} post(s) to response_url {id}"), timeout),
+        }
+    }
+
+    fn no_responses(&self, expected: &str, timeout: Duration) -> ! {
+        let found = self.responses();
+        let rejected = lock(&self.state).rejected_responses.clone();
+        panic!(
+            "fake Slack: expected {expected} within {timeout:?}; all accepted posts ({}): {found:?}; rejected posts: {rejected:?}",
+            found.len()
+        );
     }
 }
 
@@ -124,6 +128,7 @@ pub(super) async fn hook_handler(
         return response;
     }
     let response = accept_hook(&state, rest, &body);
+    state.changed();
     let late = next_failure(&state, RESPONSE_URL, true);
     apply_failure(late).await.unwrap_or(response)
 }

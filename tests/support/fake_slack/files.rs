@@ -51,19 +51,23 @@ pub(super) async fn upload_handler(
     Path(file_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let mut st = lock(&state);
-    match st.pending_files.get_mut(&file_id) {
+    let stored = match lock(&state).pending_files.get_mut(&file_id) {
         Some(slot) => {
             slot.1 = Some(body.to_vec());
-            (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "text/plain")],
-                format!("OK - {}", body.len()),
-            )
-                .into_response()
+            true
         }
-        None => (StatusCode::NOT_FOUND, "file not found").into_response(),
+        None => false,
+    };
+    if !stored {
+        return (StatusCode::NOT_FOUND, "file not found").into_response();
     }
+    state.changed();
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain")],
+        format!("OK - {}", body.len()),
+    )
+        .into_response()
 }
 
 /// files.completeUploadExternal: shares uploaded files in `channel_id`.

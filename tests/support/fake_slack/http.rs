@@ -52,10 +52,12 @@ pub(super) async fn api_handler(
         token: call.token.clone(),
         params: Value::Object(call.params.clone()),
     });
+    state.changed();
     if let Some(response) = apply_failure(next_failure(&state, &method, false)).await {
         return response;
     }
     let response = answer(&state, &method, &call);
+    state.changed();
     let late = next_failure(&state, &method, true);
     apply_failure(late).await.unwrap_or(response)
 }

@@ -17,11 +17,12 @@ mod params;
 pub mod socket;
 mod users;
 mod views;
+mod watched;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, MutexGuard};
+use std::time::Duration;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -33,6 +34,7 @@ pub use files::SharedFile;
 use socket::FakeSocket;
 use users::FakeUser;
 pub use users::StatusNow;
+use watched::Watched;
 
 /// Team, bot user, bot and app ids the fake answers with.
 pub const TEAM_ID: &str = "T0001";
@@ -100,11 +102,12 @@ struct State {
     last_ts_micros: u64,
 }
 
-type Shared = Arc<Mutex<State>>;
+/// The state, and the signal that the fake recorded something (a call, a message, a hook post,
+/// an upload) that waiting helpers await.
+type Shared = Arc<Watched<State>>;
 
 fn lock(state: &Shared) -> MutexGuard<'_, State> {
-    // A panicking test must not poison the fake for its Drop or other assertions.
-    state.lock().unwrap_or_else(|e| e.into_inner())
+    state.lock()
 }
 
 pub struct FakeSlack {
@@ -132,7 +135,7 @@ impl FakeSlack {
             .await
             .expect("fake Slack: bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("fake Slack: local_addr");
-        let state: Shared = Arc::new(Mutex::new(State {
+        let state: Shared = Watched::new(State {
             bot_token: bot_token.to_string(),
             app_token: None,
             socket: None,
@@ -158,7 +161,7 @@ impl FakeSlack {
             shared_files: Vec::new(),
             view_seq: 0,
             last_ts_micros: chat::FIRST_TS_MICROS - chat::TS_STEP_MICROS,
-        }));
+        });
         let app = Router::new()
             .route(
                 "/api/{method}",
@@ -226,32 +229,36 @@ impl FakeSlack {
             .collect()
     }
 
-    /// Polls every 10 ms until at least `n` calls to `method` were made; panics listing calls seen.
+    /// Awaits what the fake records until `check` answers Some, for at most `timeout`: `check` runs
+    /// now and again after every call, message, response_url post or upload. None on timeout.
+    pub async fn wait_until<T>(
+        &self,
+        timeout: Duration,
+        mut check: impl FnMut(&FakeSlack) -> Option<T>,
+    ) -> Option<T> {
+        self.state.until(timeout, || check(self)).await
+    }
+
+    /// Awaits at least `n` calls to `method`; panics listing the calls seen after `timeout`.
     pub async fn wait_for_calls(
         &self,
         method: &str,
         n: usize,
         timeout: Duration,
     ) -> Vec<RecordedCall> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let found = self.calls_to(method);
-            if found.len() >= n {
-                return found;
-            }
-            if Instant::now() >= deadline {
-                let seen: Vec<String> = self
-                    .calls()
-                    .iter()
-                    .map(|c| format!("  {} {} {}", c.http_method, c.method, c.params))
-                    .collect();
-                panic!(
-                    "fake Slack: expected {n} call(s) to {method} within {timeout:?}, got {}; all calls seen:\n{}",
-                    found.len(),
-                    if seen.is_empty() { "  (none)".to_string() } else { seen.join("\n") }
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        let enough = |fake: &FakeSlack| Some(fake.calls_to(method)).filter(|c| c.len() >= n);
+        if let Some(found) = self.wait_until(timeout, enough).await {
+            return found;
         }
+        let seen: Vec<String> = self
+            .calls()
+            .iter()
+            .map(|c| format!("  {} {} {}", c.http_method, c.method, c.params))
+            .collect();
+        panic!(
+            "fake Slack: expected {n} call(s) to {method} within {timeout:?}, got {}; all calls seen:\n{}",
+            self.calls_to(method).len(),
+            if seen.is_empty() { "  (none)".to_string() } else { seen.join("\n") }
+        );
     }
 }

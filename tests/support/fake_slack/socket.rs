@@ -7,8 +7,8 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, MutexGuard};
+use std::time::Duration;
 
 use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
@@ -22,6 +22,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
+use super::watched::Watched;
 use super::{APP_ID, BOT_USER_ID, TEAM_ID};
 
 /// The host Slack names in `hello` and `disconnect` debug_info.
@@ -62,11 +63,11 @@ struct State {
     envelope_seq: u64,
 }
 
-type Shared = Arc<Mutex<State>>;
+/// The state, and the signal that a connection, a refused handshake or a frame was recorded.
+type Shared = Arc<Watched<State>>;
 
 fn lock(state: &Shared) -> MutexGuard<'_, State> {
-    // A panicking test must not poison the fake for its Drop or other assertions.
-    state.lock().unwrap_or_else(|e| e.into_inner())
+    state.lock()
 }
 
 #[derive(Clone)]
@@ -87,7 +88,7 @@ impl FakeSocket {
         let addr = listener.local_addr().expect("fake Socket Mode: local_addr");
         let listener = tokio::net::TcpListener::from_std(listener)
             .expect("fake Socket Mode: needs a tokio runtime");
-        let state: Shared = Arc::new(Mutex::new(State {
+        let state: Shared = Watched::new(State {
             tickets: HashSet::new(),
             tickets_issued: 0,
             accepted: 0,
@@ -96,7 +97,7 @@ impl FakeSocket {
             frames: Vec::new(),
             pings: 0,
             envelope_seq: 0,
-        }));
+        });
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(accept_loop(listener, state.clone(), stopped));
         FakeSocket {
@@ -129,32 +130,26 @@ impl FakeSocket {
         self.addr
     }
 
-    /// Polls every 10 ms until at least `n` connections were ever accepted (each got its hello);
-    /// panics with what the fake saw otherwise.
+    /// Awaits at least `n` connections ever accepted (each got its hello); panics with what the
+    /// fake saw after `timeout`.
     pub async fn wait_connected(&self, n: usize, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let (accepted, open, issued, rejected) = {
-                let st = lock(&self.state);
-                (
-                    st.accepted,
-                    st.open.len(),
-                    st.tickets_issued,
-                    st.rejected.clone(),
-                )
-            };
-            if accepted >= n {
-                return;
-            }
-            if Instant::now() >= deadline {
-                panic!(
-                    "fake Socket Mode: expected {n} connection(s) within {timeout:?}, got {accepted} \
-                     ({open} open); apps.connections.open handed out {issued} URL(s); refused handshakes: {}",
-                    if rejected.is_empty() { "none".to_string() } else { rejected.join("; ") }
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        let enough = || (lock(&self.state).accepted >= n).then_some(());
+        if self.state.until(timeout, enough).await.is_some() {
+            return;
         }
+        let st = lock(&self.state);
+        panic!(
+            "fake Socket Mode: expected {n} connection(s) within {timeout:?}, got {} \
+             ({} open); apps.connections.open handed out {} URL(s); refused handshakes: {}",
+            st.accepted,
+            st.open.len(),
+            st.tickets_issued,
+            if st.rejected.is_empty() {
+                "none".to_string()
+            } else {
+                st.rejected.join("; ")
+            }
+        );
     }
 
     /// Connections accepted so far, open or not.
@@ -249,35 +244,29 @@ impl FakeSocket {
         lock(&self.state).pings
     }
 
-    /// Polls every 10 ms for the first ack of `envelope_id`; panics listing every frame received.
+    /// Awaits the first ack of `envelope_id`; panics listing every frame received after `timeout`.
     pub async fn wait_for_ack(&self, envelope_id: &str, timeout: Duration) -> Value {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(ack) = self.acks_for(envelope_id).into_iter().next() {
-                return ack;
-            }
-            if Instant::now() >= deadline {
-                let (frames, accepted, open) = {
-                    let st = lock(&self.state);
-                    let frames: Vec<String> = st
-                        .frames
-                        .iter()
-                        .map(|f| format!("  #{} {}", f.connection, f.body))
-                        .collect();
-                    (frames, st.accepted, st.open.len())
-                };
-                panic!(
-                    "fake Socket Mode: no ack for envelope {envelope_id} within {timeout:?} \
-                     ({accepted} connection(s) accepted, {open} open); frames received:\n{}",
-                    if frames.is_empty() {
-                        "  (none)".to_string()
-                    } else {
-                        frames.join("\n")
-                    }
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        let first = || self.acks_for(envelope_id).into_iter().next();
+        if let Some(ack) = self.state.until(timeout, first).await {
+            return ack;
         }
+        let st = lock(&self.state);
+        let frames: Vec<String> = st
+            .frames
+            .iter()
+            .map(|f| format!("  #{} {}", f.connection, f.body))
+            .collect();
+        panic!(
+            "fake Socket Mode: no ack for envelope {envelope_id} within {timeout:?} \
+             ({} connection(s) accepted, {} open); frames received:\n{}",
+            st.accepted,
+            st.open.len(),
+            if frames.is_empty() {
+                "  (none)".to_string()
+            } else {
+                frames.join("\n")
+            }
+        );
     }
 
     /// Writes an envelope the way Slack orders its fields; returns its envelope_id.
@@ -436,6 +425,7 @@ async fn serve(stream: TcpStream, state: Shared, mut stopped: watch::Receiver<bo
         st.open.push(Connection { id, out });
         id
     };
+    state.changed();
     tokio::spawn(write_loop(sink, queue));
     loop {
         tokio::select! {
@@ -444,8 +434,12 @@ async fn serve(stream: TcpStream, state: Shared, mut stopped: watch::Receiver<bo
                     let body = serde_json::from_str(text.as_str())
                         .unwrap_or_else(|_| Value::String(text.to_string()));
                     lock(&state).frames.push(ReceivedFrame { connection: id, body });
+                    state.changed();
                 }
-                Some(Ok(Message::Ping(_))) => lock(&state).pings += 1,
+                Some(Ok(Message::Ping(_))) => {
+                    lock(&state).pings += 1;
+                    state.changed();
+                }
                 // A close (theirs or the answer to ours) is followed by the end of the stream.
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => break,
@@ -455,6 +449,7 @@ async fn serve(stream: TcpStream, state: Shared, mut stopped: watch::Receiver<bo
     }
     // Dropping the last sender ends the writer task, which drops the socket.
     lock(&state).open.retain(|c| c.id != id);
+    state.changed();
 }
 
 /// Accepts the handshake on `/link/` with a ticket apps.connections.open handed out and not yet used.
@@ -480,6 +475,8 @@ fn check_handshake(
         }
     };
     st.rejected.push(format!("{problem}: {uri}"));
+    drop(st);
+    state.changed();
     let mut refusal = ErrorResponse::new(Some(problem.to_string()));
     *refusal.status_mut() = StatusCode::UNAUTHORIZED;
     Err(refusal)
