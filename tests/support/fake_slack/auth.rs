@@ -6,11 +6,9 @@ use serde_json::{json, Map, Value};
 use super::http::ApiError;
 use super::params::str_param;
 use super::users::{profile_of, profile_set};
-use super::{lock, FakeSlack, State, APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID};
-
-/// The app's OAuth client credentials the fake accepts.
-pub const CLIENT_ID: &str = "1111.2222";
-pub const CLIENT_SECRET: &str = "test-client-secret";
+use super::{
+    lock, FakeSlack, State, APP_ID, BOT_ID, BOT_USER_ID, CLIENT_ID, CLIENT_SECRET, TEAM_ID,
+};
 
 impl FakeSlack {
     /// Makes `code` exchangeable (once) for a user token of `user` in `team`, as if they approved.

@@ -6,7 +6,8 @@ use axum::extract::{Path, State as AxumState};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
-use std::time::Duration;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use super::conversations::known_channel;
 use super::faults::{apply_failure, next_failure};
@@ -119,6 +120,41 @@ impl FakeSlack {
     }
 }
 
+/// Posts tagged with a key in their metadata (`event_payload.key`, as the bot tags reminders),
+/// counted as they arrive so that counting stays cheap at tens of thousands of posts.
+#[derive(Default)]
+pub(super) struct Deliveries {
+    /// Key -> how many posts carried it.
+    posts: HashMap<String, u32>,
+    /// Keys posted more than once.
+    twice: usize,
+}
+
+impl Deliveries {
+    fn record(&mut self, key: &str) {
+        let posts = self.posts.entry(key.to_owned()).or_default();
+        *posts += 1;
+        if *posts == 2 {
+            self.twice += 1;
+        }
+    }
+}
+
+impl FakeSlack {
+    /// (distinct keys delivered, keys delivered more than once) since the start or `reset`: a
+    /// delivery is a chat.postMessage whose metadata carries `event_payload.key`.
+    pub fn deliveries(&self) -> (usize, usize) {
+        let st = lock(&self.state);
+        (st.deliveries.posts.len(), st.deliveries.twice)
+    }
+
+    /// Awaits `n` distinct deliveries; returns when the last one was seen, or None after `timeout`.
+    pub async fn wait_for_deliveries(&self, n: usize, timeout: Duration) -> Option<Instant> {
+        let enough = |fake: &FakeSlack| (fake.deliveries().0 >= n).then(Instant::now);
+        self.wait_until(timeout, enough).await
+    }
+}
+
 pub(super) async fn hook_handler(
     AxumState(state): AxumState<Shared>,
     Path(rest): Path<String>,
@@ -205,6 +241,9 @@ pub(super) fn chat_post_message(
         message.insert("thread_ts".into(), json!(thread_ts));
     }
     if let Some(metadata) = metadata {
+        if let Some(key) = metadata["event_payload"]["key"].as_str() {
+            st.deliveries.record(key);
+        }
         message.insert("metadata".into(), metadata);
     }
     let message = Value::Object(message);

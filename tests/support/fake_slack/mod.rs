@@ -5,6 +5,10 @@
 //! This file holds the server, its state and the handle tests use; each Web API method family
 //! has its own file: chat.rs, conversations.rs, users.rs, views.rs, files.rs, auth.rs, and
 //! faults.rs for injected failures. http.rs reads a call and routes it to its method.
+//!
+//! The benches include this folder as their fake Slack too (benches/support/mod.rs), so nothing
+//! here may use the rest of tests/support. They send it tens of thousands of calls: a call is
+//! recorded and answered without sleeps or scans over what was recorded before.
 #![allow(dead_code)]
 
 mod auth;
@@ -19,7 +23,7 @@ mod users;
 mod views;
 mod watched;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, MutexGuard};
 use std::time::Duration;
@@ -28,7 +32,6 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::Value;
 
-pub use auth::{CLIENT_ID, CLIENT_SECRET};
 pub use faults::FakeFailure;
 pub use files::SharedFile;
 use socket::FakeSocket;
@@ -43,6 +46,9 @@ pub const BOT_ID: &str = "B0001";
 pub const APP_ID: &str = "A0001";
 /// Pseudo method name for `fail_next`/`accept_but_fail_next` that targets posts to response_url hooks.
 pub const RESPONSE_URL: &str = "response_url";
+/// The app's OAuth client credentials the fake accepts.
+pub const CLIENT_ID: &str = "1111.2222";
+pub const CLIENT_SECRET: &str = "test-client-secret";
 
 #[derive(Clone, Debug)]
 pub struct RecordedCall {
@@ -100,6 +106,8 @@ struct State {
     view_seq: u64,
     /// The last message ts handed out, in microseconds.
     last_ts_micros: u64,
+    /// Posts tagged with a reminder key, counted for the benches.
+    deliveries: chat::Deliveries,
 }
 
 /// The state, and the signal that the fake recorded something (a call, a message, a hook post,
@@ -161,6 +169,7 @@ impl FakeSlack {
             shared_files: Vec::new(),
             view_seq: 0,
             last_ts_micros: chat::FIRST_TS_MICROS - chat::TS_STEP_MICROS,
+            deliveries: chat::Deliveries::default(),
         });
         let app = Router::new()
             .route(
@@ -227,6 +236,35 @@ impl FakeSlack {
             .filter(|c| c.method == method)
             .cloned()
             .collect()
+    }
+
+    /// Calls per method since the start or `reset`, posts to response_url hooks as `response_url`,
+    /// e.g. "chat.postMessage ×3, users.info ×1"; "none" if there were none.
+    pub fn calls_summary(&self) -> String {
+        let st = lock(&self.state);
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for call in &st.calls {
+            *counts.entry(&call.method).or_default() += 1;
+        }
+        let hooks = st.responses.len() + st.rejected_responses.len();
+        if hooks > 0 {
+            *counts.entry(RESPONSE_URL).or_default() += hooks;
+        }
+        if counts.is_empty() {
+            return "none".to_owned();
+        }
+        let counts: Vec<String> = counts.iter().map(|(m, n)| format!("{m} ×{n}")).collect();
+        counts.join(", ")
+    }
+
+    /// Forgets the calls, response_url posts and deliveries recorded so far, so that a bench can
+    /// count one run; messages, users, conversations, views and queued failures stay.
+    pub fn reset(&self) {
+        let mut st = lock(&self.state);
+        st.calls.clear();
+        st.responses.clear();
+        st.rejected_responses.clear();
+        st.deliveries = chat::Deliveries::default();
     }
 
     /// Awaits what the fake records until `check` answers Some, for at most `timeout`: `check` runs
