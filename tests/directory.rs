@@ -9,16 +9,22 @@ use support::{Backend, TestApp};
 const ANA: &str = "U0ANA00001"; // Berlin
 const BEN: &str = "U0BEN00001"; // New York
 
-/// Asks `/officehours` on `app` until the answer satisfies `done`, for at most five seconds.
+/// Asks `/officehours` on `app` until the answer satisfies `done`, for at most five seconds; the
+/// last answer, and how long it took.
 async fn eventually(app: &TestApp, user: &str, done: impl Fn(&str) -> bool) -> (String, Duration) {
     let started = Instant::now();
-    loop {
+    let done = &done;
+    let ask = || async move {
         let overview = app.say(user, "").await;
-        if done(&overview) || started.elapsed() > Duration::from_secs(5) {
-            return (overview, started.elapsed());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        done(&overview).then_some(overview)
+    };
+    let found = support::poll(Duration::from_secs(5), Duration::from_millis(50), ask).await;
+    let overview = match found {
+        Some(overview) => overview,
+        // Not yet: the answer the assertion will show.
+        None => app.say(user, "").await,
+    };
+    (overview, started.elapsed())
 }
 
 on_both_backends! {

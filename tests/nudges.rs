@@ -70,14 +70,13 @@ async fn click(app: &TestApp, user: &str, action_id: &str, value: &str, response
 }
 
 async fn replaced_with(app: &TestApp, response_id: &str) -> String {
-    for _ in 0..250 {
-        if let Some(last) = app.slack.responses_to(response_id).last() {
-            assert_eq!(last["replace_original"], true);
-            return visible_text(last);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    panic!("nothing was posted to response_url {response_id}");
+    let posts = app
+        .slack
+        .wait_for_responses_to(response_id, 1, std::time::Duration::from_secs(5))
+        .await;
+    let last = posts.last().expect("waited for one");
+    assert_eq!(last["replace_original"], true);
+    visible_text(last)
 }
 
 /// Advances the clock hour by hour for `hours`, ticking each time, as the running loop would.

@@ -6,6 +6,7 @@ mod support;
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::{json, Value};
 use std::time::Duration as StdDuration;
+use support::fake_slack::FakeSlack;
 use support::{visible_text, Backend, TestApp, TEAM};
 
 const ANA: &str = "U0ANA00001"; // mentor, Berlin
@@ -81,6 +82,7 @@ fn message_event(event_id: &str, user: &str, text: &str, extra: Value) -> Value 
 }
 
 async fn hints_to(app: &TestApp, user: &str) -> Vec<String> {
+    // A fixed wait: most callers check that no (further) hint came, which nothing signals.
     tokio::time::sleep(StdDuration::from_millis(300)).await;
     app.slack
         .calls_to("chat.postEphemeral")
@@ -273,9 +275,11 @@ on_both_backends! {
         });
         app.event(&mention).await;
         app.event(&message_event("Ev8", BEN, "<@UBOT> who is around?", json!({ "channel": "C0OTHER001", "ts": "1765000001.000100" }))).await;
-        let answers: Vec<_> = app.slack.calls_to("chat.postEphemeral").into_iter().filter(|c| c.params["channel"] == "C0OTHER001").collect();
+        let answers_there = |slack: &FakeSlack| -> Vec<_> { slack.calls_to("chat.postEphemeral").into_iter().filter(|c| c.params["channel"] == "C0OTHER001").collect() };
+        app.slack.wait_until(StdDuration::from_secs(5), |s| (!answers_there(s).is_empty()).then_some(())).await;
+        // A fixed wait: a second answer must not come, which nothing signals.
         tokio::time::sleep(StdDuration::from_millis(300)).await;
-        let answers = if answers.is_empty() { app.slack.calls_to("chat.postEphemeral").into_iter().filter(|c| c.params["channel"] == "C0OTHER001").collect() } else { answers };
+        let answers = answers_there(&app.slack);
         assert_eq!(answers.len(), 1);
         assert!(visible_text(&answers[0].params).contains("Office hours"));
     }

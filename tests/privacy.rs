@@ -33,11 +33,9 @@ async fn set_up_ana_and_ben(app: &TestApp) {
 }
 
 async fn shared_file(app: &TestApp) -> support::fake_slack::SharedFile {
-    for _ in 0..250 {
-        if let Some(file) = app.slack.shared_files().pop() {
-            return file;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let timeout = std::time::Duration::from_secs(5);
+    if let Some(file) = app.slack.wait_until(timeout, |s| s.shared_files().pop()).await {
+        return file;
     }
     panic!(
         "no file was shared; calls: {:?}",
@@ -113,14 +111,8 @@ on_both_backends! {
         assert_eq!(app.get(&format!("/slack/oauth/callback?code=ana-code&state={state}")).await.status, 200);
 
         click_forget(&app, ANA, "forget").await;
-        let mut done = String::new();
-        for _ in 0..250 {
-            if let Some(reply) = app.slack.responses_to("forget").pop() {
-                done = visible_text(&reply);
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        let replies = app.slack.wait_for_responses_to("forget", 1, std::time::Duration::from_secs(5)).await;
+        let done = visible_text(replies.last().expect("waited for one"));
         assert!(done.contains("deleted 2 office-hours window(s), 1 1:1 schedule(s)"), "{done}");
 
         assert!(store.person(TEAM, ANA).await.unwrap().is_none());

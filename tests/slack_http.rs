@@ -135,6 +135,7 @@ on_both_backends! {
         headers.push(("x-slack-retry-num", "1".to_owned()));
         headers.push(("x-slack-retry-reason", "http_timeout".to_owned()));
         assert_eq!(app.request("POST", "/slack/events", &headers, body).await.status, 200);
+        // A fixed wait: the retry must not publish again, which nothing signals.
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(app.slack.calls_to("views.publish").len(), 1);
 
@@ -230,6 +231,7 @@ on_both_backends! {
         app.slack.fail_next("views.publish", FakeFailure::Error("invalid_arguments"));
         app.event(&home_opened("Ev0HOME0010", ANA)).await;
         app.slack.wait_for_calls("views.publish", 4, WAIT).await;
+        // A fixed wait: no blind retry may follow, which nothing signals.
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(app.slack.calls_to("views.publish").len(), 4, "ok:false is not retried blindly");
         assert!(app.slack.calls().iter().all(|c| c.token.as_deref() == Some(support::BOT_TOKEN)));
@@ -255,17 +257,9 @@ on_both_backends! {
 
 /// Waits for posts to one response_url (each `app.command` gets its own: cmd0, cmd1, …).
 async fn responses_to(app: &TestApp, id: &str) -> Vec<Value> {
-    for _ in 0..500 {
-        let found = app.slack.responses_to(id);
-        if !found.is_empty() {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!(
-        "nothing was posted to response_url {id}; all posts: {:?}",
-        app.slack.responses()
-    );
+    app.slack
+        .wait_for_responses_to(id, 1, Duration::from_secs(10))
+        .await
 }
 
 fn find_button<'a>(value: &'a Value, action_id: &str) -> Option<&'a Value> {

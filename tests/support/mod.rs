@@ -36,6 +36,29 @@ pub fn thursday_afternoon() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 3, 13, 30, 0).unwrap()
 }
 
+/// Asks `probe` now and every `every` until it answers Some, for at most `timeout`; None if it
+/// never did. For what nothing signals: a database row, a child process, another replica's
+/// cache. A call to the fake Slack is awaited with its `wait_for…` helpers instead.
+pub async fn poll<T, F>(
+    timeout: Duration,
+    every: Duration,
+    mut probe: impl FnMut() -> F,
+) -> Option<T>
+where
+    F: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(found) = probe().await {
+            return Some(found);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -432,13 +455,12 @@ impl TestApp {
             .wait_for_calls("users.info", before + 1, Duration::from_secs(5))
             .await;
         // The profile is cached right after the call returns.
-        for _ in 0..100 {
-            if self.say(user, "list").await.contains(tz) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        let app = self;
+        let learned = || async move { app.say(user, "list").await.contains(tz).then_some(()) };
+        let every = Duration::from_millis(20);
+        if poll(Duration::from_secs(5), every, learned).await.is_none() {
+            panic!("the bot never learned {user}'s zone {tz}");
         }
-        panic!("the bot never learned {user}'s zone {tz}");
     }
 }
 
