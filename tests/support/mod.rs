@@ -464,21 +464,22 @@ impl TestApp {
     }
 }
 
-/// Runs each test body once on SQLite and once on PostgreSQL (when `TEST_DATABASE_URL` is set).
+/// Runs each named `async fn NAME(app: TestApp)` once on SQLite and once on PostgreSQL (when
+/// `TEST_DATABASE_URL` is set), as the tests `NAME::sqlite` and `NAME::postgres`. The bodies are
+/// plain functions, outside the macro, so that rustfmt formats them.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+    ($($name:ident),* $(,)?) => {
         $(
             mod $name {
                 use super::*;
-                async fn run($app: TestApp) $body
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    if let Some(app) = TestApp::spawn(Backend::Sqlite).await { run(app).await }
+                    if let Some(app) = TestApp::spawn(Backend::Sqlite).await { super::$name(app).await }
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    if let Some(app) = TestApp::spawn(Backend::Postgres).await { run(app).await }
+                    if let Some(app) = TestApp::spawn(Backend::Postgres).await { super::$name(app).await }
                 }
             }
         )*
