@@ -27,7 +27,11 @@ async fn eventually(app: &TestApp, user: &str, done: impl Fn(&str) -> bool) -> (
     (overview, started.elapsed())
 }
 
-on_both_backends!(a_change_on_one_replica_reaches_the_other_without_a_restart, a_change_made_outside_the_commands_is_picked_up, a_write_on_another_replica_uses_the_zone_just_changed);
+on_both_backends!(
+    a_change_on_one_replica_reaches_the_other_without_a_restart,
+    a_change_made_outside_the_commands_is_picked_up,
+    a_write_on_another_replica_uses_the_zone_just_changed
+);
 
 async fn a_change_on_one_replica_reaches_the_other_without_a_restart(app: TestApp) {
     app.known_user(ANA, "Europe/Berlin").await;
@@ -37,7 +41,10 @@ async fn a_change_on_one_replica_reaches_the_other_without_a_restart(app: TestAp
 
     // The other replica reads the workspace once, before Ana has any hours.
     let before = other.say(BEN, "").await;
-    assert!(before.contains("Nobody has published office hours yet"), "{before}");
+    assert!(
+        before.contains("Nobody has published office hours yet"),
+        "{before}"
+    );
 
     // Thursday 14:30 in Berlin: the writer sees her window at once (read-your-writes)...
     app.say(ANA, "add thu 14:00-15:00 career").await;
@@ -46,12 +53,18 @@ async fn a_change_on_one_replica_reaches_the_other_without_a_restart(app: TestAp
 
     // ...and the other replica within its refresh interval.
     let (there, waited) = eventually(&other, BEN, |o| o.contains(&open)).await;
-    assert!(there.contains(&open), "not seen by the other replica after {waited:?}: {there}");
+    assert!(
+        there.contains(&open),
+        "not seen by the other replica after {waited:?}: {there}"
+    );
 
     // "off" on the other replica hides her here too.
     other.say(ANA, "off").await;
     let (here, waited) = eventually(&app, BEN, |o| o.contains("Nobody right now.")).await;
-    assert!(here.contains("Nobody right now."), "still open here after {waited:?}: {here}");
+    assert!(
+        here.contains("Nobody right now."),
+        "still open here after {waited:?}: {here}"
+    );
 }
 
 async fn a_change_made_outside_the_commands_is_picked_up(app: TestApp) {
@@ -64,7 +77,10 @@ async fn a_change_made_outside_the_commands_is_picked_up(app: TestApp) {
     // An operator (or a module other than the commands) edits the tables directly.
     app.db.execute("DELETE FROM windows").await;
     let (after, waited) = eventually(&app, BEN, |o| !o.contains(&open)).await;
-    assert!(!after.contains(&open), "still shown after {waited:?}: {after}");
+    assert!(
+        !after.contains(&open),
+        "still shown after {waited:?}: {after}"
+    );
 }
 
 async fn a_write_on_another_replica_uses_the_zone_just_changed(app: TestApp) {
@@ -94,14 +110,20 @@ async fn a_reused_answer_still_follows_the_readers_midnight(app: TestApp) {
     app.known_user(BEN, "Europe/Berlin").await;
     app.say(ANA, "add thu 23:00-01:00").await;
     // Thursday 2026-12-03, 23:58:30 in Berlin (22:58:30 UTC).
-    app.clock.set(Utc.with_ymd_and_hms(2026, 12, 3, 22, 58, 30).unwrap());
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 12, 3, 22, 58, 30).unwrap());
     let before = app.say(BEN, "").await;
     assert!(before.contains("until Fri 01:00 Berlin"), "{before}");
     // Asked again within the minute: the same answer.
-    app.clock.set(Utc.with_ymd_and_hms(2026, 12, 3, 22, 58, 50).unwrap());
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 12, 3, 22, 58, 50).unwrap());
     assert_eq!(app.say(BEN, "").await, before);
     // Two minutes later it is Friday in Berlin; Ana's status has not changed.
-    app.clock.set(Utc.with_ymd_and_hms(2026, 12, 3, 23, 0, 30).unwrap());
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 12, 3, 23, 0, 30).unwrap());
     let after = app.say(BEN, "").await;
-    assert!(after.contains("until 01:00 Berlin") && !after.contains("Fri 01:00"), "{after}");
+    assert!(
+        after.contains("until 01:00 Berlin") && !after.contains("Fri 01:00"),
+        "{after}"
+    );
 }

@@ -150,7 +150,10 @@ fn check_week_intervals(w: &WeeklyWindow) -> Result<(), TestCaseError> {
     let intervals = w.week_intervals();
     let mut covered = vec![false; MINUTES_PER_WEEK as usize];
     for pair in intervals.windows(2) {
-        prop_assert!(pair[0].1 <= pair[1].0, "{w}: {intervals:?} not sorted and disjoint");
+        prop_assert!(
+            pair[0].1 <= pair[1].0,
+            "{w}: {intervals:?} not sorted and disjoint"
+        );
     }
     for &(a, b) in &intervals {
         prop_assert!(a < b && b <= MINUTES_PER_WEEK, "{w}: bad interval {a}..{b}");
@@ -187,7 +190,12 @@ fn check_kept_windows(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         acc
                     },
                 );
-                prop_assert_eq!(clash, share_a_minute(&taken, &minutes_of(&new)), "adding {}", new);
+                prop_assert_eq!(
+                    clash,
+                    share_a_minute(&taken, &minutes_of(&new)),
+                    "adding {}",
+                    new
+                );
                 if !clash {
                     kept.push(new);
                 }
@@ -207,7 +215,12 @@ fn check_kept_windows(ops: Vec<Op>) -> Result<(), TestCaseError> {
         let mut all: Vec<(u32, u32)> = kept.iter().flat_map(WeeklyWindow::week_intervals).collect();
         all.sort_unstable();
         for pair in all.windows(2) {
-            prop_assert!(pair[0].1 <= pair[1].0, "intervals {:?} and {:?} intersect", pair[0], pair[1]);
+            prop_assert!(
+                pair[0].1 <= pair[1].0,
+                "intervals {:?} and {:?} intersect",
+                pair[0],
+                pair[1]
+            );
         }
     }
     Ok(())
@@ -487,30 +500,85 @@ fn check_next_and_current(tz: Tz, t: DateTime<Utc>, w: &WeeklyWindow) -> Result<
     let next = next_start_after(&w, tz, t);
     prop_assert!(next.is_some(), "{} in {}: nothing after {}", w, tz, t);
     let next = next.unwrap();
-    prop_assert!(next.start > t, "{} in {}: {:?} is not after {}", w, tz, next, t);
+    prop_assert!(
+        next.start > t,
+        "{} in {}: {:?} is not after {}",
+        w,
+        tz,
+        next,
+        t
+    );
     // A weekly window can be skipped once by a gap, never twice.
-    prop_assert!(next.start - t <= Duration::days(15), "{} in {}: {:?} too far from {}", w, tz, next, t);
+    prop_assert!(
+        next.start - t <= Duration::days(15),
+        "{} in {}: {:?} too far from {}",
+        w,
+        tz,
+        next,
+        t
+    );
 
     let current = current_or_next(&w, tz, t);
-    prop_assert!(current.is_some(), "{} in {}: nothing at or after {}", w, tz, t);
+    prop_assert!(
+        current.is_some(),
+        "{} in {}: nothing at or after {}",
+        w,
+        tz,
+        t
+    );
     let current = current.unwrap();
-    prop_assert!(current.end > t, "{} in {}: {:?} is over at {}", w, tz, current, t);
-    prop_assert!(current.start <= next.start, "{} in {}: {:?} after {:?}", w, tz, current, next);
+    prop_assert!(
+        current.end > t,
+        "{} in {}: {:?} is over at {}",
+        w,
+        tz,
+        current,
+        t
+    );
+    prop_assert!(
+        current.start <= next.start,
+        "{} in {}: {:?} after {:?}",
+        w,
+        tz,
+        current,
+        next
+    );
     if current.start > t {
         prop_assert_eq!(current, next);
     }
 
     // Consecutive occurrences of one window don't overlap.
     let after = next_start_after(&w, tz, current.start).unwrap();
-    prop_assert!(after.start >= current.end, "{} in {}: {:?} overlaps {:?}", w, tz, current, after);
+    prop_assert!(
+        after.start >= current.end,
+        "{} in {}: {:?} overlaps {:?}",
+        w,
+        tz,
+        current,
+        after
+    );
 
     // Nothing is skipped: no occurrence on the dates around falls between t and `next`,
     // or ends after t but starts before `current`.
     let mut date = wall(tz, t).date() - Duration::days(3);
     while date <= wall(tz, after.start).date() + Duration::days(1) {
         if let Some(o) = occurrence_on(&w, tz, date) {
-            prop_assert!(o.start <= t || o.start >= next.start, "{} in {}: {:?} before {:?}", w, tz, o, next);
-            prop_assert!(o.end <= t || o.start >= current.start, "{} in {}: {:?} before {:?}", w, tz, o, current);
+            prop_assert!(
+                o.start <= t || o.start >= next.start,
+                "{} in {}: {:?} before {:?}",
+                w,
+                tz,
+                o,
+                next
+            );
+            prop_assert!(
+                o.end <= t || o.start >= current.start,
+                "{} in {}: {:?} before {:?}",
+                w,
+                tz,
+                o,
+                current
+            );
         }
         date = date.succ_opt().unwrap();
     }
@@ -531,11 +599,33 @@ fn check_separate_windows(
     if a.overlaps(&b) {
         return Ok(());
     }
-    let (oa, ob) = (current_or_next(&a, tz, t).unwrap(), current_or_next(&b, tz, t).unwrap());
-    prop_assert!(!(oa.start < ob.end && ob.start < oa.end), "{} and {} in {}: {:?} {:?}", a, b, tz, oa, ob);
-    let (na, nb) = (next_start_after(&a, tz, oa.start).unwrap(), next_start_after(&b, tz, ob.start).unwrap());
+    let (oa, ob) = (
+        current_or_next(&a, tz, t).unwrap(),
+        current_or_next(&b, tz, t).unwrap(),
+    );
+    prop_assert!(
+        !(oa.start < ob.end && ob.start < oa.end),
+        "{} and {} in {}: {:?} {:?}",
+        a,
+        b,
+        tz,
+        oa,
+        ob
+    );
+    let (na, nb) = (
+        next_start_after(&a, tz, oa.start).unwrap(),
+        next_start_after(&b, tz, ob.start).unwrap(),
+    );
     for (x, y) in [(oa, nb), (na, ob), (na, nb)] {
-        prop_assert!(!(x.start < y.end && y.start < x.end), "{} and {} in {}: {:?} {:?}", a, b, tz, x, y);
+        prop_assert!(
+            !(x.start < y.end && y.start < x.end),
+            "{} and {} in {}: {:?} {:?}",
+            a,
+            b,
+            tz,
+            x,
+            y
+        );
     }
     Ok(())
 }
@@ -843,8 +933,12 @@ fn check_accepted_after_add(text: &str) -> Result<(), TestCaseError> {
 fn check_label_reads_back(w: WeeklyWindow) -> Result<(), TestCaseError> {
     prop_assert_eq!(
         parse(&format!("add {}", w.label())),
-        Ok(Command::Add { window: w.clone(), topics: Vec::new() }),
-        "{}", w.label()
+        Ok(Command::Add {
+            window: w.clone(),
+            topics: Vec::new()
+        }),
+        "{}",
+        w.label()
     );
     let lower = format!(
         "add {} {}-{} career, rust",
@@ -854,8 +948,12 @@ fn check_label_reads_back(w: WeeklyWindow) -> Result<(), TestCaseError> {
     );
     prop_assert_eq!(
         parse(&lower),
-        Ok(Command::Add { window: w, topics: vec!["career".into(), "rust".into()] }),
-        "{}", lower
+        Ok(Command::Add {
+            window: w,
+            topics: vec!["career".into(), "rust".into()]
+        }),
+        "{}",
+        lower
     );
     Ok(())
 }

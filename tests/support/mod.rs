@@ -270,7 +270,10 @@ impl TestApp {
         Some(Self::spawn_on(db, socket_mode).await)
     }
 
-    async fn spawn_on(db: TestDb, socket_mode: bool) -> (TestApp, Option<fake_slack::socket::FakeSocket>) {
+    async fn spawn_on(
+        db: TestDb,
+        socket_mode: bool,
+    ) -> (TestApp, Option<fake_slack::socket::FakeSocket>) {
         let slack = FakeSlack::start(BOT_TOKEN).await;
         let socket = socket_mode.then(|| slack.enable_socket_mode(APP_TOKEN));
         let clock = Arc::new(ManualClock::new(thursday_afternoon()));
