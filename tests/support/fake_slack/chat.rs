@@ -40,8 +40,10 @@ impl FakeSlack {
         n: usize,
         timeout: Duration,
     ) -> Vec<Value> {
-        let enough = |fake: &FakeSlack| Some(fake.dm_messages(user_id)).filter(|m| m.len() >= n);
-        if let Some(found) = self.wait_until(timeout, enough).await {
+        if let Some(found) = self
+            .at_least(n, timeout, |fake| fake.dm_messages(user_id))
+            .await
+        {
             return found;
         }
         let got = self.dm_messages(user_id).len();
@@ -94,8 +96,7 @@ impl FakeSlack {
     /// Awaits at least `n` posts to any response_url; panics with them and the rejected ones after
     /// `timeout`.
     pub async fn wait_for_responses(&self, n: usize, timeout: Duration) -> Vec<Value> {
-        let enough = |fake: &FakeSlack| Some(fake.responses()).filter(|r| r.len() >= n);
-        match self.wait_until(timeout, enough).await {
+        match self.at_least(n, timeout, FakeSlack::responses).await {
             Some(found) => found,
             None => self.no_responses(&format!("{n} response_url post(s)"), timeout),
         }
@@ -103,8 +104,10 @@ impl FakeSlack {
 
     /// Awaits at least `n` posts to `response_url(id)`; panics with every post after `timeout`.
     pub async fn wait_for_responses_to(&self, id: &str, n: usize, timeout: Duration) -> Vec<Value> {
-        let enough = |fake: &FakeSlack| Some(fake.responses_to(id)).filter(|r| r.len() >= n);
-        match self.wait_until(timeout, enough).await {
+        match self
+            .at_least(n, timeout, |fake| fake.responses_to(id))
+            .await
+        {
             Some(found) => found,
             None => self.no_responses(&format!("{n} post(s) to response_url {id}"), timeout),
         }

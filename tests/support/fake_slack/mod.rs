@@ -277,6 +277,17 @@ impl FakeSlack {
         self.state.until(timeout, || check(self)).await
     }
 
+    /// Awaits `list` holding at least `n` items; None after `timeout`.
+    async fn at_least<T>(
+        &self,
+        n: usize,
+        timeout: Duration,
+        list: impl Fn(&FakeSlack) -> Vec<T>,
+    ) -> Option<Vec<T>> {
+        let enough = |fake: &FakeSlack| Some(list(fake)).filter(|found| found.len() >= n);
+        self.wait_until(timeout, enough).await
+    }
+
     /// Awaits at least `n` calls to `method`; panics listing the calls seen after `timeout`.
     pub async fn wait_for_calls(
         &self,
@@ -284,8 +295,10 @@ impl FakeSlack {
         n: usize,
         timeout: Duration,
     ) -> Vec<RecordedCall> {
-        let enough = |fake: &FakeSlack| Some(fake.calls_to(method)).filter(|c| c.len() >= n);
-        if let Some(found) = self.wait_until(timeout, enough).await {
+        if let Some(found) = self
+            .at_least(n, timeout, |fake| fake.calls_to(method))
+            .await
+        {
             return found;
         }
         let seen: Vec<String> = self
