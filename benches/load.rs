@@ -190,7 +190,7 @@ async fn seed_load_db(db: &BenchDb, fake: &FakeSlack) -> (Arc<dyn Store>, Durati
             .set_slack_profile(TEAM, &user, Some(zone), Some(&user.to_lowercase()), pop.now)
             .await
             .expect("requester");
-        fake.set_zone(&user, zone);
+        fake.set_user(&user, &user.to_lowercase(), Some(zone));
     }
     assert_eq!(pop.window_count(), WINDOWS);
     (store, started.elapsed())
@@ -341,7 +341,7 @@ async fn load(options: &Options) {
             .unwrap_or_else(|_| "unset: the binary's default, info".into())
     );
     signing::self_check();
-    let fake = FakeSlack::start().await;
+    let fake = support::start_fake_slack().await;
     let bodies = request_bodies(&fake);
     let mut rows = Vec::new();
 
@@ -558,7 +558,7 @@ async fn soak(seconds: u64) {
         sample_every.as_secs()
     );
     signing::self_check();
-    let fake = FakeSlack::start().await;
+    let fake = support::start_fake_slack().await;
     let bodies = request_bodies(&fake);
     let db = BenchDb::sqlite();
     let workdir = db.dir().expect("temp dir").to_owned();

@@ -100,7 +100,7 @@ async fn run() {
         started.elapsed().as_secs_f64()
     );
 
-    let fake = FakeSlack::start().await;
+    let fake = support::start_fake_slack().await;
     let sqlite = BenchDb::sqlite();
     let mut figures = vec![bench(&sqlite, &pop, &settings, &fake).await];
     drop(sqlite);

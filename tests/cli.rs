@@ -222,14 +222,11 @@ async fn check_local_asks_the_running_server_for_readiness() {
         .arg("serve")
         .spawn()
         .unwrap();
-    let mut ready = false;
-    for _ in 0..100 {
-        if local(&[]).0 {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let is_ready = || std::future::ready(local(&[]).0.then_some(()));
+    let every = std::time::Duration::from_millis(100);
+    let ready = support::poll(std::time::Duration::from_secs(20), every, is_ready)
+        .await
+        .is_some();
     server.kill().unwrap();
     server.wait().unwrap();
     assert!(ready, "check --local never saw the server ready");

@@ -108,14 +108,12 @@ async fn killed_mid_delivery_then_restarted(backend: Backend) {
     attend(&db, PEOPLE[2], Utc::now() - Duration::hours(1)).await;
 
     let mut second = serve(&db, &slack);
-    let mut done = false;
-    for _ in 0..150 {
-        if statuses(&db).await.iter().all(|s| s == "sent") {
-            done = true;
-            break;
-        }
-        tokio::time::sleep(StdDuration::from_millis(100)).await;
-    }
+    let db = &db;
+    let all_sent = || async move { statuses(db).await.iter().all(|s| s == "sent").then_some(()) };
+    let every = StdDuration::from_millis(100);
+    let done = support::poll(StdDuration::from_secs(20), every, all_sent)
+        .await
+        .is_some();
     second.kill().expect("SIGKILL");
     second.wait().expect("reaped");
     assert!(
@@ -177,14 +175,9 @@ async fn sigterm_lets_in_flight_deliveries_finish(backend: Backend) {
         .status()
         .expect("kill");
     assert!(term.success());
-    let mut exited = None;
-    for _ in 0..150 {
-        if let Some(status) = first.try_wait().expect("wait") {
-            exited = Some(status);
-            break;
-        }
-        tokio::time::sleep(StdDuration::from_millis(100)).await;
-    }
+    let has_exited = || std::future::ready(first.try_wait().expect("wait"));
+    let every = StdDuration::from_millis(100);
+    let exited = support::poll(StdDuration::from_secs(15), every, has_exited).await;
     let Some(status) = exited else {
         let _ = first.kill();
         panic!("serve did not stop within 15 s of SIGTERM");
@@ -198,6 +191,7 @@ async fn sigterm_lets_in_flight_deliveries_finish(backend: Backend) {
 
     // A restart has nothing left to do: no lease to wait out, nothing sent twice.
     let mut second = serve_with_lease(&db, &slack, "5m");
+    // A fixed wait: the restart must send nothing, which nothing signals; 1.5 s is several ticks.
     tokio::time::sleep(StdDuration::from_millis(1500)).await;
     second.kill().expect("SIGKILL");
     second.wait().expect("reaped");

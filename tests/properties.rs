@@ -130,69 +130,100 @@ proptest! {
 
     #[test]
     fn week_intervals_cover_exactly_the_windows_minutes(w in window()) {
-        let intervals = w.week_intervals();
-        let mut covered = vec![false; MINUTES_PER_WEEK as usize];
-        for pair in intervals.windows(2) {
-            prop_assert!(pair[0].1 <= pair[1].0, "{w}: {intervals:?} not sorted and disjoint");
-        }
-        for &(a, b) in &intervals {
-            prop_assert!(a < b && b <= MINUTES_PER_WEEK, "{w}: bad interval {a}..{b}");
-            for m in a..b {
-                covered[m as usize] = true;
-            }
-        }
-        prop_assert!(covered == minutes_of(&w), "{w}: {intervals:?}");
-        let total: u32 = intervals.iter().map(|(a, b)| b - a).sum();
-        prop_assert_eq!(total, w.days.len() as u32 * length(&w));
+        check_week_intervals(&w)?;
     }
 
     #[test]
     fn overlaps_is_symmetric_and_means_a_shared_minute(a in window(), b in window()) {
-        let shared = share_a_minute(&minutes_of(&a), &minutes_of(&b));
-        prop_assert_eq!(a.overlaps(&b), b.overlaps(&a), "{} vs {}", a, b);
-        prop_assert_eq!(a.overlaps(&b), shared, "{} vs {}", a, b);
-        prop_assert!(a.overlaps(&a));
+        check_overlaps(&a, &b)?;
     }
 
     /// Adds only what doesn't overlap anything kept (as `/officehours add` does), removes any.
     #[test]
     fn kept_windows_never_overlap(ops in vec(op(), 1..40)) {
-        let mut kept: Vec<WeeklyWindow> = Vec::new();
-        for op in ops {
-            match op {
-                Op::Add(new) => {
-                    let clash = kept.iter().any(|e| e.overlaps(&new));
-                    let taken = kept.iter().map(minutes_of).fold(
-                        vec![false; MINUTES_PER_WEEK as usize],
-                        |mut acc, m| {
-                            acc.iter_mut().zip(m).for_each(|(a, b)| *a |= b);
-                            acc
-                        },
-                    );
-                    prop_assert_eq!(clash, share_a_minute(&taken, &minutes_of(&new)), "adding {}", new);
-                    if !clash {
-                        kept.push(new);
-                    }
-                }
-                Op::Remove(i) => {
-                    if !kept.is_empty() {
-                        let n = kept.len();
-                        kept.remove(i % n);
-                    }
-                }
-            }
-            for (i, a) in kept.iter().enumerate() {
-                for b in &kept[i + 1..] {
-                    prop_assert!(!a.overlaps(b) && !b.overlaps(a), "{a} and {b} both kept");
-                }
-            }
-            let mut all: Vec<(u32, u32)> = kept.iter().flat_map(WeeklyWindow::week_intervals).collect();
-            all.sort_unstable();
-            for pair in all.windows(2) {
-                prop_assert!(pair[0].1 <= pair[1].0, "intervals {:?} and {:?} intersect", pair[0], pair[1]);
-            }
+        check_kept_windows(ops)?;
+    }
+}
+
+/// The week's intervals of `w` are sorted, disjoint, and cover exactly its minutes.
+fn check_week_intervals(w: &WeeklyWindow) -> Result<(), TestCaseError> {
+    let intervals = w.week_intervals();
+    let mut covered = vec![false; MINUTES_PER_WEEK as usize];
+    for pair in intervals.windows(2) {
+        prop_assert!(
+            pair[0].1 <= pair[1].0,
+            "{w}: {intervals:?} not sorted and disjoint"
+        );
+    }
+    for &(a, b) in &intervals {
+        prop_assert!(a < b && b <= MINUTES_PER_WEEK, "{w}: bad interval {a}..{b}");
+        for m in a..b {
+            covered[m as usize] = true;
         }
     }
+    prop_assert!(covered == minutes_of(&w), "{w}: {intervals:?}");
+    let total: u32 = intervals.iter().map(|(a, b)| b - a).sum();
+    prop_assert_eq!(total, w.days.len() as u32 * length(&w));
+    Ok(())
+}
+
+/// `overlaps` is symmetric, reflexive, and true exactly when the windows share a minute.
+fn check_overlaps(a: &WeeklyWindow, b: &WeeklyWindow) -> Result<(), TestCaseError> {
+    let shared = share_a_minute(&minutes_of(&a), &minutes_of(&b));
+    prop_assert_eq!(a.overlaps(&b), b.overlaps(&a), "{} vs {}", a, b);
+    prop_assert_eq!(a.overlaps(&b), shared, "{} vs {}", a, b);
+    prop_assert!(a.overlaps(&a));
+    Ok(())
+}
+
+/// Applies `ops`, adding a window only if it overlaps none kept; after each, no two kept overlap.
+fn check_kept_windows(ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let mut kept: Vec<WeeklyWindow> = Vec::new();
+    for op in ops {
+        match op {
+            Op::Add(new) => {
+                let clash = kept.iter().any(|e| e.overlaps(&new));
+                let taken = kept.iter().map(minutes_of).fold(
+                    vec![false; MINUTES_PER_WEEK as usize],
+                    |mut acc, m| {
+                        acc.iter_mut().zip(m).for_each(|(a, b)| *a |= b);
+                        acc
+                    },
+                );
+                prop_assert_eq!(
+                    clash,
+                    share_a_minute(&taken, &minutes_of(&new)),
+                    "adding {}",
+                    new
+                );
+                if !clash {
+                    kept.push(new);
+                }
+            }
+            Op::Remove(i) => {
+                if !kept.is_empty() {
+                    let n = kept.len();
+                    kept.remove(i % n);
+                }
+            }
+        }
+        for (i, a) in kept.iter().enumerate() {
+            for b in &kept[i + 1..] {
+                prop_assert!(!a.overlaps(b) && !b.overlaps(a), "{a} and {b} both kept");
+            }
+        }
+        let mut all: Vec<(u32, u32)> = kept.iter().flat_map(WeeklyWindow::week_intervals).collect();
+        all.sort_unstable();
+        for pair in all.windows(2) {
+            prop_assert!(
+                pair[0].1 <= pair[1].0,
+                "intervals {:?} and {:?} intersect",
+                pair[0],
+                pair[1]
+            );
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -452,56 +483,151 @@ proptest! {
 
     #[test]
     fn next_and_current_occurrences_agree((tz, t, w) in zone_instant_window()) {
-        let next = next_start_after(&w, tz, t);
-        prop_assert!(next.is_some(), "{} in {}: nothing after {}", w, tz, t);
-        let next = next.unwrap();
-        prop_assert!(next.start > t, "{} in {}: {:?} is not after {}", w, tz, next, t);
-        // A weekly window can be skipped once by a gap, never twice.
-        prop_assert!(next.start - t <= Duration::days(15), "{} in {}: {:?} too far from {}", w, tz, next, t);
-
-        let current = current_or_next(&w, tz, t);
-        prop_assert!(current.is_some(), "{} in {}: nothing at or after {}", w, tz, t);
-        let current = current.unwrap();
-        prop_assert!(current.end > t, "{} in {}: {:?} is over at {}", w, tz, current, t);
-        prop_assert!(current.start <= next.start, "{} in {}: {:?} after {:?}", w, tz, current, next);
-        if current.start > t {
-            prop_assert_eq!(current, next);
-        }
-
-        // Consecutive occurrences of one window don't overlap.
-        let after = next_start_after(&w, tz, current.start).unwrap();
-        prop_assert!(after.start >= current.end, "{} in {}: {:?} overlaps {:?}", w, tz, current, after);
-
-        // Nothing is skipped: no occurrence on the dates around falls between t and `next`,
-        // or ends after t but starts before `current`.
-        let mut date = wall(tz, t).date() - Duration::days(3);
-        while date <= wall(tz, after.start).date() + Duration::days(1) {
-            if let Some(o) = occurrence_on(&w, tz, date) {
-                prop_assert!(o.start <= t || o.start >= next.start, "{} in {}: {:?} before {:?}", w, tz, o, next);
-                prop_assert!(o.end <= t || o.start >= current.start, "{} in {}: {:?} before {:?}", w, tz, o, current);
-            }
-            date = date.succ_opt().unwrap();
-        }
-
-        for o in [current, next, after] {
-            check_wall_clock(tz, &w, &o)?;
-        }
+        check_next_and_current(tz, t, &w)?;
     }
 
     /// Windows that don't share a minute of the week don't share an instant either, even
     /// across DST changes.
     #[test]
     fn separate_windows_stay_separate_in_real_time((tz, t, a) in zone_instant_window(), b in window()) {
-        if a.overlaps(&b) {
-            return Ok(());
-        }
-        let (oa, ob) = (current_or_next(&a, tz, t).unwrap(), current_or_next(&b, tz, t).unwrap());
-        prop_assert!(!(oa.start < ob.end && ob.start < oa.end), "{} and {} in {}: {:?} {:?}", a, b, tz, oa, ob);
-        let (na, nb) = (next_start_after(&a, tz, oa.start).unwrap(), next_start_after(&b, tz, ob.start).unwrap());
-        for (x, y) in [(oa, nb), (na, ob), (na, nb)] {
-            prop_assert!(!(x.start < y.end && y.start < x.end), "{} and {} in {}: {:?} {:?}", a, b, tz, x, y);
-        }
+        check_separate_windows(tz, t, &a, &b)?;
     }
+}
+
+/// In `tz` at `t`: the next and the current occurrence of `w` exist, agree with each other and
+/// with the occurrences on the dates around, and keep the window's wall-clock times.
+fn check_next_and_current(tz: Tz, t: DateTime<Utc>, w: &WeeklyWindow) -> Result<(), TestCaseError> {
+    let next = next_start_after(&w, tz, t);
+    prop_assert!(next.is_some(), "{} in {}: nothing after {}", w, tz, t);
+    let next = next.unwrap();
+    prop_assert!(
+        next.start > t,
+        "{} in {}: {:?} is not after {}",
+        w,
+        tz,
+        next,
+        t
+    );
+    // A weekly window can be skipped once by a gap, never twice.
+    prop_assert!(
+        next.start - t <= Duration::days(15),
+        "{} in {}: {:?} too far from {}",
+        w,
+        tz,
+        next,
+        t
+    );
+
+    let current = current_or_next(&w, tz, t);
+    prop_assert!(
+        current.is_some(),
+        "{} in {}: nothing at or after {}",
+        w,
+        tz,
+        t
+    );
+    let current = current.unwrap();
+    prop_assert!(
+        current.end > t,
+        "{} in {}: {:?} is over at {}",
+        w,
+        tz,
+        current,
+        t
+    );
+    prop_assert!(
+        current.start <= next.start,
+        "{} in {}: {:?} after {:?}",
+        w,
+        tz,
+        current,
+        next
+    );
+    if current.start > t {
+        prop_assert_eq!(current, next);
+    }
+
+    // Consecutive occurrences of one window don't overlap.
+    let after = next_start_after(&w, tz, current.start).unwrap();
+    prop_assert!(
+        after.start >= current.end,
+        "{} in {}: {:?} overlaps {:?}",
+        w,
+        tz,
+        current,
+        after
+    );
+
+    // Nothing is skipped: no occurrence on the dates around falls between t and `next`,
+    // or ends after t but starts before `current`.
+    let mut date = wall(tz, t).date() - Duration::days(3);
+    while date <= wall(tz, after.start).date() + Duration::days(1) {
+        if let Some(o) = occurrence_on(&w, tz, date) {
+            prop_assert!(
+                o.start <= t || o.start >= next.start,
+                "{} in {}: {:?} before {:?}",
+                w,
+                tz,
+                o,
+                next
+            );
+            prop_assert!(
+                o.end <= t || o.start >= current.start,
+                "{} in {}: {:?} before {:?}",
+                w,
+                tz,
+                o,
+                current
+            );
+        }
+        date = date.succ_opt().unwrap();
+    }
+
+    for o in [current, next, after] {
+        check_wall_clock(tz, &w, &o)?;
+    }
+    Ok(())
+}
+
+/// Occurrences of windows `a` and `b` around `t` in `tz` never intersect unless the windows overlap.
+fn check_separate_windows(
+    tz: Tz,
+    t: DateTime<Utc>,
+    a: &WeeklyWindow,
+    b: &WeeklyWindow,
+) -> Result<(), TestCaseError> {
+    if a.overlaps(&b) {
+        return Ok(());
+    }
+    let (oa, ob) = (
+        current_or_next(&a, tz, t).unwrap(),
+        current_or_next(&b, tz, t).unwrap(),
+    );
+    prop_assert!(
+        !(oa.start < ob.end && ob.start < oa.end),
+        "{} and {} in {}: {:?} {:?}",
+        a,
+        b,
+        tz,
+        oa,
+        ob
+    );
+    let (na, nb) = (
+        next_start_after(&a, tz, oa.start).unwrap(),
+        next_start_after(&b, tz, ob.start).unwrap(),
+    );
+    for (x, y) in [(oa, nb), (na, ob), (na, nb)] {
+        prop_assert!(
+            !(x.start < y.end && y.start < x.end),
+            "{} and {} in {}: {:?} {:?}",
+            a,
+            b,
+            tz,
+            x,
+            y
+        );
+    }
+    Ok(())
 }
 
 #[test]
@@ -778,8 +904,7 @@ proptest! {
 
     #[test]
     fn parse_never_panics_on_any_chars(chars in vec(any::<char>(), 0..1200)) {
-        let text: String = chars.into_iter().collect();
-        check_accepted(&text)?;
+        check_accepted(&chars.into_iter().collect::<String>())?;
     }
 
     #[test]
@@ -789,27 +914,46 @@ proptest! {
 
     #[test]
     fn parse_never_panics_on_add_and_tokens(text in token_soup()) {
-        check_accepted(&format!("add {text}"))?;
-        check_accepted(&format!("/officehours add{text}"))?;
+        check_accepted_after_add(&text)?;
     }
 
     #[test]
     fn every_window_reads_back_from_its_label(w in window()) {
-        prop_assert_eq!(
-            parse(&format!("add {}", w.label())),
-            Ok(Command::Add { window: w.clone(), topics: Vec::new() }),
-            "{}", w.label()
-        );
-        let lower = format!(
-            "add {} {}-{} career, rust",
-            w.days.label().to_lowercase().replace(' ', ""),
-            w.range.start,
-            w.range.end
-        );
-        prop_assert_eq!(
-            parse(&lower),
-            Ok(Command::Add { window: w, topics: vec!["career".into(), "rust".into()] }),
-            "{}", lower
-        );
+        check_label_reads_back(w)?;
     }
+}
+
+/// `text` after `add ` and after `/officehours add`, as `check_accepted` checks it.
+fn check_accepted_after_add(text: &str) -> Result<(), TestCaseError> {
+    check_accepted(&format!("add {text}"))?;
+    check_accepted(&format!("/officehours add{text}"))
+}
+
+/// `add` with a window's own label parses back to it, and so does a lower-case version with topics.
+fn check_label_reads_back(w: WeeklyWindow) -> Result<(), TestCaseError> {
+    prop_assert_eq!(
+        parse(&format!("add {}", w.label())),
+        Ok(Command::Add {
+            window: w.clone(),
+            topics: Vec::new()
+        }),
+        "{}",
+        w.label()
+    );
+    let lower = format!(
+        "add {} {}-{} career, rust",
+        w.days.label().to_lowercase().replace(' ', ""),
+        w.range.start,
+        w.range.end
+    );
+    prop_assert_eq!(
+        parse(&lower),
+        Ok(Command::Add {
+            window: w,
+            topics: vec!["career".into(), "rust".into()]
+        }),
+        "{}",
+        lower
+    );
+    Ok(())
 }

@@ -4,7 +4,7 @@ mod support;
 
 use serde_json::json;
 use std::time::Duration;
-use support::fake_socket::{event_callback, FakeSocket};
+use support::fake_slack::socket::{event_callback, FakeSocket};
 use support::{visible_text, Backend, TestApp, TEAM};
 
 const ANA: &str = "U0ANA00001";
@@ -79,6 +79,7 @@ async fn socket_mode_runs_the_same_handlers_acks_once_and_survives_a_disconnect(
     app.slack.wait_for_calls("views.publish", 1, WAIT).await;
     let retry = socket.send_event(event, 1).await;
     socket.wait_for_ack(&retry, WAIT).await;
+    // A fixed wait: the redelivery must not publish again, which nothing signals.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.slack.calls_to("views.publish").len(), 1);
 
@@ -102,6 +103,7 @@ async fn socket_mode_runs_the_same_handlers_acks_once_and_survives_a_disconnect(
     let (after, ack) = command(&socket, &app, ANA, "help").await;
     assert!(visible_text(&ack["payload"]).contains("Office hours: commands"));
 
+    // A fixed wait: no envelope may be acknowledged twice, which nothing signals.
     tokio::time::sleep(Duration::from_millis(300)).await;
     for envelope in [&id, &first, &retry, &clicked, &after] {
         assert_eq!(

@@ -1,12 +1,22 @@
 //! What benches/load.rs and benches/scheduler.rs share: the machine's description, request
-//! signing, a fake Slack, fresh databases, seeding, the release binary as a child process,
-//! and the load client.
+//! signing, a fake Slack (the tests' own, tests/support/fake_slack/), fresh databases, seeding,
+//! the release binary as a child process, and the load client.
 #![allow(dead_code)]
 
 pub mod client;
 pub mod db;
+/// The fake Slack the tests use; a bench cannot import a test module, so it includes the source.
+#[path = "../../tests/support/fake_slack/mod.rs"]
 pub mod fake_slack;
 pub mod machine;
 pub mod process;
 pub mod seed;
 pub mod signing;
+
+/// The fake Slack on loopback, taking the benches' bot token and stamping messages with the
+/// wall clock (so conversations.history finds what the bot posted since a reminder fell due).
+pub async fn start_fake_slack() -> fake_slack::FakeSlack {
+    let fake = fake_slack::FakeSlack::start(signing::BOT_TOKEN).await;
+    fake.set_clock(chrono::Utc::now);
+    fake
+}

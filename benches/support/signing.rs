@@ -8,8 +8,9 @@ pub const SIGNING_SECRET: &str = "bench-signing-secret-0123456789abcdef";
 pub const BOT_TOKEN: &str = "xoxb-bench-bot-token";
 /// 32 bytes as hex: seals user tokens (none are stored in the benches, but the binary wants a key).
 pub const SECRET_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-pub const TEAM: &str = "T0BENCH01";
-pub const APP_ID: &str = "A0BENCH01";
+/// The workspace and app the fake Slack answers for.
+pub const TEAM: &str = super::fake_slack::TEAM_ID;
+pub const APP_ID: &str = super::fake_slack::APP_ID;
 
 pub fn signature(secret: &str, timestamp: u64, body: &[u8]) -> String {
     let mut mac =

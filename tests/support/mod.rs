@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 pub mod fake_slack;
-pub mod fake_socket;
 pub mod signing;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -36,6 +35,29 @@ pub const PG_VAR: &str = "TEST_DATABASE_URL";
 /// Thursday 3 December 2026, 13:30 UTC: 14:30 in Berlin, 08:30 in New York, 00:30 Friday in Sydney.
 pub fn thursday_afternoon() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 3, 13, 30, 0).unwrap()
+}
+
+/// Asks `probe` now and every `every` until it answers Some, for at most `timeout`; None if it
+/// never did. For what nothing signals: a database row, a child process, another replica's
+/// cache. A call to the fake Slack is awaited with its `wait_for…` helpers instead.
+pub async fn poll<T, F>(
+    timeout: Duration,
+    every: Duration,
+    mut probe: impl FnMut() -> F,
+) -> Option<T>
+where
+    F: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(found) = probe().await {
+            return Some(found);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(every).await;
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,7 +245,7 @@ impl TestApp {
     /// The app with Socket Mode on (`SLACK_APP_TOKEN` set), and the fake's WebSocket end.
     pub async fn spawn_with_socket_mode(
         backend: Backend,
-    ) -> Option<(TestApp, fake_socket::FakeSocket)> {
+    ) -> Option<(TestApp, fake_slack::socket::FakeSocket)> {
         Self::spawn_with(backend, true)
             .await
             .map(|(app, socket)| (app, socket.expect("socket mode")))
@@ -244,12 +266,15 @@ impl TestApp {
     async fn spawn_with(
         backend: Backend,
         socket_mode: bool,
-    ) -> Option<(TestApp, Option<fake_socket::FakeSocket>)> {
+    ) -> Option<(TestApp, Option<fake_slack::socket::FakeSocket>)> {
         let db = TestDb::new(backend).await?;
         Some(Self::spawn_on(db, socket_mode).await)
     }
 
-    async fn spawn_on(db: TestDb, socket_mode: bool) -> (TestApp, Option<fake_socket::FakeSocket>) {
+    async fn spawn_on(
+        db: TestDb,
+        socket_mode: bool,
+    ) -> (TestApp, Option<fake_slack::socket::FakeSocket>) {
         let slack = FakeSlack::start(BOT_TOKEN).await;
         let socket = socket_mode.then(|| slack.enable_socket_mode(APP_TOKEN));
         let clock = Arc::new(ManualClock::new(thursday_afternoon()));
@@ -434,31 +459,31 @@ impl TestApp {
             .wait_for_calls("users.info", before + 1, Duration::from_secs(5))
             .await;
         // The profile is cached right after the call returns.
-        for _ in 0..100 {
-            if self.say(user, "list").await.contains(tz) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        let app = self;
+        let learned = || async move { app.say(user, "list").await.contains(tz).then_some(()) };
+        let every = Duration::from_millis(20);
+        if poll(Duration::from_secs(5), every, learned).await.is_none() {
+            panic!("the bot never learned {user}'s zone {tz}");
         }
-        panic!("the bot never learned {user}'s zone {tz}");
     }
 }
 
-/// Runs each test body once on SQLite and once on PostgreSQL (when `TEST_DATABASE_URL` is set).
+/// Runs each named `async fn NAME(app: TestApp)` once on SQLite and once on PostgreSQL (when
+/// `TEST_DATABASE_URL` is set), as the tests `NAME::sqlite` and `NAME::postgres`. The bodies are
+/// plain functions, outside the macro, so that rustfmt formats them.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+    ($($name:ident),* $(,)?) => {
         $(
             mod $name {
                 use super::*;
-                async fn run($app: TestApp) $body
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    if let Some(app) = TestApp::spawn(Backend::Sqlite).await { run(app).await }
+                    if let Some(app) = TestApp::spawn(Backend::Sqlite).await { super::$name(app).await }
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    if let Some(app) = TestApp::spawn(Backend::Postgres).await { run(app).await }
+                    if let Some(app) = TestApp::spawn(Backend::Postgres).await { super::$name(app).await }
                 }
             }
         )*

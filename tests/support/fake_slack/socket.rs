@@ -7,9 +7,10 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, MutexGuard};
+use std::time::Duration;
 
+use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
@@ -19,8 +20,10 @@ use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
 
-use super::fake_slack::{APP_ID, TEAM_ID};
+use super::watched::Watched;
+use super::{APP_ID, BOT_USER_ID, TEAM_ID};
 
 /// The host Slack names in `hello` and `disconnect` debug_info.
 const DEBUG_HOST: &str = "fake";
@@ -60,11 +63,11 @@ struct State {
     envelope_seq: u64,
 }
 
-type Shared = Arc<Mutex<State>>;
+/// The state, and the signal that a connection, a refused handshake or a frame was recorded.
+type Shared = Arc<Watched<State>>;
 
 fn lock(state: &Shared) -> MutexGuard<'_, State> {
-    // A panicking test must not poison the fake for its Drop or other assertions.
-    state.lock().unwrap_or_else(|e| e.into_inner())
+    state.lock()
 }
 
 #[derive(Clone)]
@@ -85,7 +88,7 @@ impl FakeSocket {
         let addr = listener.local_addr().expect("fake Socket Mode: local_addr");
         let listener = tokio::net::TcpListener::from_std(listener)
             .expect("fake Socket Mode: needs a tokio runtime");
-        let state: Shared = Arc::new(Mutex::new(State {
+        let state: Shared = Watched::new(State {
             tickets: HashSet::new(),
             tickets_issued: 0,
             accepted: 0,
@@ -94,7 +97,7 @@ impl FakeSocket {
             frames: Vec::new(),
             pings: 0,
             envelope_seq: 0,
-        }));
+        });
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(accept_loop(listener, state.clone(), stopped));
         FakeSocket {
@@ -127,32 +130,26 @@ impl FakeSocket {
         self.addr
     }
 
-    /// Polls every 10 ms until at least `n` connections were ever accepted (each got its hello);
-    /// panics with what the fake saw otherwise.
+    /// Awaits at least `n` connections ever accepted (each got its hello); panics with what the
+    /// fake saw after `timeout`.
     pub async fn wait_connected(&self, n: usize, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let (accepted, open, issued, rejected) = {
-                let st = lock(&self.state);
-                (
-                    st.accepted,
-                    st.open.len(),
-                    st.tickets_issued,
-                    st.rejected.clone(),
-                )
-            };
-            if accepted >= n {
-                return;
-            }
-            if Instant::now() >= deadline {
-                panic!(
-                    "fake Socket Mode: expected {n} connection(s) within {timeout:?}, got {accepted} \
-                     ({open} open); apps.connections.open handed out {issued} URL(s); refused handshakes: {}",
-                    if rejected.is_empty() { "none".to_string() } else { rejected.join("; ") }
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        let enough = || (lock(&self.state).accepted >= n).then_some(());
+        if self.state.until(timeout, enough).await.is_some() {
+            return;
         }
+        let st = lock(&self.state);
+        panic!(
+            "fake Socket Mode: expected {n} connection(s) within {timeout:?}, got {} \
+             ({} open); apps.connections.open handed out {} URL(s); refused handshakes: {}",
+            st.accepted,
+            st.open.len(),
+            st.tickets_issued,
+            if st.rejected.is_empty() {
+                "none".to_string()
+            } else {
+                st.rejected.join("; ")
+            }
+        );
     }
 
     /// Connections accepted so far, open or not.
@@ -247,35 +244,29 @@ impl FakeSocket {
         lock(&self.state).pings
     }
 
-    /// Polls every 10 ms for the first ack of `envelope_id`; panics listing every frame received.
+    /// Awaits the first ack of `envelope_id`; panics listing every frame received after `timeout`.
     pub async fn wait_for_ack(&self, envelope_id: &str, timeout: Duration) -> Value {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(ack) = self.acks_for(envelope_id).into_iter().next() {
-                return ack;
-            }
-            if Instant::now() >= deadline {
-                let (frames, accepted, open) = {
-                    let st = lock(&self.state);
-                    let frames: Vec<String> = st
-                        .frames
-                        .iter()
-                        .map(|f| format!("  #{} {}", f.connection, f.body))
-                        .collect();
-                    (frames, st.accepted, st.open.len())
-                };
-                panic!(
-                    "fake Socket Mode: no ack for envelope {envelope_id} within {timeout:?} \
-                     ({accepted} connection(s) accepted, {open} open); frames received:\n{}",
-                    if frames.is_empty() {
-                        "  (none)".to_string()
-                    } else {
-                        frames.join("\n")
-                    }
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        let first = || self.acks_for(envelope_id).into_iter().next();
+        if let Some(ack) = self.state.until(timeout, first).await {
+            return ack;
         }
+        let st = lock(&self.state);
+        let frames: Vec<String> = st
+            .frames
+            .iter()
+            .map(|f| format!("  #{} {}", f.connection, f.body))
+            .collect();
+        panic!(
+            "fake Socket Mode: no ack for envelope {envelope_id} within {timeout:?} \
+             ({} connection(s) accepted, {} open); frames received:\n{}",
+            st.accepted,
+            st.open.len(),
+            if frames.is_empty() {
+                "  (none)".to_string()
+            } else {
+                frames.join("\n")
+            }
+        );
     }
 
     /// Writes an envelope the way Slack orders its fields; returns its envelope_id.
@@ -381,7 +372,7 @@ pub fn event_callback(event_id: &str, event: Value) -> Value {
         "authorizations": [{
             "enterprise_id": null,
             "team_id": TEAM_ID,
-            "user_id": super::fake_slack::BOT_USER_ID,
+            "user_id": BOT_USER_ID,
             "is_bot": true,
             "is_enterprise_install": false,
         }],
@@ -409,31 +400,10 @@ async fn accept_loop(
 
 /// One connection: the handshake (path and ticket checked), hello, then a writer task fed by
 /// the test and a reader that records frames until the client goes or the fake stops.
-// The refusal type is tungstenite's.
-#[allow(clippy::result_large_err)]
 async fn serve(stream: TcpStream, state: Shared, mut stopped: watch::Receiver<bool>) {
     let check = {
         let state = state.clone();
-        move |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
-            let uri = request.uri();
-            let ticket = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-                .find(|(k, _)| k == "ticket")
-                .map(|(_, v)| v.into_owned());
-            let mut st = lock(&state);
-            let problem = if uri.path() != "/link/" && uri.path() != "/link" {
-                "unknown path"
-            } else {
-                match ticket {
-                    Some(t) if st.tickets.remove(&t) => return Ok(response),
-                    Some(_) => "unknown or already used ticket",
-                    None => "no ticket",
-                }
-            };
-            st.rejected.push(format!("{problem}: {uri}"));
-            let mut refusal = ErrorResponse::new(Some(problem.to_string()));
-            *refusal.status_mut() = StatusCode::UNAUTHORIZED;
-            Err(refusal)
-        }
+        move |request: &Request, response: Response| check_handshake(&state, request, response)
     };
     let Ok(socket) = tokio_tungstenite::accept_hdr_async(stream, check).await else {
         return;
@@ -447,7 +417,7 @@ async fn serve(stream: TcpStream, state: Shared, mut stopped: watch::Receiver<bo
     {
         return;
     }
-    let (out, mut queue) = mpsc::unbounded_channel::<Outgoing>();
+    let (out, queue) = mpsc::unbounded_channel::<Outgoing>();
     let id = {
         let mut st = lock(&state);
         st.accepted += 1;
@@ -455,28 +425,8 @@ async fn serve(stream: TcpStream, state: Shared, mut stopped: watch::Receiver<bo
         st.open.push(Connection { id, out });
         id
     };
-    tokio::spawn(async move {
-        while let Some(item) = queue.recv().await {
-            match item {
-                Outgoing::Text(frames, done) => {
-                    let mut ok = true;
-                    for text in frames {
-                        ok = ok && sink.feed(Message::Text(text.into())).await.is_ok();
-                    }
-                    ok = ok && sink.flush().await.is_ok();
-                    let _ = done.send(ok);
-                }
-                Outgoing::Close(done) => {
-                    let frame = CloseFrame {
-                        code: CloseCode::Normal,
-                        reason: "".into(),
-                    };
-                    let _ = sink.send(Message::Close(Some(frame))).await;
-                    let _ = done.send(());
-                }
-            }
-        }
-    });
+    state.changed();
+    tokio::spawn(write_loop(sink, queue));
     loop {
         tokio::select! {
             message = source.next() => match message {
@@ -484,8 +434,12 @@ async fn serve(stream: TcpStream, state: Shared, mut stopped: watch::Receiver<bo
                     let body = serde_json::from_str(text.as_str())
                         .unwrap_or_else(|_| Value::String(text.to_string()));
                     lock(&state).frames.push(ReceivedFrame { connection: id, body });
+                    state.changed();
                 }
-                Some(Ok(Message::Ping(_))) => lock(&state).pings += 1,
+                Some(Ok(Message::Ping(_))) => {
+                    lock(&state).pings += 1;
+                    state.changed();
+                }
                 // A close (theirs or the answer to ours) is followed by the end of the stream.
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => break,
@@ -495,4 +449,62 @@ async fn serve(stream: TcpStream, state: Shared, mut stopped: watch::Receiver<bo
     }
     // Dropping the last sender ends the writer task, which drops the socket.
     lock(&state).open.retain(|c| c.id != id);
+    state.changed();
+}
+
+/// Accepts the handshake on `/link/` with a ticket apps.connections.open handed out and not yet used.
+// The refusal type is tungstenite's.
+#[allow(clippy::result_large_err)]
+fn check_handshake(
+    state: &Shared,
+    request: &Request,
+    response: Response,
+) -> Result<Response, ErrorResponse> {
+    let uri = request.uri();
+    let ticket = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "ticket")
+        .map(|(_, v)| v.into_owned());
+    let mut st = lock(state);
+    let problem = if uri.path() != "/link/" && uri.path() != "/link" {
+        "unknown path"
+    } else {
+        match ticket {
+            Some(t) if st.tickets.remove(&t) => return Ok(response),
+            Some(_) => "unknown or already used ticket",
+            None => "no ticket",
+        }
+    };
+    st.rejected.push(format!("{problem}: {uri}"));
+    drop(st);
+    state.changed();
+    let mut refusal = ErrorResponse::new(Some(problem.to_string()));
+    *refusal.status_mut() = StatusCode::UNAUTHORIZED;
+    Err(refusal)
+}
+
+/// Writes what the test queues for one connection until the queue closes.
+async fn write_loop(
+    mut sink: SplitSink<WebSocketStream<TcpStream>, Message>,
+    mut queue: mpsc::UnboundedReceiver<Outgoing>,
+) {
+    while let Some(item) = queue.recv().await {
+        match item {
+            Outgoing::Text(frames, done) => {
+                let mut ok = true;
+                for text in frames {
+                    ok = ok && sink.feed(Message::Text(text.into())).await.is_ok();
+                }
+                ok = ok && sink.flush().await.is_ok();
+                let _ = done.send(ok);
+            }
+            Outgoing::Close(done) => {
+                let frame = CloseFrame {
+                    code: CloseCode::Normal,
+                    reason: "".into(),
+                };
+                let _ = sink.send(Message::Close(Some(frame))).await;
+                let _ = done.send(());
+            }
+        }
+    }
 }
