@@ -66,7 +66,7 @@ fn command_parser_corpus_replays() {
 
 #[test]
 fn signature_corpus_replays() {
-    replay("signature", fuzz::signature);
+    replay("signature", officehours::slack::fuzz::signature);
 }
 
 #[test]
@@ -152,7 +152,11 @@ fn command_parser_survives_mutated_corpus() {
 
 #[test]
 fn signature_survives_mutated_corpus() {
-    smoke("signature", fuzz::signature, 0xd1b5_4a32_d192_ed03);
+    smoke(
+        "signature",
+        officehours::slack::fuzz::signature,
+        0xd1b5_4a32_d192_ed03,
+    );
 }
 
 #[test]

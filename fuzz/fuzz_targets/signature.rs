@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| officehours::fuzz::signature(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| officehours::slack::fuzz::signature(data));

@@ -4,8 +4,8 @@
 use super::{PresenceError, PresenceService};
 use crate::directory::{status_of, viewer_of};
 use crate::domain::presence::Presence as State;
-use crate::views::format::{instant_label, OccurrenceLabel};
 use crate::domain::status::MentorStatus;
+use crate::views::format::{instant_label, OccurrenceLabel};
 use crate::views::{Block, Message};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

@@ -15,7 +15,6 @@ use crate::store::reminders::{NewReminder, Reminder};
 use crate::store::StoreError;
 use crate::views::{Block, Message};
 
-
 /// Makes the planned status changes what the person's state asks for now: the opening in progress
 /// or the next one. Each change is keyed by the opening it is for (its end), never by when it was
 /// planned, so planning again (a second command in the same second, another replica) keeps,
@@ -37,7 +36,9 @@ pub(super) async fn plan(
         Vec::new()
     };
     let prefix = format!("status:{team_id}:{user_id}:");
-    p.store.reconcile(&prefix, &wanted, "replanned", now).await?;
+    p.store
+        .reconcile(&prefix, &wanted, "replanned", now)
+        .await?;
     Ok(())
 }
 

@@ -6,6 +6,8 @@ pub mod blocks;
 mod commands;
 mod encoded;
 mod events;
+#[doc(hidden)]
+pub mod fuzz;
 mod interactions;
 pub mod socket_mode;
 pub mod verify;
