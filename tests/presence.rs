@@ -98,8 +98,29 @@ on_both_backends!(
     a_status_change_more_than_a_day_late_is_dropped_not_made,
     on_and_away_and_a_revoked_token_are_handled,
     mentioning_a_mentor_gets_the_sender_one_private_hint,
-    the_calendar_feed_is_private_parses_as_icalendar_and_can_be_reset
+    the_calendar_feed_is_private_parses_as_icalendar_and_can_be_reset,
+    two_plans_in_one_second_keep_the_status_change
 );
+
+/// Connecting while available, then `on` again at once: both plan the same status change in the
+/// same second. Keyed by when it was planned, the second plan cancelled the first's rows and its
+/// own insert hit them, so no status was ever set.
+async fn two_plans_in_one_second_keep_the_status_change(app: TestApp) {
+    app.known_user(ANA, "Europe/Berlin").await;
+    app.say(ANA, "on").await;
+    connect(&app, ANA, ANA_TOKEN).await;
+    app.say(ANA, "on").await;
+    app.say(ANA, "on").await;
+    app.tick().await;
+    let sets = app.slack.status_sets(ANA);
+    assert_eq!(sets.len(), 1, "{sets:?}");
+    assert!(sets[0].text.starts_with("Office hours until"), "{sets:?}");
+    let pending: Vec<(String,)> = app
+        .db
+        .rows("SELECT key FROM reminders WHERE status = 'pending' AND kind = 'status_start'")
+        .await;
+    assert!(pending.is_empty(), "nothing left to set twice: {pending:?}");
+}
 
 async fn oauth_round_trip_stores_a_sealed_token_and_refuses_forged_expired_replayed_or_foreign_states(
     app: TestApp,
