@@ -931,6 +931,17 @@ fn check_accepted_after_add(text: &str) -> Result<(), TestCaseError> {
 
 /// `add` with a window's own label parses back to it, and so does a lower-case version with topics.
 fn check_label_reads_back(w: WeeklyWindow) -> Result<(), TestCaseError> {
+    // Over 16 hours through midnight is taken for swapped times: refused, with the swap offered.
+    if w.range.crosses_midnight() && length(&w) > 16 * 60 {
+        let refused = parse(&format!("add {}", w.label()));
+        prop_assert!(
+            matches!(&refused, Err(e) if e.problem.contains("Did you mean")),
+            "{}: {:?}",
+            w.label(),
+            refused
+        );
+        return Ok(());
+    }
     prop_assert_eq!(
         parse(&format!("add {}", w.label())),
         Ok(Command::Add {

@@ -9,8 +9,9 @@ use crate::commands::parse::{Command, OnSpec, RemoveTarget, UserRef, ZoneChoice}
 use crate::directory::{in_list_order, status_of};
 use crate::domain::presence::{in_progress, ManualState};
 use crate::domain::status::{MentorStatus, Viewer};
+use crate::domain::topics::topic_matches;
 use crate::domain::tzmath::{current_or_next, end_of_local_day, next_local_time};
-use crate::domain::window::{PublishedWindow, WeeklyWindow};
+use crate::domain::window::{PublishedWindow, WeeklyWindow, MAX_WINDOWS_PER_PERSON};
 use crate::store::{AddOutcome, Person};
 use crate::views::replies;
 use crate::views::Message;
@@ -36,7 +37,7 @@ impl Core {
             Command::Find(topic) => self.find(actor, viewer, &topic, now).await?,
             Command::Add { window, topics } => self.add(actor, viewer, window, topics, now).await?,
             Command::Remove(target) => self.remove(actor, target).await?,
-            Command::On(spec) => self.on(actor, viewer, spec, now).await?,
+            Command::On(spec) => self.on(actor, person, viewer, spec, now).await?,
             Command::Off => self.off(actor, viewer, now).await?,
             Command::Tz(ZoneChoice::Zone(tz)) => {
                 self.store
@@ -99,6 +100,8 @@ impl Core {
         Ok(replies::lookup(viewer, now, &status_of(&mentor, now)))
     }
 
+    /// Mentors with a window on the topic, each shown by those windows alone: open now only in
+    /// one of them (or available now), next only at one of them.
     async fn find(
         &self,
         actor: &Actor,
@@ -107,16 +110,16 @@ impl Core {
         now: DateTime<Utc>,
     ) -> Result<Message, CoreError> {
         let statuses: Vec<MentorStatus> = self
-            .directory
-            .statuses(&actor.team_id, now)
+            .store
+            .mentors(&actor.team_id, now)
             .await?
-            .iter()
-            .filter(|s| {
-                s.windows
-                    .iter()
-                    .any(|w| w.topics.iter().any(|t| t.to_lowercase().contains(topic)))
+            .into_iter()
+            .filter_map(|mut mentor| {
+                mentor
+                    .windows
+                    .retain(|w| w.topics.iter().any(|t| topic_matches(t, topic)));
+                (!mentor.windows.is_empty()).then(|| status_of(&mentor, now))
             })
-            .cloned()
             .collect();
         Ok(replies::found(viewer, now, topic, &statuses))
     }
@@ -161,11 +164,12 @@ impl Core {
         Ok(match outcome {
             AddOutcome::Added(stored) => {
                 let next = current_or_next(&stored.window, viewer.tz, now);
-                replies::added(viewer, &stored, number_of(stored.id), next)
+                replies::added(viewer, now, &stored, number_of(stored.id), next)
             }
             AddOutcome::Conflict(existing) => {
                 replies::conflict(&window, &existing, number_of(existing.id))
             }
+            AddOutcome::Full => replies::too_many_windows(MAX_WINDOWS_PER_PERSON),
         })
     }
 
@@ -191,10 +195,15 @@ impl Core {
     async fn on(
         &self,
         actor: &Actor,
+        person: &Person,
         viewer: &Viewer,
         spec: OnSpec,
         now: DateTime<Utc>,
     ) -> Result<Message, CoreError> {
+        // Away hides them from everyone: saying "you're available" would not be true.
+        if let Some(until) = person.away_until.filter(|until| *until > now) {
+            return Ok(replies::still_away(viewer.tz, until, now));
+        }
         let until = match spec {
             OnSpec::UntilEndOfDay => end_of_local_day(viewer.tz, now),
             OnSpec::For(duration) => now.checked_add_signed(duration).unwrap_or(now),

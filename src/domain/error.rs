@@ -1,5 +1,9 @@
 //! Errors from the domain, worded as sentences a Slack user can act on.
 
+/// A window that ends "before" it starts runs through midnight; longer than this it is far more
+/// likely the two times were swapped.
+pub const MAX_OVERNIGHT_HOURS: u32 = 16;
+
 /// Every message names the piece that was wrong and shows a form that works,
 /// because these strings go straight back to the person who typed the command.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -14,6 +18,12 @@ pub enum DomainError {
     StartAtEndOfDay,
     #[error("A window needs an end that differs from its start.")]
     EmptyRange,
+    #[error("`{given}` would run {hours} hours, past midnight. Did you mean {swapped}? (A window may cross midnight when it is {MAX_OVERNIGHT_HOURS} hours or shorter, like 22:00-01:00.)")]
+    LongOvernight {
+        given: String,
+        swapped: String,
+        hours: u32,
+    },
     #[error("`{0}` isn't a time range. Use start-end, like 14:00-15:00 or 2pm-3pm.")]
     BadRange(String),
     #[error("`{0}` needs an end time too, like 14:00-15:00.")]

@@ -32,13 +32,32 @@ pub fn parse_topics(s: &str) -> Result<Vec<String>, DomainError> {
 
 /// Case-insensitive substring match, so `find rust` finds "Rust async".
 pub fn topic_matches(topic: &str, query: &str) -> bool {
-    let query = query.trim().to_lowercase();
-    !query.is_empty() && topic.to_lowercase().contains(&query)
+    let query = folded(query.trim());
+    !query.is_empty() && folded(topic).contains(&query)
+}
+
+/// Lower case without accents, so `cafe` finds *café* and `Zurich` finds *Zürich*.
+fn folded(text: &str) -> String {
+    use unicode_normalization::char::is_combining_mark;
+    use unicode_normalization::UnicodeNormalization;
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .collect::<String>()
+        .to_lowercase()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn matching_ignores_case_and_accents() {
+        assert!(topic_matches("Café culture", "cafe"));
+        assert!(topic_matches("cafe", "CAFÉ"));
+        assert!(topic_matches("Rust", "ru"));
+        assert!(!topic_matches("rust", " "));
+        assert!(!topic_matches("career", "rust"));
+    }
 
     #[test]
     fn splits_and_cleans() {

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::days::DaySet;
-use super::error::{shown, DomainError};
+use super::error::{shown, DomainError, MAX_OVERNIGHT_HOURS};
 use super::time_of_day::{parse_range, TimeOfDay, TimeRange, MINUTES_PER_DAY};
 
 pub const MINUTES_PER_WEEK: u32 = 7 * MINUTES_PER_DAY as u32;
@@ -108,6 +108,13 @@ pub fn parse_window(tokens: &[&str]) -> Result<(WeeklyWindow, usize), DomainErro
         }
         e => e,
     })?;
+    if range.crosses_midnight() && range.len_minutes() > MAX_OVERNIGHT_HOURS * 60 {
+        return Err(DomainError::LongOvernight {
+            given: format!("{}-{}", range.start, range.end),
+            swapped: format!("{}-{}", range.end, range.start),
+            hours: range.len_minutes().div_ceil(60),
+        });
+    }
     Ok((WeeklyWindow::new(days, range)?, used + range_tokens))
 }
 
@@ -135,6 +142,10 @@ fn take_range(tokens: &[&str]) -> (String, usize) {
     }
     (text, used)
 }
+
+/// How many windows one person may publish: a week has room for far fewer real office hours, and
+/// every window costs each calendar feed and each "who is open" answer.
+pub const MAX_WINDOWS_PER_PERSON: usize = 50;
 
 /// A window a mentor published: the weekly window, its topics, and the id that `list` numbers
 /// and App Home's Remove buttons carry.

@@ -4,11 +4,10 @@
 use super::{PresenceError, PresenceService};
 use crate::directory::{status_of, viewer_of};
 use crate::domain::presence::Presence as State;
-use crate::domain::status::MentorStatus;
-use crate::views::format::{instant_label, OccurrenceLabel};
+use crate::domain::status::{MentorStatus, Viewer};
+use crate::views::format::{away_label, instant_label, OccurrenceLabel};
 use crate::views::{Block, Message};
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 /// A channel message as the Events API describes it.
 #[derive(Debug, Clone, Copy)]
@@ -103,8 +102,7 @@ impl PresenceService {
             if mentor.windows.is_empty() || mentor.person.hints_off {
                 continue;
             }
-            let Some(line) = status_line(mentor_id, &status_of(&mentor, now), viewer.tz, now)
-            else {
+            let Some(line) = status_line(mentor_id, &status_of(&mentor, now), &viewer, now) else {
                 continue;
             };
             // Claimed before sending: a Slack retry or a second replica cannot hint twice.
@@ -125,27 +123,28 @@ impl PresenceService {
 fn status_line(
     mentor_id: &str,
     status: &MentorStatus,
-    viewer_tz: Tz,
+    viewer: &Viewer,
     now: DateTime<Utc>,
 ) -> Option<String> {
     Some(match status.presence {
         State::OpenScheduled { until } | State::OpenManual { until } => {
             format!(
                 "<@{mentor_id}> is in office hours now, until {}",
-                instant_label(until, status.tz, viewer_tz, now)
+                instant_label(until, status.tz, viewer, now)
             )
         }
         State::Closed => match (status.away_until, status.next) {
             (Some(until), _) => format!(
                 "<@{mentor_id}> is away until {}",
-                until.with_timezone(&viewer_tz).format("%a %-d %b")
+                away_label(until, status.tz, now)
             ),
             (None, Some(next)) => format!(
                 "<@{mentor_id}>'s next office hours: {}",
                 OccurrenceLabel {
                     occurrence: next,
                     owner: status.tz,
-                    viewer: viewer_tz
+                    viewer,
+                    now,
                 }
             ),
             (None, None) => return None,

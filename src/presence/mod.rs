@@ -17,6 +17,7 @@ use crate::ports::slack::SlackApi;
 use crate::scheduler::Composed;
 use crate::secret::Secret;
 use crate::store::{Store, StoreError};
+use crate::views::format::away_label;
 use crate::views::replies::{simple, with_hint};
 use crate::views::{Block, Message};
 
@@ -31,6 +32,9 @@ pub mod kinds {
     /// Every kind above; `deliveries::KINDS` says how each is delivered.
     pub const ALL: &[&str] = &[STATUS_START, STATUS_END, CONNECTION_BROKEN];
 }
+
+/// How far ahead `away until` may reach.
+pub const MAX_AWAY_DAYS: i64 = 366;
 
 #[derive(Debug, Clone)]
 pub struct PresenceSettings {
@@ -193,12 +197,18 @@ impl PresenceService {
                 ":thinking_face: {date} has already passed."
             )));
         }
+        if end - now > Duration::days(MAX_AWAY_DAYS) {
+            return Ok(with_hint(
+                format!(":thinking_face: {date} is more than a year away. Away is for holidays and leave: at most {MAX_AWAY_DAYS} days ahead."),
+                "`/officehours away until 2026-12-24`, or `/officehours remove all` if you're stepping back from office hours.",
+            ));
+        }
         self.store
             .set_away(&actor.team_id, &actor.user_id, Some(end), now)
             .await?;
         self.plan(&actor.team_id, &actor.user_id).await?;
         Ok(with_hint(
-            format!(":palm_tree: You're away until the end of {}. Nobody sees you as open, and I leave your Slack status alone.", date.format("%a %-d %b")),
+            format!(":palm_tree: You're away until {}. Nobody sees you as open, and I leave your Slack status alone.", away_label(end, tz, now)),
             "`/officehours away off` ends it early.",
         ))
     }

@@ -2,6 +2,7 @@
 
 use slack_morphism::prelude::*;
 
+use crate::views::format::notification_text;
 use crate::views::{
     clamp, Block, Button, ButtonStyle, Message, Modal, INPUT_ACTION, MAX_BUTTON_TEXT,
     MAX_CONTEXT_ELEMENTS, MAX_FIELDS, MAX_FIELD_TEXT, MAX_HEADER_TEXT, MAX_MESSAGE_BLOCKS,
@@ -14,7 +15,10 @@ const MAX_FALLBACK_TEXT: usize = 3000;
 pub fn message_content(message: &Message) -> SlackMessageContent {
     let fitted = message.clone().fit(MAX_MESSAGE_BLOCKS);
     SlackMessageContent::new()
-        .with_text(clamp(&fitted.fallback, MAX_FALLBACK_TEXT))
+        .with_text(clamp(
+            &notification_text(&fitted.fallback),
+            MAX_FALLBACK_TEXT,
+        ))
         .with_blocks(fitted.blocks.iter().map(block).collect())
 }
 

@@ -79,6 +79,8 @@ pub struct Mentor {
 pub enum AddOutcome {
     Added(PublishedWindow),
     Conflict(PublishedWindow),
+    /// The person already has `MAX_WINDOWS_PER_PERSON`.
+    Full,
 }
 
 /// Decides, inside the writing transaction, whether a new window clashes with the existing ones.

@@ -9,7 +9,7 @@ use super::{
 use crate::domain::days::DaySet;
 use crate::domain::presence::ManualState;
 use crate::domain::time_of_day::{TimeOfDay, TimeRange};
-use crate::domain::window::{PublishedWindow, WeeklyWindow};
+use crate::domain::window::{PublishedWindow, WeeklyWindow, MAX_WINDOWS_PER_PERSON};
 
 /// A pool for one backend; the `Store` impl below is instantiated for SQLite and PostgreSQL.
 pub struct SqlStore<DB: sqlx::Database> {
@@ -217,6 +217,10 @@ macro_rules! impl_sql_store {
                 sqlx::query(UPSERT_PERSON).bind(team_id).bind(user_id).bind(now).execute(&mut *tx).await?;
                 let sql = format!("SELECT {WINDOW_COLUMNS} FROM windows WHERE team_id = $1 AND user_id = $2 ORDER BY id");
                 let rows = sqlx::query_as::<_, WindowRow>(&sql).bind(team_id).bind(user_id).fetch_all(&mut *tx).await?;
+                if rows.len() >= MAX_WINDOWS_PER_PERSON {
+                    tx.rollback().await?;
+                    return Ok(AddOutcome::Full);
+                }
                 if let Some(clash) = conflict(&stored_windows(rows)) {
                     tx.rollback().await?;
                     return Ok(AddOutcome::Conflict(clash));

@@ -17,7 +17,7 @@ pub fn home(
 ) -> Message {
     let mut message = Message::new("Office hours");
     message.push(Block::Header("Your office hours".to_owned()));
-    message.push(my_state(me, now));
+    message.push(my_state(me, viewer, now));
     message.blocks.extend(my_windows(me));
     message.push(Block::context(
         "Add a window with `/officehours add tue,thu 14:00-15:00 career, rust`.",
@@ -41,19 +41,19 @@ pub fn home(
 }
 
 /// Whether I'm open now, with the button that flips it.
-fn my_state(me: &MentorStatus, now: DateTime<Utc>) -> Block {
+fn my_state(me: &MentorStatus, viewer: &Viewer, now: DateTime<Utc>) -> Block {
     let (state, toggle) = match me.presence {
         Presence::OpenManual { until } => (
             format!(
                 ":large_green_circle: You're *available now*, until {}.",
-                instant_label(until, me.tz, me.tz, now)
+                instant_label(until, me.tz, viewer, now)
             ),
             toggle_button("Stop being available", "off", ButtonStyle::Default),
         ),
         Presence::OpenScheduled { until } => (
             format!(
                 ":large_green_circle: You're *in office hours now*, until {}.",
-                instant_label(until, me.tz, me.tz, now)
+                instant_label(until, me.tz, viewer, now)
             ),
             toggle_button("Not now", "off", ButtonStyle::Default),
         ),

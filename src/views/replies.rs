@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::format::{escape, instant_label, OccurrenceLabel};
+use super::format::{away_label, escape, instant_label, OccurrenceLabel};
 use super::{actions, Block, Button, ButtonStyle, Message, MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT};
 use crate::domain::presence::Presence;
 use crate::domain::status::{MentorStatus, Viewer, ZoneSource};
@@ -28,31 +28,29 @@ fn presence_phrase(status: &MentorStatus, viewer: &Viewer, now: DateTime<Utc>) -
         Presence::OpenScheduled { until } => {
             format!(
                 "in office hours now, until {}",
-                instant_label(until, status.tz, viewer.tz, now)
+                instant_label(until, status.tz, viewer, now)
             )
         }
         Presence::OpenManual { until } => {
             format!(
                 "available now, until {}",
-                instant_label(until, status.tz, viewer.tz, now)
+                instant_label(until, status.tz, viewer, now)
             )
         }
         Presence::Closed => match status.away_until {
-            Some(until) => format!(
-                "away until {}",
-                until.with_timezone(&viewer.tz).format("%a %-d %b")
-            ),
+            Some(until) => format!("away until {}", away_label(until, status.tz, now)),
             None => "not in office hours right now".to_owned(),
         },
     }
 }
 
-fn next_phrase(status: &MentorStatus, viewer: &Viewer) -> Option<String> {
+fn next_phrase(status: &MentorStatus, viewer: &Viewer, now: DateTime<Utc>) -> Option<String> {
     status.next.map(|occurrence| {
         OccurrenceLabel {
             occurrence,
             owner: status.tz,
-            viewer: viewer.tz,
+            viewer,
+            now,
         }
         .to_string()
     })
@@ -105,8 +103,8 @@ fn open_line(status: &MentorStatus, viewer: &Viewer, now: DateTime<Utc>) -> Stri
     )
 }
 
-fn next_line(status: &MentorStatus, viewer: &Viewer) -> Option<String> {
-    next_phrase(status, viewer).map(|when| {
+fn next_line(status: &MentorStatus, viewer: &Viewer, now: DateTime<Utc>) -> Option<String> {
+    next_phrase(status, viewer, now).map(|when| {
         format!(
             "• {} {}{}",
             mention(&status.user_id),
@@ -168,7 +166,7 @@ fn who_is_open(
         let next_lines: Vec<String> = next
             .iter()
             .take(MAX_LISTED)
-            .filter_map(|s| next_line(s, viewer))
+            .filter_map(|s| next_line(s, viewer, now))
             .collect();
         if !next_lines.is_empty() {
             message.push(Block::Divider);
@@ -179,7 +177,7 @@ fn who_is_open(
         let hidden = open.len().saturating_sub(MAX_LISTED) + next.len().saturating_sub(MAX_LISTED);
         if hidden > 0 {
             message.push(Block::context(format!(
-                "…and {hidden} more. Narrow it down with `/officehours find <topic>`."
+                "…and {hidden} more. Narrow it down with `/officehours find &lt;topic&gt;`."
             )));
         }
     }
@@ -241,7 +239,7 @@ pub fn lookup(viewer: &Viewer, now: DateTime<Utc>, status: &MentorStatus) -> Mes
         message.push(zone_context(viewer));
         return message;
     }
-    let next = next_phrase(status, viewer).unwrap_or_else(|| "none scheduled".to_owned());
+    let next = next_phrase(status, viewer, now).unwrap_or_else(|| "none scheduled".to_owned());
     message.push(Block::Section {
         text: format!(
             "{} is {}.",
@@ -294,7 +292,7 @@ pub fn list(viewer: &Viewer, now: DateTime<Utc>, status: &MentorStatus) -> Messa
         }
     }
     message.push(Block::context(format!(
-        "You are {}. Windows are in your zone, {}. Remove one with `/officehours remove <n>`.",
+        "You are {}. Windows are in your zone, {}. Remove one with `/officehours remove &lt;n&gt;`.",
         presence_phrase(status, viewer, now),
         status.tz.name()
     )));
@@ -303,6 +301,7 @@ pub fn list(viewer: &Viewer, now: DateTime<Utc>, status: &MentorStatus) -> Messa
 
 pub fn added(
     viewer: &Viewer,
+    now: DateTime<Utc>,
     window: &PublishedWindow,
     number: usize,
     next: Option<Occurrence>,
@@ -319,7 +318,8 @@ pub fn added(
             OccurrenceLabel {
                 occurrence,
                 owner: viewer.tz,
-                viewer: viewer.tz
+                viewer,
+                now,
             }
         )));
     }
@@ -347,6 +347,13 @@ pub fn conflict(new: &WeeklyWindow, existing: &PublishedWindow, number: usize) -
     }
 }
 
+pub fn too_many_windows(limit: usize) -> Message {
+    with_hint(
+        format!(":warning: You already have {limit} windows, the most one person can have, so I didn't add this one."),
+        "See them with `/officehours list`; `/officehours remove &lt;n&gt;` makes room.",
+    )
+}
+
 pub fn removed(window: &PublishedWindow, number: usize) -> Message {
     simple(format!(
         ":wastebasket: Removed window {number}: *{}*.",
@@ -370,7 +377,7 @@ pub fn no_such_window(number: usize, count: usize) -> Message {
     };
     with_hint(
         format!("There is no window *{number}*. {have}"),
-        "See them with `/officehours list`, then `/officehours remove <n>` or `/officehours remove all`.",
+        "See them with `/officehours list`, then `/officehours remove &lt;n&gt;` or `/officehours remove all`.",
     )
 }
 
@@ -378,9 +385,20 @@ pub fn available(viewer: &Viewer, now: DateTime<Utc>, until: DateTime<Utc>) -> M
     with_hint(
         format!(
             ":large_green_circle: You're available now, until {}.",
-            instant_label(until, viewer.tz, viewer.tz, now)
+            instant_label(until, viewer.tz, viewer, now)
         ),
         "`/officehours off` ends it early. Afterwards your weekly windows apply again.",
+    )
+}
+
+/// `on` from someone who is away: nothing changes until they end their time away.
+pub fn still_away(tz: Tz, until: DateTime<Utc>, now: DateTime<Utc>) -> Message {
+    with_hint(
+        format!(
+            ":palm_tree: You're away until {}, so nobody sees you as open, and I haven't switched you on.",
+            away_label(until, tz, now)
+        ),
+        "`/officehours away off` ends your time away; then `/officehours on`.",
     )
 }
 
@@ -389,7 +407,7 @@ pub fn unavailable(viewer: &Viewer, now: DateTime<Utc>, until: Option<DateTime<U
         Some(until) => with_hint(
             format!(
                 ":white_circle: You're off for the rest of this window, until {}.",
-                instant_label(until, viewer.tz, viewer.tz, now)
+                instant_label(until, viewer.tz, viewer, now)
             ),
             "Your next weekly window applies as usual. `/officehours on` makes you available again.",
         ),
@@ -434,7 +452,7 @@ pub fn unknown_person(label: &str) -> Message {
 pub fn help(usage: &[(&str, &str)]) -> Message {
     let lines: Vec<String> = usage
         .iter()
-        .map(|(form, what)| format!("`{form}`  {what}"))
+        .map(|(form, what)| format!("`{}`  {}", escape(form), escape(what)))
         .collect();
     let mut message = Message::new("Office hours: commands");
     message.push(Block::Header("Office hours: commands".to_owned()));
@@ -452,12 +470,12 @@ pub fn parse_error(problem: &str, usage: &str, example: &str) -> Message {
     Message {
         fallback: problem.to_owned(),
         blocks: vec![
-            Block::text(format!(":thinking_face: {problem}")),
+            Block::text(format!(":thinking_face: {}", escape(problem))),
             Block::Section {
                 text: String::new(),
                 fields: vec![
-                    format!("*Use*\n`{usage}`"),
-                    format!("*For example*\n`{example}`"),
+                    format!("*Use*\n`{}`", escape(usage)),
+                    format!("*For example*\n`{}`", escape(example)),
                 ],
                 button: None,
             },
