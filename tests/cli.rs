@@ -56,6 +56,33 @@ fn secrets_given_on_the_command_line_never_reach_the_output() {
     assert!(!all.contains("super-secret"), "{all}");
 }
 
+/// `--help` shows where a setting comes from, never its value when that is a secret: a password
+/// in `DATABASE_URL`, a token.
+#[test]
+fn help_never_prints_a_password_or_a_token() {
+    let out = officehours()
+        .env(
+            "DATABASE_URL",
+            "postgres://officehours:pa55word@db.internal/officehours",
+        )
+        .env("SLACK_BOT_TOKEN", "xoxb-super-secret-token")
+        .env("SLACK_SIGNING_SECRET", "super-secret-signing")
+        .env("SLACK_CLIENT_SECRET", "super-secret-client")
+        .env("OFFICEHOURS_SECRET_KEY", "00".repeat(32))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(all.contains("DATABASE_URL"), "{all}");
+    for secret in ["pa55word", "super-secret", &"00".repeat(32)] {
+        assert!(!all.contains(secret), "{secret} in: {all}");
+    }
+}
+
 #[test]
 fn migrate_creates_the_sqlite_database_on_first_run() {
     let dir = tempfile::tempdir().unwrap();
