@@ -98,6 +98,29 @@ fn migrate_creates_the_sqlite_database_on_first_run() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(db.exists());
+    // Review notes, feedback and calendar addresses live in it: its owner alone may read it, and
+    // so its write-ahead log and shared memory, which SQLite creates with the database's mode.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = dir.path().join(format!("fresh.db{suffix}"));
+            if let Ok(meta) = std::fs::metadata(&file) {
+                let mode = meta.permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600, "{} is {mode:o}", file.display());
+            }
+        }
+        // One made by an older version, readable by everyone, is narrowed on the next start.
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let again = officehours()
+            .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+            .arg("migrate")
+            .output()
+            .unwrap();
+        assert!(again.status.success());
+        let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
 }
 
 #[test]

@@ -30,6 +30,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported DATABASE_URL `{0}`: use sqlite://path.db or postgres://…")]
     UnsupportedUrl(String),
+    #[error("could not make the database file private: {0}")]
+    FileMode(#[from] std::io::Error),
 }
 
 /// A Slack user as the bot knows them in one workspace.
