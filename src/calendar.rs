@@ -15,6 +15,32 @@
 //! bot's occurrence is published as a separate event in UTC, so every
 //! client shows exactly what the bot announces.
 //!
+//! Every series ends (`RRULE` `UNTIL`) at a horizon, the last day of the
+//! fifth year ahead, and the feed says so in `X-WR-CALDESC`. Up to there
+//! the `VTIMEZONE` lists each of the zone's changes and every day a client
+//! would get wrong is corrected; past it the feed claims nothing. Clients
+//! refetch the feed (hourly, as `REFRESH-INTERVAL` and `X-PUBLISHED-TTL`
+//! ask, or on their own schedule of hours to a day), so the horizon moves
+//! along years before anyone gets near it. The other way, series that run
+//! forever, would need a `VTIMEZONE` and corrections that are right
+//! forever, and neither can be had:
+//! - the corrections fall on the zone's change days, which a weekly
+//!   `RRULE` cannot skip (`EXRULE` is gone from RFC 5545 and few clients
+//!   ever read it), and for Casablanca, whose changes follow Ramadan, no
+//!   rule names them at all; past the last `EXDATE` a client reads a gap
+//!   time by the old offset and adds the exact length, so windows on those
+//!   days move, and end before they start;
+//! - an `RRULE` observance is only today's rule carried forward, a guess
+//!   the tz database already makes (chrono-tz gives its changes far ahead),
+//!   and one that zones which change their rules break. Clients that read
+//!   the `VTIMEZONE` (ical.js, Thunderbird's engine) keep the last offset
+//!   past its last observance, and shift half of every year.
+//!
+//! A bounded series is read alike by every client, whether it takes the
+//! zone from this file or from its own tz database by name (Google, Apple,
+//! Outlook), and keeps the feed's size bounded. `tests/calendar_oracle.rs`
+//! expands it with ical.js and Python's recurring_ical_events.
+//!
 //! The `icalendar` crate renders the calendar, its events and properties
 //! (escaping included). Two of its habits are worked around here: it adds a
 //! `DTSTAMP` and a random `UID` to every nested component, which
@@ -44,18 +70,21 @@ const REFRESH: &str = "PT1H";
 /// The series starts this many days before the local date of `now`, so
 /// calendars show the whole current week.
 const LOOK_BACK_DAYS: u64 = 7;
-/// The zone's transitions are published for whole UTC years around `now`:
-/// from the start of last year to the end of the fifth year ahead. Feeds are
-/// refetched hourly, so the horizon moves along with the clock.
-const YEARS_BEFORE: i32 = 1;
+/// The horizon: occurrences are published through the last local day of
+/// the fifth year after `now`'s, and no further. Feeds are refetched
+/// hourly, so the horizon moves along with the clock.
 const YEARS_AFTER: i32 = 5;
+/// The zone's changes are published from the start of last year (UTC) to
+/// a few days past the horizon, where the last occurrence ends.
+const YEARS_BEFORE: i32 = 1;
+const ZONE_DAYS_PAST_HORIZON: u64 = 4;
 const MAX_LINE_OCTETS: usize = 75;
 
 /// The calendar for `owner_label`'s windows in `tz`. `now` stamps `DTSTAMP`
-/// and picks each series' first occurrence: the first on or after the local
-/// date of `now` minus seven days (or, if that one spans a DST change, the
-/// next one, with the first published as a one-off event). The output is a
-/// function of the arguments alone.
+/// and sets the dates published: from the local date of `now` minus seven
+/// days through the horizon (each series starts on its first day that needs
+/// no correction, and ends on its last). The output is a function of the
+/// arguments alone.
 pub fn ics(
     owner_label: &str,
     tz: Tz,
@@ -63,7 +92,7 @@ pub fn ics(
     now: DateTime<Utc>,
 ) -> String {
     let owner = one_line(owner_label);
-    let span = Span::around(now);
+    let span = Span::around(tz, now);
     let title = if owner.is_empty() {
         "Office hours".to_string()
     } else {
@@ -85,6 +114,12 @@ pub fn ics(
         )
         .append_property(("X-PUBLISHED-TTL", REFRESH));
     if let Some(span) = span {
+        let reach = format!(
+            "Weekly windows in {} through {}. Each refresh of this feed moves that date along.",
+            tz.name(),
+            span.last_day.format("%Y-%m-%d")
+        );
+        calendar.append_property(("X-WR-CALDESC", reach.as_str()));
         for w in windows {
             calendar.extend(window_events(w, &title, tz, now, span));
         }
@@ -97,29 +132,40 @@ pub fn ics(
         .skip(1)
         .position(|l| l.starts_with("BEGIN:") || l == "END:VCALENDAR")
         .map_or(lines.len(), |i| i + 1);
-    lines.splice(at..at, vtimezone(tz, span, now));
+    let zone = span.map_or((now, now), |s| (s.zone_from, s.zone_until));
+    lines.splice(at..at, vtimezone(tz, zone));
     fold(&lines)
 }
 
-/// The UTC instants whose zone transitions are published, and the local
-/// dates whose occurrences are checked against the bot's rules.
+/// What the feed covers: the local dates whose occurrences it publishes,
+/// and the UTC instants between which it lists the zone's changes.
 #[derive(Clone, Copy, Debug)]
 struct Span {
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    first_day: NaiveDate,
+    last_day: NaiveDate,
+    zone_from: DateTime<Utc>,
+    zone_until: DateTime<Utc>,
 }
 
 impl Span {
     /// None only at the very ends of chrono's range.
-    fn around(now: DateTime<Utc>) -> Option<Span> {
-        let year = now.year();
-        let start = Utc
-            .with_ymd_and_hms(year.checked_sub(YEARS_BEFORE)?, 1, 1, 0, 0, 0)
+    fn around(tz: Tz, now: DateTime<Utc>) -> Option<Span> {
+        let today = local_of(tz, now)?.date();
+        let first_day = today.checked_sub_days(Days::new(LOOK_BACK_DAYS))?;
+        let last_day = NaiveDate::from_ymd_opt(today.year().checked_add(YEARS_AFTER)?, 12, 31)?;
+        let zone_from = Utc
+            .with_ymd_and_hms(now.year().checked_sub(YEARS_BEFORE)?, 1, 1, 0, 0, 0)
             .single()?;
-        let end = Utc
-            .with_ymd_and_hms(year.checked_add(YEARS_AFTER + 1)?, 1, 1, 0, 0, 0)
-            .single()?;
-        Some(Span { start, end })
+        let zone_until = last_day
+            .checked_add_days(Days::new(ZONE_DAYS_PAST_HORIZON))?
+            .and_time(NaiveTime::MIN)
+            .and_utc();
+        Some(Span {
+            first_day,
+            last_day,
+            zone_from,
+            zone_until,
+        })
     }
 }
 
@@ -135,41 +181,12 @@ fn window_events(
     span: Span,
 ) -> Vec<Event> {
     let w = cw.window;
-    let (Some(today), Some(last_day)) = (local_of(tz, now), local_of(tz, span.end)) else {
-        return Vec::new();
-    };
-    let Some(first_day) = today.date().checked_sub_days(Days::new(LOOK_BACK_DAYS)) else {
-        return Vec::new();
-    };
+    let plan = Plan::of(w, tz, span);
     let summary = summary(title, cw.topics);
     let description = description(w, tz, cw.topics);
 
-    let mut series: Option<(NaiveDateTime, NaiveDateTime)> = None;
-    let mut exdates = Vec::new();
-    let mut singles = Vec::new();
-    let mut day = Some(first_day);
-    while let Some(date) = day.filter(|d| *d <= last_day.date()) {
-        day = date.succ_opt();
-        if !w.days.contains(date.weekday()) {
-            continue;
-        }
-        let Some((start, end)) = nominal_bounds(w, date) else {
-            continue;
-        };
-        if is_regular(w, tz, date, start, end) {
-            series.get_or_insert((start, end));
-            continue;
-        }
-        if series.is_some() {
-            exdates.push(start);
-        }
-        if let Some(occ) = occurrence_on(w, tz, date) {
-            singles.push((date, occ));
-        }
-    }
-
-    let mut events = Vec::with_capacity(singles.len() + 1);
-    if let Some((start, end)) = series {
+    let mut events = Vec::with_capacity(plan.singles.len() + 1);
+    if let Some(series) = plan.series {
         let mut event = base_event(
             &format!("window-{}@{UID_DOMAIN}", cw.id),
             now,
@@ -177,15 +194,15 @@ fn window_events(
             &description,
         );
         event
-            .starts(zoned(start, tz))
-            .ends(zoned(end, tz))
-            .add_property("RRULE", rrule(w));
-        for x in exdates {
+            .starts(zoned(series.start, tz))
+            .ends(zoned(series.end, tz))
+            .add_property("RRULE", rrule(w, series.until));
+        for x in plan.exdates {
             event.append_multi_property(DatePerhapsTime::from(zoned(x, tz)).to_property("EXDATE"));
         }
         events.push(event.done());
     }
-    for (date, occ) in singles {
+    for (date, occ) in plan.singles {
         let uid = format!("window-{}-{}@{UID_DOMAIN}", cw.id, date.format("%Y%m%d"));
         let mut event = base_event(&uid, now, &summary, &description);
         event
@@ -194,6 +211,64 @@ fn window_events(
         events.push(event.done());
     }
     events
+}
+
+/// The weekly series: its first occurrence's wall-clock bounds, and the
+/// instant its last occurrence starts (`UNTIL`).
+#[derive(Clone, Copy, Debug)]
+struct Series {
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+    until: DateTime<Utc>,
+}
+
+/// One window's share of the feed over the span's dates.
+#[derive(Debug, Default)]
+struct Plan {
+    /// None when no day in the span is regular.
+    series: Option<Series>,
+    /// Wall-clock starts of the days between the series' first and last
+    /// occurrences that the series would get wrong.
+    exdates: Vec<NaiveDateTime>,
+    /// The bot's occurrences on those days (and on any before or after the
+    /// series), published as one-off events.
+    singles: Vec<(NaiveDate, Occurrence)>,
+}
+
+impl Plan {
+    fn of(w: &WeeklyWindow, tz: Tz, span: Span) -> Plan {
+        let mut plan = Plan::default();
+        // EXDATEs up to the series' last occurrence; later days are not in it.
+        let mut in_series = 0;
+        let mut day = Some(span.first_day);
+        while let Some(date) = day.filter(|d| *d <= span.last_day) {
+            day = date.succ_opt();
+            if !w.days.contains(date.weekday()) {
+                continue;
+            }
+            let Some((start, end)) = nominal_bounds(w, date) else {
+                continue;
+            };
+            if let Some(until) = regular_start(w, tz, date, start, end) {
+                let first = plan.series.map_or((start, end), |s| (s.start, s.end));
+                plan.series = Some(Series {
+                    start: first.0,
+                    end: first.1,
+                    until,
+                });
+                in_series = plan.exdates.len();
+                continue;
+            }
+            if plan.series.is_some() {
+                plan.exdates.push(start);
+            }
+            if let Some(occ) = occurrence_on(w, tz, date) {
+                plan.singles.push((date, occ));
+            }
+        }
+        plan.exdates.truncate(in_series);
+        plan
+    }
 }
 
 fn base_event(uid: &str, now: DateTime<Utc>, summary: &str, description: &str) -> Event {
@@ -213,24 +288,29 @@ fn zoned(local: NaiveDateTime, tz: Tz) -> CalendarDateTime {
     }
 }
 
-/// A day on which a client's reading of the series matches the bot: both
-/// ends name exactly one instant and the occurrence has the window's
-/// length, so the wall-clock end and the exact-length end agree.
-fn is_regular(
+/// The start of the occurrence on a day on which a client's reading of the
+/// series matches the bot, or None: both ends name exactly one instant and
+/// the occurrence has the window's length, so the wall-clock end and the
+/// exact-length end agree.
+fn regular_start(
     w: &WeeklyWindow,
     tz: Tz,
     date: NaiveDate,
     start: NaiveDateTime,
     end: NaiveDateTime,
-) -> bool {
-    let (LocalResult::Single(s), LocalResult::Single(e)) =
-        (tz.from_local_datetime(&start), tz.from_local_datetime(&end))
-    else {
-        return false;
-    };
-    let (s, e) = (s.with_timezone(&Utc), e.with_timezone(&Utc));
-    e - s == Duration::minutes(i64::from(w.range.len_minutes()))
-        && occurrence_on(w, tz, date) == Some(Occurrence { start: s, end: e })
+) -> Option<DateTime<Utc>> {
+    let (s, e) = (zoned_instant(tz, start)?, zoned_instant(tz, end)?);
+    let regular = e - s == Duration::minutes(i64::from(w.range.len_minutes()))
+        && occurrence_on(w, tz, date) == Some(Occurrence { start: s, end: e });
+    regular.then_some(s)
+}
+
+/// The one instant a wall-clock time names, if it names exactly one.
+fn zoned_instant(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
+        _ => None,
+    }
 }
 
 /// The wall-clock start and end of the occurrence that starts on `date`;
@@ -255,14 +335,20 @@ fn wall_time(date: NaiveDate, at: TimeOfDay) -> Option<NaiveDateTime> {
     Some(date.and_time(time))
 }
 
-fn rrule(w: &WeeklyWindow) -> String {
+/// Weekly on the window's days; `UNTIL` is in UTC, as RFC 5545 §3.3.10
+/// requires with a zoned `DTSTART`, and is the last occurrence's start.
+fn rrule(w: &WeeklyWindow, until: DateTime<Utc>) -> String {
     const CODES: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
     let days: Vec<&str> = w
         .days
         .iter()
         .map(|d| CODES[d.num_days_from_monday() as usize])
         .collect();
-    format!("FREQ=WEEKLY;BYDAY={}", days.join(","))
+    format!(
+        "FREQ=WEEKLY;BYDAY={};UNTIL={}",
+        days.join(","),
+        until.format("%Y%m%dT%H%M%SZ")
+    )
 }
 
 fn summary(title: &str, topics: &[String]) -> String {
@@ -341,9 +427,9 @@ struct Observance {
     daylight: bool,
 }
 
-/// The observance in force at the start of the span, then one per change
-/// inside it, found by an hourly scan and bisected to the second.
-fn observances(tz: Tz, span: Span) -> Vec<Observance> {
+/// The observance in force at `from`, then one per change until `until`,
+/// found by an hourly scan and bisected to the second.
+fn observances(tz: Tz, from: DateTime<Utc>, until: DateTime<Utc>) -> Vec<Observance> {
     let at = |t: DateTime<Utc>, from: i32, state: ZoneState| {
         Some(Observance {
             local: t
@@ -355,10 +441,10 @@ fn observances(tz: Tz, span: Span) -> Vec<Observance> {
             daylight: state.dst > 0,
         })
     };
-    let mut state = zone_state(tz, span.start);
-    let mut out: Vec<Observance> = at(span.start, state.offset, state).into_iter().collect();
-    let mut t = span.start;
-    while t < span.end {
+    let mut state = zone_state(tz, from);
+    let mut out: Vec<Observance> = at(from, state.offset, state).into_iter().collect();
+    let mut t = from;
+    while t < until {
         let Some(next) = t.checked_add_signed(Duration::hours(1)) else {
             break;
         };
@@ -382,16 +468,12 @@ fn observances(tz: Tz, span: Span) -> Vec<Observance> {
     out
 }
 
-/// The zone as content lines. Without a span (the ends of chrono's range)
-/// it holds just the offset in force at `now`.
-fn vtimezone(tz: Tz, span: Option<Span>, now: DateTime<Utc>) -> Vec<String> {
-    let span = span.unwrap_or(Span {
-        start: now,
-        end: now,
-    });
+/// The zone as content lines, with its changes between the two instants
+/// (at the ends of chrono's range, both `now`: just the offset then).
+fn vtimezone(tz: Tz, (from, until): (DateTime<Utc>, DateTime<Utc>)) -> Vec<String> {
     let mut lines = vec!["BEGIN:VTIMEZONE".to_string()];
     lines.extend(rendered(Property::new("TZID", tz.name())));
-    for o in observances(tz, span) {
+    for o in observances(tz, from, until) {
         let kind = if o.daylight { "DAYLIGHT" } else { "STANDARD" };
         lines.push(format!("BEGIN:{kind}"));
         let start = DatePerhapsTime::from(CalendarDateTime::Floating(o.local));
@@ -701,10 +783,12 @@ mod tests {
                     .split(';')
                     .map(|p| p.split_once('=').unwrap())
                     .collect();
-                assert_eq!(parts.len(), 2, "{rule}");
+                assert_eq!(parts.len(), 3, "{rule}");
                 assert_eq!(parts[0], ("FREQ", "WEEKLY"));
                 assert_eq!(parts[1].0, "BYDAY");
                 let days: Vec<Weekday> = parts[1].1.split(',').map(weekday).collect();
+                assert_eq!(parts[2].0, "UNTIL");
+                let last = utc_dt(parts[2].1);
                 let excluded: BTreeSet<NaiveDateTime> = e
                     .properties
                     .iter()
@@ -720,7 +804,7 @@ mod tests {
                 loop {
                     let local = day.and_time(start.time());
                     let s = zone.to_utc(local);
-                    if s >= until {
+                    if s >= until || s > last {
                         break;
                     }
                     if days.contains(&day.weekday()) && !excluded.contains(&local) {
@@ -820,7 +904,12 @@ mod tests {
         assert_eq!(param(e, "DTSTART", "TZID"), Some("Europe/Berlin"));
         assert_eq!(prop(e, "DTEND"), Some("20260604T110000"));
         assert_eq!(param(e, "DTEND", "TZID"), Some("Europe/Berlin"));
-        assert_eq!(prop(e, "RRULE"), Some("FREQ=WEEKLY;BYDAY=TU,TH"));
+        // Through Tue 30 December 2031, the last Tuesday or Thursday of
+        // the fifth year ahead, 10:00 CET.
+        assert_eq!(
+            prop(e, "RRULE"),
+            Some("FREQ=WEEKLY;BYDAY=TU,TH;UNTIL=20311230T090000Z")
+        );
         assert_eq!(prop(e, "TRANSP"), Some("TRANSPARENT"));
         assert_eq!(
             prop(e, "SUMMARY"),
@@ -853,7 +942,10 @@ mod tests {
         let cal = parse(&feed("Bo", BERLIN, &windows, now));
         assert_eq!(events(&cal).len(), 2);
         let a = event(&cal, "window-1@officehours");
-        assert_eq!(prop(a, "RRULE"), Some("FREQ=WEEKLY;BYDAY=MO,WE,FR"));
+        assert_eq!(
+            prop(a, "RRULE"),
+            Some("FREQ=WEEKLY;BYDAY=MO,WE,FR;UNTIL=20311231T080000Z")
+        );
         assert_eq!(prop(a, "DTSTART"), Some("20260603T090000"));
         assert_eq!(prop(a, "SUMMARY"), Some("Office hours: Bo"));
         assert_eq!(
@@ -861,7 +953,10 @@ mod tests {
             Some("Mon, Wed, Fri 09:00–10:00 (Europe/Berlin)")
         );
         let b = event(&cal, "window-2@officehours");
-        assert_eq!(prop(b, "RRULE"), Some("FREQ=WEEKLY;BYDAY=SA,SU"));
+        assert_eq!(
+            prop(b, "RRULE"),
+            Some("FREQ=WEEKLY;BYDAY=SA,SU;UNTIL=20311228T130000Z")
+        );
         assert_eq!(prop(b, "DTSTART"), Some("20260606T140000"));
         assert_eq!(prop(b, "DTEND"), Some("20260606T153000"));
     }
@@ -887,9 +982,10 @@ mod tests {
             let chrono_offset =
                 |u: NaiveDateTime| tz.offset_from_utc_datetime(&u).fix().local_minus_utc();
             // The first observance starts by the start of last year; the
-            // changes run to the end of the fifth year ahead.
+            // changes run past the end of the fifth year ahead, where the
+            // last occurrence may end two days later.
             let from = utc(2025, 1, 1, 0, 0).naive_utc();
-            let to = utc(2032, 1, 1, 0, 0).naive_utc();
+            let to = utc(2032, 1, 3, 0, 0).naive_utc();
             assert!(zone.changes[0].at <= from, "{tz}");
             let mut u = from;
             while u < to {
@@ -1082,6 +1178,53 @@ mod tests {
             .all(|e| prop(e, "UID") != Some("window-2-20260329@officehours")));
     }
 
+    /// Series end where the feed says it ends, every day up to there is
+    /// the bot's, and nothing comes after it; a later fetch reaches later.
+    #[test]
+    fn every_series_ends_at_the_horizon_the_feed_names() {
+        let windows = [
+            (win("weekdays", "09:00-17:30"), vec![]),
+            (win("wed", "23:00-01:00"), vec![]),
+            (win("sun", "02:30-03:30"), vec![]),
+            (win("sat,sun", "00:00-24:00"), vec![]),
+        ];
+        let desc = |cal: &ParsedCalendar<'_>| {
+            cal.properties
+                .iter()
+                .find(|p| p.name == "X-WR-CALDESC")
+                .map(|p| p.val.to_string())
+        };
+        for (tz, now, through) in [
+            (BERLIN, utc(2026, 6, 10, 12, 0), "2031-12-31"),
+            (BERLIN, utc(2027, 1, 1, 0, 30), "2032-12-31"),
+            (SYDNEY, utc(2026, 12, 31, 13, 30), "2032-12-31"),
+            (
+                chrono_tz::Africa::Casablanca,
+                utc(2029, 3, 1, 12, 0),
+                "2034-12-31",
+            ),
+        ] {
+            let cal = parse(&feed("x", tz, &windows, now));
+            let named = format!(
+                "Weekly windows in {} through {through}. Each refresh of this feed moves that date along.",
+                tz.name()
+            );
+            assert_eq!(desc(&cal), Some(named), "{tz} {now}");
+            let last_day = NaiveDate::parse_from_str(through, "%Y-%m-%d").unwrap();
+            let far = utc(2040, 1, 1, 0, 0);
+            for (i, (w, _)) in windows.iter().enumerate() {
+                let mut bot = Vec::new();
+                let mut day = first_day(tz, now);
+                while day <= last_day {
+                    bot.extend(occurrence_on(w, tz, day).map(|o| (o.start, o.end)));
+                    day = day.succ_opt().unwrap();
+                }
+                let client = client_view(&cal, i as i64 + 1, far);
+                assert_eq!(client, bot, "{tz} {now} {w}");
+            }
+        }
+    }
+
     #[test]
     fn a_first_occurrence_on_a_change_night_is_published_alone() {
         // From 1 April the series would start on Saturday 28 March, whose
@@ -1114,7 +1257,11 @@ mod tests {
         let e = event(&cal, "window-1@officehours");
         assert_eq!(prop(e, "DTSTART"), Some("20260605T220000"));
         assert_eq!(prop(e, "DTEND"), Some("20260606T010000"));
-        assert_eq!(prop(e, "RRULE"), Some("FREQ=WEEKLY;BYDAY=FR"));
+        // Fri 26 December 2031, 22:00 CET.
+        assert_eq!(
+            prop(e, "RRULE"),
+            Some("FREQ=WEEKLY;BYDAY=FR;UNTIL=20311226T210000Z")
+        );
         let e = event(&cal, "window-2@officehours");
         assert_eq!(prop(e, "DTSTART"), Some("20260608T220000"));
         assert_eq!(prop(e, "DTEND"), Some("20260609T000000"));
