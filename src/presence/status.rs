@@ -129,7 +129,7 @@ pub(super) async fn compose(
             "no office-hours status to take down".into(),
         ));
     };
-    Ok(Composed::Status(StatusChange {
+    Ok(Composed::Status(Box::new(StatusChange {
         token,
         rule,
         memory,
@@ -141,7 +141,7 @@ pub(super) async fn compose(
             payload: serde_json::json!({}),
             due_at: now,
         },
-    }))
+    })))
 }
 
 /// The office-hours status to show, or why none should be.

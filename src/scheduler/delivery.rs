@@ -68,7 +68,9 @@ impl Scheduler {
         // What to say was decided first, from the current state; saying it comes now.
         let mut message = match composed {
             Ok(Composed::Send(message)) => message,
-            Ok(Composed::Status(change)) => return self.change_status(reminder, change, now).await,
+            Ok(Composed::Status(change)) => {
+                return self.change_status(reminder, *change, now).await
+            }
             Ok(Composed::Cancel(why)) => return Verdict::Finish(Finish::Cancelled(why)),
             // Nothing reached Slack: a plain retry, with no history look-up before it.
             Err(err) => {

@@ -25,8 +25,9 @@ use crate::views::Message;
 pub enum Composed {
     /// A message to the reminder's recipients: a DM, or a group DM for several.
     Send(Message),
-    /// A change to the recipient's own Slack status, made with their token.
-    Status(StatusChange),
+    /// A change to the recipient's own Slack status, made with their token (boxed: it is the
+    /// rare, large variant).
+    Status(Box<StatusChange>),
     /// Not worth sending any more (the 1:1 was stopped, the digest has nothing to say).
     Cancel(String),
 }

@@ -417,7 +417,9 @@ macro_rules! impl_reminder_store {
                 for r in wanted {
                     let row = existing.iter().find(|(key, ..)| *key == r.key);
                     let same = |due: &DateTime<Utc>, to: &str, payload: &str| {
-                        *due == stored_instant(r.due_at) && to == r.recipients.join(",") && payload == r.payload.to_string()
+                        *due == stored_instant(r.due_at)
+                            && to == r.recipients.join(",")
+                            && serde_json::from_str::<serde_json::Value>(payload).ok().as_ref() == Some(&r.payload)
                     };
                     // A key not among these rows is new, or in flight, or delivered: the insert
                     // is then a no-op.
