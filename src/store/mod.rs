@@ -4,6 +4,7 @@ pub mod nudges;
 mod postgres;
 pub mod presence;
 pub mod privacy;
+mod reconcile;
 pub mod reminders;
 mod sql;
 mod sqlite;
