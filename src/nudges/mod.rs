@@ -297,6 +297,14 @@ impl Nudges {
         conference::command(self, actor, command).await
     }
 
+    /// The 1:1s this person declined, which their Home tab offers to accept after all.
+    pub async fn declined_one_on_ones(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<crate::domain::cadence::DeclinedOneOnOne>, NudgeError> {
+        Ok(one_on_one::declined(self, actor).await?)
+    }
+
     /// `/officehours team`: the digest, on demand.
     pub async fn team(&self, actor: &Actor) -> Result<Message, NudgeError> {
         Ok(digest::overview(self, actor, self.clock.now())

@@ -12,6 +12,7 @@ on_both_backends!(
     repeating_the_same_one_on_one_changes_nothing_and_keeps_reminding,
     a_stopped_one_on_one_set_again_reminds_again,
     a_declined_one_on_one_stays_declined_until_the_report_accepts,
+    a_declined_one_on_one_can_be_accepted_from_the_home_tab,
     the_report_hears_about_a_one_on_one_before_its_first_reminder,
     the_manager_hears_when_a_one_on_one_is_outside_the_reports_working_hours,
     one_on_one_invitations_are_limited_per_sender_per_day,
@@ -145,6 +146,58 @@ async fn a_declined_one_on_one_stays_declined_until_the_report_accepts(app: Test
     let again = app.say(REPORT, &accept).await;
     assert!(again.contains("already"), "{again}");
     run_hours(&app, 24 * 7).await;
+    assert_reminded(&app, 1).await;
+    assert_eq!(dms_containing(&app, MANAGER, "accepted").len(), 1);
+}
+
+/// The Home tab as the app would publish it now.
+async fn home_of(app: &TestApp, user: &str) -> officehours::views::Message {
+    let actor = officehours::app::Actor {
+        team_id: TEAM.to_owned(),
+        user_id: user.to_owned(),
+    };
+    app.core.home(&actor).await.expect("the Home tab renders")
+}
+
+fn accept_button(home: &officehours::views::Message) -> Option<(String, String)> {
+    home.blocks.iter().find_map(|block| match block {
+        officehours::views::Block::Section {
+            text,
+            button: Some(button),
+            ..
+        } if button.action_id == "officehours.1on1_accept" => {
+            Some((text.clone(), button.value.clone()))
+        }
+        _ => None,
+    })
+}
+
+async fn a_declined_one_on_one_can_be_accepted_from_the_home_tab(app: TestApp) {
+    two_in_berlin(&app).await;
+    decline_the_first_notice(&app).await;
+    let (line, value) =
+        accept_button(&home_of(&app, REPORT).await).expect("an Accept button on Home");
+    assert!(line.contains(&format!("<@{MANAGER}>")), "{line}");
+
+    let home = json!({ "type": "view", "view_id": "V0HOME0001" });
+    click_in(
+        &app,
+        REPORT,
+        "officehours.1on1_accept",
+        &value,
+        "home-accept",
+        home,
+    )
+    .await;
+    let published = app
+        .slack
+        .wait_for_calls("views.publish", 1, std::time::Duration::from_secs(5))
+        .await;
+    let view = visible_text(&published.last().unwrap().params["view"]);
+    assert!(!view.contains("declined"), "{view}");
+    assert!(accept_button(&home_of(&app, REPORT).await).is_none());
+
+    until_monday_morning(&app).await;
     assert_reminded(&app, 1).await;
     assert_eq!(dms_containing(&app, MANAGER, "accepted").len(), 1);
 }

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use super::{payload_i64, NudgeError, Nudges};
 use crate::commands::parse::{CadenceCommand, UserRef};
 use crate::commands::Actor;
-use crate::domain::cadence::Cadence;
+use crate::domain::cadence::{Cadence, DeclinedOneOnOne};
 use crate::domain::time_of_day::TimeOfDay;
 use crate::store::nudges::{CadenceRecord, CadenceStatus, MeetingRecord, MeetingStatus};
 use crate::store::one_on_one::{CadenceChange, OneOnOneWrite, Saved};
@@ -242,4 +242,30 @@ async fn done(n: &Nudges, actor: &Actor, other: &UserRef) -> Result<Message, Nud
         None => format!("There's no 1:1 with <@{}> to mark done yet.", other.id),
     };
     Ok(simple(reply))
+}
+
+/// The 1:1s this person declined, as their Home tab offers them back.
+pub(super) async fn declined(
+    n: &Nudges,
+    actor: &Actor,
+) -> Result<Vec<DeclinedOneOnOne>, StoreError> {
+    let mut found = Vec::new();
+    for record in n
+        .store
+        .cadences_of_report(&actor.team_id, &actor.user_id)
+        .await?
+    {
+        let Some(cadence) =
+            cadence_of(&record).filter(|_| record.status == CadenceStatus::Declined)
+        else {
+            continue;
+        };
+        found.push(DeclinedOneOnOne {
+            cadence_id: record.id,
+            manager_tz: n.zone_of(&record.team_id, &record.manager_id).await?,
+            manager_id: record.manager_id,
+            cadence,
+        });
+    }
+    Ok(found)
 }
