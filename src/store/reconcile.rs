@@ -1,6 +1,7 @@
 //! Reconciling reminders inside a transaction the caller holds: the undelivered rows under each
 //! key prefix are made equal to the reminders wanted there, so a command's other writes and its
-//! reminders commit together (or not at all).
+//! reminders commit together (or not at all). Also the insert of new rows that `schedule` and
+//! `schedule_all` share with it.
 
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -42,7 +43,7 @@ fn step(wanted: &NewReminder, row: Option<&Undelivered>) -> Step {
 /// Prefixes per look-up, and new rows per insert (seven parameters each): far below either
 /// backend's limit on parameters.
 const PREFIX_CHUNK: usize = 100;
-const INSERT_CHUNK: usize = 500;
+pub(super) const INSERT_CHUNK: usize = 500;
 
 const MOVE_SQL: &str =
     "UPDATE reminders SET recipients = $4, payload = $5, due_at = $6, next_attempt_at = $6 \
@@ -82,6 +83,40 @@ fn insert_sql(rows: usize) -> String {
 macro_rules! impl_reconcile {
     ($db:ty) => {
         impl SqlStore<$db> {
+            /// A reminder's six columns: `$1`…`$6` of MOVE_SQL and REVIVE_SQL, or a row's first
+            /// six of an insert.
+            fn bind_reminder<'q>(
+                query: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>,
+                r: &'q NewReminder,
+            ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>> {
+                query
+                    .bind(&r.team_id)
+                    .bind(&r.key)
+                    .bind(&r.kind)
+                    .bind(r.recipients.join(","))
+                    .bind(r.payload.to_string())
+                    .bind(stored_instant(r.due_at))
+            }
+
+            /// Inserts reminders in one statement, skipping keys that exist; how many were new.
+            /// At most INSERT_CHUNK at a time.
+            pub(super) async fn insert_new<'c, E>(
+                executor: E,
+                reminders: &[&NewReminder],
+                now: DateTime<Utc>,
+            ) -> Result<u64, StoreError>
+            where
+                E: sqlx::Executor<'c, Database = $db>,
+            {
+                let sql = insert_sql(reminders.len());
+                // One row is the common statement (`schedule`): worth keeping prepared.
+                let mut query = sqlx::query(&sql).persistent(reminders.len() == 1);
+                for r in reminders {
+                    query = Self::bind_reminder(query, r).bind(stored_instant(now));
+                }
+                Ok(query.execute(executor).await?.rows_affected())
+            }
+
             /// `ReminderStore::reconcile` for several prefixes at once, in `tx`. The prefixes must
             /// not overlap: a row under two of them would be wanted by one and cancelled by the other.
             pub(super) async fn reconcile_in(
@@ -105,13 +140,7 @@ macro_rules! impl_reconcile {
                             Step::Move => (MOVE_SQL, &mut done.moved),
                             Step::Revive => (REVIVE_SQL, &mut done.revived),
                         };
-                        *counter += sqlx::query(sql)
-                            .bind(&r.team_id)
-                            .bind(&r.key)
-                            .bind(&r.kind)
-                            .bind(r.recipients.join(","))
-                            .bind(r.payload.to_string())
-                            .bind(stored_instant(r.due_at))
+                        *counter += Self::bind_reminder(sqlx::query(sql), r)
                             .execute(&mut **tx)
                             .await?
                             .rows_affected();
@@ -138,19 +167,7 @@ macro_rules! impl_reconcile {
                         .rows_affected();
                 }
                 for chunk in new.chunks(INSERT_CHUNK) {
-                    let sql = insert_sql(chunk.len());
-                    let mut query = sqlx::query(&sql).persistent(false);
-                    for r in chunk {
-                        query = query
-                            .bind(&r.team_id)
-                            .bind(&r.key)
-                            .bind(&r.kind)
-                            .bind(r.recipients.join(","))
-                            .bind(r.payload.to_string())
-                            .bind(stored_instant(r.due_at))
-                            .bind(stored_instant(now));
-                    }
-                    done.inserted += query.execute(&mut **tx).await?.rows_affected();
+                    done.inserted += Self::insert_new(&mut **tx, chunk, now).await?;
                 }
                 Ok(done)
             }

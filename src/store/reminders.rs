@@ -102,8 +102,8 @@ pub trait ReminderStore: Send + Sync {
         reminder: &NewReminder,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
-    /// Inserts several reminders in one statement (one write), skipping keys that exist;
-    /// returns how many were new.
+    /// Inserts several reminders, up to 500 in one statement, skipping keys that exist; returns
+    /// how many were new.
     async fn schedule_all(
         &self,
         reminders: &[NewReminder],
@@ -281,50 +281,16 @@ macro_rules! impl_reminder_store {
         #[async_trait]
         impl ReminderStore for SqlStore<$db> {
             async fn schedule(&self, r: &NewReminder, now: DateTime<Utc>) -> Result<bool, StoreError> {
-                let due = stored_instant(r.due_at);
-                let done = sqlx::query(
-                    "INSERT INTO reminders (team_id, key, kind, recipients, payload, due_at, next_attempt_at, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (key) DO NOTHING",
-                )
-                .bind(&r.team_id)
-                .bind(&r.key)
-                .bind(&r.kind)
-                .bind(r.recipients.join(","))
-                .bind(r.payload.to_string())
-                .bind(due)
-                .bind(stored_instant(now))
-                .execute(&self.pool)
-                .await?;
-                Ok(done.rows_affected() == 1)
+                Ok(Self::insert_new(&self.pool, &[r], now).await? == 1)
             }
 
             async fn schedule_all(&self, reminders: &[NewReminder], now: DateTime<Utc>) -> Result<u64, StoreError> {
-                if reminders.is_empty() {
-                    return Ok(0);
+                let all: Vec<&NewReminder> = reminders.iter().collect();
+                let mut inserted = 0;
+                for chunk in all.chunks(super::reconcile::INSERT_CHUNK) {
+                    inserted += Self::insert_new(&self.pool, chunk, now).await?;
                 }
-                let rows: Vec<String> = (0..reminders.len())
-                    .map(|i| {
-                        let p = i * 7;
-                        format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 6, p + 7)
-                    })
-                    .collect();
-                let sql = format!(
-                    "INSERT INTO reminders (team_id, key, kind, recipients, payload, due_at, next_attempt_at, created_at) \
-                     VALUES {} ON CONFLICT (key) DO NOTHING",
-                    rows.join(", ")
-                );
-                let mut query = sqlx::query(&sql).persistent(false);
-                for r in reminders {
-                    query = query
-                        .bind(&r.team_id)
-                        .bind(&r.key)
-                        .bind(&r.kind)
-                        .bind(r.recipients.join(","))
-                        .bind(r.payload.to_string())
-                        .bind(stored_instant(r.due_at))
-                        .bind(stored_instant(now));
-                }
-                Ok(query.execute(&self.pool).await?.rows_affected())
+                Ok(inserted)
             }
 
             async fn claim_due(

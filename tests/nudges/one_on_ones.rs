@@ -324,6 +324,21 @@ fn last_reminder(app: &TestApp, user: &str) -> Value {
         .expect("a meeting reminder")
 }
 
+/// At `at` both get their `nth` reminder, and `user` presses `action_id` on theirs twice.
+async fn press_twice(
+    app: &TestApp,
+    at: DateTime<Utc>,
+    nth: usize,
+    user: &str,
+    action_id: &str,
+) -> (String, String) {
+    app.clock.set(at);
+    app.tick().await;
+    assert_reminded(app, nth).await;
+    let value = button_value(&last_reminder(app, user), action_id);
+    click_twice(app, user, action_id, &value).await
+}
+
 async fn every_one_on_one_change_is_safe_to_repeat(app: TestApp) {
     two_in_berlin(&app).await;
     let (report, manager) = (mention(REPORT), mention(MANAGER));
@@ -353,20 +368,12 @@ async fn every_one_on_one_change_is_safe_to_repeat(app: TestApp) {
     assert!(again.contains("already"), "{again}");
 
     // Two weeks on, 14:00 in Berlin: the next reminder; snoozed a day, then skipped.
-    app.clock
-        .set(Utc.with_ymd_and_hms(2026, 12, 17, 13, 0, 0).unwrap());
-    app.tick().await;
-    assert_reminded(&app, 2).await;
-    let snooze = button_value(&last_reminder(&app, REPORT), "officehours.meeting_snooze");
-    let (moved, again) = click_twice(&app, REPORT, "officehours.meeting_snooze", &snooze).await;
+    let thursday = Utc.with_ymd_and_hms(2026, 12, 17, 13, 0, 0).unwrap();
+    let (moved, again) = press_twice(&app, thursday, 2, REPORT, "officehours.meeting_snooze").await;
     assert!(moved.contains("Fri 18 Dec 15:00"), "{moved}");
     assert!(again.contains("Fri 18 Dec 15:00"), "{again}");
-    app.clock
-        .set(Utc.with_ymd_and_hms(2026, 12, 18, 13, 0, 0).unwrap());
-    app.tick().await;
-    assert_reminded(&app, 3).await;
-    let skip = button_value(&last_reminder(&app, MANAGER), "officehours.meeting_skip");
-    let (skipped, again) = click_twice(&app, MANAGER, "officehours.meeting_skip", &skip).await;
+    let friday = thursday + Duration::days(1);
+    let (skipped, again) = press_twice(&app, friday, 3, MANAGER, "officehours.meeting_skip").await;
     assert!(skipped.contains("Skipped"), "{skipped}");
     assert!(again.contains("already"), "{again}");
 

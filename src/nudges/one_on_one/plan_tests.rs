@@ -51,15 +51,18 @@ fn drops(changes: &[MeetingChange]) -> Vec<i64> {
 
 const LEAD: Duration = Duration::hours(1);
 
+/// The weekly cadence's replan of `meetings` at `now`.
+fn weekly_replan(
+    meetings: &[MeetingRecord],
+    now: DateTime<Utc>,
+    how: Replan,
+) -> Vec<MeetingChange> {
+    replan(Some((&weekly(), BERLIN)), meetings, LEAD, now, how)
+}
+
 #[test]
 fn a_new_cadence_plans_its_first_meeting() {
-    let changes = replan(
-        Some((&weekly(), BERLIN)),
-        &[],
-        LEAD,
-        at(3, 13),
-        Replan::Fresh,
-    );
+    let changes = weekly_replan(&[], at(3, 13), Replan::Fresh);
     assert_eq!(
         changes,
         vec![MeetingChange::Plan {
@@ -73,13 +76,7 @@ fn a_new_cadence_plans_its_first_meeting() {
 fn within_the_lead_the_meeting_after_is_planned_too() {
     // 08:30 UTC on Monday: the 09:00 meeting's reminder is due, so the next one is planned as a
     // delivered reminder would have planned it.
-    let changes = replan(
-        Some((&weekly(), BERLIN)),
-        &[],
-        LEAD,
-        at(7, 8) + Duration::minutes(30),
-        Replan::Fresh,
-    );
+    let changes = weekly_replan(&[], at(7, 8) + Duration::minutes(30), Replan::Fresh);
     assert_eq!(plans(&changes), vec![at(7, 9), at(14, 9)]);
 }
 
@@ -90,25 +87,13 @@ fn the_same_schedule_keeps_the_plan_and_a_changed_one_replaces_what_was_never_he
     // Snoozed from Monday to Tuesday: not on the schedule, but planned.
     let snoozed = meeting(2, 1, at(8, 9), MeetingStatus::Planned);
     let meetings = [held.clone(), snoozed.clone()];
-    let kept = replan(
-        Some((&weekly(), BERLIN)),
-        &meetings,
-        LEAD,
-        now,
-        Replan::Continue,
-    );
+    let kept = weekly_replan(&meetings, now, Replan::Continue);
     assert_eq!(
         kept,
         vec![],
         "the plan stands: nothing to drop, nothing to add"
     );
-    let fresh = replan(
-        Some((&weekly(), BERLIN)),
-        &meetings,
-        LEAD,
-        now,
-        Replan::Fresh,
-    );
+    let fresh = weekly_replan(&meetings, now, Replan::Fresh);
     assert_eq!(drops(&fresh), vec![2]);
     assert_eq!(
         plans(&fresh),
@@ -121,13 +106,7 @@ fn the_same_schedule_keeps_the_plan_and_a_changed_one_replaces_what_was_never_he
 #[test]
 fn a_planned_meeting_where_one_is_wanted_keeps_its_row() {
     let planned = meeting(5, 3, at(7, 9), MeetingStatus::Planned);
-    let changes = replan(
-        Some((&weekly(), BERLIN)),
-        &[planned],
-        LEAD,
-        at(3, 13),
-        Replan::Fresh,
-    );
+    let changes = weekly_replan(&[planned], at(3, 13), Replan::Fresh);
     assert_eq!(changes, vec![]);
 }
 
@@ -136,36 +115,18 @@ fn a_settled_date_is_passed_over_but_one_skipped_by_a_schedule_change_is_not() {
     let now = at(7, 8) + Duration::minutes(10);
     // Skipped by a person after its reminder: the plan moves on to the week after.
     let skipped = meeting(1, 0, at(7, 9), MeetingStatus::Skipped);
-    let changes = replan(
-        Some((&weekly(), BERLIN)),
-        &[skipped],
-        LEAD,
-        now,
-        Replan::Fresh,
-    );
+    let changes = weekly_replan(&[skipped], now, Replan::Fresh);
     assert_eq!(plans(&changes), vec![at(14, 9)]);
     // Marked skipped days before its reminder (older versions retired meetings so): never held.
     let mut retired = meeting(1, 0, at(7, 9), MeetingStatus::Skipped);
     retired.finished_at = Some(at(3, 13));
     for how in [Replan::Fresh, Replan::Continue] {
-        let changes = replan(
-            Some((&weekly(), BERLIN)),
-            &[retired.clone()],
-            LEAD,
-            now,
-            how,
-        );
+        let changes = weekly_replan(&[retired.clone()], now, how);
         assert_eq!(drops(&changes), vec![1], "{how:?}");
         assert_eq!(plans(&changes), vec![at(7, 9), at(14, 9)], "{how:?}");
     }
     // After a delivered reminder nothing is dropped; the retired date is passed over.
-    let changes = replan(
-        Some((&weekly(), BERLIN)),
-        &[retired],
-        LEAD,
-        now,
-        Replan::Follow,
-    );
+    let changes = weekly_replan(&[retired], now, Replan::Follow);
     assert_eq!(
         changes,
         vec![MeetingChange::Plan {
@@ -179,13 +140,7 @@ fn a_settled_date_is_passed_over_but_one_skipped_by_a_schedule_change_is_not() {
 fn after_a_delivered_reminder_the_next_meeting_is_planned_once() {
     let now = at(7, 8);
     let current = meeting(1, 0, at(7, 9), MeetingStatus::Planned);
-    let changes = replan(
-        Some((&weekly(), BERLIN)),
-        &[current.clone()],
-        LEAD,
-        now,
-        Replan::Follow,
-    );
+    let changes = weekly_replan(&[current.clone()], now, Replan::Follow);
     assert_eq!(
         changes,
         vec![MeetingChange::Plan {
@@ -194,13 +149,7 @@ fn after_a_delivered_reminder_the_next_meeting_is_planned_once() {
         }]
     );
     let next = meeting(2, 1, at(14, 9), MeetingStatus::Planned);
-    let again = replan(
-        Some((&weekly(), BERLIN)),
-        &[current, next],
-        LEAD,
-        now,
-        Replan::Follow,
-    );
+    let again = weekly_replan(&[current, next], now, Replan::Follow);
     assert_eq!(again, vec![]);
 }
 
