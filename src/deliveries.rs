@@ -45,6 +45,7 @@ pub const KINDS: &[Kind] = &[
     kind(nudges::kinds::ONE_ON_ONE, Owner::Nudges, Delivery::Message),
     kind(nudges::kinds::CONSENT, Owner::Nudges, Delivery::Message),
     kind(nudges::kinds::DECLINED, Owner::Nudges, Delivery::Message),
+    kind(nudges::kinds::ACCEPTED, Owner::Nudges, Delivery::Message),
     kind(nudges::kinds::DEBRIEF, Owner::Nudges, Delivery::Message),
     kind(nudges::kinds::FEEDBACK, Owner::Nudges, Delivery::Message),
     kind(nudges::kinds::REVIEW, Owner::Nudges, Delivery::Message),

@@ -193,18 +193,7 @@ fn canonical(command: &Command) -> Option<String> {
             return None
         }
         Command::Find(topic) => format!("find {topic}"),
-        Command::OneOnOne(CadenceCommand::Set {
-            report,
-            every_weeks,
-            on,
-        }) => {
-            let on = on.map_or(String::new(), |(day, at)| {
-                format!(" on {} {at}", weekday_name(day))
-            });
-            format!("1on1 {} every {every_weeks} weeks{on}", mention(report))
-        }
-        Command::OneOnOne(CadenceCommand::Stop(user)) => format!("1on1 stop {}", mention(user)),
-        Command::OneOnOne(CadenceCommand::Done(user)) => format!("1on1 done {}", mention(user)),
+        Command::OneOnOne(cadence) => one_on_one(cadence),
         Command::Debrief {
             project,
             date,
@@ -241,6 +230,24 @@ fn canonical(command: &Command) -> Option<String> {
         Command::Calendar { reset: true } => "calendar reset".into(),
     };
     Some(text)
+}
+
+fn one_on_one(command: &CadenceCommand) -> String {
+    match command {
+        CadenceCommand::Set {
+            report,
+            every_weeks,
+            on,
+        } => {
+            let on = on.map_or(String::new(), |(day, at)| {
+                format!(" on {} {at}", weekday_name(day))
+            });
+            format!("1on1 {} every {every_weeks} weeks{on}", mention(report))
+        }
+        CadenceCommand::Stop(user) => format!("1on1 stop {}", mention(user)),
+        CadenceCommand::Done(user) => format!("1on1 done {}", mention(user)),
+        CadenceCommand::Accept(user) => format!("1on1 accept {}", mention(user)),
+    }
 }
 
 fn mention(user: &UserRef) -> String {

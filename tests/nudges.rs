@@ -1,6 +1,8 @@
 //! Nudges end to end: commands plan reminders, the scheduler (ticked by hand on the test clock)
 //! delivers them to the fake Slack, buttons and modals act on them.
 
+#[path = "nudges/one_on_ones.rs"]
+mod one_on_ones;
 mod support;
 
 use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc, Weekday};
@@ -53,12 +55,25 @@ fn button_value(message: &Value, action_id: &str) -> String {
 
 /// A click on a button of a bot message, as Slack posts it; returns the response_url id used.
 async fn click(app: &TestApp, user: &str, action_id: &str, value: &str, response_id: &str) {
+    let container = json!({ "type": "message", "message_ts": "1700000000.000100", "channel_id": format!("D{user}"), "is_ephemeral": false });
+    click_in(app, user, action_id, value, response_id, container).await;
+}
+
+/// A click on a button in `container`: a message, or the Home tab (`{"type": "view", …}`).
+async fn click_in(
+    app: &TestApp,
+    user: &str,
+    action_id: &str,
+    value: &str,
+    response_id: &str,
+    container: Value,
+) {
     let payload = json!({
         "type": "block_actions",
         "user": { "id": user, "username": "someone", "name": "someone", "team_id": TEAM },
         "api_app_id": "A0001",
         "token": "9s8d9as89d8as9d8as989",
-        "container": { "type": "message", "message_ts": "1700000000.000100", "channel_id": format!("D{user}"), "is_ephemeral": false },
+        "container": container,
         "trigger_id": format!("trigger-{response_id}"),
         "team": { "id": TEAM, "domain": "example" },
         "channel": { "id": format!("D{user}"), "name": "directmessage" },
@@ -236,13 +251,15 @@ async fn a_report_can_decline_and_the_manager_is_told(app: TestApp) {
 async fn done_snooze_and_skip_with_the_lead_time_and_a_new_question_each_time(app: TestApp) {
     app.known_user(MANAGER, "Europe/Berlin").await;
     app.known_user(REPORT, "Europe/Berlin").await;
-    // 13:30 UTC is 14:30 in Berlin: today's 15:00 meeting is within the 1 h lead, so it goes out now.
+    // 13:30 UTC is 14:30 in Berlin: today's 15:00 meeting is within the 1 h lead, so it goes out
+    // now (the report's a minute later, after the notice that the 1:1s exist).
     app.say(
         MANAGER,
         &format!("1on1 {} every week on thu 15:00", mention(REPORT)),
     )
     .await;
     app.tick().await;
+    app.advance_and_tick(Duration::minutes(1)).await;
     let first = dms_containing(&app, MANAGER, "Your 1:1 with");
     assert_eq!(first.len(), 1, "{first:?}");
     assert!(
@@ -345,27 +362,50 @@ async fn bot_timed_nudges_wait_for_working_time_but_meeting_reminders_never_do(a
         .set(Utc.with_ymd_and_hms(2026, 12, 5, 10, 0, 0).unwrap());
     app.known_user(MANAGER, "Europe/Berlin").await;
     app.known_user(REPORT, "Europe/Berlin").await;
+    app.known_user(OTHER, "Europe/Berlin").await;
     app.say(
         MANAGER,
         &format!("1on1 {} every week on sun 11:00", mention(REPORT)),
     )
     .await;
+    app.say(
+        MANAGER,
+        &format!("1on1 {} every week on tue 11:00", mention(OTHER)),
+    )
+    .await;
     app.tick().await;
     assert!(
-        app.slack.dm_messages(REPORT).is_empty(),
-        "the consent notice waits for Monday"
+        app.slack.dm_messages(REPORT).is_empty() && app.slack.dm_messages(OTHER).is_empty(),
+        "the notices wait"
     );
 
-    run_hours(&app, 23).await; // Sunday 09:00 UTC, 10:00 Berlin: one hour before the meeting.
+    run_hours(&app, 22).await; // Sunday 08:00 UTC, 09:00 Berlin.
+    assert!(app.slack.dm_messages(REPORT).is_empty());
+    // A minute at a time through the hour before Sunday's meeting: its reminder goes out on a
+    // Sunday, and the notice that the 1:1s exist comes just before it, not on Monday.
+    for _ in 0..60 {
+        app.advance_and_tick(Duration::minutes(1)).await;
+    }
+    let notice = dms_containing(&app, REPORT, "regular 1:1");
+    let reminder = dms_containing(&app, REPORT, "Your 1:1 with");
     assert_eq!(
-        dms_containing(&app, REPORT, "Your 1:1 with").len(),
-        1,
+        (notice.len(), reminder.len()),
+        (1, 1),
+        "{notice:?} {reminder:?}"
+    );
+    assert_eq!(
+        notice[0].0,
+        Utc.with_ymd_and_hms(2026, 12, 6, 8, 59, 0).unwrap()
+    );
+    assert_eq!(
+        reminder[0].0,
+        Utc.with_ymd_and_hms(2026, 12, 6, 9, 0, 0).unwrap(),
         "meeting reminders go out on Sundays too"
     );
-    assert!(dms_containing(&app, REPORT, "regular 1:1").is_empty());
+    assert!(app.slack.dm_messages(OTHER).is_empty());
 
     run_hours(&app, 22).await; // Monday 07:00 UTC = 08:00 Berlin, the start of working time.
-    let consent = dms_containing(&app, REPORT, "regular 1:1");
+    let consent = dms_containing(&app, OTHER, "regular 1:1");
     assert_eq!(consent.len(), 1);
     assert_eq!(
         consent[0].0,

@@ -538,19 +538,32 @@ pub async fn write_bulk(raw: &Raw, pop: &Population, settings: &NudgeSettings) -
         let due = reminder_time(starts, settings.lead).max(now);
         for person in [user(c.manager), user(c.report)] {
             reminders.push(reminder(
-                format!("1on1:{cid}:{mid}:{}:{person}", starts.timestamp()),
+                format!("1on1:{cid}:{}:{person}", starts.timestamp()),
                 kinds::ONE_ON_ONE,
                 person,
                 serde_json::json!({ "meeting_id": mid, "starts_at": starts.timestamp() }),
                 due,
             ));
         }
+        // The report's notice: in their working time, but before their first reminder.
+        let notice_due = settings
+            .work
+            .defer(pop.people[c.report].zone, now)
+            .min(due - Duration::minutes(1))
+            .max(now);
+        let schedule = format!(
+            "{}w{}d{}m{}",
+            c.every_weeks,
+            c.weekday.num_days_from_monday(),
+            c.at.minutes(),
+            c.cadence.anchor
+        );
         reminders.push(reminder(
-            format!("1on1-consent:{cid}:{}", now.timestamp()),
+            format!("1on1-consent:{team}:{}:{cid}:{schedule}", user(c.manager)),
             kinds::CONSENT,
             user(c.report),
             serde_json::json!({ "cadence_id": cid }),
-            settings.work.defer(pop.people[c.report].zone, now),
+            notice_due,
         ));
         if managers.last() != Some(&c.manager) {
             managers.push(c.manager);

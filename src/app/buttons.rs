@@ -15,6 +15,9 @@ pub struct Pressed {
     pub replace: Option<Message>,
     /// The person's hours changed: redraw the Home tab, or the list, the button was on.
     pub hours_changed: bool,
+    /// Something else the Home tab shows changed (a 1:1 accepted or declined): redraw it if
+    /// the button was there.
+    pub home_changed: bool,
 }
 
 impl Core {
@@ -61,6 +64,10 @@ impl Core {
                     modal: outcome.modal,
                     replace: outcome.replace,
                     hours_changed: false,
+                    home_changed: matches!(
+                        other,
+                        actions::ONE_ON_ONE_ACCEPT | actions::ONE_ON_ONE_DECLINE
+                    ),
                 }),
                 None => {
                     tracing::debug!(action_id = other, "unknown action");

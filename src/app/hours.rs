@@ -76,11 +76,13 @@ impl Core {
         let now = self.clock.now();
         let me = self.store.mentor(&actor.team_id, &actor.user_id).await?;
         let everyone = self.directory.statuses(&actor.team_id, now).await?;
+        let declined = self.nudges.declined_one_on_ones(actor).await?;
         Ok(crate::views::home::home(
             &crate::directory::viewer_of(&me.person),
             now,
             &status_of(&me, now),
             &everyone,
+            &declined,
         ))
     }
 

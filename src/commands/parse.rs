@@ -23,7 +23,7 @@ mod nudges;
 
 use gatherings::{CONFERENCE, CONFERENCE_LEAVE, CONFERENCE_LIST, DEBRIEF};
 pub use gatherings::{MAX_DEBRIEF_PARTICIPANTS, MAX_NAME_CHARS};
-use nudges::{ONE_ON_ONE, ONE_ON_ONE_DONE, ONE_ON_ONE_STOP, REVIEW, TEAM};
+use nudges::{ONE_ON_ONE, ONE_ON_ONE_ACCEPT, ONE_ON_ONE_DONE, ONE_ON_ONE_STOP, REVIEW, TEAM};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserRef {
@@ -62,6 +62,8 @@ pub enum CadenceCommand {
     },
     Stop(UserRef),
     Done(UserRef),
+    /// The report accepts the 1:1s with this manager after all (they had declined them).
+    Accept(UserRef),
 }
 
 /// `/officehours conference …`.

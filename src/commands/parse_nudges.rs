@@ -22,6 +22,10 @@ pub(super) const ONE_ON_ONE_DONE: Form = (
     "/officehours 1on1 done @report",
     "/officehours 1on1 done @ada",
 );
+pub(super) const ONE_ON_ONE_ACCEPT: Form = (
+    "/officehours 1on1 accept @manager",
+    "/officehours 1on1 accept @grace",
+);
 pub(super) const REVIEW: Form = (
     "/officehours review @report on <YYYY-MM-DD>",
     "/officehours review @ada on 2026-09-01",
@@ -91,11 +95,19 @@ pub(super) fn one_on_one(rest: &[&str]) -> Result<Command, ParseError> {
             let who = sole_mention(&rest[1..], "report's 1:1 is done", &ONE_ON_ONE_DONE)?;
             return set(CadenceCommand::Done(who));
         }
+        "accept" | "accepted" | "yes" => {
+            let who = sole_mention(
+                &rest[1..],
+                "manager's 1:1s do you accept",
+                &ONE_ON_ONE_ACCEPT,
+            )?;
+            return set(CadenceCommand::Accept(who));
+        }
         _ if !is_mention(first) => {
             let problem = match cadence_words(rest) {
                 Ok(_) => "Who is the 1:1 with? Put @report before how often.".to_string(),
                 Err(_) => format!(
-                    "`{}` isn't someone I can find. Mention your report with @, or use stop or done.",
+                    "`{}` isn't someone I can find. Mention your report with @, or use stop, done or accept.",
                     shown(first)
                 ),
             };
@@ -113,6 +125,7 @@ pub(super) fn one_on_one(rest: &[&str]) -> Result<Command, ParseError> {
     {
         [w] if w == "stop" => return set(CadenceCommand::Stop(report)),
         [w] if w == "done" => return set(CadenceCommand::Done(report)),
+        [w] if w == "accept" => return set(CadenceCommand::Accept(report)),
         [] => {
             return Err(fail(
                 "How often? Add every 2 weeks, weekly or biweekly after the name.",

@@ -89,6 +89,21 @@ fn one_on_one_stop_and_done() {
 }
 
 #[test]
+fn one_on_one_accept() {
+    let accept = |id: &str| Command::OneOnOne(CadenceCommand::Accept(user(id)));
+    assert_eq!(ok("1on1 accept @grace"), accept("grace"));
+    assert_eq!(ok("1on1 ACCEPT <@U1>"), accept("U1"));
+    assert_eq!(ok("1on1 @grace accept"), accept("grace"));
+    assert_eq!(ok("/officehours 1:1 accept @grace"), accept("grace"));
+    let e = bad("1on1 accept");
+    assert!(e.problem.contains("Which manager's 1:1s"), "{}", e.problem);
+    assert_eq!(e.usage, "/officehours 1on1 accept @manager");
+    assert!(problem("1on1 accept grace").contains("`grace` isn't someone"));
+    assert!(problem("1on1 accept @grace please").contains("`please`"));
+    assert!(problem("1on1 acept @grace").contains("stop, done or accept"));
+}
+
+#[test]
 fn one_on_one_errors_name_the_bad_piece() {
     assert!(problem("1on1").contains("Who is the 1:1 with"));
     assert!(problem("1on1 every 2 weeks").contains("Put @report before"));

@@ -261,13 +261,15 @@ fn presence_commands() {
 
 #[test]
 fn usage_lines_follow_the_grammar() {
-    assert_eq!(USAGE_LINES.len(), 26);
+    assert_eq!(USAGE_LINES.len(), 27);
     assert_eq!(USAGE_LINES[0].0, "/officehours");
     assert_eq!(USAGE_LINES[3].0, ADD.0);
-    // The nudge forms follow the original ten, in the order the issue lists them.
+    // The nudge forms follow the original ten, in the order the issue lists them; the report's
+    // `accept` right after the manager's 1:1 forms.
     assert_eq!(USAGE_LINES[10].0, nudges::ONE_ON_ONE.0);
-    assert_eq!(USAGE_LINES[18].0, "/officehours team");
-    assert_eq!(USAGE_LINES[20].0, "/officehours forget me");
+    assert_eq!(USAGE_LINES[13].0, nudges::ONE_ON_ONE_ACCEPT.0);
+    assert_eq!(USAGE_LINES[19].0, "/officehours team");
+    assert_eq!(USAGE_LINES[21].0, "/officehours forget me");
     assert!(USAGE_LINES
         .iter()
         .all(|(form, what)| form.starts_with("/officehours") && !what.is_empty()));

@@ -36,6 +36,10 @@ pub const USAGE_LINES: &[(&str, &str)] = &[
     (ONE_ON_ONE_STOP.0, "end the 1:1s with that report"),
     (ONE_ON_ONE_DONE.0, "mark the current 1:1 with that report done"),
     (
+        ONE_ON_ONE_ACCEPT.0,
+        "accept a manager's 1:1s after all, if you declined them",
+    ),
+    (
         DEBRIEF.0,
         "on that date, a group DM asking what went well, what to change and what each learned",
     ),

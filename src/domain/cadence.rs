@@ -201,6 +201,17 @@ impl fmt::Display for Cadence {
     }
 }
 
+/// A 1:1 someone declined, as their Home tab offers it back to accept after all.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct DeclinedOneOnOne {
+    /// What the Accept button carries.
+    pub cadence_id: i64,
+    pub manager_id: String,
+    pub cadence: Cadence,
+    /// The manager's zone: the cadence's day and time are theirs.
+    pub manager_tz: Tz,
+}
+
 /// When the reminder for a meeting goes out: meeting - lead. A zero lead is
 /// the start itself; a negative one is treated as zero so a reminder never
 /// comes after the meeting has begun.

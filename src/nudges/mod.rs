@@ -50,6 +50,7 @@ pub mod kinds {
     pub const ONE_ON_ONE: &str = "1on1";
     pub const CONSENT: &str = "1on1_consent";
     pub const DECLINED: &str = "1on1_declined";
+    pub const ACCEPTED: &str = "1on1_accepted";
     pub const DEBRIEF: &str = "debrief";
     pub const FEEDBACK: &str = "feedback";
     pub const REVIEW: &str = "review";
@@ -59,7 +60,8 @@ pub mod kinds {
 
     /// Every kind above; `deliveries::KINDS` says how each is delivered.
     pub const ALL: &[&str] = &[
-        ONE_ON_ONE, CONSENT, DECLINED, DEBRIEF, FEEDBACK, REVIEW, AGREED, CONFERENCE, DIGEST,
+        ONE_ON_ONE, CONSENT, DECLINED, ACCEPTED, DEBRIEF, FEEDBACK, REVIEW, AGREED, CONFERENCE,
+        DIGEST,
     ];
 }
 
@@ -295,6 +297,14 @@ impl Nudges {
         conference::command(self, actor, command).await
     }
 
+    /// The 1:1s this person declined, which their Home tab offers to accept after all.
+    pub async fn declined_one_on_ones(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<crate::domain::cadence::DeclinedOneOnOne>, NudgeError> {
+        Ok(one_on_one::declined(self, actor).await?)
+    }
+
     /// `/officehours team`: the digest, on demand.
     pub async fn team(&self, actor: &Actor) -> Result<Message, NudgeError> {
         Ok(digest::overview(self, actor, self.clock.now())
@@ -400,7 +410,7 @@ fn payload_str<'a>(reminder: &'a Reminder, field: &str) -> Option<&'a str> {
 impl Composer for Nudges {
     async fn compose(&self, reminder: &Reminder, now: DateTime<Utc>) -> anyhow::Result<Composed> {
         Ok(match reminder.kind.as_str() {
-            kinds::ONE_ON_ONE | kinds::CONSENT | kinds::DECLINED => {
+            kinds::ONE_ON_ONE | kinds::CONSENT | kinds::DECLINED | kinds::ACCEPTED => {
                 one_on_one::compose(self, reminder, now).await?
             }
             kinds::DEBRIEF | kinds::FEEDBACK => debrief::compose(self, reminder, now).await?,

@@ -69,7 +69,7 @@ async fn apply(
     event: SlackInteractionBlockActionsEvent,
 ) -> anyhow::Result<()> {
     let response_url = event.response_url.as_ref().map(|url| url.0.as_str());
-    let mut hours_changed = false;
+    let (mut hours_changed, mut home_changed) = (false, false);
     for action in event.actions.iter().flatten() {
         let value = action.value.as_deref().unwrap_or_default();
         let pressed = app.core.press(actor, &action.action_id.0, value).await?;
@@ -81,8 +81,9 @@ async fn apply(
             app.slack.respond(url, &message, true).await?;
         }
         hours_changed |= pressed.hours_changed;
+        home_changed |= pressed.home_changed;
     }
-    if !hours_changed {
+    if !hours_changed && !home_changed {
         return Ok(());
     }
     // Show the result where the press happened.
@@ -91,7 +92,7 @@ async fn apply(
             let view = app.core.home(actor).await?;
             app.slack.publish_home(&actor.user_id, &view).await?;
         }
-        (_, Some(url)) => {
+        (_, Some(url)) if hours_changed => {
             let list = app.core.list(actor).await?;
             app.slack.respond(url, &list, true).await?;
         }

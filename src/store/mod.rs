@@ -1,9 +1,11 @@
 //! Storage port: what the bot keeps (people, weekly windows, handled events), one trait, two backends.
 
 pub mod nudges;
+pub mod one_on_one;
 mod postgres;
 pub mod presence;
 pub mod privacy;
+mod reconcile;
 pub mod reminders;
 mod sql;
 mod sqlite;
@@ -17,6 +19,7 @@ use crate::domain::presence::ManualState;
 use crate::domain::window::{PublishedWindow, WeeklyWindow};
 
 pub use nudges::NudgeStore;
+pub use one_on_one::OneOnOneStore;
 pub use presence::PresenceStore;
 pub use privacy::PrivacyStore;
 pub use reminders::ReminderStore;
@@ -158,10 +161,13 @@ pub trait OfficeHoursStore: Send + Sync {
 
 /// Everything the bot keeps, as one handle the adapters share.
 pub trait Store:
-    OfficeHoursStore + ReminderStore + NudgeStore + PrivacyStore + PresenceStore
+    OfficeHoursStore + ReminderStore + NudgeStore + OneOnOneStore + PrivacyStore + PresenceStore
 {
 }
-impl<T: OfficeHoursStore + ReminderStore + NudgeStore + PrivacyStore + PresenceStore> Store for T {}
+impl<T> Store for T where
+    T: OfficeHoursStore + ReminderStore + NudgeStore + OneOnOneStore + PrivacyStore + PresenceStore
+{
+}
 
 /// Opens the database named by the URL (creating a SQLite file on first run) and migrates it.
 pub async fn connect(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {

@@ -13,7 +13,7 @@ pub enum CadenceStatus {
 }
 
 impl CadenceStatus {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             CadenceStatus::Active => "active",
             CadenceStatus::Declined => "declined",
@@ -226,14 +226,14 @@ pub trait NudgeStore: Send + Sync {
     async fn conferences(&self, team_id: &str) -> Result<Vec<ConferenceRecord>, StoreError>;
 }
 
-const CADENCE_COLUMNS: &str =
+pub(super) const CADENCE_COLUMNS: &str =
     "id, team_id, manager_id, report_id, every_weeks, weekday, at_minute, anchor_date, status";
-const MEETING_COLUMNS: &str = "id, cadence_id, seq, starts_at, status, finished_at";
+pub(super) const MEETING_COLUMNS: &str = "id, cadence_id, seq, starts_at, status, finished_at";
 const DEBRIEF_COLUMNS: &str = "id, team_id, organizer_id, project, on_date, participants";
 const REVIEW_COLUMNS: &str = "id, team_id, manager_id, report_id, on_date, agreed";
 
-type CadenceRow = (i64, String, String, String, i32, i32, i32, String, String);
-type MeetingRow = (i64, i64, i32, DateTime<Utc>, String, Option<DateTime<Utc>>);
+pub(super) type CadenceRow = (i64, String, String, String, i32, i32, i32, String, String);
+pub(super) type MeetingRow = (i64, i64, i32, DateTime<Utc>, String, Option<DateTime<Utc>>);
 type DebriefRow = (i64, String, String, String, String, String);
 type ReviewRow = (i64, String, String, String, String, Option<String>);
 type FeedbackRow = (i64, Option<String>, String, String, String);
@@ -244,11 +244,11 @@ fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
 }
 
-fn ymd(d: NaiveDate) -> String {
+pub(super) fn ymd(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-fn cadence(row: CadenceRow) -> CadenceRecord {
+pub(super) fn cadence(row: CadenceRow) -> CadenceRecord {
     let (id, team_id, manager_id, report_id, every, weekday, at, anchor, status) = row;
     CadenceRecord {
         id,
@@ -263,7 +263,7 @@ fn cadence(row: CadenceRow) -> CadenceRecord {
     }
 }
 
-fn meeting(row: MeetingRow) -> MeetingRecord {
+pub(super) fn meeting(row: MeetingRow) -> MeetingRecord {
     let (id, cadence_id, seq, starts_at, status, finished_at) = row;
     let status = match status.as_str() {
         "done" => MeetingStatus::Done,

@@ -56,8 +56,35 @@ pub struct Reconciled {
     pub cancelled: u64,
 }
 
+/// The reminders wanted under one key prefix, for `reconcile_all`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Wanted {
+    pub prefix: String,
+    pub reminders: Vec<NewReminder>,
+    /// A wanted row already pending stays as it is, even if its time or content differ: the plan
+    /// is confirmed, not changed (missing and cancelled rows are still made, unwanted ones still
+    /// cancelled).
+    pub keep_pending: bool,
+}
+
+impl Wanted {
+    /// Exactly `reminders` under `prefix`.
+    pub fn exactly(prefix: String, reminders: Vec<NewReminder>) -> Self {
+        Self {
+            prefix,
+            reminders,
+            keep_pending: false,
+        }
+    }
+
+    /// None under `prefix`: every pending one is cancelled.
+    pub fn none(prefix: String) -> Self {
+        Self::exactly(prefix, Vec::new())
+    }
+}
+
 /// `prefix` as a LIKE pattern that matches only keys starting with it.
-fn like_prefix(prefix: &str) -> String {
+pub(super) fn like_prefix(prefix: &str) -> String {
     format!(
         "{}%",
         prefix
@@ -75,8 +102,8 @@ pub trait ReminderStore: Send + Sync {
         reminder: &NewReminder,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
-    /// Inserts several reminders in one statement (one write), skipping keys that exist;
-    /// returns how many were new.
+    /// Inserts several reminders, up to 500 in one statement, skipping keys that exist; returns
+    /// how many were new.
     async fn schedule_all(
         &self,
         reminders: &[NewReminder],
@@ -134,6 +161,13 @@ pub trait ReminderStore: Send + Sync {
         &self,
         prefix: &str,
         wanted: &[NewReminder],
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Reconciled, StoreError>;
+    /// `reconcile` for several prefixes (which must not overlap) in one transaction.
+    async fn reconcile_all(
+        &self,
+        groups: &[Wanted],
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<Reconciled, StoreError>;
@@ -247,50 +281,16 @@ macro_rules! impl_reminder_store {
         #[async_trait]
         impl ReminderStore for SqlStore<$db> {
             async fn schedule(&self, r: &NewReminder, now: DateTime<Utc>) -> Result<bool, StoreError> {
-                let due = stored_instant(r.due_at);
-                let done = sqlx::query(
-                    "INSERT INTO reminders (team_id, key, kind, recipients, payload, due_at, next_attempt_at, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (key) DO NOTHING",
-                )
-                .bind(&r.team_id)
-                .bind(&r.key)
-                .bind(&r.kind)
-                .bind(r.recipients.join(","))
-                .bind(r.payload.to_string())
-                .bind(due)
-                .bind(stored_instant(now))
-                .execute(&self.pool)
-                .await?;
-                Ok(done.rows_affected() == 1)
+                Ok(Self::insert_new(&self.pool, &[r], now).await? == 1)
             }
 
             async fn schedule_all(&self, reminders: &[NewReminder], now: DateTime<Utc>) -> Result<u64, StoreError> {
-                if reminders.is_empty() {
-                    return Ok(0);
+                let all: Vec<&NewReminder> = reminders.iter().collect();
+                let mut inserted = 0;
+                for chunk in all.chunks(super::reconcile::INSERT_CHUNK) {
+                    inserted += Self::insert_new(&self.pool, chunk, now).await?;
                 }
-                let rows: Vec<String> = (0..reminders.len())
-                    .map(|i| {
-                        let p = i * 7;
-                        format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 6, p + 7)
-                    })
-                    .collect();
-                let sql = format!(
-                    "INSERT INTO reminders (team_id, key, kind, recipients, payload, due_at, next_attempt_at, created_at) \
-                     VALUES {} ON CONFLICT (key) DO NOTHING",
-                    rows.join(", ")
-                );
-                let mut query = sqlx::query(&sql).persistent(false);
-                for r in reminders {
-                    query = query
-                        .bind(&r.team_id)
-                        .bind(&r.key)
-                        .bind(&r.kind)
-                        .bind(r.recipients.join(","))
-                        .bind(r.payload.to_string())
-                        .bind(stored_instant(r.due_at))
-                        .bind(stored_instant(now));
-                }
-                Ok(query.execute(&self.pool).await?.rows_affected())
+                Ok(inserted)
             }
 
             async fn claim_due(
@@ -405,63 +405,13 @@ macro_rules! impl_reminder_store {
                 reason: &str,
                 now: DateTime<Utc>,
             ) -> Result<Reconciled, StoreError> {
+                let group = Wanted::exactly(prefix.to_owned(), wanted.to_vec());
+                self.reconcile_all(std::slice::from_ref(&group), reason, now).await
+            }
+
+            async fn reconcile_all(&self, groups: &[Wanted], reason: &str, now: DateTime<Utc>) -> Result<Reconciled, StoreError> {
                 let mut tx = self.pool.begin().await?;
-                let existing: Vec<(String, String, DateTime<Utc>, String, String)> = sqlx::query_as(
-                    "SELECT key, status, due_at, recipients, payload FROM reminders \
-                     WHERE key LIKE $1 ESCAPE '\\' AND status IN ('pending', 'cancelled')",
-                )
-                .bind(like_prefix(prefix))
-                .fetch_all(&mut *tx)
-                .await?;
-                let mut done = Reconciled::default();
-                for r in wanted {
-                    let row = existing.iter().find(|(key, ..)| *key == r.key);
-                    let same = |due: &DateTime<Utc>, to: &str, payload: &str| {
-                        *due == stored_instant(r.due_at)
-                            && to == r.recipients.join(",")
-                            && serde_json::from_str::<serde_json::Value>(payload).ok().as_ref() == Some(&r.payload)
-                    };
-                    // A key not among these rows is new, or in flight, or delivered: the insert
-                    // is then a no-op.
-                    let (sql, counter) = match row {
-                        None => ("INSERT INTO reminders (team_id, key, kind, recipients, payload, due_at, next_attempt_at, created_at) \
-                                  VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (key) DO NOTHING", &mut done.inserted),
-                        Some((_, status, due, to, payload)) if status == "pending" && !same(due, to, payload) =>
-                            ("UPDATE reminders SET recipients = $4, payload = $5, due_at = $6, next_attempt_at = $6 \
-                              WHERE key = $2 AND status = 'pending' AND team_id = $1 AND kind = $3", &mut done.moved),
-                        Some((_, status, ..)) if status == "cancelled" =>
-                            ("UPDATE reminders SET status = 'pending', recipients = $4, payload = $5, due_at = $6, next_attempt_at = $6, \
-                              attempts = 0, in_doubt = FALSE, last_error = NULL, finished_at = NULL \
-                              WHERE key = $2 AND status = 'cancelled' AND team_id = $1 AND kind = $3", &mut done.revived),
-                        // Pending and unchanged: nothing to do.
-                        Some(_) => continue,
-                    };
-                    let mut query = sqlx::query(sql)
-                        .bind(&r.team_id)
-                        .bind(&r.key)
-                        .bind(&r.kind)
-                        .bind(r.recipients.join(","))
-                        .bind(r.payload.to_string())
-                        .bind(stored_instant(r.due_at));
-                    if row.is_none() {
-                        query = query.bind(stored_instant(now));
-                    }
-                    *counter += query.execute(&mut *tx).await?.rows_affected();
-                }
-                for (key, status, ..) in &existing {
-                    if status != "pending" || wanted.iter().any(|r| r.key == *key) {
-                        continue;
-                    }
-                    let cancelled = sqlx::query(
-                        "UPDATE reminders SET status = 'cancelled', last_error = $1, finished_at = $2 WHERE key = $3 AND status = 'pending'",
-                    )
-                    .bind(reason)
-                    .bind(stored_instant(now))
-                    .bind(key)
-                    .execute(&mut *tx)
-                    .await?;
-                    done.cancelled += cancelled.rows_affected();
-                }
+                let done = Self::reconcile_in(&mut tx, groups, reason, now).await?;
                 tx.commit().await?;
                 Ok(done)
             }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::replies::overview;
 use super::{actions, Block, Button, ButtonStyle, Message, MAX_VIEW_BLOCKS};
+use crate::domain::cadence::DeclinedOneOnOne;
 use crate::domain::presence::Presence;
 use crate::domain::status::{MentorStatus, Viewer};
 use crate::domain::zone::short_label;
@@ -14,6 +15,7 @@ pub fn home(
     now: DateTime<Utc>,
     me: &MentorStatus,
     everyone: &[MentorStatus],
+    declined: &[DeclinedOneOnOne],
 ) -> Message {
     let mut message = Message::new("Office hours");
     message.push(Block::Header("Your office hours".to_owned()));
@@ -23,6 +25,10 @@ pub fn home(
         "Add a window with `/officehours add tue,thu 14:00-15:00 career, rust`.",
     ));
     message.push(Block::Divider);
+    if !declined.is_empty() {
+        message.blocks.extend(declined_one_on_ones(declined));
+        message.push(Block::Divider);
+    }
 
     let others: Vec<MentorStatus> = everyone
         .iter()
@@ -95,6 +101,29 @@ fn my_windows(me: &MentorStatus) -> Vec<Block> {
                 action_id: actions::REMOVE_WINDOW,
                 value: w.id.to_string(),
                 style: ButtonStyle::Danger,
+            }),
+        });
+    }
+    blocks
+}
+
+/// 1:1s I declined, each with the button that accepts it after all.
+fn declined_one_on_ones(declined: &[DeclinedOneOnOne]) -> Vec<Block> {
+    let mut blocks = vec![Block::text("*1:1s you declined*")];
+    for d in declined {
+        blocks.push(Block::Section {
+            text: format!(
+                "<@{}>: {}, their time ({})",
+                d.manager_id,
+                d.cadence.label(),
+                short_label(d.manager_tz)
+            ),
+            fields: Vec::new(),
+            button: Some(Button {
+                text: "Accept".to_owned(),
+                action_id: actions::ONE_ON_ONE_ACCEPT,
+                value: d.cadence_id.to_string(),
+                style: ButtonStyle::Primary,
             }),
         });
     }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::{cadence_of, local, meeting_of};
+use super::{cadence_of, label_of, local, meeting_of, next_label};
 use crate::domain::questions::question_for;
 use crate::nudges::{kinds, payload_i64, Nudges};
 use crate::scheduler::Composed;
@@ -39,7 +39,8 @@ pub(in crate::nudges) async fn compose(
     )))
 }
 
-/// The consent notice to the report, or the manager's notice that the report declined.
+/// The notice to the report, or the manager's notice that the report declined or accepted after
+/// all (unless they changed their mind again before it went out).
 async fn about_cadence(n: &Nudges, reminder: &Reminder, tz: Tz) -> Result<Composed, StoreError> {
     let Some(record) = n
         .store
@@ -48,13 +49,20 @@ async fn about_cadence(n: &Nudges, reminder: &Reminder, tz: Tz) -> Result<Compos
     else {
         return Ok(Composed::Cancel("the 1:1 cadence is gone".to_owned()));
     };
-    Ok(if reminder.kind == kinds::CONSENT {
-        consent(n, &record, tz).await?
-    } else {
-        Composed::Send(simple(format!(
-            ":wave: <@{}> declined the 1:1s you set up, so there won't be reminders for them. Maybe have a word about what would work better?",
-            record.report_id
-        )))
+    let report = &record.report_id;
+    Ok(match reminder.kind.as_str() {
+        kinds::CONSENT => consent(n, &record, tz).await?,
+        kinds::DECLINED if record.status == CadenceStatus::Declined => Composed::Send(simple(format!(
+            ":wave: <@{report}> declined the 1:1s you set up, so there won't be reminders for them. Maybe have a word about what would work better?"
+        ))),
+        kinds::ACCEPTED if record.status == CadenceStatus::Active => {
+            let next = next_label(&n.store.meetings_of(record.id).await?, n.now(), tz, " Next one: ");
+            Composed::Send(simple(format!(
+                ":+1: <@{report}> accepted the 1:1s after all, {}.{next}",
+                label_of(&record)
+            )))
+        }
+        _ => Composed::Cancel("the report answered otherwise since".to_owned()),
     })
 }
 
@@ -98,7 +106,8 @@ fn meeting_reminder(
     } else {
         format!("at *{}* (your time)", local(meeting.starts_at, tz))
     };
-    let value = meeting.id.to_string();
+    // The start makes a second press on the same reminder recognisable (a snooze moves it).
+    let value = format!("{}:{}", meeting.id, meeting.starts_at.timestamp());
     let button = |text: &str, action_id, style| Button {
         text: text.to_owned(),
         action_id,

@@ -1,29 +1,39 @@
-//! 1:1 cadences: set, stop, done; the report's consent notice; reminders with a rotating question.
+//! 1:1 cadences: set, stop, done, accept; the report's notice; reminders with a rotating question.
+//!
+//! Every change is one transaction (`OneOnOneStore::save_one_on_one`) decided from what was read
+//! just before: if the rows changed meanwhile, it is read and decided again. So a reply says what
+//! the database now holds, and any command or button can be repeated safely.
 
-use chrono::{DateTime, Duration, Utc, Weekday};
+use chrono::{DateTime, Utc, Weekday};
 use chrono_tz::Tz;
 
-use super::{kinds, payload_i64, reminder, NudgeError, Nudges};
+use super::{payload_i64, NudgeError, Nudges};
 use crate::commands::parse::{CadenceCommand, UserRef};
 use crate::commands::Actor;
-use crate::domain::cadence::Cadence;
+use crate::domain::cadence::{Cadence, DeclinedOneOnOne};
 use crate::domain::time_of_day::TimeOfDay;
-use crate::store::nudges::{
-    CadenceRecord, CadenceSchedule, CadenceStatus, MeetingRecord, MeetingStatus,
-};
-use crate::store::reminders::Reminder;
+use crate::store::nudges::{CadenceRecord, CadenceStatus, MeetingRecord, MeetingStatus};
+use crate::store::one_on_one::{CadenceChange, OneOnOneWrite, Saved};
+use crate::store::reminders::{Reminder, Wanted};
 use crate::store::StoreError;
-use crate::views::replies::{simple, with_hint};
+use crate::views::replies::simple;
 use crate::views::Message;
 
 mod actions;
 mod compose;
 mod plan;
+mod set;
 
 pub(super) use actions::action;
 pub(super) use compose::compose;
-use plan::plan_meeting;
 pub(super) use plan::{plan_after, plan_after_all};
+
+/// Notices to other people one person may cause in a day (a 1:1 set up, changed or restarted
+/// tells the report): plenty for any manager, too few to pester a workspace.
+pub const MAX_INVITES_PER_DAY: i64 = 20;
+
+/// A write that found its rows changed since they were read is decided again, this often.
+const ATTEMPTS: usize = 3;
 
 pub(super) async fn command(
     n: &Nudges,
@@ -35,9 +45,10 @@ pub(super) async fn command(
             report,
             every_weeks,
             on,
-        } => set(n, actor, &report, every_weeks, on).await,
+        } => set::set(n, actor, &report, every_weeks, on).await,
         CadenceCommand::Stop(report) => stop(n, actor, &report).await,
         CadenceCommand::Done(other) => done(n, actor, &other).await,
+        CadenceCommand::Accept(manager) => actions::accept_command(n, actor, &manager).await,
     }
 }
 
@@ -73,90 +84,20 @@ fn local(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%a %-d %b %H:%M").to_string()
 }
 
-async fn set(
-    n: &Nudges,
-    actor: &Actor,
-    report: &UserRef,
-    every_weeks: u8,
-    on: Option<(Weekday, TimeOfDay)>,
-) -> Result<Message, NudgeError> {
-    if report.id == actor.user_id {
-        return Ok(simple(":thinking_face: A 1:1 needs two people: mention your report, e.g. `/officehours 1on1 @ana every 2 weeks on tue 10:00`."));
-    }
-    let now = n.now();
-    let tz = n.zone_of(&actor.team_id, &actor.user_id).await?;
-    let cadence = match on {
-        Some((weekday, at)) => Cadence::starting(every_weeks, weekday, at, tz, now),
-        None => Cadence::from_now(every_weeks, tz, now),
-    };
-    let cadence = match cadence {
-        Ok(cadence) => cadence,
-        Err(err) => return Ok(simple(format!(":thinking_face: {err}"))),
-    };
-    let schedule = CadenceSchedule {
-        every_weeks: cadence.every_weeks,
-        weekday: weekday_index(cadence.weekday),
-        at_minute: cadence.at.minutes(),
-        anchor: cadence.anchor,
-    };
-    let before = n
-        .store
-        .cadence_for(&actor.team_id, &actor.user_id, &report.id)
-        .await?;
-    let record = n
-        .store
-        .upsert_cadence(&actor.team_id, &actor.user_id, &report.id, schedule, now)
-        .await?;
-    if before.is_some() {
-        retire_planned(n, &record, "the 1:1 schedule changed").await?;
-    }
-    let first = plan_meeting(n, &record, now).await?;
-    let report_tz = n.zone_of(&actor.team_id, &report.id).await?;
-    n.schedule(reminder(
-        &actor.team_id,
-        format!("1on1-consent:{}:{}", record.id, now.timestamp()),
-        kinds::CONSENT,
-        vec![report.id.clone()],
-        serde_json::json!({ "cadence_id": record.id }),
-        n.settings.work.defer(report_tz, now),
-    ))
-    .await?;
-    n.ensure_digest(&actor.team_id, &actor.user_id).await?;
-    let first = first.map_or_else(String::new, |m| {
-        format!(" First one: *{}*.", local(m.starts_at, tz))
-    });
-    Ok(with_hint(
-        format!(":calendar: 1:1 with <@{}> {} ({}).{first}", report.id, cadence.label(), tz.name()),
-        &format!(
-            "You'll both get a reminder {} before each one, with a big-picture question. <@{}> will hear about it and can decline.",
-            lead_label(n.settings.lead),
-            report.id
-        ),
-    ))
+/// "every week on Monday at 10:00", or a plain word for a row that no longer reads.
+fn label_of(record: &CadenceRecord) -> String {
+    cadence_of(record).map_or_else(|| "on a schedule I can't read".to_owned(), |c| c.label())
 }
 
-fn lead_label(lead: Duration) -> String {
-    if lead.is_zero() {
-        "at the start".to_owned()
-    } else {
-        crate::domain::duration::duration_label(lead)
-    }
+/// ", next one *Mon 7 Dec 10:00*" in `tz`, or nothing when none is planned.
+fn next_label(meetings: &[MeetingRecord], now: DateTime<Utc>, tz: Tz, lead: &str) -> String {
+    plan::next_planned(meetings, now).map_or_else(String::new, |m| {
+        format!("{lead}*{}*", local(m.starts_at, tz))
+    })
 }
 
-/// Marks the planned meetings of an old schedule skipped and cancels their reminders.
-async fn retire_planned(n: &Nudges, record: &CadenceRecord, why: &str) -> Result<(), StoreError> {
-    let now = n.now();
-    for meeting in n.store.meetings_of(record.id).await? {
-        if meeting.status == MeetingStatus::Planned && meeting.starts_at > now {
-            n.store
-                .finish_meeting(meeting.id, MeetingStatus::Skipped, now)
-                .await?;
-        }
-    }
-    n.store
-        .cancel_pending(&format!("1on1:{}:", record.id), why, now)
-        .await?;
-    Ok(())
+fn busy() -> Message {
+    simple(":hourglass: These 1:1s were being changed at the same moment. Nothing was changed by this; please try again.")
 }
 
 async fn meeting_of(n: &Nudges, reminder: &Reminder) -> Result<Option<MeetingRecord>, StoreError> {
@@ -166,27 +107,71 @@ async fn meeting_of(n: &Nudges, reminder: &Reminder) -> Result<Option<MeetingRec
     }
 }
 
+/// The cadence at `status`, its schedule as it is, every meeting not yet held dropped and every
+/// pending meeting reminder and report's notice cancelled, plus `more` (a notice of the answer).
+async fn end(
+    n: &Nudges,
+    record: &CadenceRecord,
+    status: CadenceStatus,
+    more: Option<Wanted>,
+    reason: &str,
+) -> Result<Saved, StoreError> {
+    let now = n.now();
+    let meetings = n.store.meetings_of(record.id).await?;
+    let plan = |record: &CadenceRecord, meetings: &[MeetingRecord]| {
+        let mut groups = vec![
+            plan::meeting_reminders(n, record, meetings, None),
+            Wanted::none(plan::notices_prefix(record)),
+        ];
+        groups.extend(more.clone());
+        groups
+    };
+    let write = OneOnOneWrite {
+        cadence: CadenceChange::Update {
+            was: record,
+            schedule: record.schedule(),
+            status,
+        },
+        meetings: plan::replan(None, &meetings, n.settings.lead, now, plan::Replan::Fresh),
+        limit: None,
+        reminders: &plan,
+        reason,
+    };
+    n.store.save_one_on_one(&write, now).await
+}
+
 async fn stop(n: &Nudges, actor: &Actor, report: &UserRef) -> Result<Message, NudgeError> {
-    match n
-        .store
-        .cadence_for(&actor.team_id, &actor.user_id, &report.id)
-        .await?
-    {
-        Some(record) if record.status == CadenceStatus::Active => {
-            n.store
-                .set_cadence_status(record.id, CadenceStatus::Stopped, n.now())
-                .await?;
-            retire_planned(n, &record, "1:1s stopped").await?;
-            Ok(simple(format!(
-                ":octagonal_sign: Stopped the 1:1 reminders with <@{}>.",
-                report.id
-            )))
+    for _ in 0..ATTEMPTS {
+        let record = n
+            .store
+            .cadence_for(&actor.team_id, &actor.user_id, &report.id)
+            .await?;
+        let record = match record {
+            Some(record) if record.status == CadenceStatus::Active => record,
+            Some(record) if record.status == CadenceStatus::Declined => {
+                return Ok(simple(format!(
+                    "<@{}> declined these 1:1s, so there's nothing to stop.",
+                    report.id
+                )))
+            }
+            _ => {
+                return Ok(simple(format!(
+                    "You have no 1:1s set up with <@{}>.",
+                    report.id
+                )))
+            }
+        };
+        match end(n, &record, CadenceStatus::Stopped, None, "1:1s stopped").await? {
+            Saved::Saved { .. } => {
+                return Ok(simple(format!(
+                    ":octagonal_sign: Stopped the 1:1 reminders with <@{}>.",
+                    report.id
+                )))
+            }
+            Saved::Stale | Saved::Limited { .. } => continue,
         }
-        _ => Ok(simple(format!(
-            "You have no 1:1s set up with <@{}>.",
-            report.id
-        ))),
     }
+    Ok(busy())
 }
 
 /// Finds the pair's cadence whichever of the two is asking.
@@ -218,27 +203,69 @@ async fn done(n: &Nudges, actor: &Actor, other: &UserRef) -> Result<Message, Nud
         )));
     };
     let now = n.now();
-    // The meeting that is on now or already past (within the reminder lead) and still open.
+    // The latest meeting that is on now or already past (within the reminder lead).
     let current = n
         .store
         .meetings_of(record.id)
         .await?
         .into_iter()
-        .filter(|m| m.status == MeetingStatus::Planned && m.starts_at <= now + n.settings.lead)
+        .filter(|m| m.starts_at <= now + n.settings.lead)
         .max_by_key(|m| m.starts_at);
-    match current {
-        Some(meeting) => {
-            n.store
-                .finish_meeting(meeting.id, MeetingStatus::Done, now)
-                .await?;
-            Ok(simple(format!(
-                ":white_check_mark: Marked your 1:1 with <@{}> done. Nice work.",
-                other.id
-            )))
+    let tz = n.zone_of(&actor.team_id, &actor.user_id).await?;
+    let reply = match current {
+        Some(m) if m.status == MeetingStatus::Planned => {
+            if n.store
+                .finish_meeting(m.id, MeetingStatus::Done, now)
+                .await?
+            {
+                format!(
+                    ":white_check_mark: Marked your 1:1 with <@{}> done. Nice work.",
+                    other.id
+                )
+            } else {
+                format!(
+                    "Your 1:1 with <@{}> was settled a moment ago; nothing more to do.",
+                    other.id
+                )
+            }
         }
-        None => Ok(simple(format!(
-            "There's no 1:1 with <@{}> to mark done yet.",
-            other.id
-        ))),
+        Some(m) => format!(
+            "There's no 1:1 with <@{}> to mark done: the one on *{}* is already marked {}.",
+            other.id,
+            local(m.starts_at, tz),
+            if m.status == MeetingStatus::Done {
+                "done"
+            } else {
+                "skipped"
+            }
+        ),
+        None => format!("There's no 1:1 with <@{}> to mark done yet.", other.id),
+    };
+    Ok(simple(reply))
+}
+
+/// The 1:1s this person declined, as their Home tab offers them back.
+pub(super) async fn declined(
+    n: &Nudges,
+    actor: &Actor,
+) -> Result<Vec<DeclinedOneOnOne>, StoreError> {
+    let mut found = Vec::new();
+    for record in n
+        .store
+        .cadences_of_report(&actor.team_id, &actor.user_id)
+        .await?
+    {
+        let Some(cadence) =
+            cadence_of(&record).filter(|_| record.status == CadenceStatus::Declined)
+        else {
+            continue;
+        };
+        found.push(DeclinedOneOnOne {
+            cadence_id: record.id,
+            manager_tz: n.zone_of(&record.team_id, &record.manager_id).await?,
+            manager_id: record.manager_id,
+            cadence,
+        });
     }
+    Ok(found)
 }
