@@ -1,5 +1,6 @@
 //! Storage port: what the bot keeps (people, weekly windows, handled events), one trait, two backends.
 
+pub mod gatherings;
 pub mod nudges;
 mod postgres;
 pub mod presence;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use crate::domain::presence::ManualState;
 use crate::domain::window::{PublishedWindow, WeeklyWindow};
 
+pub use gatherings::GatheringStore;
 pub use nudges::NudgeStore;
 pub use presence::PresenceStore;
 pub use privacy::PrivacyStore;
@@ -154,10 +156,18 @@ pub trait OfficeHoursStore: Send + Sync {
 
 /// Everything the bot keeps, as one handle the adapters share.
 pub trait Store:
-    OfficeHoursStore + ReminderStore + NudgeStore + PrivacyStore + PresenceStore
+    OfficeHoursStore + ReminderStore + NudgeStore + PrivacyStore + PresenceStore + GatheringStore
 {
 }
-impl<T: OfficeHoursStore + ReminderStore + NudgeStore + PrivacyStore + PresenceStore> Store for T {}
+impl<T> Store for T where
+    T: OfficeHoursStore
+        + ReminderStore
+        + NudgeStore
+        + PrivacyStore
+        + PresenceStore
+        + GatheringStore
+{
+}
 
 /// Opens the database named by the URL (creating a SQLite file on first run) and migrates it.
 pub async fn connect(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {

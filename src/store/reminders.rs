@@ -58,13 +58,32 @@ pub struct Reconciled {
 
 /// `prefix` as a LIKE pattern that matches only keys starting with it.
 fn like_prefix(prefix: &str) -> String {
-    format!(
-        "{}%",
-        prefix
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    )
+    format!("{}%", like_exact(prefix))
+}
+
+/// `key` as a LIKE pattern that matches only itself.
+fn like_exact(key: &str) -> String {
+    key.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Which reminders a reconcile is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keys<'a> {
+    /// Every key starting with this (end it with a separator: `1on1:4:` is not `1on1:40:`).
+    StartingWith(&'a str),
+    /// This one key: a reminder whose key names its thing with nothing after (`debrief:7`).
+    Exactly(&'a str),
+}
+
+impl Keys<'_> {
+    fn pattern(self) -> String {
+        match self {
+            Keys::StartingWith(prefix) => like_prefix(prefix),
+            Keys::Exactly(key) => like_exact(key),
+        }
+    }
 }
 
 #[async_trait]
@@ -406,7 +425,7 @@ macro_rules! impl_reminder_store {
                 now: DateTime<Utc>,
             ) -> Result<Reconciled, StoreError> {
                 let mut tx = self.pool.begin().await?;
-                let done = Self::reconcile_in(&mut tx, prefix, wanted, reason, now).await?;
+                let done = Self::reconcile_in(&mut tx, Keys::StartingWith(prefix), wanted, reason, now).await?;
                 tx.commit().await?;
                 Ok(done)
             }
@@ -507,7 +526,7 @@ macro_rules! impl_reminder_store {
             /// (a debrief, a registration) and its reminders commit together.
             pub(super) async fn reconcile_in(
                 tx: &mut sqlx::Transaction<'_, $db>,
-                prefix: &str,
+                keys: Keys<'_>,
                 wanted: &[NewReminder],
                 reason: &str,
                 now: DateTime<Utc>,
@@ -516,7 +535,7 @@ macro_rules! impl_reminder_store {
                     "SELECT key, status, due_at, recipients, payload FROM reminders \
                      WHERE key LIKE $1 ESCAPE '\\' AND status IN ('pending', 'cancelled')",
                 )
-                .bind(like_prefix(prefix))
+                .bind(keys.pattern())
                 .fetch_all(&mut **tx)
                 .await?;
                 let mut done = Reconciled::default();
