@@ -7,13 +7,17 @@ mod support;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use officehours::commands::Actor;
 use serde_json::Value;
-use support::{visible_text, Backend, TestApp};
+use support::{visible_text, Backend, TestApp, TEAM};
 
 const ANA: &str = "U0ANA00001";
 const RAJ: &str = "U0RAJ00001";
 const SAM: &str = "U0SAM00001";
 const ZED: &str = "U0ZED00001";
 const OTHER_TEAM: &str = "T0OTHER001";
+
+fn mention(user: &str) -> String {
+    format!("<@{user}|{}>", user.to_lowercase())
+}
 
 /// When a stored message was posted (the fake stamps messages with the test clock) and its text.
 fn posted(message: &Value) -> (DateTime<Utc>, String) {
@@ -63,6 +67,14 @@ fn heard_about(app: &TestApp, who: &str, about: &str) -> Vec<(DateTime<Utc>, Str
         .collect()
 }
 
+/// The group DMs the bot posted in, with their members (sorted) and messages.
+fn group_dms(app: &TestApp) -> Vec<(Vec<String>, Vec<(DateTime<Utc>, String)>)> {
+    conversations(app)
+        .into_iter()
+        .filter(|(members, _)| members.len() > 1)
+        .collect()
+}
+
 /// A command typed in another workspace, through the front door.
 async fn say_in(app: &TestApp, team: &str, user: &str, text: &str) -> String {
     let actor = Actor {
@@ -73,9 +85,19 @@ async fn say_in(app: &TestApp, team: &str, user: &str, text: &str) -> String {
     handled.message.fallback.clone()
 }
 
+async fn debriefs_of(
+    app: &TestApp,
+    organizer: &str,
+) -> Vec<officehours::store::nudges::DebriefRecord> {
+    let store = officehours::store::connect(&app.db.url).await.unwrap();
+    store.debriefs_of_organizer(TEAM, organizer).await.unwrap()
+}
+
 on_both_backends!(
     everyone_at_a_conference_hears_about_everyone_else_once_late_joiners_included,
-    leaving_a_conference_cancels_only_the_leavers_introductions_in_their_workspace
+    leaving_a_conference_cancels_only_the_leavers_introductions_in_their_workspace,
+    a_debrief_with_only_yourself_is_refused_with_the_right_form,
+    the_same_debrief_typed_again_is_recognised_and_a_change_replaces_it
 );
 
 async fn everyone_at_a_conference_hears_about_everyone_else_once_late_joiners_included(
@@ -148,4 +170,111 @@ async fn leaving_a_conference_cancels_only_the_leavers_introductions_in_their_wo
         assert!(heard_about(&app, ANA, other).is_empty(), "ana left");
         assert!(heard_about(&app, other, ANA).is_empty(), "ana left");
     }
+}
+
+async fn a_debrief_with_only_yourself_is_refused_with_the_right_form(app: TestApp) {
+    app.known_user(ANA, "Europe/Berlin").await;
+    let reply = app
+        .say(
+            ANA,
+            &format!("debrief \"Self\" on 2026-12-04 with {}", mention(ANA)),
+        )
+        .await;
+    assert!(
+        reply.contains("debrief \"Self\" on 2026-12-04 with @"),
+        "shows the right form: {reply}"
+    );
+    assert!(debriefs_of(&app, ANA).await.is_empty());
+    assert!(
+        app.db
+            .reminders()
+            .await
+            .iter()
+            .all(|(key, _)| !key.starts_with("debrief")),
+        "{:?}",
+        app.db.reminders().await
+    );
+}
+
+async fn the_same_debrief_typed_again_is_recognised_and_a_change_replaces_it(app: TestApp) {
+    for user in [ANA, RAJ, SAM] {
+        app.known_user(user, "Europe/Berlin").await;
+    }
+    let first = app
+        .say(
+            ANA,
+            &format!(
+                "debrief \"Website launch\" on 2026-12-04 with {}",
+                mention(RAJ)
+            ),
+        )
+        .await;
+    assert!(first.contains(&format!("<@{RAJ}>")), "{first}");
+    let again = app
+        .say(
+            ANA,
+            &format!(
+                "debrief \"website-launch!\" on 2026-12-04 with {}",
+                mention(RAJ)
+            ),
+        )
+        .await;
+    assert!(again.contains("You already have this debrief"), "{again}");
+    assert_eq!(debriefs_of(&app, ANA).await.len(), 1);
+
+    let more = app
+        .say(
+            ANA,
+            &format!(
+                "debrief \"Website launch\" on 2026-12-04 with {} {}",
+                mention(RAJ),
+                mention(SAM)
+            ),
+        )
+        .await;
+    assert!(
+        more.contains("Updated") && more.contains(&format!("<@{SAM}>")),
+        "{more}"
+    );
+    let moved = app
+        .say(
+            ANA,
+            &format!(
+                "debrief \"Website launch\" on 2026-12-07 with {} {}",
+                mention(RAJ),
+                mention(SAM)
+            ),
+        )
+        .await;
+    assert!(
+        moved.contains("Updated") && moved.contains("2026-12-07"),
+        "{moved}"
+    );
+    let debriefs = debriefs_of(&app, ANA).await;
+    assert_eq!(debriefs.len(), 1, "{debriefs:?}");
+    assert_eq!(
+        debriefs[0].participants,
+        vec![RAJ.to_owned(), SAM.to_owned()]
+    );
+
+    // Nothing on Friday 4 December; on Monday 7 December, 09:00 in Berlin, one group DM to the
+    // three of them.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 12, 4, 18, 0, 0).unwrap());
+    app.tick().await;
+    assert!(group_dms(&app).is_empty(), "{:?}", group_dms(&app));
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 12, 7, 8, 0, 0).unwrap());
+    app.tick().await;
+    let groups = group_dms(&app);
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    let mut everyone = vec![ANA.to_owned(), RAJ.to_owned(), SAM.to_owned()];
+    everyone.sort();
+    assert_eq!(groups[0].0, everyone);
+    assert_eq!(groups[0].1.len(), 1, "{groups:?}");
+    assert_eq!(
+        groups[0].1[0].0,
+        Utc.with_ymd_and_hms(2026, 12, 7, 8, 0, 0).unwrap(),
+        "09:00 in Berlin on the new date"
+    );
 }
