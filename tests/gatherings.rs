@@ -97,7 +97,8 @@ on_both_backends!(
     everyone_at_a_conference_hears_about_everyone_else_once_late_joiners_included,
     leaving_a_conference_cancels_only_the_leavers_introductions_in_their_workspace,
     a_debrief_with_only_yourself_is_refused_with_the_right_form,
-    the_same_debrief_typed_again_is_recognised_and_a_change_replaces_it
+    the_same_debrief_typed_again_is_recognised_and_a_change_replaces_it,
+    invitations_to_other_people_are_limited_per_sender_per_day_across_replicas
 );
 
 async fn everyone_at_a_conference_hears_about_everyone_else_once_late_joiners_included(
@@ -276,5 +277,84 @@ async fn the_same_debrief_typed_again_is_recognised_and_a_change_replaces_it(app
         groups[0].1[0].0,
         Utc.with_ymd_and_hms(2026, 12, 7, 8, 0, 0).unwrap(),
         "09:00 in Berlin on the new date"
+    );
+}
+
+async fn invitations_to_other_people_are_limited_per_sender_per_day_across_replicas(app: TestApp) {
+    app.known_user(ANA, "Europe/Berlin").await;
+    let people: Vec<String> = (0..30).map(|i| format!("U0PPL{i:05}")).collect();
+    let with = |from: usize, n: usize| -> String {
+        people[from..from + n]
+            .iter()
+            .map(|p| mention(p))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for (i, project) in ["One", "Two"].iter().enumerate() {
+        let reply = app
+            .say(
+                ANA,
+                &format!(
+                    "debrief \"{project}\" on 2026-12-10 with {}",
+                    with(i * 8, 8)
+                ),
+            )
+            .await;
+        assert!(reply.contains(project), "{reply}");
+    }
+    // 16 invited; a debrief of 8 more is over the limit of 20 and changes nothing.
+    let over = app
+        .say(
+            ANA,
+            &format!("debrief \"Three\" on 2026-12-10 with {}", with(16, 8)),
+        )
+        .await;
+    assert!(over.contains("20 a day"), "names the limit: {over}");
+    assert_eq!(debriefs_of(&app, ANA).await.len(), 2);
+    // Four reviews bring it to 20, on this replica and another one sharing the database.
+    let replica = app.replica().await;
+    for (i, who) in people[16..20].iter().enumerate() {
+        let on = if i % 2 == 0 { &app } else { &replica };
+        let reply = on
+            .say(ANA, &format!("review {} on 2027-01-20", mention(who)))
+            .await;
+        assert!(reply.contains("Advancement talk"), "{reply}");
+    }
+    for on in [&app, &replica] {
+        let refused = on
+            .say(
+                ANA,
+                &format!("review {} on 2027-01-20", mention(&people[20])),
+            )
+            .await;
+        assert!(refused.contains("20 a day"), "{refused}");
+    }
+    // Typing a debrief again invites nobody new, so it is still recognised.
+    let again = app
+        .say(
+            ANA,
+            &format!("debrief \"One\" on 2026-12-10 with {}", with(0, 8)),
+        )
+        .await;
+    assert!(again.contains("already have"), "{again}");
+    // The next day (in Ana's zone) starts afresh.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 12, 4, 0, 30, 0).unwrap());
+    let next_day = app
+        .say(
+            ANA,
+            &format!("review {} on 2027-01-20", mention(&people[20])),
+        )
+        .await;
+    assert!(next_day.contains("Advancement talk"), "{next_day}");
+    assert_eq!(
+        officehours::store::connect(&app.db.url)
+            .await
+            .unwrap()
+            .reviews_of_manager(TEAM, ANA)
+            .await
+            .unwrap()
+            .len(),
+        5
     );
 }

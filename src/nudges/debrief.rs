@@ -9,7 +9,7 @@ use crate::commands::Actor;
 use crate::domain::questions::DEBRIEF_PROMPTS;
 use crate::domain::tzmath::local_label;
 use crate::scheduler::Composed;
-use crate::store::gatherings::{DailyLimit, DebriefPlan, DebriefWrite, Invited, OrganizedDebrief};
+use crate::store::gatherings::{DebriefPlan, DebriefWrite, Invited, OrganizedDebrief};
 use crate::store::nudges::{DebriefRecord, FeedbackRecord};
 use crate::store::reminders::{NewReminder, Reminder};
 use crate::store::StoreError;
@@ -56,16 +56,13 @@ pub(super) async fn command(
         participants: &others,
         due: n.settings.work.due_on_date(tz, date, now),
     };
-    let limit = DailyLimit {
-        day: today,
-        limit: u32::MAX,
-    };
+    let limit = super::daily_limit(today);
     let saved = n
         .store
         .save_debrief(&actor.team_id, &actor.user_id, today, limit, &plan, now)
         .await?;
-    if let Invited::OverLimit { .. } = saved.saved {
-        return Ok(simple("Too many invitations today."));
+    if let Invited::OverLimit { invited_today } = saved.saved {
+        return Ok(super::over_limit(plan.invites(&saved.seen), invited_today));
     }
     n.ensure_digest(&actor.team_id, &actor.user_id).await?;
     Ok(plan.reply(&plan.judge(&saved.seen), tz))
