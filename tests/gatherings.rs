@@ -98,6 +98,7 @@ on_both_backends!(
     leaving_a_conference_cancels_only_the_leavers_introductions_in_their_workspace,
     a_debrief_with_only_yourself_is_refused_with_the_right_form,
     the_same_debrief_typed_again_is_recognised_and_a_change_replaces_it,
+    a_debrief_group_dm_goes_out_when_most_of_its_people_are_working,
     invitations_to_other_people_are_limited_per_sender_per_day_across_replicas
 );
 
@@ -277,6 +278,55 @@ async fn the_same_debrief_typed_again_is_recognised_and_a_change_replaces_it(app
         groups[0].1[0].0,
         Utc.with_ymd_and_hms(2026, 12, 7, 8, 0, 0).unwrap(),
         "09:00 in Berlin on the new date"
+    );
+}
+
+async fn a_debrief_group_dm_goes_out_when_most_of_its_people_are_working(app: TestApp) {
+    app.known_user(ANA, "Europe/Berlin").await;
+    app.known_user(RAJ, "America/New_York").await;
+    app.known_user(SAM, "Australia/Sydney").await;
+    app.known_user(ZED, "Europe/Berlin").await;
+    // Berlin and New York share working hours on Friday 4 December: 08:00 New York is 14:00 Berlin.
+    app.say(
+        ANA,
+        &format!("debrief \"Two zones\" on 2026-12-04 with {}", mention(RAJ)),
+    )
+    .await;
+    // Berlin, New York and Sydney do not: Berlin works with Sydney (07:00-09:00 UTC) and with
+    // New York (13:00-19:00 UTC). The earliest of those best hours is 08:00 in Berlin.
+    app.say(
+        ZED,
+        &format!(
+            "debrief \"Three zones\" on 2026-12-04 with {} {}",
+            mention(RAJ),
+            mention(SAM)
+        ),
+    )
+    .await;
+    for _ in 0..30 {
+        app.advance_and_tick(Duration::hours(1)).await;
+    }
+    let groups = group_dms(&app);
+    let sent = |who: &[&str]| {
+        let mut who: Vec<String> = who.iter().map(|w| (*w).to_owned()).collect();
+        who.sort();
+        let found: Vec<DateTime<Utc>> = groups
+            .iter()
+            .filter(|(members, _)| *members == who)
+            .flat_map(|(_, messages)| messages.iter().map(|(at, _)| *at))
+            .collect();
+        found
+    };
+    // The clock moved in whole hours from 13:30 UTC, so an instant due at hh:00 goes out at hh:30.
+    assert_eq!(
+        sent(&[ANA, RAJ]),
+        vec![Utc.with_ymd_and_hms(2026, 12, 4, 13, 30, 0).unwrap()],
+        "08:00 in New York, not 03:00"
+    );
+    assert_eq!(
+        sent(&[ZED, RAJ, SAM]),
+        vec![Utc.with_ymd_and_hms(2026, 12, 4, 7, 30, 0).unwrap()],
+        "Berlin and Sydney working, the earliest of the best hours"
     );
 }
 

@@ -424,7 +424,10 @@ async fn a_debrief_reaches_everyone_in_one_group_dm_and_feedback_reaches_the_org
         .await;
     assert!(past.contains("already passed"), "{past}");
 
-    run_hours(&app, 18).await; // Friday 07:30 UTC: not yet 09:00 Berlin.
+    // Berlin, New York and Sydney are never all at work on Friday. Two of the three are from
+    // 07:00 UTC (Berlin and Sydney) and from 13:00 UTC (Berlin and New York): the earlier wins,
+    // 08:00 in Berlin, 18:00 in Sydney.
+    run_hours(&app, 17).await; // Friday 06:30 UTC.
     assert!(app
         .slack
         .calls_to("chat.postMessage")

@@ -49,12 +49,17 @@ pub(super) async fn command(
             escape(&project)
         )));
     }
+    let mut zones = vec![tz];
+    for p in &others {
+        zones.push(n.zone_of(&actor.team_id, p).await?);
+    }
+    let usual = n.settings.work.due_on_date(tz, date, now);
     let plan = Plan {
         team_id: &actor.team_id,
         project: &project,
         date,
         participants: &others,
-        due: n.settings.work.due_on_date(tz, date, now),
+        due: n.settings.work.group_on_date(&zones, date, usual, now),
     };
     let limit = super::daily_limit(today);
     let saved = n
