@@ -69,6 +69,7 @@ on_both_backends!(
     export_sends_a_json_file_of_everything_about_the_person_and_nothing_else,
     forget_me_asks_first_then_deletes_everything_and_anonymises_feedback,
     an_id_with_like_wildcards_matches_only_itself,
+    forget_me_leaves_no_row_that_names_the_person_but_the_feedback_they_wrote,
     delivered_reminders_and_old_feedback_expire_after_the_retention_period
 );
 
@@ -313,5 +314,111 @@ async fn delivered_reminders_and_old_feedback_expire_after_the_retention_period(
             .await
             .unwrap(),
         1
+    );
+}
+
+/// Every row of every table, as text, that contains `needle`: what an operator's dump would show.
+async fn rows_naming(db: &support::TestDb, needle: &str) -> Vec<String> {
+    let tables: Vec<(String,)> = match db.backend {
+        Backend::Sqlite => {
+            db.rows(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+                 AND name <> '_sqlx_migrations' ORDER BY name",
+            )
+            .await
+        }
+        Backend::Postgres => {
+            db.rows(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
+                 AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations' ORDER BY table_name",
+            )
+            .await
+        }
+    };
+    let mut found = Vec::new();
+    for (table,) in tables {
+        let sql = match db.backend {
+            Backend::Sqlite => {
+                let columns: Vec<(String,)> = db
+                    .rows(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                    .await;
+                let row = columns
+                    .iter()
+                    .map(|(c,)| format!("coalesce(CAST(\"{c}\" AS TEXT), '')"))
+                    .collect::<Vec<_>>()
+                    .join(" || '|' || ");
+                format!("SELECT {row} FROM {table}")
+            }
+            Backend::Postgres => format!("SELECT t::text FROM {table} t"),
+        };
+        let rows: Vec<(String,)> = db.rows(&sql).await;
+        found.extend(
+            rows.into_iter()
+                .filter(|(row,)| row.contains(needle))
+                .map(|(row,)| format!("{table}: {row}")),
+        );
+    }
+    found
+}
+
+/// Ana's feedback on Ben's debrief, through the modal, as Slack posts it.
+async fn submit_feedback(app: &TestApp, user: &str, debrief_id: i64) {
+    let payload = json!({
+        "type": "view_submission",
+        "team": { "id": TEAM, "domain": "example" },
+        "user": { "id": user, "username": "x", "name": "x", "team_id": TEAM },
+        "api_app_id": "A0001", "token": "x", "trigger_id": "t",
+        "view": {
+            "id": "V1", "team_id": TEAM, "type": "modal", "callback_id": "officehours.feedback",
+            "private_metadata": debrief_id.to_string(), "hash": "h",
+            "title": { "type": "plain_text", "text": "Debrief feedback" }, "blocks": [],
+            "state": { "values": {
+                "went_well": { "value": { "type": "plain_text_input", "value": "Clear goals" } },
+                "differently": { "value": { "type": "plain_text_input", "value": "Smaller releases" } },
+                "learned": { "value": { "type": "plain_text_input", "value": "Feature flags" } }
+            } }
+        }
+    });
+    let answer = app.interaction(&payload).await;
+    assert_eq!((answer.status, answer.body.as_str()), (200, ""));
+}
+
+async fn forget_me_leaves_no_row_that_names_the_person_but_the_feedback_they_wrote(app: TestApp) {
+    set_up_ana_and_ben(&app).await;
+    app.say(BEN, "conference rustconf 2027-09-08").await;
+    app.tick().await;
+    // Friday 4 December, 15:00 UTC: working time in Berlin and New York. Ben's debrief goes out
+    // to both of them, Ana's feedback goes to Ben, and everything planned so far is delivered.
+    app.clock
+        .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 4, 15, 0, 0).unwrap());
+    app.tick().await;
+    let store = officehours::store::connect(&app.db.url).await.unwrap();
+    let debrief = store.debriefs_of_organizer(TEAM, BEN).await.unwrap()[0].clone();
+    submit_feedback(&app, ANA, debrief.id).await;
+    app.tick().await;
+    let delivered: Vec<(String, String)> = app
+        .db
+        .rows("SELECT key, status FROM reminders WHERE key LIKE 'debrief%' OR key LIKE 'feedback%'")
+        .await;
+    assert!(
+        delivered.len() == 2 && delivered.iter().all(|(_, status)| status == "sent"),
+        "{delivered:?}"
+    );
+    assert!(!rows_naming(&app.db, ANA).await.is_empty());
+
+    click_forget(&app, ANA, "forget").await;
+    app.slack
+        .wait_for_responses_to("forget", 1, std::time::Duration::from_secs(5))
+        .await;
+
+    let left = rows_naming(&app.db, ANA).await;
+    assert!(left.is_empty(), "rows still naming Ana: {left:#?}");
+    let kept = store.feedback_for(debrief.id).await.unwrap();
+    assert_eq!((kept.len(), kept[0].author_id.clone()), (1, None));
+    let export = store.export_person(TEAM, ANA).await.unwrap();
+    assert_eq!(export["reminders_to_you"], json!([]), "{export:#}");
+    assert!(
+        !rows_naming(&app.db, BEN).await.is_empty(),
+        "Ben's rows stay"
     );
 }

@@ -10,9 +10,11 @@ use super::{SqlStore, StoreError};
 #[async_trait]
 pub trait PrivacyStore: Send + Sync {
     async fn export_person(&self, team_id: &str, user_id: &str) -> Result<Value, StoreError>;
-    /// Deletes the person, their windows, 1:1s and reviews (either side), debriefs they organised,
-    /// conferences and reminders to them; feedback they wrote stays, without their name. One
-    /// transaction: all or nothing.
+    /// Deletes the person, their windows, 1:1s and reviews (either side), debriefs they organised
+    /// (with their feedback), conferences, reminders to them or naming them, mention hints,
+    /// connect links and invitation count, and takes them off other people's debriefs and group
+    /// messages: afterwards no row names them but feedback they wrote, which stays without their
+    /// name. One transaction: all or nothing.
     async fn forget_person(
         &self,
         team_id: &str,
@@ -36,7 +38,7 @@ type DebriefRow = (i64, String, String, String, String);
 type FeedbackRow = (i64, String, String, String, DateTime<Utc>);
 type ReviewRow = (i64, String, String, String, Option<String>);
 type ConferenceRow = (String, String, String);
-type ReminderRow = (String, String, DateTime<Utc>, String);
+type ReminderRow = (String, String, DateTime<Utc>, String, String, String);
 
 /// Everything `export_person` reads, so that both databases share one JSON layout.
 struct Export {
@@ -52,6 +54,36 @@ struct Export {
     connection: Option<(bool, DateTime<Utc>)>,
     settings: Option<(Option<DateTime<Utc>>, bool, bool)>,
 }
+
+/// Whether a reminder row names `user`: among its recipients, as a part of its key
+/// (`1on1:<meeting>:<person>`), or as a string in its payload (a feedback's author).
+fn names(user: &str, key: &str, recipients: &str, payload: &str) -> (bool, bool) {
+    fn mentions(value: &Value, user: &str) -> bool {
+        match value {
+            Value::String(s) => s == user,
+            Value::Array(items) => items.iter().any(|v| mentions(v, user)),
+            Value::Object(map) => map.values().any(|v| mentions(v, user)),
+            _ => false,
+        }
+    }
+    let to_them = recipients.split(',').any(|r| r == user);
+    let about = key.split(':').any(|part| part == user)
+        || serde_json::from_str::<Value>(payload).is_ok_and(|p| mentions(&p, user));
+    (to_them, about)
+}
+
+/// A LIKE pattern for rows that may name `user` anywhere in a column; `names` decides.
+fn somewhere(user: &str) -> String {
+    let escaped = user
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Reminders that may name the person (`$2` is `somewhere(user)`); a superset, since SQLite's
+/// LIKE ignores case.
+const MAY_NAME: &str = "team_id = $1 AND (recipients LIKE $2 ESCAPE '\\' OR key LIKE $2 ESCAPE '\\' OR payload LIKE $2 ESCAPE '\\')";
 
 impl Export {
     fn into_json(self, team: &str, user: &str) -> Value {
@@ -69,6 +101,15 @@ impl Export {
             connection,
             settings,
         } = self;
+        let (to_you, about_you): (Vec<ReminderRow>, Vec<ReminderRow>) = reminders
+            .into_iter()
+            .filter(|(_, _, _, key, to, payload)| names(user, key, to, payload) != (false, false))
+            .partition(|(_, _, _, key, to, payload)| names(user, key, to, payload).0);
+        let reminder = |(kind, status, due_at, key, _, _): ReminderRow| {
+            json!({
+                "kind": kind, "status": status, "due_at": due_at, "key": key,
+            })
+        };
         json!({
             "team_id": team,
             "user_id": user,
@@ -105,21 +146,44 @@ impl Export {
             "conferences": conferences.into_iter().map(|(name, start, end)| json!({
                 "name": name, "from": start, "to": end,
             })).collect::<Vec<_>>(),
-            "reminders_to_you": reminders.into_iter().map(|(kind, status, due_at, key)| json!({
-                "kind": kind, "status": status, "due_at": due_at, "key": key,
-            })).collect::<Vec<_>>(),
+            "reminders_to_you": to_you.into_iter().map(reminder).collect::<Vec<_>>(),
+            "reminders_about_you": about_you.into_iter().map(reminder).collect::<Vec<_>>(),
         })
     }
 }
 
-/// `recipients` is a comma list: match the id as a whole item, never as part of another id.
+/// `participants` is a comma list: match the id as a whole item, never as part of another id.
 /// The id is escaped for LIKE: Slack ids never hold `_` or `%`, but the terminal shell's names
 /// may, and an unescaped `_` would match anyone's id of the same length.
-const IS_RECIPIENT: &str = "(',' || recipients || ',') LIKE ('%,' || replace(replace(replace($2, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || ',%') ESCAPE '\\'";
 const IS_PARTICIPANT: &str = "(',' || participants || ',') LIKE ('%,' || replace(replace(replace($2, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || ',%') ESCAPE '\\'";
 
 macro_rules! impl_privacy_store {
     ($db:ty) => {
+        impl SqlStore<$db> {
+            /// Reminders to this person alone, or that name them (a key, a payload), go. Group
+            /// messages to them and others (a debrief) keep reaching the others, or keep their
+            /// record: the person is taken off the recipients, and off the conversation it was
+            /// sent in, which they were part of.
+            async fn forget_reminders(tx: &mut sqlx::Transaction<'_, $db>, team: &str, user: &str) -> Result<u64, StoreError> {
+                let rows: Vec<(i64, String, String, String)> = sqlx::query_as(&format!(
+                    "SELECT id, key, recipients, payload FROM reminders WHERE {MAY_NAME}"
+                ))
+                .bind(team).bind(somewhere(user)).fetch_all(&mut **tx).await?;
+                let mut deleted = 0;
+                for (id, key, recipients, payload) in rows {
+                    let (to_them, about) = names(user, &key, &recipients, &payload);
+                    let kept: Vec<&str> = recipients.split(',').filter(|r| *r != user && !r.is_empty()).collect();
+                    if about || (to_them && kept.is_empty()) {
+                        deleted += sqlx::query("DELETE FROM reminders WHERE id = $1").bind(id).execute(&mut **tx).await?.rows_affected();
+                    } else if to_them {
+                        sqlx::query("UPDATE reminders SET recipients = $1, channel_id = NULL, message_ts = NULL WHERE id = $2")
+                            .bind(kept.join(",")).bind(id).execute(&mut **tx).await?;
+                    }
+                }
+                Ok(deleted)
+            }
+        }
+
         #[async_trait]
         impl PrivacyStore for SqlStore<$db> {
             async fn export_person(&self, team: &str, user: &str) -> Result<Value, StoreError> {
@@ -163,9 +227,9 @@ macro_rules! impl_privacy_store {
                 )
                 .bind(team).bind(user).fetch_all(&self.pool).await?;
                 let reminders: Vec<ReminderRow> = sqlx::query_as(&format!(
-                    "SELECT kind, status, due_at, key FROM reminders WHERE team_id = $1 AND {IS_RECIPIENT} ORDER BY id"
+                    "SELECT kind, status, due_at, key, recipients, payload FROM reminders WHERE {MAY_NAME} ORDER BY id"
                 ))
-                .bind(team).bind(user).fetch_all(&self.pool).await?;
+                .bind(team).bind(somewhere(user)).fetch_all(&self.pool).await?;
                 let connection: Option<(bool, DateTime<Utc>)> = sqlx::query_as(
                     "SELECT broken, created_at FROM connections WHERE team_id = $1 AND user_id = $2",
                 )
@@ -210,22 +274,13 @@ macro_rules! impl_privacy_store {
                     .bind(team).bind(user).execute(&mut *tx).await?.rows_affected();
                 gone.conferences = sqlx::query("DELETE FROM conferences WHERE team_id = $1 AND user_id = $2")
                     .bind(team).bind(user).execute(&mut *tx).await?.rows_affected();
-                // Reminders to this person alone go. A pending group message (a debrief) still
-                // reaches the others: the person is taken off its recipients.
-                gone.reminders = sqlx::query("DELETE FROM reminders WHERE team_id = $1 AND recipients = $2")
-                    .bind(team).bind(user).execute(&mut *tx).await?.rows_affected();
-                let groups: Vec<(i64, String)> = sqlx::query_as(&format!(
-                    "SELECT id, recipients FROM reminders WHERE team_id = $1 AND status = 'pending' AND {IS_RECIPIENT}"
-                ))
-                .bind(team).bind(user).fetch_all(&mut *tx).await?;
-                for (id, recipients) in groups {
-                    let kept: Vec<&str> = recipients.split(',').filter(|r| *r != user && !r.is_empty()).collect();
-                    sqlx::query("UPDATE reminders SET recipients = $1 WHERE id = $2").bind(kept.join(",")).bind(id).execute(&mut *tx).await?;
-                }
+                gone.reminders = Self::forget_reminders(&mut tx, team, user).await?;
                 for table in ["connections", "oauth_states"] {
                     sqlx::query(&format!("DELETE FROM {table} WHERE team_id = $1 AND user_id = $2"))
                         .bind(team).bind(user).execute(&mut *tx).await?;
                 }
+                sqlx::query("DELETE FROM invitations WHERE team_id = $1 AND sender_id = $2")
+                    .bind(team).bind(user).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM mention_hints WHERE team_id = $1 AND (sender_id = $2 OR mentor_id = $2)")
                     .bind(team).bind(user).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM people WHERE team_id = $1 AND user_id = $2").bind(team).bind(user).execute(&mut *tx).await?;
