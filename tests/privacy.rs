@@ -70,6 +70,7 @@ on_both_backends!(
     forget_me_asks_first_then_deletes_everything_and_anonymises_feedback,
     an_id_with_like_wildcards_matches_only_itself,
     forget_me_leaves_no_row_that_names_the_person_but_the_feedback_they_wrote,
+    export_shows_everything_forget_me_deletes,
     delivered_reminders_and_old_feedback_expire_after_the_retention_period
 );
 
@@ -421,4 +422,51 @@ async fn forget_me_leaves_no_row_that_names_the_person_but_the_feedback_they_wro
         !rows_naming(&app.db, BEN).await.is_empty(),
         "Ben's rows stay"
     );
+}
+
+async fn export_shows_everything_forget_me_deletes(app: TestApp) {
+    set_up_ana_and_ben(&app).await;
+    // Ben mentions Ana while she is in office hours: a hint about her, to him.
+    let event = json!({
+        "token": "XXYYZZ", "team_id": TEAM, "api_app_id": "A0001",
+        "event": {
+            "type": "message", "channel": "C0GENERAL1", "user": BEN, "text": format!("<@{ANA}> can you look?"),
+            "ts": "1765000000.000100", "event_ts": "1765000000.000100", "channel_type": "channel"
+        },
+        "type": "event_callback", "event_id": "EvHint1", "event_time": 1765000000,
+        "authorizations": [{ "enterprise_id": null, "team_id": TEAM, "user_id": "UBOT", "is_bot": true, "is_enterprise_install": false }]
+    });
+    assert_eq!(app.event(&event).await.status, 200);
+    let db = &app.db;
+    let hinted = support::poll(
+        std::time::Duration::from_secs(5),
+        std::time::Duration::from_millis(20),
+        || async move {
+            let rows: Vec<(String,)> = db.rows("SELECT sender_id FROM mention_hints").await;
+            (!rows.is_empty()).then_some(())
+        },
+    )
+    .await;
+    assert!(hinted.is_some(), "the hint was recorded");
+    // Ana asks for a link to connect her status, and does not follow it.
+    app.command(ANA, "connect").await;
+
+    let store = officehours::store::connect(&app.db.url).await.unwrap();
+    let export = store.export_person(TEAM, ANA).await.unwrap();
+    let hints = export["mention_hints"].as_array().expect("mention hints");
+    assert_eq!(hints.len(), 1, "{export:#}");
+    assert_eq!(
+        (&hints[0]["sender"], &hints[0]["mentor"]),
+        (&json!(BEN), &json!(ANA))
+    );
+    let links = export["status_connection_links"].as_array().expect("links");
+    assert_eq!(links.len(), 1, "{export:#}");
+    assert!(
+        links[0].get("state").is_none(),
+        "the link's secret is not exported: {export:#}"
+    );
+    // Ben's export shows the hint too (he got it), and no link of Ana's.
+    let bens = store.export_person(TEAM, BEN).await.unwrap();
+    assert_eq!(bens["mention_hints"].as_array().unwrap().len(), 1);
+    assert_eq!(bens["status_connection_links"], json!([]));
 }

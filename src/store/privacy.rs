@@ -9,12 +9,13 @@ use super::{SqlStore, StoreError};
 
 #[async_trait]
 pub trait PrivacyStore: Send + Sync {
+    /// Everything `forget_person` would delete or change, as JSON.
     async fn export_person(&self, team_id: &str, user_id: &str) -> Result<Value, StoreError>;
     /// Deletes the person, their windows, 1:1s and reviews (either side), debriefs they organised
     /// (with their feedback), conferences, reminders to them or naming them, mention hints,
     /// connect links and invitation count, and takes them off other people's debriefs and group
     /// messages: afterwards no row names them but feedback they wrote, which stays without their
-    /// name. One transaction: all or nothing.
+    /// name. One transaction: all or nothing. `export_person` shows all of it first.
     async fn forget_person(
         &self,
         team_id: &str,
@@ -39,6 +40,19 @@ type FeedbackRow = (i64, String, String, String, DateTime<Utc>);
 type ReviewRow = (i64, String, String, String, Option<String>);
 type ConferenceRow = (String, String, String);
 type ReminderRow = (String, String, DateTime<Utc>, String, String, String);
+type FeedbackReceivedRow = (i64, Option<String>, String, String, String, DateTime<Utc>);
+type HintRow = (String, String, DateTime<Utc>);
+type LinkRow = (DateTime<Utc>, Option<DateTime<Utc>>);
+type StatusMemoryRow = (
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    bool,
+    Option<String>,
+    Option<DateTime<Utc>>,
+    DateTime<Utc>,
+);
 
 /// Everything `export_person` reads, so that both databases share one JSON layout.
 struct Export {
@@ -53,6 +67,45 @@ struct Export {
     reminders: Vec<ReminderRow>,
     connection: Option<(bool, DateTime<Utc>)>,
     settings: Option<(Option<DateTime<Utc>>, bool, bool)>,
+    more: ExportMore,
+}
+
+/// The rest of what `forget_person` deletes: read separately to keep each read short.
+struct ExportMore {
+    feedback_received: Vec<FeedbackReceivedRow>,
+    mention_hints: Vec<HintRow>,
+    links: Vec<LinkRow>,
+    status_memory: Option<StatusMemoryRow>,
+    invitations: Option<(String, i32)>,
+}
+
+impl ExportMore {
+    fn into_json(self) -> Vec<(&'static str, Value)> {
+        let ExportMore {
+            feedback_received,
+            mention_hints,
+            links,
+            status_memory,
+            invitations,
+        } = self;
+        vec![
+            ("feedback_on_your_debriefs", feedback_received.into_iter().map(|(debrief, author, well, differently, learned, created_at)| json!({
+                "debrief": debrief, "author": author, "went_well": well, "differently": differently, "learned": learned, "written_at": created_at,
+            })).collect()),
+            ("mention_hints", mention_hints.into_iter().map(|(sender, mentor, at)| json!({
+                "sender": sender, "mentor": mentor, "hinted_at": at,
+            })).collect()),
+            ("status_connection_links", links.into_iter().map(|(expires_at, used_at)| json!({
+                "expires_at": expires_at, "used_at": used_at, "note": "the link's secret is not exported",
+            })).collect()),
+            ("slack_status_memory", status_memory.map_or(Value::Null, |(text, emoji, expiration, ours, hint, dm, checked, updated)| json!({
+                "your_status_text_saved": text, "your_status_emoji_saved": emoji, "your_status_expiration_saved": expiration,
+                "status_text_set_by_the_bot": ours, "told_how_to_connect": hint, "dm_channel_with_the_bot": dm,
+                "time_zone_checked_at": checked, "profile_updated_at": updated,
+            }))),
+            ("invitations_sent_today", invitations.map_or(Value::Null, |(day, invited)| json!({ "day": day, "people": invited }))),
+        ]
+    }
 }
 
 /// Whether a reminder row names `user`: among its recipients, as a part of its key
@@ -100,6 +153,7 @@ impl Export {
             reminders,
             connection,
             settings,
+            more,
         } = self;
         let (to_you, about_you): (Vec<ReminderRow>, Vec<ReminderRow>) = reminders
             .into_iter()
@@ -110,7 +164,7 @@ impl Export {
                 "kind": kind, "status": status, "due_at": due_at, "key": key,
             })
         };
-        json!({
+        let mut data = json!({
             "team_id": team,
             "user_id": user,
             "slack_status_connection": connection.map(|(broken, since)| json!({
@@ -148,7 +202,11 @@ impl Export {
             })).collect::<Vec<_>>(),
             "reminders_to_you": to_you.into_iter().map(reminder).collect::<Vec<_>>(),
             "reminders_about_you": about_you.into_iter().map(reminder).collect::<Vec<_>>(),
-        })
+        });
+        for (name, value) in more.into_json() {
+            data[name] = value;
+        }
+        data
     }
 }
 
@@ -160,6 +218,33 @@ const IS_PARTICIPANT: &str = "(',' || participants || ',') LIKE ('%,' || replace
 macro_rules! impl_privacy_store {
     ($db:ty) => {
         impl SqlStore<$db> {
+            async fn export_more(&self, team: &str, user: &str) -> Result<ExportMore, StoreError> {
+                let feedback_received: Vec<FeedbackReceivedRow> = sqlx::query_as(
+                    "SELECT f.debrief_id, f.author_id, f.went_well, f.differently, f.learned, f.created_at FROM feedback f \
+                     JOIN debriefs d ON d.id = f.debrief_id WHERE d.team_id = $1 AND d.organizer_id = $2 ORDER BY f.id",
+                )
+                .bind(team).bind(user).fetch_all(&self.pool).await?;
+                let mention_hints: Vec<HintRow> = sqlx::query_as(
+                    "SELECT sender_id, mentor_id, hinted_at FROM mention_hints WHERE team_id = $1 AND (sender_id = $2 OR mentor_id = $2) \
+                     ORDER BY hinted_at, sender_id, mentor_id",
+                )
+                .bind(team).bind(user).fetch_all(&self.pool).await?;
+                let links: Vec<LinkRow> = sqlx::query_as(
+                    "SELECT expires_at, used_at FROM oauth_states WHERE team_id = $1 AND user_id = $2 ORDER BY expires_at",
+                )
+                .bind(team).bind(user).fetch_all(&self.pool).await?;
+                let status_memory: Option<StatusMemoryRow> = sqlx::query_as(
+                    "SELECT saved_status_text, saved_status_emoji, saved_status_expiration, bot_status_text, connect_hint_given, \
+                     dm_channel, slack_tz_checked_at, updated_at FROM people WHERE team_id = $1 AND user_id = $2",
+                )
+                .bind(team).bind(user).fetch_optional(&self.pool).await?;
+                let invitations: Option<(String, i32)> = sqlx::query_as(
+                    "SELECT day, invited FROM invitations WHERE team_id = $1 AND sender_id = $2",
+                )
+                .bind(team).bind(user).fetch_optional(&self.pool).await?;
+                Ok(ExportMore { feedback_received, mention_hints, links, status_memory, invitations })
+            }
+
             /// Reminders to this person alone, or that name them (a key, a payload), go. Group
             /// messages to them and others (a debrief) keep reaching the others, or keep their
             /// record: the person is taken off the recipients, and off the conversation it was
@@ -238,8 +323,9 @@ macro_rules! impl_privacy_store {
                     "SELECT away_until, hints_off, calendar_secret IS NOT NULL FROM people WHERE team_id = $1 AND user_id = $2",
                 )
                 .bind(team).bind(user).fetch_optional(&self.pool).await?;
+                let more = self.export_more(team, user).await?;
                 let export = Export {
-                    person, windows, cadences, meetings, debriefs, feedback, reviews, conferences, reminders, connection, settings,
+                    person, windows, cadences, meetings, debriefs, feedback, reviews, conferences, reminders, connection, settings, more,
                 };
                 Ok(export.into_json(team, user))
             }
