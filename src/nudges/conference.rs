@@ -133,8 +133,8 @@ async fn join(
 }
 
 /// Joins or leaves, and makes the conference's pending introductions match who is going, in
-/// one transaction. Zones are read first; someone registering meanwhile is planned in UTC
-/// until the next change plans them again.
+/// one transaction. Zones are read first, in one read; someone registering meanwhile (or whose
+/// zone is unknown) is planned in UTC until the next change plans them again.
 async fn change(
     n: &Nudges,
     actor: &Actor,
@@ -143,18 +143,22 @@ async fn change(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Result<AttendanceChanged, StoreError> {
-    let mut zones = HashMap::new();
     let going = n.store.conferences(&actor.team_id).await?;
-    for user in going
-        .iter()
+    let mut people: Vec<String> = going
+        .into_iter()
         .filter(|c| c.name_key == key)
-        .map(|c| c.user_id.as_str())
-        .chain(std::iter::once(actor.user_id.as_str()))
-    {
-        if !zones.contains_key(user) {
-            zones.insert(user.to_owned(), n.zone_of(&actor.team_id, user).await?);
-        }
-    }
+        .map(|c| c.user_id)
+        .chain(std::iter::once(actor.user_id.clone()))
+        .collect();
+    people.sort();
+    people.dedup();
+    let zones: HashMap<String, Tz> = n
+        .store
+        .people(&actor.team_id, &people)
+        .await?
+        .into_iter()
+        .filter_map(|p| Some((p.user_id.clone(), p.zone()?)))
+        .collect();
     let team_id = actor.team_id.as_str();
     let work = n.settings.work;
     let plan = |registrations: &[ConferenceRecord]| {
