@@ -6,29 +6,13 @@ mod support;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use officehours::commands::Actor;
-use serde_json::Value;
-use support::{visible_text, Backend, TestApp, TEAM};
+use support::{mention, posted, Backend, TestApp, TEAM};
 
 const ANA: &str = "U0ANA00001";
 const RAJ: &str = "U0RAJ00001";
 const SAM: &str = "U0SAM00001";
 const ZED: &str = "U0ZED00001";
 const OTHER_TEAM: &str = "T0OTHER001";
-
-fn mention(user: &str) -> String {
-    format!("<@{user}|{}>", user.to_lowercase())
-}
-
-/// When a stored message was posted (the fake stamps messages with the test clock) and its text.
-fn posted(message: &Value) -> (DateTime<Utc>, String) {
-    let ts = message["ts"].as_str().expect("ts");
-    let secs: i64 = ts
-        .split('.')
-        .next()
-        .and_then(|s| s.parse().ok())
-        .expect("ts seconds");
-    (Utc.timestamp_opt(secs, 0).unwrap(), visible_text(message))
-}
 
 /// Every conversation the bot posted in: its members and its messages.
 fn conversations(app: &TestApp) -> Vec<(Vec<String>, Vec<(DateTime<Utc>, String)>)> {

@@ -7,27 +7,12 @@ use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use officehours::clock::Clock;
 use serde_json::{json, Value};
-use support::{visible_text, Backend, TestApp, TEAM};
+use support::{mention, posted, visible_text, Backend, TestApp, TEAM};
 
 const MANAGER: &str = "U0MGR00001";
 const REPORT: &str = "U0REP00001";
 const OTHER: &str = "U0OTH00001";
 const THIRD: &str = "U0THD00001";
-
-fn mention(user: &str) -> String {
-    format!("<@{user}|{}>", user.to_lowercase())
-}
-
-/// When a stored message was posted (the fake stamps messages with the test clock) and its text.
-fn posted(message: &Value) -> (DateTime<Utc>, String) {
-    let ts = message["ts"].as_str().expect("ts");
-    let secs: i64 = ts
-        .split('.')
-        .next()
-        .and_then(|s| s.parse().ok())
-        .expect("ts seconds");
-    (Utc.timestamp_opt(secs, 0).unwrap(), visible_text(message))
-}
 
 fn dms_containing(app: &TestApp, user: &str, needle: &str) -> Vec<(DateTime<Utc>, String)> {
     app.slack
