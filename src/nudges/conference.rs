@@ -221,9 +221,9 @@ impl Pair<'_> {
 /// per pair and edition.
 fn pairs(registrations: &[ConferenceRecord]) -> Vec<Pair<'_>> {
     let mut found: Vec<Pair> = Vec::new();
-    for a in registrations {
-        for b in registrations.iter().filter(|b| a.user_id < b.user_id) {
-            let (first, second) = (a, b);
+    let mut seen = std::collections::HashSet::new();
+    for first in registrations {
+        for second in registrations.iter().filter(|b| first.user_id < b.user_id) {
             if first.name_key != second.name_key || !span(first).overlaps(&span(second)) {
                 continue;
             }
@@ -236,12 +236,7 @@ fn pairs(registrations: &[ConferenceRecord]) -> Vec<Pair<'_>> {
                 second,
                 together,
             };
-            let same = |p: &Pair| {
-                p.first.user_id == pair.first.user_id
-                    && p.second.user_id == pair.second.user_id
-                    && p.edition() == pair.edition()
-            };
-            if !found.iter().any(same) {
+            if seen.insert((&first.user_id, &second.user_id, pair.edition())) {
                 found.push(pair);
             }
         }
@@ -317,7 +312,11 @@ pub(super) async fn compose(
     match reminder.recipients.as_slice() {
         [first, second] => {
             let edition = payload_i64(reminder, "edition");
-            let pairs = pairs(&registrations);
+            let theirs: Vec<ConferenceRecord> = registrations
+                .into_iter()
+                .filter(|c| c.user_id == *first || c.user_id == *second)
+                .collect();
+            let pairs = pairs(&theirs);
             let Some(pair) = pairs.iter().find(|p| {
                 p.first.user_id == *first
                     && p.second.user_id == *second
@@ -384,5 +383,56 @@ fn together_label(together: &DateSpan) -> String {
         format!("on {}", together.label())
     } else {
         format!("from {}", together.label().replace(" – ", " to "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{pairs, ConferenceRecord};
+    use chrono::NaiveDate;
+
+    fn going(id: i64, user: &str, from: (i32, u32, u32), to: (i32, u32, u32)) -> ConferenceRecord {
+        let day = |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        ConferenceRecord {
+            id,
+            user_id: user.to_owned(),
+            name: "RustConf".to_owned(),
+            name_key: "rustconf".to_owned(),
+            start: day(from),
+            end: day(to),
+        }
+    }
+
+    #[test]
+    fn each_two_people_there_at_the_same_time_make_one_pair_per_edition() {
+        let all = [
+            going(1, "U3", (2027, 9, 8), (2027, 9, 10)),
+            going(2, "U1", (2027, 9, 9), (2027, 9, 9)),
+            going(3, "U2", (2027, 9, 10), (2027, 9, 10)),
+            // U1 again, the same edition: still one pair with U3.
+            going(4, "U1", (2027, 9, 10), (2027, 9, 10)),
+            // Next year, U1 and U3 again: another edition, another pair.
+            going(5, "U1", (2028, 9, 8), (2028, 9, 8)),
+            going(6, "U3", (2028, 9, 8), (2028, 9, 8)),
+        ];
+        let found: Vec<(&str, &str, i32)> = pairs(&all)
+            .iter()
+            .map(|p| {
+                (
+                    p.first.user_id.as_str(),
+                    p.second.user_id.as_str(),
+                    p.edition(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("U1", "U3", 2027),
+                ("U2", "U3", 2027),
+                ("U1", "U2", 2027),
+                ("U1", "U3", 2028),
+            ]
+        );
     }
 }
