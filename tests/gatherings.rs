@@ -14,8 +14,11 @@ const SAM: &str = "U0SAM00001";
 const ZED: &str = "U0ZED00001";
 const OTHER_TEAM: &str = "T0OTHER001";
 
-/// Every conversation the bot posted in: its members and its messages.
-fn conversations(app: &TestApp) -> Vec<(Vec<String>, Vec<(DateTime<Utc>, String)>)> {
+/// A conversation the bot posted in: its members and its messages (when, and the text).
+type Conversation = (Vec<String>, Vec<(DateTime<Utc>, String)>);
+
+/// Every conversation the bot posted in.
+fn conversations(app: &TestApp) -> Vec<Conversation> {
     let mut channels: Vec<String> = app
         .slack
         .calls_to("chat.postMessage")
@@ -52,7 +55,7 @@ fn heard_about(app: &TestApp, who: &str, about: &str) -> Vec<(DateTime<Utc>, Str
 }
 
 /// The group DMs the bot posted in, with their members (sorted) and messages.
-fn group_dms(app: &TestApp) -> Vec<(Vec<String>, Vec<(DateTime<Utc>, String)>)> {
+fn group_dms(app: &TestApp) -> Vec<Conversation> {
     conversations(app)
         .into_iter()
         .filter(|(members, _)| members.len() > 1)

@@ -8,7 +8,7 @@ use crate::commands::Actor;
 use crate::domain::questions::REVIEW_PROMPTS;
 use crate::domain::worktime::ReviewLead;
 use crate::scheduler::Composed;
-use crate::store::gatherings::Invited;
+use crate::store::gatherings::{Invited, NewReview};
 use crate::store::nudges::ReviewRecord;
 use crate::store::reminders::Reminder;
 use crate::store::StoreError;
@@ -67,10 +67,12 @@ pub(super) async fn command(
     let created = n
         .store
         .create_review_within(
-            &actor.team_id,
-            &actor.user_id,
-            report,
-            date,
+            NewReview {
+                team_id: &actor.team_id,
+                manager_id: &actor.user_id,
+                report_id: report,
+                on_date: date,
+            },
             limit,
             &planned_prompts,
             now,

@@ -95,6 +95,15 @@ pub struct DebriefSaved {
     pub saved: Invited<Option<DebriefRecord>>,
 }
 
+/// An advancement talk to create: the manager's, with their report, on a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewReview<'a> {
+    pub team_id: &'a str,
+    pub manager_id: &'a str,
+    pub report_id: &'a str,
+    pub on_date: NaiveDate,
+}
+
 /// The prompts a new advancement talk plans: their shared key prefix and the reminders.
 pub type ReviewPrompts<'a> = &'a (dyn Fn(&ReviewRecord) -> (String, Vec<NewReminder>) + Sync);
 
@@ -128,10 +137,7 @@ pub trait GatheringStore: Send + Sync {
     /// Creates an advancement talk (inviting its report) with its prompts, within the limit.
     async fn create_review_within(
         &self,
-        team_id: &str,
-        manager_id: &str,
-        report_id: &str,
-        on_date: NaiveDate,
+        review: NewReview<'_>,
         limit: DailyLimit,
         prompts: ReviewPrompts<'_>,
         now: DateTime<Utc>,
@@ -278,7 +284,8 @@ macro_rules! impl_gathering_store {
                 Ok(DebriefSaved { seen, saved: Invited::Done(Some(record)) })
             }
 
-            async fn create_review_within(&self, team_id: &str, manager_id: &str, report_id: &str, on_date: NaiveDate, limit: DailyLimit, prompts: ReviewPrompts<'_>, now: DateTime<Utc>) -> Result<Invited<ReviewRecord>, StoreError> {
+            async fn create_review_within(&self, review_of: NewReview<'_>, limit: DailyLimit, prompts: ReviewPrompts<'_>, now: DateTime<Utc>) -> Result<Invited<ReviewRecord>, StoreError> {
+                let NewReview { team_id, manager_id, report_id, on_date } = review_of;
                 let mut tx = self.pool.begin().await?;
                 let invited_today = Self::invited_today(&mut tx, team_id, manager_id, limit.day).await?;
                 if invited_today.saturating_add(1) > limit.limit {
