@@ -9,26 +9,12 @@ use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use officehours::clock::Clock;
 use serde_json::{json, Value};
-use support::{visible_text, Backend, TestApp, TEAM};
+use support::{mention, posted, visible_text, Backend, TestApp, TEAM};
 
 const MANAGER: &str = "U0MGR00001";
 const REPORT: &str = "U0REP00001";
 const OTHER: &str = "U0OTH00001";
-
-fn mention(user: &str) -> String {
-    format!("<@{user}|{}>", user.to_lowercase())
-}
-
-/// When a stored message was posted (the fake stamps messages with the test clock) and its text.
-fn posted(message: &Value) -> (DateTime<Utc>, String) {
-    let ts = message["ts"].as_str().expect("ts");
-    let secs: i64 = ts
-        .split('.')
-        .next()
-        .and_then(|s| s.parse().ok())
-        .expect("ts seconds");
-    (Utc.timestamp_opt(secs, 0).unwrap(), visible_text(message))
-}
+const THIRD: &str = "U0THD00001";
 
 fn dms_containing(app: &TestApp, user: &str, needle: &str) -> Vec<(DateTime<Utc>, String)> {
     app.slack
@@ -38,6 +24,31 @@ fn dms_containing(app: &TestApp, user: &str, needle: &str) -> Vec<(DateTime<Utc>
         .filter(|(_, text)| text.contains(needle))
         .collect()
 }
+
+/// Messages in the group DM of exactly these people (the fake names it after its members).
+fn group_dm(app: &TestApp, people: &[&str]) -> Vec<(DateTime<Utc>, String)> {
+    let mut members: Vec<&str> = people.to_vec();
+    members.sort();
+    app.slack
+        .messages_in(&format!("G{}", members.concat()))
+        .iter()
+        .map(posted)
+        .collect()
+}
+
+/// The manager goes to Rust Nation on both days, the report on the first, a third person on
+/// the second: two introductions (manager and report, manager and third), in two group DMs.
+async fn two_introductions(app: &TestApp) {
+    for user in [MANAGER, REPORT, THIRD] {
+        app.known_user(user, "Europe/Berlin").await;
+    }
+    app.say(MANAGER, "conference \"Rust Nation\" 2027-02-10..2027-02-11")
+        .await;
+    app.say(REPORT, "conference rustnation 2027-02-10").await;
+    app.say(THIRD, "conference rust-nation 2027-02-11").await;
+}
+
+const PAIRS: [[&str; 2]; 2] = [[MANAGER, REPORT], [MANAGER, THIRD]];
 
 fn button_value(message: &Value, action_id: &str) -> String {
     fn find(value: &Value, action_id: &str) -> Option<String> {
@@ -438,7 +449,10 @@ async fn a_debrief_reaches_everyone_in_one_group_dm_and_feedback_reaches_the_org
         .await;
     assert!(past.contains("already passed"), "{past}");
 
-    run_hours(&app, 18).await; // Friday 07:30 UTC: not yet 09:00 Berlin.
+    // Berlin, New York and Sydney are never all at work on Friday. Two of the three are from
+    // 07:00 UTC (Berlin and Sydney) and from 13:00 UTC (Berlin and New York): the earlier wins,
+    // 08:00 in Berlin, 18:00 in Sydney.
+    run_hours(&app, 17).await; // Friday 06:30 UTC.
     assert!(app
         .slack
         .calls_to("chat.postMessage")
@@ -545,31 +559,36 @@ async fn teammates_at_the_same_conference_are_introduced_once(app: TestApp) {
     let second = app.say(b, "conference rustconf 2027-09-09").await;
     assert!(second.contains(&format!("<@{a}>")), "{second}");
     app.tick().await;
-    assert_eq!(dms_containing(&app, a, "You're not the only one").len(), 1);
-    assert!(dms_containing(&app, a, "You're not the only one")[0]
-        .1
-        .contains(&format!("<@{b}>")));
-    assert_eq!(dms_containing(&app, b, "You're not the only one").len(), 1);
+    // One group DM introduces the two of them.
+    let ab = group_dm(&app, &[a, b]);
+    assert_eq!(ab.len(), 1, "{ab:?}");
+    assert!(
+        ab[0].1.contains(&format!("<@{a}>, meet <@{b}>"))
+            && ab[0]
+                .1
+                .contains("*RustConf 2027*, together on Thu 9 Sep 2027"),
+        "{}",
+        ab[0].1
+    );
 
     app.say(c, "conference \"Rust-Conf!\" 2027-09-09..2027-09-10")
         .await;
     app.say(d, "conference RustConf 2028-09-08").await;
     app.tick().await;
     app.advance_and_tick(Duration::hours(1)).await;
-    let to_c = dms_containing(&app, c, "You're not the only one");
-    assert_eq!(to_c.len(), 1);
+    // The late joiner meets each of them, in a group DM per pair; a and b are not told again.
+    for pair in [[a, c], [b, c], [a, b]] {
+        assert_eq!(group_dm(&app, &pair).len(), 1, "{pair:?}");
+    }
     assert!(
-        to_c[0].1.contains(&format!("<@{a}>")) && to_c[0].1.contains(&format!("<@{b}>")),
-        "{}",
-        to_c[0].1
-    );
-    assert_eq!(
-        dms_containing(&app, a, "You're not the only one").len(),
-        1,
-        "told once"
+        group_dm(&app, &[a, c])[0]
+            .1
+            .contains("together from Thu 9 Sep to Fri 10 Sep 2027"),
+        "{:?}",
+        group_dm(&app, &[a, c])
     );
     assert!(
-        app.slack.dm_messages(d).is_empty(),
+        app.slack.dm_messages(d).is_empty() && group_dm(&app, &[a, d]).is_empty(),
         "a different year is a different conference"
     );
 
@@ -700,11 +719,7 @@ async fn rate_limits_and_server_errors_are_retried_and_each_reminder_still_goes_
     app: TestApp,
 ) {
     use support::fake_slack::FakeFailure;
-    app.known_user(MANAGER, "Europe/Berlin").await;
-    app.known_user(REPORT, "Europe/Berlin").await;
-    app.say(MANAGER, "conference \"Rust Nation\" 2027-02-10")
-        .await;
-    app.say(REPORT, "conference rustnation 2027-02-10").await;
+    two_introductions(&app).await;
 
     app.slack.fail_next(
         "chat.postMessage",
@@ -730,12 +745,8 @@ async fn rate_limits_and_server_errors_are_retried_and_each_reminder_still_goes_
     assert_eq!(after_backoff.sent, 1, "{after_backoff:?}");
     assert_eq!(app.advance_and_tick(Duration::seconds(90)).await.sent, 0);
     assert_eq!(app.advance_and_tick(Duration::seconds(15)).await.sent, 1);
-    for person in [MANAGER, REPORT] {
-        assert_eq!(
-            dms_containing(&app, person, "You're not the only one").len(),
-            1,
-            "{person}"
-        );
+    for pair in PAIRS {
+        assert_eq!(group_dm(&app, &pair).len(), 1, "{pair:?}");
     }
 
     // A permanent error is recorded for operators instead of being retried for ever.
@@ -744,7 +755,8 @@ async fn rate_limits_and_server_errors_are_retried_and_each_reminder_still_goes_
         .await;
     app.slack
         .fail_next("chat.postMessage", FakeFailure::Error("channel_not_found"));
-    assert_eq!(app.tick().await.failed, 1);
+    let report = app.tick().await;
+    assert_eq!((report.failed, report.sent), (1, 1), "{report:?}");
     let rows = app.db.reminders().await;
     assert!(
         rows.iter().any(|(k, s)| k.contains(OTHER) && s == "failed"),
@@ -754,11 +766,7 @@ async fn rate_limits_and_server_errors_are_retried_and_each_reminder_still_goes_
 
 async fn a_reminder_slack_accepted_but_we_never_heard_back_about_is_not_sent_twice(app: TestApp) {
     use support::fake_slack::FakeFailure;
-    app.known_user(MANAGER, "Europe/Berlin").await;
-    app.known_user(REPORT, "Europe/Berlin").await;
-    app.say(MANAGER, "conference \"Rust Nation\" 2027-02-10")
-        .await;
-    app.say(REPORT, "conference rustnation 2027-02-10").await;
+    two_introductions(&app).await;
     // Slack stores both messages, but the connection drops before either answer arrives.
     app.slack
         .accept_but_fail_next("chat.postMessage", FakeFailure::Disconnect);
@@ -773,8 +781,8 @@ async fn a_reminder_slack_accepted_but_we_never_heard_back_about_is_not_sent_twi
         "found in history, not posted again"
     );
     assert!(app.slack.calls_to("conversations.history").len() >= 2);
-    for person in [MANAGER, REPORT] {
-        assert_eq!(app.slack.dm_messages(person).len(), 1, "{person}");
+    for pair in PAIRS {
+        assert_eq!(group_dm(&app, &pair).len(), 1, "{pair:?}");
     }
 }
 
@@ -882,11 +890,7 @@ async fn a_scheduler_for_one_workspace_claims_only_its_reminders(app: TestApp) {
 }
 
 async fn a_replica_that_died_holding_claims_is_taken_over_after_its_lease(app: TestApp) {
-    app.known_user(MANAGER, "Europe/Berlin").await;
-    app.known_user(REPORT, "Europe/Berlin").await;
-    app.say(MANAGER, "conference \"Rust Nation\" 2027-02-10")
-        .await;
-    app.say(REPORT, "conference rustnation 2027-02-10").await;
+    two_introductions(&app).await;
     let other_replica = officehours::store::connect(&app.db.url).await.unwrap();
     let stolen = other_replica
         .claim_due(
@@ -904,8 +908,8 @@ async fn a_replica_that_died_holding_claims_is_taken_over_after_its_lease(app: T
     app.clock.advance(Duration::minutes(6));
     let report = app.tick().await;
     assert_eq!((report.claimed, report.sent), (2, 2), "{report:?}");
-    for person in [MANAGER, REPORT] {
-        assert_eq!(app.slack.dm_messages(person).len(), 1, "{person}");
+    for pair in PAIRS {
+        assert_eq!(group_dm(&app, &pair).len(), 1, "{pair:?}");
     }
     // The dead replica's late word does not count any more.
     let late = other_replica
@@ -921,22 +925,23 @@ async fn a_replica_that_died_holding_claims_is_taken_over_after_its_lease(app: T
 }
 
 async fn after_downtime_due_reminders_go_out_late_and_stale_ones_are_dropped(app: TestApp) {
-    app.known_user(MANAGER, "Europe/Berlin").await;
-    app.known_user(REPORT, "Europe/Berlin").await;
-    app.say(MANAGER, "conference \"Rust Nation\" 2027-02-10")
-        .await;
-    app.say(REPORT, "conference rustnation 2027-02-10").await;
+    two_introductions(&app).await;
     app.clock.advance(Duration::hours(3));
     assert_eq!(app.tick().await.sent, 2);
-    let late = dms_containing(&app, MANAGER, "Sorry this is late");
-    assert_eq!(late.len(), 1, "{:?}", app.slack.dm_messages(MANAGER));
+    let late = group_dm(&app, &[MANAGER, REPORT]);
+    assert!(
+        late.len() == 1 && late[0].1.contains("Sorry this is late"),
+        "{late:?}"
+    );
 
+    // Other joins on the first day: introduced to the manager and the report.
     app.known_user(OTHER, "Europe/Berlin").await;
     app.say(OTHER, "conference \"Rust Nation\" 2027-02-10")
         .await;
     app.clock.advance(Duration::hours(25));
-    assert_eq!(app.tick().await.dropped, 1);
-    assert!(app.slack.dm_messages(OTHER).is_empty());
+    assert_eq!(app.tick().await.dropped, 2);
+    assert!(group_dm(&app, &[MANAGER, OTHER]).is_empty());
+    assert!(group_dm(&app, &[REPORT, OTHER]).is_empty());
     assert!(app
         .db
         .reminders()

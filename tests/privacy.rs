@@ -69,6 +69,8 @@ on_both_backends!(
     export_sends_a_json_file_of_everything_about_the_person_and_nothing_else,
     forget_me_asks_first_then_deletes_everything_and_anonymises_feedback,
     an_id_with_like_wildcards_matches_only_itself,
+    forget_me_leaves_no_row_that_names_the_person_but_the_feedback_they_wrote,
+    export_shows_everything_forget_me_deletes,
     delivered_reminders_and_old_feedback_expire_after_the_retention_period
 );
 
@@ -314,4 +316,157 @@ async fn delivered_reminders_and_old_feedback_expire_after_the_retention_period(
             .unwrap(),
         1
     );
+}
+
+/// Every row of every table, as text, that contains `needle`: what an operator's dump would show.
+async fn rows_naming(db: &support::TestDb, needle: &str) -> Vec<String> {
+    let tables: Vec<(String,)> = match db.backend {
+        Backend::Sqlite => {
+            db.rows(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+                 AND name <> '_sqlx_migrations' ORDER BY name",
+            )
+            .await
+        }
+        Backend::Postgres => {
+            db.rows(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
+                 AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations' ORDER BY table_name",
+            )
+            .await
+        }
+    };
+    let mut found = Vec::new();
+    for (table,) in tables {
+        let sql = match db.backend {
+            Backend::Sqlite => {
+                let columns: Vec<(String,)> = db
+                    .rows(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                    .await;
+                let row = columns
+                    .iter()
+                    .map(|(c,)| format!("coalesce(CAST(\"{c}\" AS TEXT), '')"))
+                    .collect::<Vec<_>>()
+                    .join(" || '|' || ");
+                format!("SELECT {row} FROM {table}")
+            }
+            Backend::Postgres => format!("SELECT t::text FROM {table} t"),
+        };
+        let rows: Vec<(String,)> = db.rows(&sql).await;
+        found.extend(
+            rows.into_iter()
+                .filter(|(row,)| row.contains(needle))
+                .map(|(row,)| format!("{table}: {row}")),
+        );
+    }
+    found
+}
+
+/// Ana's feedback on Ben's debrief, through the modal, as Slack posts it.
+async fn submit_feedback(app: &TestApp, user: &str, debrief_id: i64) {
+    let payload = json!({
+        "type": "view_submission",
+        "team": { "id": TEAM, "domain": "example" },
+        "user": { "id": user, "username": "x", "name": "x", "team_id": TEAM },
+        "api_app_id": "A0001", "token": "x", "trigger_id": "t",
+        "view": {
+            "id": "V1", "team_id": TEAM, "type": "modal", "callback_id": "officehours.feedback",
+            "private_metadata": debrief_id.to_string(), "hash": "h",
+            "title": { "type": "plain_text", "text": "Debrief feedback" }, "blocks": [],
+            "state": { "values": {
+                "went_well": { "value": { "type": "plain_text_input", "value": "Clear goals" } },
+                "differently": { "value": { "type": "plain_text_input", "value": "Smaller releases" } },
+                "learned": { "value": { "type": "plain_text_input", "value": "Feature flags" } }
+            } }
+        }
+    });
+    let answer = app.interaction(&payload).await;
+    assert_eq!((answer.status, answer.body.as_str()), (200, ""));
+}
+
+async fn forget_me_leaves_no_row_that_names_the_person_but_the_feedback_they_wrote(app: TestApp) {
+    set_up_ana_and_ben(&app).await;
+    app.say(BEN, "conference rustconf 2027-09-08").await;
+    app.tick().await;
+    // Friday 4 December, 15:00 UTC: working time in Berlin and New York. Ben's debrief goes out
+    // to both of them, Ana's feedback goes to Ben, and everything planned so far is delivered.
+    app.clock
+        .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 4, 15, 0, 0).unwrap());
+    app.tick().await;
+    let store = officehours::store::connect(&app.db.url).await.unwrap();
+    let debrief = store.debriefs_of_organizer(TEAM, BEN).await.unwrap()[0].clone();
+    submit_feedback(&app, ANA, debrief.id).await;
+    app.tick().await;
+    let delivered: Vec<(String, String)> = app
+        .db
+        .rows("SELECT key, status FROM reminders WHERE key LIKE 'debrief%' OR key LIKE 'feedback%'")
+        .await;
+    assert!(
+        delivered.len() == 2 && delivered.iter().all(|(_, status)| status == "sent"),
+        "{delivered:?}"
+    );
+    assert!(!rows_naming(&app.db, ANA).await.is_empty());
+
+    click_forget(&app, ANA, "forget").await;
+    app.slack
+        .wait_for_responses_to("forget", 1, std::time::Duration::from_secs(5))
+        .await;
+
+    let left = rows_naming(&app.db, ANA).await;
+    assert!(left.is_empty(), "rows still naming Ana: {left:#?}");
+    let kept = store.feedback_for(debrief.id).await.unwrap();
+    assert_eq!((kept.len(), kept[0].author_id.clone()), (1, None));
+    let export = store.export_person(TEAM, ANA).await.unwrap();
+    assert_eq!(export["reminders_to_you"], json!([]), "{export:#}");
+    assert!(
+        !rows_naming(&app.db, BEN).await.is_empty(),
+        "Ben's rows stay"
+    );
+}
+
+async fn export_shows_everything_forget_me_deletes(app: TestApp) {
+    set_up_ana_and_ben(&app).await;
+    // Ben mentions Ana while she is in office hours: a hint about her, to him.
+    let event = json!({
+        "token": "XXYYZZ", "team_id": TEAM, "api_app_id": "A0001",
+        "event": {
+            "type": "message", "channel": "C0GENERAL1", "user": BEN, "text": format!("<@{ANA}> can you look?"),
+            "ts": "1765000000.000100", "event_ts": "1765000000.000100", "channel_type": "channel"
+        },
+        "type": "event_callback", "event_id": "EvHint1", "event_time": 1765000000,
+        "authorizations": [{ "enterprise_id": null, "team_id": TEAM, "user_id": "UBOT", "is_bot": true, "is_enterprise_install": false }]
+    });
+    assert_eq!(app.event(&event).await.status, 200);
+    let db = &app.db;
+    let hinted = support::poll(
+        std::time::Duration::from_secs(5),
+        std::time::Duration::from_millis(20),
+        || async move {
+            let rows: Vec<(String,)> = db.rows("SELECT sender_id FROM mention_hints").await;
+            (!rows.is_empty()).then_some(())
+        },
+    )
+    .await;
+    assert!(hinted.is_some(), "the hint was recorded");
+    // Ana asks for a link to connect her status, and does not follow it.
+    app.command(ANA, "connect").await;
+
+    let store = officehours::store::connect(&app.db.url).await.unwrap();
+    let export = store.export_person(TEAM, ANA).await.unwrap();
+    let hints = export["mention_hints"].as_array().expect("mention hints");
+    assert_eq!(hints.len(), 1, "{export:#}");
+    assert_eq!(
+        (&hints[0]["sender"], &hints[0]["mentor"]),
+        (&json!(BEN), &json!(ANA))
+    );
+    let links = export["status_connection_links"].as_array().expect("links");
+    assert_eq!(links.len(), 1, "{export:#}");
+    assert!(
+        links[0].get("state").is_none(),
+        "the link's secret is not exported: {export:#}"
+    );
+    // Ben's export shows the hint too (he got it), and no link of Ana's.
+    let bens = store.export_person(TEAM, BEN).await.unwrap();
+    assert_eq!(bens["mention_hints"].as_array().unwrap().len(), 1);
+    assert_eq!(bens["status_connection_links"], json!([]));
 }

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Days, Duration, NaiveDate, SubsecRound, Utc, Weekday};
+use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, SubsecRound, Utc, Weekday};
 use chrono_tz::Tz;
 
 use officehours::clock::ManualClock;
@@ -584,25 +584,32 @@ pub async fn write_bulk(raw: &Raw, pop: &Population, settings: &NudgeSettings) -
             at,
         ));
     }
-    // Everyone at a conference someone else also goes to is introduced once.
-    let mut groups: HashMap<(String, NaiveDate), usize> = HashMap::new();
+    // Every two people at a conference at the same time are introduced, once, in a group DM.
+    let mut by_key: HashMap<String, Vec<&AttendanceSeed>> = HashMap::new();
     for a in &pop.attendance {
-        *groups
-            .entry((conference_key(&a.name), a.dates.start))
-            .or_default() += 1;
+        by_key.entry(conference_key(&a.name)).or_default().push(a);
     }
-    for a in &pop.attendance {
-        let key = conference_key(&a.name);
-        if groups[&(key.clone(), a.dates.start)] < 2 {
-            continue;
+    for (key, going) in &by_key {
+        for a in going {
+            for b in going.iter().filter(|b| user(a.person) < user(b.person)) {
+                if !a.dates.overlaps(&b.dates) {
+                    continue;
+                }
+                let edition = a.dates.start.max(b.dates.start).year();
+                let zones = [pop.people[a.person].zone, pop.people[b.person].zone];
+                reminders.push(reminder(
+                    format!(
+                        "conference:{team}:{key}:{edition}:{}:{}",
+                        user(a.person),
+                        user(b.person)
+                    ),
+                    kinds::CONFERENCE,
+                    &format!("{},{}", user(a.person), user(b.person)),
+                    serde_json::json!({ "name_key": key, "edition": edition }),
+                    settings.work.group_soon(&zones, now),
+                ));
+            }
         }
-        reminders.push(reminder(
-            format!("conference:{key}:{}:{}", a.dates.start, user(a.person)),
-            kinds::CONFERENCE,
-            user(a.person),
-            serde_json::json!({ "name_key": key }),
-            settings.work.defer(pop.people[a.person].zone, now),
-        ));
     }
     counts.reminders = reminders.len();
     raw.insert(
@@ -630,7 +637,8 @@ pub async fn settle_immediate_notices(raw: &Raw, now: DateTime<Utc>) -> u64 {
     let sent = raw
         .execute_at(
             "UPDATE reminders SET status = 'sent', attempts = 1, claimed_by = 'bench-seed', \
-             channel_id = 'D' || recipients, message_ts = '1700000000.000100', finished_at = $1 \
+             channel_id = CASE WHEN kind = 'conference' THEN 'G' || replace(recipients, ',', '') ELSE 'D' || recipients END, \
+             message_ts = '1700000000.000100', finished_at = $1 \
              WHERE status = 'pending' AND kind IN ('1on1_consent', 'conference')",
             now,
         )

@@ -8,6 +8,7 @@ pub mod days;
 pub mod digest_time;
 pub mod duration;
 pub mod error;
+pub mod group_time;
 pub mod presence;
 pub mod privacy;
 pub mod questions;

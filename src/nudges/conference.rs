@@ -1,15 +1,17 @@
 //! Conference meet-ups: who goes where, and a one-time introduction when teammates overlap.
 
-use chrono::NaiveDate;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono_tz::Tz;
+use std::collections::HashMap;
 
-use super::{kinds, payload_str, reminder, NudgeError, Nudges};
+use super::{kinds, payload_i64, payload_str, reminder, NudgeError, Nudges};
 use crate::commands::parse::ConferenceCommand;
 use crate::commands::Actor;
 use crate::domain::conference::{conference_key, DateSpan};
 use crate::scheduler::Composed;
+use crate::store::gatherings::{Attendance, AttendanceChanged};
 use crate::store::nudges::ConferenceRecord;
-use crate::store::reminders::Reminder;
+use crate::store::reminders::{NewReminder, Reminder};
 use crate::store::StoreError;
 use crate::views::replies::{simple, with_hint};
 use crate::views::{escape, Block, Message};
@@ -62,7 +64,7 @@ pub(super) async fn command(
     match command {
         ConferenceCommand::Join { name, dates } => join(n, actor, name, dates, now, today).await,
         ConferenceCommand::List => list(n, actor, today).await,
-        ConferenceCommand::Leave(name) => leave(n, actor, &name, now).await,
+        ConferenceCommand::Leave(name) => leave(n, actor, &name, now, today).await,
     }
 }
 
@@ -95,25 +97,22 @@ async fn join(
         start: dates.start,
         end: dates.end,
     };
-    if !n
-        .store
-        .join_conference(&actor.team_id, &attendance, now)
-        .await?
-    {
+    let done = change(n, actor, Attendance::Join(&attendance), &key, now, today).await?;
+    if done.changed == 0 {
         return Ok(simple(format!(
             "You're already down for *{}* ({}).",
             escape(&name),
             dates.label()
         )));
     }
-    let all = n.store.conferences(&actor.team_id).await?;
-    let Some(mine) = all
+    let Some(mine) = done
+        .registrations
         .iter()
-        .find(|c| c.user_id == actor.user_id && c.name_key == key && c.start == dates.start)
+        .find(|c| c.user_id == actor.user_id && c.start == dates.start)
     else {
         return Ok(simple("Registered."));
     };
-    let others = companions(&all, mine);
+    let others = companions(&done.registrations, mine);
     if others.is_empty() {
         return Ok(with_hint(
             format!(
@@ -124,7 +123,6 @@ async fn join(
             "If teammates sign up for it too, I'll introduce you.",
         ));
     }
-    introduce(n, &actor.team_id, mine, &others, now).await?;
     Ok(simple(format!(
         ":ticket: You're going to *{}* ({}), and so {} {}. I'll introduce you.",
         escape(&name),
@@ -134,32 +132,116 @@ async fn join(
     )))
 }
 
-/// Schedules the introduction for the newcomer and everyone already going, each in their
-/// own working hours.
-async fn introduce(
+/// Joins or leaves, and makes the conference's pending introductions match who is going, in
+/// one transaction. Zones are read first, in one read; someone registering meanwhile (or whose
+/// zone is unknown) is planned in UTC until the next change plans them again.
+async fn change(
     n: &Nudges,
-    team_id: &str,
-    mine: &ConferenceRecord,
-    others: &[&ConferenceRecord],
+    actor: &Actor,
+    change: Attendance<'_>,
+    key: &str,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    // Each person is introduced once: the key names the person and their registration.
-    for person in std::iter::once(mine).chain(others.iter().copied()) {
-        let person_tz = n.zone_of(team_id, &person.user_id).await?;
-        n.schedule(reminder(
+    today: NaiveDate,
+) -> Result<AttendanceChanged, StoreError> {
+    let going = n.store.conferences(&actor.team_id).await?;
+    let mut people: Vec<String> = going
+        .into_iter()
+        .filter(|c| c.name_key == key)
+        .map(|c| c.user_id)
+        .chain(std::iter::once(actor.user_id.clone()))
+        .collect();
+    people.sort();
+    people.dedup();
+    let zones: HashMap<String, Tz> = n
+        .store
+        .people(&actor.team_id, &people)
+        .await?
+        .into_iter()
+        .filter_map(|p| Some((p.user_id.clone(), p.zone()?)))
+        .collect();
+    let team_id = actor.team_id.as_str();
+    let work = n.settings.work;
+    let plan = |registrations: &[ConferenceRecord]| {
+        let zone = |user: &str| zones.get(user).copied().unwrap_or(Tz::UTC);
+        let wanted = pairs(registrations)
+            .into_iter()
+            .filter(|pair| pair.together.end >= today)
+            .map(|pair| {
+                let due = work.group_soon(
+                    &[zone(&pair.first.user_id), zone(&pair.second.user_id)],
+                    now,
+                );
+                pair.introduction(team_id, due)
+            })
+            .collect();
+        (introductions_prefix(team_id, key), wanted)
+    };
+    n.store.change_attendance(team_id, change, &plan, now).await
+}
+
+/// Introductions to one conference (name) in a workspace share this key prefix.
+fn introductions_prefix(team_id: &str, name_key: &str) -> String {
+    format!("conference:{team_id}:{name_key}:")
+}
+
+/// Two people going to the same conference at the same time: `first` has the smaller user id.
+struct Pair<'a> {
+    first: &'a ConferenceRecord,
+    second: &'a ConferenceRecord,
+    /// The days both are there.
+    together: DateSpan,
+}
+
+impl Pair<'_> {
+    /// The year the two are there together: with the conference and the two people, what
+    /// one introduction is for (a registration moved within the edition is still it).
+    fn edition(&self) -> i32 {
+        self.together.start.year()
+    }
+
+    /// One group DM to both, keyed by the conference, the edition and the (unordered) pair.
+    fn introduction(&self, team_id: &str, due: DateTime<Utc>) -> NewReminder {
+        let (first, second) = (&self.first.user_id, &self.second.user_id);
+        reminder(
             team_id,
             format!(
-                "conference:{}:{}:{}",
-                person.name_key, person.start, person.user_id
+                "{}{}:{first}:{second}",
+                introductions_prefix(team_id, &self.first.name_key),
+                self.edition()
             ),
             kinds::CONFERENCE,
-            vec![person.user_id.clone()],
-            serde_json::json!({ "name_key": person.name_key }),
-            n.settings.work.defer(person_tz, now),
-        ))
-        .await?;
+            vec![first.clone(), second.clone()],
+            serde_json::json!({ "name_key": self.first.name_key, "edition": self.edition() }),
+            due,
+        )
     }
-    Ok(())
+}
+
+/// Every pair of different people whose registrations (of one conference name) overlap, once
+/// per pair and edition.
+fn pairs(registrations: &[ConferenceRecord]) -> Vec<Pair<'_>> {
+    let mut found: Vec<Pair> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for first in registrations {
+        for second in registrations.iter().filter(|b| first.user_id < b.user_id) {
+            if first.name_key != second.name_key || !span(first).overlaps(&span(second)) {
+                continue;
+            }
+            let together = DateSpan {
+                start: first.start.max(second.start),
+                end: first.end.min(second.end),
+            };
+            let pair = Pair {
+                first,
+                second,
+                together,
+            };
+            if seen.insert((&first.user_id, &second.user_id, pair.edition())) {
+                found.push(pair);
+            }
+        }
+    }
+    found
 }
 
 /// Upcoming conferences, each group of overlapping registrations on one line.
@@ -199,18 +281,16 @@ async fn leave(
     actor: &Actor,
     name: &str,
     now: DateTime<Utc>,
+    today: NaiveDate,
 ) -> Result<Message, NudgeError> {
-    let removed = n
-        .store
-        .leave_conference(&actor.team_id, &actor.user_id, &conference_key(name))
-        .await?;
-    n.store
-        .cancel_pending(
-            &format!("conference:{}:", conference_key(name)),
-            "left the conference",
-            now,
-        )
-        .await?;
+    // Only introductions with this person go: the others are still wanted, and the prefix
+    // names this workspace.
+    let key = conference_key(name);
+    let leaving = Attendance::Leave {
+        user_id: &actor.user_id,
+        name_key: &key,
+    };
+    let removed = change(n, actor, leaving, &key, now, today).await?.changed;
     Ok(simple(if removed > 0 {
         format!("Removed you from *{}*.", escape(name))
     } else {
@@ -223,34 +303,136 @@ pub(super) async fn compose(
     reminder: &Reminder,
     _now: DateTime<Utc>,
 ) -> Result<Composed, StoreError> {
-    let ([recipient], Some(key)) = (
-        reminder.recipients.as_slice(),
-        payload_str(reminder, "name_key"),
-    ) else {
+    let Some(key) = payload_str(reminder, "name_key") else {
         return Ok(Composed::Cancel("malformed conference notice".to_owned()));
     };
     let all = n.store.conferences(&reminder.team_id).await?;
-    let Some(mine) = all
-        .iter()
-        .find(|c| c.user_id == *recipient && c.name_key == key)
-    else {
-        return Ok(Composed::Cancel("no longer going".to_owned()));
-    };
-    let others = companions(&all, mine);
-    if others.is_empty() {
-        return Ok(Composed::Cancel("nobody else is going any more".to_owned()));
+    let registrations: Vec<ConferenceRecord> =
+        all.into_iter().filter(|c| c.name_key == key).collect();
+    match reminder.recipients.as_slice() {
+        [first, second] => {
+            let edition = payload_i64(reminder, "edition");
+            let theirs: Vec<ConferenceRecord> = registrations
+                .into_iter()
+                .filter(|c| c.user_id == *first || c.user_id == *second)
+                .collect();
+            let pairs = pairs(&theirs);
+            let Some(pair) = pairs.iter().find(|p| {
+                p.first.user_id == *first
+                    && p.second.user_id == *second
+                    && Some(i64::from(p.edition())) == edition
+            }) else {
+                return Ok(Composed::Cancel("no longer going together".to_owned()));
+            };
+            Ok(Composed::Send(introduction(pair)))
+        }
+        // Planned before introductions went to pairs: one person, told about everyone going.
+        [recipient] => {
+            let Some(mine) = registrations.iter().find(|c| c.user_id == *recipient) else {
+                return Ok(Composed::Cancel("no longer going".to_owned()));
+            };
+            let others = companions(&registrations, mine);
+            if others.is_empty() {
+                return Ok(Composed::Cancel("nobody else is going any more".to_owned()));
+            }
+            Ok(Composed::Send(Message {
+                fallback: format!("Teammates are going to {} too", mine.name),
+                blocks: vec![
+                    Block::text(format!(
+                        ":ticket: You're not the only one going to *{}* ({}): {} {} going too.",
+                        escape(&mine.name),
+                        span(mine).label(),
+                        mentions(&others),
+                        if others.len() == 1 { "is" } else { "are" }
+                    )),
+                    Block::context(MEET_UP),
+                ],
+            }))
+        }
+        _ => Ok(Composed::Cancel("malformed conference notice".to_owned())),
     }
-    Ok(Composed::Send(Message {
-        fallback: format!("Teammates are going to {} too", mine.name),
+}
+
+const MEET_UP: &str = "Why not meet up there? A coffee on the first morning is a good start.";
+
+/// The group DM that introduces two people going to the same conference. The name is the one
+/// the first of them to register typed.
+fn introduction(pair: &Pair) -> Message {
+    let named = if pair.first.id <= pair.second.id {
+        pair.first
+    } else {
+        pair.second
+    };
+    Message {
+        fallback: format!("You're both going to {}", named.name),
         blocks: vec![
             Block::text(format!(
-                ":ticket: You're not the only one going to *{}* ({}): {} {} going too.",
-                escape(&mine.name),
-                span(mine).label(),
-                mentions(&others),
-                if others.len() == 1 { "is" } else { "are" }
+                ":ticket: <@{}>, meet <@{}>: you're both going to *{}*, together {}.",
+                pair.first.user_id,
+                pair.second.user_id,
+                escape(&named.name),
+                together_label(&pair.together)
             )),
-            Block::context("Why not meet up there? A coffee on the first morning is a good start."),
+            Block::context(MEET_UP),
         ],
-    }))
+    }
+}
+
+fn together_label(together: &DateSpan) -> String {
+    if together.start == together.end {
+        format!("on {}", together.label())
+    } else {
+        format!("from {}", together.label().replace(" – ", " to "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{pairs, ConferenceRecord};
+    use chrono::NaiveDate;
+
+    fn going(id: i64, user: &str, from: (i32, u32, u32), to: (i32, u32, u32)) -> ConferenceRecord {
+        let day = |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        ConferenceRecord {
+            id,
+            user_id: user.to_owned(),
+            name: "RustConf".to_owned(),
+            name_key: "rustconf".to_owned(),
+            start: day(from),
+            end: day(to),
+        }
+    }
+
+    #[test]
+    fn each_two_people_there_at_the_same_time_make_one_pair_per_edition() {
+        let all = [
+            going(1, "U3", (2027, 9, 8), (2027, 9, 10)),
+            going(2, "U1", (2027, 9, 9), (2027, 9, 9)),
+            going(3, "U2", (2027, 9, 10), (2027, 9, 10)),
+            // U1 again, the same edition: still one pair with U3.
+            going(4, "U1", (2027, 9, 10), (2027, 9, 10)),
+            // Next year, U1 and U3 again: another edition, another pair.
+            going(5, "U1", (2028, 9, 8), (2028, 9, 8)),
+            going(6, "U3", (2028, 9, 8), (2028, 9, 8)),
+        ];
+        let found: Vec<(&str, &str, i32)> = pairs(&all)
+            .iter()
+            .map(|p| {
+                (
+                    p.first.user_id.as_str(),
+                    p.second.user_id.as_str(),
+                    p.edition(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("U1", "U3", 2027),
+                ("U2", "U3", 2027),
+                ("U1", "U2", 2027),
+                ("U1", "U3", 2028),
+            ]
+        );
+    }
 }

@@ -1,14 +1,17 @@
 //! Debriefs: a group DM with feedback prompts on the day, a modal to answer, answers to the organizer.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use std::collections::HashMap;
 
 use super::{kinds, payload_i64, payload_str, reminder, ActionOutcome, NudgeError, Nudges};
 use crate::commands::Actor;
 use crate::domain::questions::DEBRIEF_PROMPTS;
+use crate::domain::tzmath::local_label;
 use crate::scheduler::Composed;
+use crate::store::gatherings::{DebriefPlan, DebriefWrite, Invited, OrganizedDebrief};
 use crate::store::nudges::{DebriefRecord, FeedbackRecord};
-use crate::store::reminders::Reminder;
+use crate::store::reminders::{NewReminder, Reminder};
 use crate::store::StoreError;
 use crate::views::replies::{simple, with_hint};
 use crate::views::{actions, escape, modals, Block, Button, ButtonStyle, Message, Modal};
@@ -33,41 +36,189 @@ pub(super) async fn command(
             ":thinking_face: {date} has already passed. Pick today or a later date."
         )));
     }
-    let participants: Vec<String> = participants
-        .into_iter()
-        .filter(|p| *p != actor.user_id)
-        .collect();
-    let record = n
+    let mut others: Vec<String> = Vec::new();
+    for p in participants {
+        if p != actor.user_id && !others.contains(&p) {
+            others.push(p);
+        }
+    }
+    if others.is_empty() {
+        return Ok(simple(format!(
+            ":thinking_face: A debrief needs someone besides you: mention the others who took part, \
+             like `/officehours debrief \"{}\" on {date} with @ada @grace`.",
+            escape(&project)
+        )));
+    }
+    let mut zones = vec![tz];
+    for p in &others {
+        zones.push(n.zone_of(&actor.team_id, p).await?);
+    }
+    let usual = n.settings.work.due_on_date(tz, date, now);
+    let plan = Plan {
+        team_id: &actor.team_id,
+        project: &project,
+        date,
+        participants: &others,
+        due: n.settings.work.group_on_date(&zones, date, usual, now),
+    };
+    let limit = super::daily_limit(today);
+    let saved = n
         .store
-        .create_debrief(
-            &actor.team_id,
-            &actor.user_id,
-            &project,
-            date,
-            &participants,
-            now,
-        )
+        .save_debrief(&actor.team_id, &actor.user_id, today, limit, &plan, now)
         .await?;
-    let due = n.settings.work.due_on_date(tz, date, now);
-    n.schedule(reminder(
-        &actor.team_id,
-        format!("debrief:{}", record.id),
-        kinds::DEBRIEF,
-        everyone(&record),
-        serde_json::json!({ "debrief_id": record.id }),
-        due,
-    ))
-    .await?;
+    if let Invited::OverLimit { invited_today } = saved.saved {
+        return Ok(super::over_limit(plan.invites(&saved.seen), invited_today));
+    }
     n.ensure_digest(&actor.team_id, &actor.user_id).await?;
-    let who: Vec<String> = participants.iter().map(|p| format!("<@{p}>")).collect();
-    Ok(with_hint(
+    Ok(plan.reply(&plan.judge(&saved.seen), tz))
+}
+
+/// A project's name for comparing: letters and digits, lowercased ("Website launch!" is
+/// "website-launch").
+fn project_key(project: &str) -> String {
+    project
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn same_people(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().all(|p| b.contains(p))
+}
+
+fn who(people: &[String]) -> String {
+    people
+        .iter()
+        .map(|p| format!("<@{p}>"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A `debrief` command, as the store's transaction asks about it.
+struct Plan<'a> {
+    team_id: &'a str,
+    project: &'a str,
+    date: NaiveDate,
+    /// Everyone but the organiser.
+    participants: &'a [String],
+    /// When its group DM goes out.
+    due: DateTime<Utc>,
+}
+
+/// What the command is, given the organiser's debriefs from today on.
+enum Judged<'a> {
+    /// The same project, date and people: typed again.
+    Same,
+    /// The same project and date, other people, but the group DM has gone out already.
+    AlreadyOut(&'a DebriefRecord),
+    /// New people or a new date for an upcoming debrief of the same project.
+    Replaces(&'a DebriefRecord),
+    New,
+}
+
+impl Plan<'_> {
+    fn judge<'s>(&self, seen: &'s [OrganizedDebrief]) -> Judged<'s> {
+        let key = project_key(self.project);
+        let mut same_project = seen
+            .iter()
+            .filter(|d| project_key(&d.record.project) == key);
+        if let Some(d) = same_project.clone().find(|d| d.record.on_date == self.date) {
+            return if same_people(&d.record.participants, self.participants) {
+                Judged::Same
+            } else if d.gone_out {
+                Judged::AlreadyOut(&d.record)
+            } else {
+                Judged::Replaces(&d.record)
+            };
+        }
+        // One whose group DM is still to come is this debrief, moved to another date.
+        match same_project.find(|d| !d.gone_out) {
+            Some(d) => Judged::Replaces(&d.record),
+            None => Judged::New,
+        }
+    }
+
+    /// People this command invites who were not invited before.
+    fn invites(&self, seen: &[OrganizedDebrief]) -> u32 {
+        let before: &[String] = match self.judge(seen) {
+            Judged::Replaces(was) => &was.participants,
+            Judged::New => &[],
+            Judged::Same | Judged::AlreadyOut(_) => return 0,
+        };
+        let new = self.participants.iter().filter(|p| !before.contains(p));
+        u32::try_from(new.count()).unwrap_or(u32::MAX)
+    }
+
+    fn reply(&self, judged: &Judged, tz: Tz) -> Message {
+        let project = escape(self.project);
+        let (date, people) = (self.date, who(self.participants));
+        match judged {
+            Judged::Same => simple(format!(
+                ":memo: You already have this debrief: *{project}* on {date} with {people}. Nothing changed."
+            )),
+            Judged::AlreadyOut(was) => with_hint(
+                format!(
+                    ":thinking_face: The group message for *{project}* on {date} has already gone out to {}, so it stays as it is.",
+                    who(&was.participants)
+                ),
+                "For other people, start a debrief with another name.",
+            ),
+            Judged::Replaces(was) => with_hint(
+                format!(
+                    ":memo: Updated your debrief *{project}*: now on {date} with {people} (it was on {} with {}).",
+                    was.on_date,
+                    who(&was.participants)
+                ),
+                &self.when(tz),
+            ),
+            Judged::New => with_hint(
+                format!(
+                    ":memo: Debrief for *{project}* on {date}: on that day {people} and you get a group message with feedback prompts."
+                ),
+                &format!("{} Answers come to you privately; your digest shows who hasn't answered yet.", self.when(tz)),
+            ),
+        }
+    }
+
+    fn when(&self, tz: Tz) -> String {
         format!(
-            ":memo: Debrief for *{}* on {date}: on that day {} and you get a group message with feedback prompts.",
-            escape(&project),
-            who.join(", ")
-        ),
-        "Answers come to you privately. Your digest shows who hasn't answered yet.",
-    ))
+            "The group message goes out {} your time.",
+            local_label(tz, self.due)
+        )
+    }
+}
+
+impl DebriefPlan for Plan<'_> {
+    fn decide(&self, seen: &[OrganizedDebrief]) -> DebriefWrite {
+        let replaces = match self.judge(seen) {
+            Judged::Same | Judged::AlreadyOut(_) => return DebriefWrite::Keep,
+            Judged::Replaces(was) => Some(was.id),
+            Judged::New => None,
+        };
+        DebriefWrite::Save {
+            replaces,
+            project: self.project.to_owned(),
+            on_date: self.date,
+            participants: self.participants.to_vec(),
+            invited: self.invites(seen),
+        }
+    }
+
+    fn group_dm_key(&self, debrief_id: i64) -> String {
+        format!("debrief:{debrief_id}")
+    }
+
+    fn group_dm(&self, saved: &DebriefRecord) -> NewReminder {
+        reminder(
+            self.team_id,
+            self.group_dm_key(saved.id),
+            kinds::DEBRIEF,
+            everyone(saved),
+            serde_json::json!({ "debrief_id": saved.id }),
+            self.due,
+        )
+    }
 }
 
 /// The organizer and the participants: one group DM for all of them.

@@ -374,6 +374,30 @@ impl Nudges {
     }
 }
 
+/// How many other people one person may invite in a day (a debrief's participants, the report
+/// of an advancement talk): enough for any real use, few enough that the bot cannot be made to
+/// message a whole workspace.
+pub const MAX_INVITATIONS_PER_DAY: u32 = 20;
+
+/// The sender's limit for `today` (their date).
+fn daily_limit(today: chrono::NaiveDate) -> crate::store::gatherings::DailyLimit {
+    crate::store::gatherings::DailyLimit {
+        day: today,
+        limit: MAX_INVITATIONS_PER_DAY,
+    }
+}
+
+/// The answer to a command that would invite `wanted` more people today.
+fn over_limit(wanted: u32, invited_today: u32) -> Message {
+    crate::views::replies::with_hint(
+        format!(
+            ":raised_hand: That would invite {wanted} more {}, but you've invited {invited_today} today and the limit is {MAX_INVITATIONS_PER_DAY} a day. Nothing was saved.",
+            if wanted == 1 { "person" } else { "people" }
+        ),
+        "The count starts again tomorrow (your time).",
+    )
+}
+
 fn reminder(
     team_id: &str,
     key: String,

@@ -8,6 +8,8 @@ use crate::commands::Actor;
 use crate::domain::questions::REVIEW_PROMPTS;
 use crate::domain::worktime::ReviewLead;
 use crate::scheduler::Composed;
+use crate::store::gatherings::{Invited, NewReview};
+use crate::store::nudges::ReviewRecord;
 use crate::store::reminders::Reminder;
 use crate::store::StoreError;
 use crate::views::replies::{simple, with_hint};
@@ -39,25 +41,45 @@ pub(super) async fn command(
             ":thinking_face: {date} isn't in the future. Pick the date of the talk."
         )));
     }
-    let record = n
-        .store
-        .create_review(&actor.team_id, &actor.user_id, report, date, now)
-        .await?;
     let planned = n.settings.work.review_times(tz, date, now);
-    for (lead, at) in &planned {
-        let tag = match lead {
-            ReviewLead::TwoWeeks => "14d",
-            ReviewLead::OneDay => "1d",
-        };
-        n.schedule(reminder(
-            &actor.team_id,
-            format!("review:{}:{tag}", record.id),
-            kinds::REVIEW,
-            vec![actor.user_id.clone()],
-            serde_json::json!({ "review_id": record.id, "lead": tag }),
-            *at,
-        ))
+    let planned_prompts = |record: &ReviewRecord| {
+        let wanted = planned
+            .iter()
+            .map(|(lead, at)| {
+                let tag = match lead {
+                    ReviewLead::TwoWeeks => "14d",
+                    ReviewLead::OneDay => "1d",
+                };
+                reminder(
+                    &actor.team_id,
+                    format!("review:{}:{tag}", record.id),
+                    kinds::REVIEW,
+                    vec![actor.user_id.clone()],
+                    serde_json::json!({ "review_id": record.id, "lead": tag }),
+                    *at,
+                )
+            })
+            .collect();
+        (format!("review:{}:", record.id), wanted)
+    };
+    let today = now.with_timezone(&tz).date_naive();
+    let limit = super::daily_limit(today);
+    let created = n
+        .store
+        .create_review_within(
+            NewReview {
+                team_id: &actor.team_id,
+                manager_id: &actor.user_id,
+                report_id: report,
+                on_date: date,
+            },
+            limit,
+            &planned_prompts,
+            now,
+        )
         .await?;
+    if let Invited::OverLimit { invited_today } = created {
+        return Ok(super::over_limit(1, invited_today));
     }
     n.ensure_digest(&actor.team_id, &actor.user_id).await?;
     let head = format!(":seedling: Advancement talk with <@{report}> on {date}.");

@@ -1,5 +1,6 @@
 //! Storage port: what the bot keeps (people, weekly windows, handled events), one trait, two backends.
 
+pub mod gatherings;
 pub mod nudges;
 pub mod one_on_one;
 mod postgres;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 use crate::domain::presence::ManualState;
 use crate::domain::window::{PublishedWindow, WeeklyWindow};
 
+pub use gatherings::GatheringStore;
 pub use nudges::NudgeStore;
 pub use one_on_one::OneOnOneStore;
 pub use presence::PresenceStore;
@@ -161,11 +163,23 @@ pub trait OfficeHoursStore: Send + Sync {
 
 /// Everything the bot keeps, as one handle the adapters share.
 pub trait Store:
-    OfficeHoursStore + ReminderStore + NudgeStore + OneOnOneStore + PrivacyStore + PresenceStore
+    OfficeHoursStore
+    + ReminderStore
+    + NudgeStore
+    + OneOnOneStore
+    + PrivacyStore
+    + PresenceStore
+    + GatheringStore
 {
 }
 impl<T> Store for T where
-    T: OfficeHoursStore + ReminderStore + NudgeStore + OneOnOneStore + PrivacyStore + PresenceStore
+    T: OfficeHoursStore
+        + ReminderStore
+        + NudgeStore
+        + OneOnOneStore
+        + PrivacyStore
+        + PresenceStore
+        + GatheringStore
 {
 }
 

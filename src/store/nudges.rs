@@ -229,17 +229,18 @@ pub trait NudgeStore: Send + Sync {
 pub(super) const CADENCE_COLUMNS: &str =
     "id, team_id, manager_id, report_id, every_weeks, weekday, at_minute, anchor_date, status";
 pub(super) const MEETING_COLUMNS: &str = "id, cadence_id, seq, starts_at, status, finished_at";
-const DEBRIEF_COLUMNS: &str = "id, team_id, organizer_id, project, on_date, participants";
-const REVIEW_COLUMNS: &str = "id, team_id, manager_id, report_id, on_date, agreed";
+pub(super) const DEBRIEF_COLUMNS: &str =
+    "id, team_id, organizer_id, project, on_date, participants";
+pub(super) const REVIEW_COLUMNS: &str = "id, team_id, manager_id, report_id, on_date, agreed";
 
 pub(super) type CadenceRow = (i64, String, String, String, i32, i32, i32, String, String);
 pub(super) type MeetingRow = (i64, i64, i32, DateTime<Utc>, String, Option<DateTime<Utc>>);
-type DebriefRow = (i64, String, String, String, String, String);
-type ReviewRow = (i64, String, String, String, String, Option<String>);
+pub(super) type DebriefRow = (i64, String, String, String, String, String);
+pub(super) type ReviewRow = (i64, String, String, String, String, Option<String>);
 type FeedbackRow = (i64, Option<String>, String, String, String);
-type ConferenceRow = (i64, String, String, String, String, String);
+pub(super) type ConferenceRow = (i64, String, String, String, String, String);
 
-fn date(s: &str) -> NaiveDate {
+pub(super) fn date(s: &str) -> NaiveDate {
     // Dates are written by this code as YYYY-MM-DD; the epoch marks a row that was edited by hand.
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
 }
@@ -280,7 +281,7 @@ pub(super) fn meeting(row: MeetingRow) -> MeetingRecord {
     }
 }
 
-fn debrief(row: DebriefRow) -> DebriefRecord {
+pub(super) fn debrief(row: DebriefRow) -> DebriefRecord {
     let (id, team_id, organizer_id, project, on_date, participants) = row;
     DebriefRecord {
         id,
@@ -296,7 +297,7 @@ fn debrief(row: DebriefRow) -> DebriefRecord {
     }
 }
 
-fn review(row: ReviewRow) -> ReviewRecord {
+pub(super) fn review(row: ReviewRow) -> ReviewRecord {
     let (id, team_id, manager_id, report_id, on_date, agreed) = row;
     ReviewRecord {
         id,

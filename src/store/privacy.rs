@@ -9,10 +9,13 @@ use super::{SqlStore, StoreError};
 
 #[async_trait]
 pub trait PrivacyStore: Send + Sync {
+    /// Everything `forget_person` would delete or change, as JSON.
     async fn export_person(&self, team_id: &str, user_id: &str) -> Result<Value, StoreError>;
-    /// Deletes the person, their windows, 1:1s and reviews (either side), debriefs they organised,
-    /// conferences and reminders to them; feedback they wrote stays, without their name. One
-    /// transaction: all or nothing.
+    /// Deletes the person, their windows, 1:1s and reviews (either side), debriefs they organised
+    /// (with their feedback), conferences, reminders to them or naming them, mention hints,
+    /// connect links and invitation count, and takes them off other people's debriefs and group
+    /// messages: afterwards no row names them but feedback they wrote, which stays without their
+    /// name. One transaction: all or nothing. `export_person` shows all of it first.
     async fn forget_person(
         &self,
         team_id: &str,
@@ -36,7 +39,20 @@ type DebriefRow = (i64, String, String, String, String);
 type FeedbackRow = (i64, String, String, String, DateTime<Utc>);
 type ReviewRow = (i64, String, String, String, Option<String>);
 type ConferenceRow = (String, String, String);
-type ReminderRow = (String, String, DateTime<Utc>, String);
+type ReminderRow = (String, String, DateTime<Utc>, String, String, String);
+type FeedbackReceivedRow = (i64, Option<String>, String, String, String, DateTime<Utc>);
+type HintRow = (String, String, DateTime<Utc>);
+type LinkRow = (DateTime<Utc>, Option<DateTime<Utc>>);
+type StatusMemoryRow = (
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    bool,
+    Option<String>,
+    Option<DateTime<Utc>>,
+    DateTime<Utc>,
+);
 
 /// Everything `export_person` reads, so that both databases share one JSON layout.
 struct Export {
@@ -51,7 +67,76 @@ struct Export {
     reminders: Vec<ReminderRow>,
     connection: Option<(bool, DateTime<Utc>)>,
     settings: Option<(Option<DateTime<Utc>>, bool, bool)>,
+    more: ExportMore,
 }
+
+/// The rest of what `forget_person` deletes: read separately to keep each read short.
+struct ExportMore {
+    feedback_received: Vec<FeedbackReceivedRow>,
+    mention_hints: Vec<HintRow>,
+    links: Vec<LinkRow>,
+    status_memory: Option<StatusMemoryRow>,
+    invitations: Option<(String, i32)>,
+}
+
+impl ExportMore {
+    fn into_json(self) -> Vec<(&'static str, Value)> {
+        let ExportMore {
+            feedback_received,
+            mention_hints,
+            links,
+            status_memory,
+            invitations,
+        } = self;
+        vec![
+            ("feedback_on_your_debriefs", feedback_received.into_iter().map(|(debrief, author, well, differently, learned, created_at)| json!({
+                "debrief": debrief, "author": author, "went_well": well, "differently": differently, "learned": learned, "written_at": created_at,
+            })).collect()),
+            ("mention_hints", mention_hints.into_iter().map(|(sender, mentor, at)| json!({
+                "sender": sender, "mentor": mentor, "hinted_at": at,
+            })).collect()),
+            ("status_connection_links", links.into_iter().map(|(expires_at, used_at)| json!({
+                "expires_at": expires_at, "used_at": used_at, "note": "the link's secret is not exported",
+            })).collect()),
+            ("slack_status_memory", status_memory.map_or(Value::Null, |(text, emoji, expiration, ours, hint, dm, checked, updated)| json!({
+                "your_status_text_saved": text, "your_status_emoji_saved": emoji, "your_status_expiration_saved": expiration,
+                "status_text_set_by_the_bot": ours, "told_how_to_connect": hint, "dm_channel_with_the_bot": dm,
+                "time_zone_checked_at": checked, "profile_updated_at": updated,
+            }))),
+            ("invitations_sent_today", invitations.map_or(Value::Null, |(day, invited)| json!({ "day": day, "people": invited }))),
+        ]
+    }
+}
+
+/// Whether a reminder row names `user`: among its recipients, as a part of its key
+/// (`1on1:<meeting>:<person>`), or as a string in its payload (a feedback's author).
+fn names(user: &str, key: &str, recipients: &str, payload: &str) -> (bool, bool) {
+    fn mentions(value: &Value, user: &str) -> bool {
+        match value {
+            Value::String(s) => s == user,
+            Value::Array(items) => items.iter().any(|v| mentions(v, user)),
+            Value::Object(map) => map.values().any(|v| mentions(v, user)),
+            _ => false,
+        }
+    }
+    let to_them = recipients.split(',').any(|r| r == user);
+    let about = key.split(':').any(|part| part == user)
+        || serde_json::from_str::<Value>(payload).is_ok_and(|p| mentions(&p, user));
+    (to_them, about)
+}
+
+/// A LIKE pattern for rows that may name `user` anywhere in a column; `names` decides.
+fn somewhere(user: &str) -> String {
+    let escaped = user
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Reminders that may name the person (`$2` is `somewhere(user)`); a superset, since SQLite's
+/// LIKE ignores case.
+const MAY_NAME: &str = "team_id = $1 AND (recipients LIKE $2 ESCAPE '\\' OR key LIKE $2 ESCAPE '\\' OR payload LIKE $2 ESCAPE '\\')";
 
 impl Export {
     fn into_json(self, team: &str, user: &str) -> Value {
@@ -68,8 +153,18 @@ impl Export {
             reminders,
             connection,
             settings,
+            more,
         } = self;
-        json!({
+        let (to_you, about_you): (Vec<ReminderRow>, Vec<ReminderRow>) = reminders
+            .into_iter()
+            .filter(|(_, _, _, key, to, payload)| names(user, key, to, payload) != (false, false))
+            .partition(|(_, _, _, key, to, payload)| names(user, key, to, payload).0);
+        let reminder = |(kind, status, due_at, key, _, _): ReminderRow| {
+            json!({
+                "kind": kind, "status": status, "due_at": due_at, "key": key,
+            })
+        };
+        let mut data = json!({
             "team_id": team,
             "user_id": user,
             "slack_status_connection": connection.map(|(broken, since)| json!({
@@ -105,21 +200,75 @@ impl Export {
             "conferences": conferences.into_iter().map(|(name, start, end)| json!({
                 "name": name, "from": start, "to": end,
             })).collect::<Vec<_>>(),
-            "reminders_to_you": reminders.into_iter().map(|(kind, status, due_at, key)| json!({
-                "kind": kind, "status": status, "due_at": due_at, "key": key,
-            })).collect::<Vec<_>>(),
-        })
+            "reminders_to_you": to_you.into_iter().map(reminder).collect::<Vec<_>>(),
+            "reminders_about_you": about_you.into_iter().map(reminder).collect::<Vec<_>>(),
+        });
+        for (name, value) in more.into_json() {
+            data[name] = value;
+        }
+        data
     }
 }
 
-/// `recipients` is a comma list: match the id as a whole item, never as part of another id.
+/// `participants` is a comma list: match the id as a whole item, never as part of another id.
 /// The id is escaped for LIKE: Slack ids never hold `_` or `%`, but the terminal shell's names
 /// may, and an unescaped `_` would match anyone's id of the same length.
-const IS_RECIPIENT: &str = "(',' || recipients || ',') LIKE ('%,' || replace(replace(replace($2, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || ',%') ESCAPE '\\'";
 const IS_PARTICIPANT: &str = "(',' || participants || ',') LIKE ('%,' || replace(replace(replace($2, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || ',%') ESCAPE '\\'";
 
 macro_rules! impl_privacy_store {
     ($db:ty) => {
+        impl SqlStore<$db> {
+            async fn export_more(&self, team: &str, user: &str) -> Result<ExportMore, StoreError> {
+                let feedback_received: Vec<FeedbackReceivedRow> = sqlx::query_as(
+                    "SELECT f.debrief_id, f.author_id, f.went_well, f.differently, f.learned, f.created_at FROM feedback f \
+                     JOIN debriefs d ON d.id = f.debrief_id WHERE d.team_id = $1 AND d.organizer_id = $2 ORDER BY f.id",
+                )
+                .bind(team).bind(user).fetch_all(&self.pool).await?;
+                let mention_hints: Vec<HintRow> = sqlx::query_as(
+                    "SELECT sender_id, mentor_id, hinted_at FROM mention_hints WHERE team_id = $1 AND (sender_id = $2 OR mentor_id = $2) \
+                     ORDER BY hinted_at, sender_id, mentor_id",
+                )
+                .bind(team).bind(user).fetch_all(&self.pool).await?;
+                let links: Vec<LinkRow> = sqlx::query_as(
+                    "SELECT expires_at, used_at FROM oauth_states WHERE team_id = $1 AND user_id = $2 ORDER BY expires_at",
+                )
+                .bind(team).bind(user).fetch_all(&self.pool).await?;
+                let status_memory: Option<StatusMemoryRow> = sqlx::query_as(
+                    "SELECT saved_status_text, saved_status_emoji, saved_status_expiration, bot_status_text, connect_hint_given, \
+                     dm_channel, slack_tz_checked_at, updated_at FROM people WHERE team_id = $1 AND user_id = $2",
+                )
+                .bind(team).bind(user).fetch_optional(&self.pool).await?;
+                let invitations: Option<(String, i32)> = sqlx::query_as(
+                    "SELECT day, invited FROM invitations WHERE team_id = $1 AND sender_id = $2",
+                )
+                .bind(team).bind(user).fetch_optional(&self.pool).await?;
+                Ok(ExportMore { feedback_received, mention_hints, links, status_memory, invitations })
+            }
+
+            /// Reminders to this person alone, or that name them (a key, a payload), go. Group
+            /// messages to them and others (a debrief) keep reaching the others, or keep their
+            /// record: the person is taken off the recipients, and off the conversation it was
+            /// sent in, which they were part of.
+            async fn forget_reminders(tx: &mut sqlx::Transaction<'_, $db>, team: &str, user: &str) -> Result<u64, StoreError> {
+                let rows: Vec<(i64, String, String, String)> = sqlx::query_as(&format!(
+                    "SELECT id, key, recipients, payload FROM reminders WHERE {MAY_NAME}"
+                ))
+                .bind(team).bind(somewhere(user)).fetch_all(&mut **tx).await?;
+                let mut deleted = 0;
+                for (id, key, recipients, payload) in rows {
+                    let (to_them, about) = names(user, &key, &recipients, &payload);
+                    let kept: Vec<&str> = recipients.split(',').filter(|r| *r != user && !r.is_empty()).collect();
+                    if about || (to_them && kept.is_empty()) {
+                        deleted += sqlx::query("DELETE FROM reminders WHERE id = $1").bind(id).execute(&mut **tx).await?.rows_affected();
+                    } else if to_them {
+                        sqlx::query("UPDATE reminders SET recipients = $1, channel_id = NULL, message_ts = NULL WHERE id = $2")
+                            .bind(kept.join(",")).bind(id).execute(&mut **tx).await?;
+                    }
+                }
+                Ok(deleted)
+            }
+        }
+
         #[async_trait]
         impl PrivacyStore for SqlStore<$db> {
             async fn export_person(&self, team: &str, user: &str) -> Result<Value, StoreError> {
@@ -163,9 +312,9 @@ macro_rules! impl_privacy_store {
                 )
                 .bind(team).bind(user).fetch_all(&self.pool).await?;
                 let reminders: Vec<ReminderRow> = sqlx::query_as(&format!(
-                    "SELECT kind, status, due_at, key FROM reminders WHERE team_id = $1 AND {IS_RECIPIENT} ORDER BY id"
+                    "SELECT kind, status, due_at, key, recipients, payload FROM reminders WHERE {MAY_NAME} ORDER BY id"
                 ))
-                .bind(team).bind(user).fetch_all(&self.pool).await?;
+                .bind(team).bind(somewhere(user)).fetch_all(&self.pool).await?;
                 let connection: Option<(bool, DateTime<Utc>)> = sqlx::query_as(
                     "SELECT broken, created_at FROM connections WHERE team_id = $1 AND user_id = $2",
                 )
@@ -174,8 +323,9 @@ macro_rules! impl_privacy_store {
                     "SELECT away_until, hints_off, calendar_secret IS NOT NULL FROM people WHERE team_id = $1 AND user_id = $2",
                 )
                 .bind(team).bind(user).fetch_optional(&self.pool).await?;
+                let more = self.export_more(team, user).await?;
                 let export = Export {
-                    person, windows, cadences, meetings, debriefs, feedback, reviews, conferences, reminders, connection, settings,
+                    person, windows, cadences, meetings, debriefs, feedback, reviews, conferences, reminders, connection, settings, more,
                 };
                 Ok(export.into_json(team, user))
             }
@@ -210,22 +360,13 @@ macro_rules! impl_privacy_store {
                     .bind(team).bind(user).execute(&mut *tx).await?.rows_affected();
                 gone.conferences = sqlx::query("DELETE FROM conferences WHERE team_id = $1 AND user_id = $2")
                     .bind(team).bind(user).execute(&mut *tx).await?.rows_affected();
-                // Reminders to this person alone go. A pending group message (a debrief) still
-                // reaches the others: the person is taken off its recipients.
-                gone.reminders = sqlx::query("DELETE FROM reminders WHERE team_id = $1 AND recipients = $2")
-                    .bind(team).bind(user).execute(&mut *tx).await?.rows_affected();
-                let groups: Vec<(i64, String)> = sqlx::query_as(&format!(
-                    "SELECT id, recipients FROM reminders WHERE team_id = $1 AND status = 'pending' AND {IS_RECIPIENT}"
-                ))
-                .bind(team).bind(user).fetch_all(&mut *tx).await?;
-                for (id, recipients) in groups {
-                    let kept: Vec<&str> = recipients.split(',').filter(|r| *r != user && !r.is_empty()).collect();
-                    sqlx::query("UPDATE reminders SET recipients = $1 WHERE id = $2").bind(kept.join(",")).bind(id).execute(&mut *tx).await?;
-                }
+                gone.reminders = Self::forget_reminders(&mut tx, team, user).await?;
                 for table in ["connections", "oauth_states"] {
                     sqlx::query(&format!("DELETE FROM {table} WHERE team_id = $1 AND user_id = $2"))
                         .bind(team).bind(user).execute(&mut *tx).await?;
                 }
+                sqlx::query("DELETE FROM invitations WHERE team_id = $1 AND sender_id = $2")
+                    .bind(team).bind(user).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM mention_hints WHERE team_id = $1 AND (sender_id = $2 OR mentor_id = $2)")
                     .bind(team).bind(user).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM people WHERE team_id = $1 AND user_id = $2").bind(team).bind(user).execute(&mut *tx).await?;

@@ -210,6 +210,22 @@ pub fn visible_text(message: &Value) -> String {
     out.join("\n")
 }
 
+/// How a person is mentioned in a command, as Slack sends it: `<@U123|name>`.
+pub fn mention(user: &str) -> String {
+    format!("<@{user}|{}>", user.to_lowercase())
+}
+
+/// When a stored message was posted (the fake stamps messages with the test clock) and its text.
+pub fn posted(message: &Value) -> (DateTime<Utc>, String) {
+    let ts = message["ts"].as_str().expect("ts");
+    let secs: i64 = ts
+        .split('.')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .expect("ts seconds");
+    (Utc.timestamp_opt(secs, 0).unwrap(), visible_text(message))
+}
+
 fn collect_text(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
