@@ -90,6 +90,13 @@ impl SlackWebApi {
         })
     }
 
+    /// Without the Tier 3 pacing, for a fake Web API that keeps no rate limits: a test that
+    /// moves a pretend clock through months would otherwise wait real seconds per group DM.
+    pub fn unpaced(mut self) -> Self {
+        self.tier3 = Pacer::new(Duration::ZERO);
+        self
+    }
+
     /// The underlying client, shared with the Socket Mode listener.
     pub fn client(&self) -> Arc<SlackHyperClient> {
         self.client.clone()

@@ -1,0 +1,355 @@
+//! Model-based test of second use: random sequences of what people do — windows added and
+//! removed, on/off/away, status connected and disconnected, 1:1s set, changed, stopped,
+//! restarted, declined, accepted and done, conferences joined and left, `forget me` — with the
+//! clock moving across DST changes in both hemispheres, checked after every step against a small
+//! model of what the database must hold and what must be pending or delivered.
+//!
+//! Each sequence runs in a workspace of its own on one running app per backend. `MODEL_CASES`
+//! sets how many sequences run per backend (default 1,000: 2,000 in all with PostgreSQL);
+//! `MODEL_TRACE=1` prints each step's time, and a failing workspace's reminders.
+
+mod support;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use officehours::app::{
+    Actor, Core, CoreParts, NudgeSettings, PresenceSettings, SchedulerSettings,
+};
+use officehours::crypto::TokenCipher;
+use officehours::domain::window::WeeklyWindow;
+use officehours::domain::{parse_range, DaySet};
+use officehours::ports::slack::Profile;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use support::{Backend, TestApp};
+
+#[path = "model/checks.rs"]
+mod checks;
+#[path = "model/ops.rs"]
+mod model_ops;
+use checks::Db;
+use model_ops::{people, Op, PEOPLE};
+
+/// A sequence starts days before a DST change: Berlin's and New York's in spring and autumn,
+/// Sydney's (southern hemisphere) in April and October.
+fn starts() -> [DateTime<Utc>; 4] {
+    [
+        Utc.with_ymd_and_hms(2027, 3, 25, 7, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2027, 10, 28, 7, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2027, 4, 1, 7, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2027, 9, 30, 7, 0, 0).unwrap(),
+    ]
+}
+
+/// A 1:1 pair: set (and not stopped), and whether the report declined. A decline sticks through
+/// stop and set again, until the report accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Pair {
+    active: bool,
+    declined: bool,
+}
+
+impl Pair {
+    fn reminds(self) -> bool {
+        self.active && !self.declined
+    }
+}
+
+/// What must be true: each person's windows (in `list` order, as typed), who is connected,
+/// each 1:1 pair's state, who is at which conference, who was forgotten.
+#[derive(Default)]
+struct Model {
+    windows: Vec<Vec<(u64, WeeklyWindow)>>,
+    next_id: u64,
+    connected: BTreeSet<usize>,
+    away: BTreeSet<usize>,
+    pairs: BTreeMap<(usize, usize), Pair>,
+    conferences: BTreeMap<usize, BTreeSet<usize>>,
+}
+
+/// One workspace's run: the app, the team, the model.
+struct Run<'a> {
+    app: &'a TestApp,
+    /// The core as `serve` assembles it, but unpaced: Slack's one-message-a-second per channel
+    /// would be real seconds here.
+    core: &'a Core,
+    db: &'a Db,
+    /// The queue, to move the clock from one due reminder to the next.
+    store: &'a dyn officehours::store::Store,
+    team: String,
+    model: Model,
+    /// When the scheduler last ran.
+    last_tick: Option<DateTime<Utc>>,
+}
+
+impl Run<'_> {
+    fn actor(&self, who: usize) -> Actor {
+        Actor {
+            team_id: self.team.clone(),
+            user_id: people(&self.team)[who].clone(),
+        }
+    }
+
+    async fn say(&self, who: usize, text: &str) -> String {
+        let handled = self
+            .core
+            .run_text(&self.actor(who), text)
+            .await
+            .unwrap_or_else(|e| panic!("`{text}` failed: {e}"));
+        format!("{:?}", handled.message)
+    }
+
+    async fn setup(&mut self) {
+        self.model.windows = vec![Vec::new(); PEOPLE.len()];
+        for (who, (_, zone)) in PEOPLE.iter().enumerate() {
+            let id = &people(&self.team)[who];
+            self.app.slack.set_user(id, &id.to_lowercase(), Some(zone));
+            let profile = Profile {
+                tz: Some((*zone).to_owned()),
+                display_name: Some(id.to_lowercase()),
+            };
+            self.core
+                .save_profile(&self.actor(who), &profile)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+async fn run_sequence(
+    app: &TestApp,
+    core: &Core,
+    store: &dyn officehours::store::Store,
+    db: &Db,
+    case: usize,
+    ops: Vec<Op>,
+) -> Result<(), TestCaseError> {
+    app.clock.set(starts()[case % 4]);
+    let mut run = Run {
+        app,
+        core,
+        db,
+        store,
+        team: format!("TM{case:07}"),
+        model: Model::default(),
+        last_tick: None,
+    };
+    let trace = std::env::var("MODEL_TRACE").is_ok();
+    let started = std::time::Instant::now();
+    run.setup().await;
+    if trace {
+        eprintln!("setup {:?}", started.elapsed());
+    }
+    for op in &ops {
+        let at = std::time::Instant::now();
+        run.apply(op).await;
+        let applied = at.elapsed();
+        run.check(op).await?;
+        if trace {
+            eprintln!("{op:?}: {applied:?} + check {:?}", at.elapsed() - applied);
+        }
+    }
+    let at = std::time::Instant::now();
+    run.settle().await?;
+    let settled = at.elapsed();
+    run.clean_up().await;
+    if trace {
+        eprintln!("settle {settled:?}, clean-up {:?}", at.elapsed() - settled);
+    }
+    Ok(())
+}
+
+impl Run<'_> {
+    /// The clock moves on and the scheduler runs, as its loop would have meanwhile.
+    /// Time passes: the scheduler runs at each instant something falls due (as its loop would,
+    /// within its tick), then at the end.
+    async fn advance(&mut self, by: Duration) {
+        let clock = &*self.app.clock;
+        let target = officehours::clock::Clock::now(clock) + by;
+        for _ in 0..500 {
+            let now = officehours::clock::Clock::now(clock);
+            let Some(at) = self.store.next_ready_at().await.expect("the queue") else {
+                break;
+            };
+            if at > target {
+                break;
+            }
+            if at > now {
+                clock.set(at);
+            }
+            let report = self.core.deliver_due().await.expect("the scheduler ticks");
+            // Something due that no tick can take (held by a claim): let time pass instead.
+            if at <= now && report.claimed == 0 {
+                break;
+            }
+        }
+        clock.set(target);
+        self.core.deliver_due().await.expect("the scheduler ticks");
+        self.last_tick = Some(target);
+    }
+
+    /// After the sequence: a few days pass, everything due goes out, once.
+    async fn settle(&mut self) -> Result<(), TestCaseError> {
+        self.advance(Duration::days(8)).await;
+        self.check_conference_introductions().await?;
+        let (_, twice) = self.app.slack.deliveries();
+        prop_assert_eq!(twice, 0, "a reminder reached Slack twice");
+        Ok(())
+    }
+
+    async fn clean_up(&self) {
+        self.app
+            .db
+            .execute(&format!(
+                "UPDATE reminders SET status = 'cancelled' WHERE team_id = '{}' AND status IN ('pending', 'claimed')",
+                self.team
+            ))
+            .await;
+        self.app.slack.reset();
+    }
+}
+
+/// The core `serve` would assemble on the test's database, fake Slack and clock.
+async fn model_core(app: &TestApp) -> Core {
+    let secret = |s: &str| officehours::secret::Secret::new(s);
+    let slack: Arc<dyn officehours::ports::slack::SlackApi> = Arc::new(
+        officehours::slack::api::SlackWebApi::new(
+            &app.slack.api_url(),
+            &secret(support::BOT_TOKEN),
+        )
+        .expect("a Slack client")
+        .unpaced(),
+    );
+    Core::assemble(CoreParts {
+        store: officehours::store::connect(&app.db.url)
+            .await
+            .expect("the database"),
+        clock: app.clock.clone(),
+        slack,
+        cipher: Some(TokenCipher::from_key_text(support::SECRET_KEY).expect("the key")),
+        nudges: NudgeSettings::default(),
+        presence: PresenceSettings {
+            public_url: Some(support::PUBLIC_URL.to_owned()),
+            client_id: Some(support::fake_slack::CLIENT_ID.to_owned()),
+            client_secret: Some(secret(support::fake_slack::CLIENT_SECRET)),
+            ..PresenceSettings::default()
+        },
+        scheduler: SchedulerSettings {
+            per_channel: std::time::Duration::ZERO,
+            ..SchedulerSettings::default()
+        },
+    })
+}
+
+fn sequences() -> impl Strategy<Value = Vec<Op>> {
+    prop::collection::vec(model_ops::op(), 4..18)
+}
+
+fn cases() -> u32 {
+    std::env::var("MODEL_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1000)
+}
+
+fn run_backend(backend: Backend) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let Some(app) = runtime.block_on(TestApp::spawn(backend)) else {
+        return;
+    };
+    let core = runtime.block_on(model_core(&app));
+    let store = runtime
+        .block_on(officehours::store::connect(&app.db.url))
+        .expect("the database");
+    let db = runtime.block_on(async {
+        match backend {
+            Backend::Sqlite => Db::Sqlite(sqlx::SqlitePool::connect(&app.db.url).await.unwrap()),
+            Backend::Postgres => Db::Postgres(sqlx::PgPool::connect(&app.db.url).await.unwrap()),
+        }
+    });
+    let mut runner = TestRunner::new(Config {
+        cases: cases(),
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let case = std::sync::atomic::AtomicUsize::new(0);
+    let result = runner.run(&sequences(), |ops| {
+        let n = case.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        runtime.block_on(run_sequence(&app, &core, &*store, &db, n, ops))
+    });
+    if let Err(err) = result {
+        panic!("{backend:?}: the model and the bot diverged: {err}");
+    }
+    eprintln!(
+        "{backend:?}: {} sequences, no divergence",
+        case.into_inner()
+    );
+}
+
+#[test]
+fn second_use_matches_the_model_on_sqlite() {
+    run_backend(Backend::Sqlite);
+}
+
+#[test]
+fn second_use_matches_the_model_on_postgres() {
+    run_backend(Backend::Postgres);
+}
+
+/// The window `add` makes of the op's numbers, as the grammar reads it.
+fn window_of(day: usize, start: u32, len: u32) -> (String, WeeklyWindow) {
+    let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let end = (start + len) % 24;
+    let text = format!("{} {start:02}:00-{end:02}:00", days[day]);
+    let range = parse_range(&format!("{start:02}:00-{end:02}:00")).expect("a range");
+    let window =
+        WeeklyWindow::new(DaySet::parse(days[day]).expect("a day"), range).expect("a window");
+    (text, window)
+}
+
+/// Sequences the model once caught the bot out on, replayed on SQLite.
+#[test]
+fn sequences_that_diverged_once() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let Some(app) = runtime.block_on(TestApp::spawn(Backend::Sqlite)) else {
+        return;
+    };
+    let core = runtime.block_on(model_core(&app));
+    let store = runtime
+        .block_on(officehours::store::connect(&app.db.url))
+        .expect("the database");
+    let db = runtime
+        .block_on(async { Db::Sqlite(sqlx::SqlitePool::connect(&app.db.url).await.unwrap()) });
+    let cases = [vec![
+        Op::Disconnect { who: 2 },
+        Op::Join {
+            who: 2,
+            conference: 0,
+        },
+        Op::Join {
+            who: 0,
+            conference: 0,
+        },
+    ]];
+    for (n, ops) in cases.into_iter().enumerate() {
+        for start in 0..4 {
+            let case = 9_000_000 + n * 4 + start;
+            let ran = runtime.block_on(run_sequence(&app, &core, &*store, &db, case, ops.clone()));
+            if let Err(err) = ran {
+                let rows: Vec<(String, String, String, String)> = runtime.block_on(db.rows(&format!(
+                    "SELECT key, kind, status, CAST(due_at AS TEXT) FROM reminders WHERE team_id = 'TM{case:07}' ORDER BY id"
+                )));
+                panic!("{ops:?} from start {start}: {err}\n{rows:#?}");
+            }
+        }
+    }
+}
