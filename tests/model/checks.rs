@@ -193,19 +193,20 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// The same debrief typed again, or changed, is still one debrief.
+    /// The same debrief typed again is still one debrief: never two for one organiser, project
+    /// and day (another day, once the first has gone out, is a new debrief, on purpose).
     async fn check_debriefs(&self) -> Result<(), TestCaseError> {
-        let rows: Vec<(String, String)> = self
+        let rows: Vec<(String, String, String)> = self
             .db
             .rows(&format!(
-                "SELECT organizer_id, project FROM debriefs WHERE team_id = '{}'",
+                "SELECT organizer_id, project, CAST(on_date AS TEXT) FROM debriefs WHERE team_id = '{}'",
                 self.team
             ))
             .await;
         let mut seen = std::collections::BTreeSet::new();
-        for (organizer, project) in rows {
-            let fresh = seen.insert((organizer.clone(), project.to_lowercase()));
-            prop_assert!(fresh, "{} has {} twice", organizer, project);
+        for (organizer, project, date) in rows {
+            let fresh = seen.insert((organizer.clone(), project.to_lowercase(), date.clone()));
+            prop_assert!(fresh, "{} has {} on {} twice", organizer, project, date);
         }
         Ok(())
     }
