@@ -102,18 +102,24 @@ impl Run<'_> {
 
     async fn setup(&mut self) {
         self.model.windows = vec![Vec::new(); PEOPLE.len()];
-        for (who, (_, zone)) in PEOPLE.iter().enumerate() {
-            let id = &people(&self.team)[who];
-            self.app.slack.set_user(id, &id.to_lowercase(), Some(zone));
-            let profile = Profile {
-                tz: Some((*zone).to_owned()),
-                display_name: Some(id.to_lowercase()),
-            };
-            self.core
-                .save_profile(&self.actor(who), &profile)
-                .await
-                .unwrap();
+        for who in 0..PEOPLE.len() {
+            self.profile(who).await;
         }
+    }
+
+    /// What Slack's profile says of the person, as the bot would look it up.
+    async fn profile(&self, who: usize) {
+        let id = &people(&self.team)[who];
+        let zone = PEOPLE[who].1;
+        self.app.slack.set_user(id, &id.to_lowercase(), Some(zone));
+        let profile = Profile {
+            tz: Some(zone.to_owned()),
+            display_name: Some(id.to_lowercase()),
+        };
+        self.core
+            .save_profile(&self.actor(who), &profile)
+            .await
+            .expect("the profile");
     }
 }
 
@@ -146,6 +152,10 @@ async fn run_sequence(
         run.apply(op).await;
         let applied = at.elapsed();
         run.check(op).await?;
+        if let Op::Forget { who } = *op {
+            // Their next command through Slack looks their zone up again, as for a newcomer.
+            run.profile(who).await;
+        }
         if trace {
             eprintln!("{op:?}: {applied:?} + check {:?}", at.elapsed() - applied);
         }
