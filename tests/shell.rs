@@ -73,8 +73,9 @@ find rust
         "{out}"
     );
     assert!(out.contains("frday"), "bad input is explained: {out}");
+    // A week on, the next window shows its date.
     assert!(
-        out.contains("@you Thu 14:00–15:00 Berlin · 08:00–09:00 your time"),
+        out.contains("@you Thu 10 Dec 14:00–15:00 Berlin · 08:00–09:00 your time"),
         "{out}"
     );
     assert!(out.contains("It is Thu 2026-12-10 14:30 UTC."), "{out}");
