@@ -11,7 +11,7 @@ use super::nudges::{
     date, debrief, review, ymd, ConferenceRecord, ConferenceRow, DebriefRecord, DebriefRow,
     ReviewRecord, ReviewRow, DEBRIEF_COLUMNS, REVIEW_COLUMNS,
 };
-use super::reminders::{Keys, NewReminder};
+use super::reminders::{NewReminder, Wanted};
 use super::{stored_instant, SqlStore, StoreError};
 
 /// How many people a sender may still invite: their day (in their zone) and the day's limit.
@@ -81,7 +81,7 @@ pub enum DebriefWrite {
 pub trait DebriefPlan: Sync {
     /// What to write, given the organiser's debriefs dated from `since` on.
     fn decide(&self, seen: &[OrganizedDebrief]) -> DebriefWrite;
-    /// The key of a debrief's group DM (`Keys::Exactly`), to tell whether it has gone out.
+    /// The key of a debrief's group DM (`Wanted::one_key`), to tell whether it has gone out.
     fn group_dm_key(&self, debrief_id: i64) -> String;
     /// The group DM a saved debrief should have.
     fn group_dm(&self, saved: &DebriefRecord) -> NewReminder;
@@ -259,7 +259,7 @@ macro_rules! impl_gathering_store {
                 .fetch_all(&mut *tx).await?;
                 let registrations: Vec<ConferenceRecord> = rows.into_iter().map(conference).collect();
                 let (prefix, wanted) = introductions(&registrations);
-                Self::reconcile_keys_in(&mut tx, Keys::StartingWith(&prefix), &wanted, "no longer going together", now).await?;
+                Self::reconcile_in(&mut tx, &[Wanted::exactly(prefix, wanted)], "no longer going together", now).await?;
                 tx.commit().await?;
                 Ok(AttendanceChanged { changed, registrations })
             }
@@ -278,7 +278,7 @@ macro_rules! impl_gathering_store {
                 }
                 let record = Self::write_debrief(&mut tx, team_id, organizer_id, (replaces, &project, on_date, &participants), now).await?;
                 let group_dm = plan.group_dm(&record);
-                Self::reconcile_keys_in(&mut tx, Keys::Exactly(&group_dm.key), std::slice::from_ref(&group_dm), "the debrief changed", now).await?;
+                Self::reconcile_in(&mut tx, &[Wanted::one_key(group_dm.key.clone(), vec![group_dm])], "the debrief changed", now).await?;
                 Self::count_invited(&mut tx, team_id, organizer_id, invited).await?;
                 tx.commit().await?;
                 Ok(DebriefSaved { seen, saved: Invited::Done(Some(record)) })
@@ -300,7 +300,7 @@ macro_rules! impl_gathering_store {
                     .fetch_one(&mut *tx).await?;
                 let record = review(row);
                 let (prefix, wanted) = prompts(&record);
-                Self::reconcile_keys_in(&mut tx, Keys::StartingWith(&prefix), &wanted, "replanned", now).await?;
+                Self::reconcile_in(&mut tx, &[Wanted::exactly(prefix, wanted)], "replanned", now).await?;
                 Self::count_invited(&mut tx, team_id, manager_id, 1).await?;
                 tx.commit().await?;
                 Ok(Invited::Done(record))

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
-use super::reminders::{like_prefix, NewReminder, Reconciled, Wanted};
+use super::reminders::{NewReminder, Reconciled, Wanted};
 use super::{stored_instant, SqlStore, StoreError};
 
 /// A row under one of the prefixes that is not delivered: (status, due, recipients, payload).
@@ -191,7 +191,7 @@ macro_rules! impl_reconcile {
                         sqlx::query_as::<_, (String, String, DateTime<Utc>, String, String)>(&sql)
                             .persistent(false);
                     for group in chunk {
-                        query = query.bind(like_prefix(&group.prefix));
+                        query = query.bind(group.pattern());
                     }
                     for (key, status, due, to, payload) in query.fetch_all(&mut **tx).await? {
                         found.insert(key, (status, due, to, payload));

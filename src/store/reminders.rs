@@ -65,6 +65,8 @@ pub struct Wanted {
     /// is confirmed, not changed (missing and cancelled rows are still made, unwanted ones still
     /// cancelled).
     pub keep_pending: bool,
+    /// `prefix` is a whole key, not the start of keys: `debrief:7` must not reach `debrief:70`.
+    pub exact: bool,
 }
 
 impl Wanted {
@@ -74,6 +76,24 @@ impl Wanted {
             prefix,
             reminders,
             keep_pending: false,
+            exact: false,
+        }
+    }
+
+    /// Exactly `reminders` under the one key `key`.
+    pub fn one_key(key: String, reminders: Vec<NewReminder>) -> Self {
+        Self {
+            exact: true,
+            ..Self::exactly(key, reminders)
+        }
+    }
+
+    /// The LIKE pattern for the rows this group is about.
+    pub(super) fn pattern(&self) -> String {
+        if self.exact {
+            like_exact(&self.prefix)
+        } else {
+            like_prefix(&self.prefix)
         }
     }
 
@@ -93,24 +113,6 @@ fn like_exact(key: &str) -> String {
     key.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
-}
-
-/// Which reminders a reconcile is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Keys<'a> {
-    /// Every key starting with this (end it with a separator: `1on1:4:` is not `1on1:40:`).
-    StartingWith(&'a str),
-    /// This one key: a reminder whose key names its thing with nothing after (`debrief:7`).
-    Exactly(&'a str),
-}
-
-impl Keys<'_> {
-    fn pattern(self) -> String {
-        match self {
-            Keys::StartingWith(prefix) => like_prefix(prefix),
-            Keys::Exactly(key) => like_exact(key),
-        }
-    }
 }
 
 #[async_trait]
@@ -527,71 +529,6 @@ macro_rules! impl_reminder_store {
         }
 
         impl SqlStore<$db> {
-            /// `reconcile` inside a transaction the caller holds, so a command's other writes
-            /// (a debrief, a registration) and its reminders commit together.
-            pub(super) async fn reconcile_keys_in(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                keys: Keys<'_>,
-                wanted: &[NewReminder],
-                reason: &str,
-                now: DateTime<Utc>,
-            ) -> Result<Reconciled, StoreError> {
-                let existing: Vec<(String, String, DateTime<Utc>, String, String)> = sqlx::query_as(
-                    "SELECT key, status, due_at, recipients, payload FROM reminders \
-                     WHERE key LIKE $1 ESCAPE '\\' AND status IN ('pending', 'cancelled')",
-                )
-                .bind(keys.pattern())
-                .fetch_all(&mut **tx)
-                .await?;
-                let mut done = Reconciled::default();
-                for r in wanted {
-                    let row = existing.iter().find(|(key, ..)| *key == r.key);
-                    let same = |due: &DateTime<Utc>, to: &str, payload: &str| {
-                        *due == stored_instant(r.due_at) && to == r.recipients.join(",") && payload == r.payload.to_string()
-                    };
-                    // A key not among these rows is new, or in flight, or delivered: the insert
-                    // is then a no-op.
-                    let (sql, counter) = match row {
-                        None => ("INSERT INTO reminders (team_id, key, kind, recipients, payload, due_at, next_attempt_at, created_at) \
-                                  VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (key) DO NOTHING", &mut done.inserted),
-                        Some((_, status, due, to, payload)) if status == "pending" && !same(due, to, payload) =>
-                            ("UPDATE reminders SET recipients = $4, payload = $5, due_at = $6, next_attempt_at = $6 \
-                              WHERE key = $2 AND status = 'pending' AND team_id = $1 AND kind = $3", &mut done.moved),
-                        Some((_, status, ..)) if status == "cancelled" =>
-                            ("UPDATE reminders SET status = 'pending', recipients = $4, payload = $5, due_at = $6, next_attempt_at = $6, \
-                              attempts = 0, in_doubt = FALSE, last_error = NULL, finished_at = NULL \
-                              WHERE key = $2 AND status = 'cancelled' AND team_id = $1 AND kind = $3", &mut done.revived),
-                        // Pending and unchanged: nothing to do.
-                        Some(_) => continue,
-                    };
-                    let mut query = sqlx::query(sql)
-                        .bind(&r.team_id)
-                        .bind(&r.key)
-                        .bind(&r.kind)
-                        .bind(r.recipients.join(","))
-                        .bind(r.payload.to_string())
-                        .bind(stored_instant(r.due_at));
-                    if row.is_none() {
-                        query = query.bind(stored_instant(now));
-                    }
-                    *counter += query.execute(&mut **tx).await?.rows_affected();
-                }
-                for (key, status, ..) in &existing {
-                    if status != "pending" || wanted.iter().any(|r| r.key == *key) {
-                        continue;
-                    }
-                    let cancelled = sqlx::query(
-                        "UPDATE reminders SET status = 'cancelled', last_error = $1, finished_at = $2 WHERE key = $3 AND status = 'pending'",
-                    )
-                    .bind(reason)
-                    .bind(stored_instant(now))
-                    .bind(key)
-                    .execute(&mut **tx)
-                    .await?;
-                    done.cancelled += cancelled.rows_affected();
-                }
-                Ok(done)
-            }
         }
     };
 }

@@ -82,27 +82,7 @@ fn my_windows(me: &MentorStatus) -> Vec<Block> {
     }
     let mut blocks = vec![Block::text("*Weekly windows*")];
     for (i, w) in me.windows.iter().enumerate() {
-        let topics = if w.topics.is_empty() {
-            String::new()
-        } else {
-            format!(" — _{}_", super::escape(&w.topics.join(", ")))
-        };
-        blocks.push(Block::Section {
-            text: format!(
-                "{}. {} {}{}",
-                i + 1,
-                w.window.label(),
-                short_label(me.tz),
-                topics
-            ),
-            fields: Vec::new(),
-            button: Some(Button {
-                text: "Remove".to_owned(),
-                action_id: actions::REMOVE_WINDOW,
-                value: w.id.to_string(),
-                style: ButtonStyle::Danger,
-            }),
-        });
+        blocks.push(super::replies::window_row(&format!("{}.", i + 1), w, me.tz));
     }
     blocks
 }

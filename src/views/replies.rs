@@ -23,6 +23,25 @@ fn topics_suffix(topics: &[String]) -> String {
     }
 }
 
+/// One numbered window with its Remove button, as `list` and the Home tab show it.
+pub(super) fn window_row(number: &str, w: &PublishedWindow, tz: Tz) -> Block {
+    Block::Section {
+        text: format!(
+            "{number} {} {}{}",
+            w.window.label(),
+            short_label(tz),
+            topics_suffix(&w.topics)
+        ),
+        fields: Vec::new(),
+        button: Some(Button {
+            text: "Remove".to_owned(),
+            action_id: actions::REMOVE_WINDOW,
+            value: w.id.to_string(),
+            style: ButtonStyle::Danger,
+        }),
+    }
+}
+
 fn presence_phrase(status: &MentorStatus, viewer: &Viewer, now: DateTime<Utc>) -> String {
     match status.presence {
         Presence::OpenScheduled { until } => {
@@ -273,22 +292,7 @@ pub fn list(viewer: &Viewer, now: DateTime<Utc>, status: &MentorStatus) -> Messa
         ));
     } else {
         for (i, w) in status.windows.iter().enumerate() {
-            message.push(Block::Section {
-                text: format!(
-                    "*{}.* {} {}{}",
-                    i + 1,
-                    w.window.label(),
-                    short_label(status.tz),
-                    topics_suffix(&w.topics)
-                ),
-                fields: Vec::new(),
-                button: Some(Button {
-                    text: "Remove".to_owned(),
-                    action_id: actions::REMOVE_WINDOW,
-                    value: w.id.to_string(),
-                    style: ButtonStyle::Danger,
-                }),
-            });
+            message.push(window_row(&format!("*{}.*", i + 1), w, status.tz));
         }
     }
     message.push(Block::context(format!(

@@ -57,15 +57,7 @@ fn weekday_index(day: Weekday) -> u8 {
 }
 
 fn weekday_of(index: u8) -> Weekday {
-    [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-        Weekday::Sat,
-        Weekday::Sun,
-    ][usize::from(index.min(6))]
+    Weekday::try_from(index.min(6)).unwrap_or(Weekday::Mon)
 }
 
 /// The domain cadence behind a stored record.
