@@ -43,7 +43,10 @@ pub async fn run(common: &CommonArgs, serve: &ServeArgs, local: bool) -> bool {
         Some((api_url, token)) => tokio::time::timeout(TIMEOUT, slack(&api_url, &token))
             .await
             .unwrap_or_else(|_| {
-                Err(format!("could not reach {}: timed out (no answer within 5 s)", crate::slack::api::host_of(&api_url)))
+                Err(format!(
+                    "could not reach {}: timed out (no answer within 5 s)",
+                    crate::slack::api::host_of(&api_url)
+                ))
             }),
         None => Err("not tried: SLACK_BOT_TOKEN or SLACK_API_URL is missing or malformed".into()),
     };
@@ -105,11 +108,12 @@ fn slack_words(err: &SlackError) -> String {
              or workspace; copy the Bot User OAuth Token again"
         ),
         SlackError::Api(code) => format!("auth.test failed: Slack answered `{code}`"),
-        SlackError::RateLimited(_) => "Slack is rate-limiting auth.test; try again in a minute".into(),
+        SlackError::RateLimited(_) => {
+            "Slack is rate-limiting auth.test; try again in a minute".into()
+        }
         SlackError::Transport(words) => words.clone(),
     }
 }
-
 
 fn report(what: &str, result: Result<String, String>) -> bool {
     match result {

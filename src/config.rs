@@ -212,12 +212,8 @@ pub struct ConfigError {
 impl ConfigError {
     /// One line per problem, each starting with what to set.
     pub fn lines(&self) -> Vec<String> {
-        let missing = (!self.missing.is_empty()).then(|| {
-            format!(
-                "missing required setting(s): {}.",
-                self.missing.join(", ")
-            )
-        });
+        let missing = (!self.missing.is_empty())
+            .then(|| format!("missing required setting(s): {}.", self.missing.join(", ")));
         missing.into_iter().chain(self.invalid.clone()).collect()
     }
 }
@@ -245,8 +241,11 @@ impl ServeArgs {
     pub fn slack_login(&self) -> Option<(String, Secret)> {
         let mut problems = Problems::default();
         let url = problems.parse("SLACK_API_URL", &self.slack_api_url, api_url);
-        let token =
-            problems.required_secret("SLACK_BOT_TOKEN", &self.slack_bot_token, problems::bot_token);
+        let token = problems.required_secret(
+            "SLACK_BOT_TOKEN",
+            &self.slack_bot_token,
+            problems::bot_token,
+        );
         url.zip(token)
     }
 }
@@ -282,17 +281,26 @@ impl ServeConfig {
     /// Every setting is read before any is missed, so `problems` ends up with all of them.
     fn gather(common: &CommonArgs, args: &ServeArgs, p: &mut Problems) -> Option<Self> {
         use crate::domain::duration::parse_duration;
-        let bot_token =
-            p.required_secret("SLACK_BOT_TOKEN", &args.slack_bot_token, problems::bot_token);
+        let bot_token = p.required_secret(
+            "SLACK_BOT_TOKEN",
+            &args.slack_bot_token,
+            problems::bot_token,
+        );
         let signing_secret = p.required_secret(
             "SLACK_SIGNING_SECRET",
             &args.slack_signing_secret,
             problems::signing_secret,
         );
-        let app_token =
-            p.optional_secret("SLACK_APP_TOKEN", &args.slack_app_token, problems::app_token);
-        let secret_key =
-            p.optional_secret("OFFICEHOURS_SECRET_KEY", &args.secret_key, problems::secret_key);
+        let app_token = p.optional_secret(
+            "SLACK_APP_TOKEN",
+            &args.slack_app_token,
+            problems::app_token,
+        );
+        let secret_key = p.optional_secret(
+            "OFFICEHOURS_SECRET_KEY",
+            &args.secret_key,
+            problems::secret_key,
+        );
         let database_url = p.parse("DATABASE_URL", &common.database_url, problems::database_url);
         let slack_api_url = p.parse("SLACK_API_URL", &args.slack_api_url, api_url);
         let public_url = p.parse(
@@ -306,7 +314,11 @@ impl ServeConfig {
         let lease = p.parse("OFFICEHOURS_LEASE", &args.lease, lease);
         let cooldown = p.parse("HINT_COOLDOWN", &args.hint_cooldown, parse_duration);
         let emoji = p.parse("STATUS_EMOJI", &args.status_emoji, problems::status_emoji);
-        let retention = p.parse("RETENTION_DAYS", &args.retention_days, problems::retention_days);
+        let retention = p.parse(
+            "RETENTION_DAYS",
+            &args.retention_days,
+            problems::retention_days,
+        );
         let public_url = public_url?;
         Some(Self {
             database_url: database_url?,

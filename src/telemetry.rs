@@ -86,9 +86,15 @@ mod tests {
 
     #[test]
     fn slack_morphism_says_at_most_info_whatever_is_asked() {
-        assert!(!allowed("slack_morphism::hyper_tokio::connector", Level::DEBUG));
+        assert!(!allowed(
+            "slack_morphism::hyper_tokio::connector",
+            Level::DEBUG
+        ));
         assert!(!allowed("slack_morphism", Level::TRACE));
-        assert!(allowed("slack_morphism::hyper_tokio::connector", Level::WARN));
+        assert!(allowed(
+            "slack_morphism::hyper_tokio::connector",
+            Level::WARN
+        ));
         assert!(allowed("slack_morphism_other", Level::TRACE));
         assert!(allowed("officehours::slack", Level::TRACE));
     }

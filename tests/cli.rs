@@ -342,10 +342,18 @@ fn every_bad_setting_is_listed_at_once_by_variable_with_the_right_form() {
         ] {
             assert!(out.contains(said), "{subcommand}: `{said}` not in:\n{out}");
         }
-        for flag in ["--listen-addr", "--retention-days", "--tick", "--slack-bot-token"] {
+        for flag in [
+            "--listen-addr",
+            "--retention-days",
+            "--tick",
+            "--slack-bot-token",
+        ] {
             assert!(!out.contains(flag), "{subcommand} named a flag: {out}");
         }
-        assert!(!out.contains("super-secret"), "{subcommand} printed a secret: {out}");
+        assert!(
+            !out.contains("super-secret"),
+            "{subcommand} printed a secret: {out}"
+        );
         if subcommand == "serve" {
             assert_eq!(out.matches("cannot start").count(), 1, "{out}");
         } else {
@@ -381,7 +389,8 @@ fn check_says_in_words_when_slack_cannot_be_reached() {
 #[test]
 fn a_password_in_the_database_urls_query_is_never_printed() {
     let dir = tempfile::tempdir().unwrap();
-    let url = "mysql://officehours@db.internal/oh?sslmode=require&password=pa55word&sslpassword=k3y";
+    let url =
+        "mysql://officehours@db.internal/oh?sslmode=require&password=pa55word&sslpassword=k3y";
     for subcommand in ["check", "serve"] {
         let (ok, out) = run(officehours()
             .current_dir(dir.path())
@@ -459,7 +468,10 @@ async fn the_oauth_code_is_not_logged_even_at_trace() {
         .env("SLACK_BOT_TOKEN", support::BOT_TOKEN)
         .env("SLACK_SIGNING_SECRET", support::SIGNING_SECRET)
         .env("SLACK_API_URL", slack.api_url())
-        .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("t.db").display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("t.db").display()),
+        )
         .env("LISTEN_ADDR", &addr)
         .env("OFFICEHOURS_TICK", "off")
         .env("PUBLIC_URL", support::PUBLIC_URL)

@@ -174,7 +174,9 @@ pub fn http_url(text: &str, example: &str) -> Result<String, String> {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
             Ok(trimmed.to_owned())
         }
-        _ => Err(format!("`{text}` isn't an http(s) URL; use one like {example}")),
+        _ => Err(format!(
+            "`{text}` isn't an http(s) URL; use one like {example}"
+        )),
     }
 }
 
@@ -218,7 +220,9 @@ mod tests {
         let wrong = bot_token("xoxp-secret-user-token").unwrap_err();
         assert!(wrong.contains("user token"), "{wrong}");
         assert!(!wrong.contains("secret-user"), "{wrong}");
-        assert!(bot_token("abc").unwrap_err().contains("doesn't start with xoxb-"));
+        assert!(bot_token("abc")
+            .unwrap_err()
+            .contains("doesn't start with xoxb-"));
         assert!(bot_token("xoxb-").is_err());
         assert!(app_token("xapp-1-A1-2-abc").is_ok());
         assert!(app_token("xoxb-1").unwrap_err().contains("bot token"));

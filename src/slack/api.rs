@@ -565,7 +565,10 @@ mod tests {
     fn connection_failures_are_said_in_words() {
         let said = |e: Wrapped| not_reached(&e, "slack.com");
         let refused = Wrapped("tcp connect error", ErrorKind::ConnectionRefused.into());
-        assert_eq!(said(refused), "could not reach slack.com: connection refused");
+        assert_eq!(
+            said(refused),
+            "could not reach slack.com: connection refused"
+        );
         let slow = Wrapped("tcp connect error", ErrorKind::TimedOut.into());
         assert_eq!(said(slow), "could not reach slack.com: timed out");
         let dns = Wrapped("dns error", IoError::other("failed to lookup address"));
