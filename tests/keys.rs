@@ -174,6 +174,7 @@ on_both_databases!(
     rotating_reseals_every_token_under_the_new_key_and_the_old_one_alone_is_refused,
     rotating_stops_without_writing_when_a_token_opens_with_neither_key,
     a_replica_with_the_new_and_the_old_key_uses_tokens_sealed_under_the_old_one,
+    a_replica_still_on_the_old_key_retries_what_it_cannot_open_and_offers_to_reconnect,
     forget_tokens_deletes_what_no_key_opens_tells_each_mentor_once_and_connect_works,
     a_dm_that_cannot_be_sent_is_reported_and_the_token_is_still_forgotten,
 );
@@ -387,6 +388,31 @@ async fn a_replica_with_the_new_and_the_old_key_uses_tokens_sealed_under_the_old
     assert_eq!(sets.len(), 1, "{sets:?}");
     assert!(sets[0].text.starts_with("Office hours until"), "{sets:?}");
     assert!(app.say(ANA, "connect").await.contains("already connected"));
+}
+
+/// Mid-roll: a replica started with the old key meets a token a new replica sealed. It does not
+/// take the mentor for disconnected (another replica can make the change), and "connected" means
+/// a token it opens, so `connect` offers a link rather than "already connected".
+async fn a_replica_still_on_the_old_key_retries_what_it_cannot_open_and_offers_to_reconnect(
+    db: TestDb,
+) {
+    let old = TestApp::spawn_keyed(db.same(), Some(K1), None)
+        .await
+        .unwrap();
+    store_token(&db, &cipher(K2), BEN, "xoxp-ben-user-token-1234567890").await;
+    old.known_user(BEN, "America/New_York").await;
+
+    old.say(BEN, "on").await;
+    old.tick().await;
+
+    assert!(old.slack.status_sets(BEN).is_empty());
+    let starts: Vec<(String, Option<String>)> = db
+        .rows("SELECT status, last_error FROM reminders WHERE kind = 'status_start'")
+        .await;
+    assert_eq!(starts.len(), 1, "{starts:?}");
+    assert_eq!(starts[0].0, "pending", "left for a retry: {starts:?}");
+    let answer = old.say(BEN, "connect").await;
+    assert!(!answer.contains("already connected"), "{answer}");
 }
 
 async fn forget_tokens_deletes_what_no_key_opens_tells_each_mentor_once_and_connect_works(
