@@ -48,6 +48,21 @@ pub enum Command {
         #[arg(long)]
         local: bool,
     },
+    /// Manage the key that seals mentors' Slack tokens (see the README, "The token key").
+    Keys {
+        #[command(subcommand)]
+        action: KeysCommand,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum KeysCommand {
+    /// Re-seal every stored token under the current key, in one transaction (with a key file on
+    /// SQLite: under a new key written to that file).
+    Rotate,
+    /// Delete the stored tokens that no configured key opens, and DM each of those mentors to
+    /// run `/officehours connect` again.
+    ForgetTokens,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -159,6 +174,14 @@ pub struct ServeArgs {
         global = true
     )]
     pub secret_key: Option<Secret>,
+    /// While rotating: the previous key, which still opens tokens the current one cannot.
+    #[arg(
+        long,
+        env = "OFFICEHOURS_SECRET_KEY_OLD",
+        hide_env_values = true,
+        global = true
+    )]
+    pub secret_key_old: Option<Secret>,
     /// The emoji of a mentor's office-hours status.
     #[arg(long, env = "STATUS_EMOJI", default_value = ":door:", global = true)]
     pub status_emoji: String,
@@ -200,6 +223,8 @@ pub struct ServeConfig {
     pub retention: chrono::Duration,
     pub presence: PresenceSettings,
     pub secret_key: Option<Secret>,
+    /// The previous key while rotating (`OFFICEHOURS_SECRET_KEY_OLD`): opens, never seals.
+    pub secret_key_old: Option<Secret>,
 }
 
 /// Everything wrong with the settings, said once.
@@ -301,6 +326,11 @@ impl ServeConfig {
             &args.secret_key,
             problems::secret_key,
         );
+        let secret_key_old = p.optional_secret(
+            "OFFICEHOURS_SECRET_KEY_OLD",
+            &args.secret_key_old,
+            problems::secret_key,
+        );
         let database_url = p.parse("DATABASE_URL", &common.database_url, problems::database_url);
         let slack_api_url = p.parse("SLACK_API_URL", &args.slack_api_url, api_url);
         let public_url = p.parse(
@@ -344,6 +374,7 @@ impl ServeConfig {
                 ..PresenceSettings::default()
             },
             secret_key: secret_key?,
+            secret_key_old: secret_key_old?,
         })
     }
 }
@@ -404,6 +435,7 @@ mod tests {
                 ..PresenceSettings::default()
             },
             secret_key: Some(Secret::new("key-very-secret")),
+            secret_key_old: Some(Secret::new("old-very-secret")),
         };
         let printed = format!("{cfg:?}");
         assert!(!printed.contains("very-secret"), "{printed}");
@@ -423,6 +455,7 @@ mod tests {
             slack_client_id: None,
             slack_client_secret: None,
             secret_key: None,
+            secret_key_old: None,
             status_emoji: ":door:".into(),
             hint_cooldown: "1h".into(),
         }

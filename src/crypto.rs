@@ -12,6 +12,10 @@
 //! database is no defence against someone who copies the whole directory; it does keep tokens out
 //! of backups and dumps of the database alone. Postgres deployments should set the variable.
 //!
+//! While a key is being rotated a cipher may also hold the previous key
+//! (`OFFICEHOURS_SECRET_KEY_OLD`): it seals under the current key only and opens with either,
+//! current first. Whether a key may be made, and when one is refused, is decided in `keys`.
+//!
 //! This module stands alone (no `crate::` imports) so it can be tested on its own.
 
 use std::fmt;
@@ -84,6 +88,8 @@ pub enum CryptoError {
 #[derive(Clone)]
 pub struct TokenCipher {
     aead: XChaCha20Poly1305,
+    /// The key being rotated away from: opens, never seals.
+    old: Option<XChaCha20Poly1305>,
 }
 
 impl fmt::Debug for TokenCipher {
@@ -96,9 +102,31 @@ impl TokenCipher {
     /// From `OFFICEHOURS_SECRET_KEY`: 32 bytes as 64 hex chars or standard/URL-safe base64.
     /// Surrounding whitespace (a trailing newline from `.env` or a secrets mount) is ignored.
     pub fn from_key_text(text: &str) -> Result<Self, CryptoError> {
-        let key = parse_key(text)
-            .map_err(|why| CryptoError::BadKey(format!("OFFICEHOURS_SECRET_KEY {why}")))?;
+        Self::from_named_key_text(text, "OFFICEHOURS_SECRET_KEY")
+    }
+
+    /// As [`from_key_text`](Self::from_key_text), with errors naming the variable `name`.
+    pub fn from_named_key_text(text: &str, name: &str) -> Result<Self, CryptoError> {
+        let key = parse_key(text).map_err(|why| CryptoError::BadKey(format!("{name} {why}")))?;
         Self::from_bytes(&key)
+    }
+
+    /// This cipher, also opening what `previous` sealed (tried after its own key). Sealing still
+    /// uses only this cipher's own key.
+    #[must_use]
+    pub fn with_old(mut self, previous: &TokenCipher) -> Self {
+        self.old = Some(previous.aead.clone());
+        self
+    }
+
+    /// Only the key file's key, if the file is there (refusing one that group or others may
+    /// read, on Unix); `None` when it does not exist. Never creates it.
+    pub fn open_key_file(path: &Path) -> Result<Option<Self>, CryptoError> {
+        match File::open(path) {
+            Ok(file) => Self::read_key_file(file, path).map(Some),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(at(path, "open key file", e)),
+        }
     }
 
     /// A throwaway random key, for in-memory databases and tests: whatever it seals is lost with it.
@@ -159,9 +187,9 @@ impl TokenCipher {
         format!("{VERSION_PREFIX}{}", STANDARD.encode(raw))
     }
 
-    /// Opens a value made by [`encrypt`](Self::encrypt) with the same key and `aad`. Every way a
-    /// value can be wrong (key, owner, tampering, truncation, not base64) is
-    /// [`CryptoError::Decrypt`]; a value without the `v1:` prefix is [`CryptoError::UnknownFormat`].
+    /// Opens a value made by [`encrypt`](Self::encrypt) with the same key (or the old one, if this
+    /// cipher holds one) and `aad`. Every way a value can be wrong (key, owner, tampering,
+    /// truncation, not base64) is [`CryptoError::Decrypt`]; a value without the `v1:` prefix is [`CryptoError::UnknownFormat`].
     pub fn decrypt(&self, stored: &str, aad: &str) -> Result<String, CryptoError> {
         let body = stored
             .strip_prefix(VERSION_PREFIX)
@@ -175,16 +203,19 @@ impl TokenCipher {
             .ok_or(CryptoError::Decrypt)?;
         let nonce = XNonce::try_from(nonce).map_err(|_| CryptoError::Decrypt)?;
         let associated = associated_data(aad);
-        let plain = self
-            .aead
-            .decrypt(
-                &nonce,
-                Payload {
-                    msg: sealed,
-                    aad: &associated,
-                },
-            )
-            .map_err(|_| CryptoError::Decrypt)?;
+        let payload = || Payload {
+            msg: sealed,
+            aad: &associated,
+        };
+        let plain = match self.aead.decrypt(&nonce, payload()) {
+            Ok(plain) => plain,
+            Err(_) => self
+                .old
+                .as_ref()
+                .ok_or(CryptoError::Decrypt)?
+                .decrypt(&nonce, payload())
+                .map_err(|_| CryptoError::Decrypt)?,
+        };
         // Only this module writes these values, always from a `&str`; anything else is tampering.
         String::from_utf8(plain).map_err(|_| CryptoError::Decrypt)
     }
@@ -193,7 +224,7 @@ impl TokenCipher {
         // `new_from_slice` copies straight from our zeroized buffer, leaving no stray key copy.
         let aead = XChaCha20Poly1305::new_from_slice(key)
             .map_err(|_| CryptoError::BadKey(format!("the key must be {KEY_LEN} bytes")))?;
-        Ok(Self { aead })
+        Ok(Self { aead, old: None })
     }
 
     fn read_key_file(file: File, path: &Path) -> Result<Self, CryptoError> {
@@ -320,6 +351,11 @@ fn parse_key(text: &str) -> Result<Zeroizing<[u8; KEY_LEN]>, String> {
             text.chars().count()
         )),
     }
+}
+
+/// Whose token a stored value is (`team_id/user_id`): the associated data it is sealed with.
+pub fn token_owner(team_id: &str, user_id: &str) -> String {
+    format!("{team_id}/{user_id}")
 }
 
 fn associated_data(aad: &str) -> Vec<u8> {
@@ -457,6 +493,34 @@ mod tests {
             other.decrypt(&stored, OWNER),
             Err(CryptoError::Decrypt)
         ));
+    }
+
+    #[test]
+    fn while_rotating_both_keys_open_and_only_the_new_one_seals() {
+        let old = cipher();
+        let new = TokenCipher::ephemeral().unwrap();
+        let rolling = new.clone().with_old(&old);
+        let under_old = old.encrypt(TOKEN, OWNER);
+        let under_new = rolling.encrypt(TOKEN, OWNER);
+        assert_eq!(rolling.decrypt(&under_old, OWNER).unwrap(), TOKEN);
+        assert_eq!(rolling.decrypt(&under_new, OWNER).unwrap(), TOKEN);
+        assert_eq!(new.decrypt(&under_new, OWNER).unwrap(), TOKEN);
+        assert!(old.decrypt(&under_new, OWNER).is_err());
+        // The owner is still bound in, whichever key opens it.
+        assert!(rolling.decrypt(&under_old, "T0001/U0002").is_err());
+    }
+
+    #[test]
+    fn opening_a_missing_key_file_makes_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("officehours.key");
+        assert!(TokenCipher::open_key_file(&path).unwrap().is_none());
+        assert!(!path.exists());
+        let (made, created) = TokenCipher::from_key_file(&path).unwrap();
+        assert!(created);
+        let opened = TokenCipher::open_key_file(&path).unwrap().unwrap();
+        let stored = made.encrypt(TOKEN, OWNER);
+        assert_eq!(opened.decrypt(&stored, OWNER).unwrap(), TOKEN);
     }
 
     #[test]

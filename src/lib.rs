@@ -57,6 +57,8 @@ pub mod config;
 #[doc(hidden)]
 /// Entry points for the fuzz targets (not part of the API).
 pub mod fuzz;
+/// The token key: loaded (refused over tokens it cannot open), rotated, and `keys forget-tokens`.
+pub mod keys;
 /// Builds the application from its configuration and runs it until told to stop.
 pub mod startup;
 /// Logging and request spans.

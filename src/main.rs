@@ -1,4 +1,4 @@
-//! The `officehours` binary: `serve` (default), `shell`, `migrate`.
+//! The `officehours` binary: `serve` (default), `shell`, `migrate`, `check`, `keys`.
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -7,7 +7,7 @@ use std::sync::Arc;
 use officehours::clock::SystemClock;
 use officehours::config::{Cli, Command, ServeArgs, ServeConfig};
 use officehours::startup::{shutdown_signal, Application};
-use officehours::{check, shell, store, telemetry};
+use officehours::{check, keys, shell, store, telemetry};
 
 fn main() -> ExitCode {
     // A missing .env is normal; a malformed one is worth saying.
@@ -70,6 +70,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 Err(anyhow::anyhow!("officehours check found problems"))
             }
+        }
+        Some(Command::Keys { action }) => {
+            telemetry::init();
+            keys::run(action, &cli.common, &cli.serve).await
         }
         Some(Command::Serve) | None => serve(&cli.common, &cli.serve).await,
     }

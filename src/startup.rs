@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use crate::app::{Core, CoreParts, NudgeSettings, PresenceSettings, SchedulerSettings};
 use crate::clock::Clock;
 use crate::config::ServeConfig;
-use crate::crypto::{self, TokenCipher};
+use crate::keys::KeySource;
 use crate::ports::slack::SlackApi;
 use crate::slack::api::SlackWebApi;
 use crate::slack::socket_mode::SocketMode;
@@ -57,7 +57,7 @@ impl Application {
             store: store.clone(),
             clock: clock.clone(),
             slack: slack.clone(),
-            cipher: token_cipher(&config)?,
+            cipher: crate::keys::serve_cipher(&*store, &KeySource::of(&config)).await?,
             nudges: config.nudges.clone(),
             presence: config.presence.clone(),
             scheduler: SchedulerSettings {
@@ -238,28 +238,6 @@ async fn housekeeping(store: Arc<dyn Store>, clock: Arc<dyn Clock>, retention: c
             }
         }
     }
-}
-
-/// The key that seals mentors' Slack tokens: `OFFICEHOURS_SECRET_KEY`, else (SQLite) a key file
-/// next to the database, created on first run. Without either, connecting is disabled.
-fn token_cipher(config: &ServeConfig) -> anyhow::Result<Option<TokenCipher>> {
-    if let Some(key) = &config.secret_key {
-        return Ok(Some(
-            TokenCipher::from_key_text(key.expose()).context("OFFICEHOURS_SECRET_KEY")?,
-        ));
-    }
-    let Some(path) = crypto::key_file_for(&config.database_url) else {
-        tracing::warn!(
-            "OFFICEHOURS_SECRET_KEY is not set, so mentors cannot connect their Slack status"
-        );
-        return Ok(None);
-    };
-    let (cipher, created) = TokenCipher::from_key_file(&path)
-        .with_context(|| format!("the key file {}", path.display()))?;
-    if created {
-        tracing::info!(path = %path.display(), "created the key that encrypts Slack user tokens; back it up with the database");
-    }
-    Ok(Some(cipher))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

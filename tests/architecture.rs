@@ -18,7 +18,7 @@ const ADAPTER_ALLOWED: &[&str] =
 /// The modules that translate between the outside world and the core.
 const ADAPTERS: &[&str] = &["slack", "shell"];
 /// Who may name the Slack adapter: the adapter itself and the wiring.
-const SLACK_USERS: &[&str] = &["slack", "main", "startup", "check"];
+const SLACK_USERS: &[&str] = &["slack", "main", "startup", "check", "keys"];
 const MAX_FILE_LINES: usize = 600;
 const MAX_FN_LINES: usize = 80;
 

@@ -33,6 +33,22 @@ pub mod kinds {
     pub const ALL: &[&str] = &[STATUS_START, STATUS_END, CONNECTION_BROKEN];
 }
 
+/// The key prefixes of the reminders that need the person's token: their status changes and
+/// the notice that the connection broke.
+pub fn token_reminder_prefixes(team_id: &str, user_id: &str) -> Vec<String> {
+    vec![
+        format!("status:{team_id}:{user_id}:"),
+        format!("connection-broken:{team_id}:{user_id}:"),
+    ]
+}
+
+/// A mentor's stored token, as this process's key sees it.
+enum StoredToken {
+    Absent,
+    Open(Secret),
+    Unopenable,
+}
+
 /// How far ahead `away until` may reach.
 pub const MAX_AWAY_DAYS: i64 = 366;
 
@@ -115,25 +131,35 @@ impl PresenceService {
     }
 
     fn aad(team_id: &str, user_id: &str) -> String {
-        format!("{team_id}/{user_id}")
+        crate::crypto::token_owner(team_id, user_id)
     }
 
     /// The person's user token, if connected and readable.
     async fn token(&self, team_id: &str, user_id: &str) -> Result<Option<Secret>, StoreError> {
-        let (Some(cipher), Some(connection)) =
-            (&self.cipher, self.store.connection(team_id, user_id).await?)
-        else {
-            return Ok(None);
+        Ok(match self.stored_token(team_id, user_id).await? {
+            StoredToken::Open(token) => Some(token),
+            StoredToken::Absent | StoredToken::Unopenable => None,
+        })
+    }
+
+    /// The person's stored token as this process's key sees it. Start-up refuses a key that
+    /// does not open every token, so `Unopenable` means a row changed since, or another replica
+    /// sealed it under a key this one does not have yet (a rotation rolling out).
+    async fn stored_token(&self, team_id: &str, user_id: &str) -> Result<StoredToken, StoreError> {
+        let Some(connection) = self.store.connection(team_id, user_id).await? else {
+            return Ok(StoredToken::Absent);
         };
         if connection.broken {
-            return Ok(None);
+            return Ok(StoredToken::Absent);
         }
+        let Some(cipher) = &self.cipher else {
+            return Ok(StoredToken::Unopenable);
+        };
         match cipher.decrypt(&connection.token_sealed, &Self::aad(team_id, user_id)) {
-            Ok(token) => Ok(Some(Secret::new(token))),
+            Ok(token) => Ok(StoredToken::Open(Secret::new(token))),
             Err(err) => {
-                // A changed key or a damaged row: ask the person to connect again rather than fail.
-                tracing::warn!(error = %err, "a stored token cannot be decrypted; treating it as disconnected");
-                Ok(None)
+                tracing::warn!(error = %err, slack.team_id = %team_id, slack.user_id = %user_id, "a stored token does not open with this process's key");
+                Ok(StoredToken::Unopenable)
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 
-use super::{PresenceError, PresenceService};
+use super::{PresenceError, PresenceService, StoredToken};
 use crate::commands::Actor;
 use crate::views::replies::{simple, with_hint};
 use crate::views::{Block, Message};
@@ -46,12 +46,11 @@ impl PresenceService {
                 "Whoever runs it needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and PUBLIC_URL (see the README).",
             ));
         }
-        if self
-            .store
-            .connection(&actor.team_id, &actor.user_id)
-            .await?
-            .is_some_and(|c| !c.broken)
-        {
+        // Connected means a token this key opens: one sealed under a lost key is replaced.
+        if matches!(
+            self.stored_token(&actor.team_id, &actor.user_id).await?,
+            StoredToken::Open(_)
+        ) {
             return Ok(with_hint(
                 "You're already connected: your office hours show in your Slack status.",
                 "`/officehours disconnect` stops it.",

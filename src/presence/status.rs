@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::{kinds, PresenceService};
+use super::{kinds, PresenceService, StoredToken};
 use crate::domain::presence::{next_opening, presence as presence_at, ManualState, Presence};
 use crate::domain::slack_status::{SlackStatus, StatusMemory, StatusRule};
 use crate::domain::window::WeeklyWindow;
@@ -113,8 +113,13 @@ pub(super) async fn compose(
             ],
         }));
     }
-    let Some(token) = p.token(team, user).await? else {
-        return Ok(Composed::Cancel("not connected".into()));
+    let token = match p.stored_token(team, user).await? {
+        StoredToken::Open(token) => token,
+        StoredToken::Absent => return Ok(Composed::Cancel("not connected".into())),
+        // Not "not connected": another replica may hold the key that opens it, so try again.
+        StoredToken::Unopenable => {
+            anyhow::bail!("the stored Slack token does not open with this process's key")
+        }
     };
     let memory = p.store.status_memory(team, user).await?;
     let rule = if reminder.kind == kinds::STATUS_START {

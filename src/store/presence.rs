@@ -4,6 +4,7 @@ pub use crate::domain::slack_status::StatusMemory;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
+use super::reminders::like_prefix;
 use super::{stored_instant, SqlStore, StoreError};
 
 /// A mentor's connection: the user token, still sealed (see `crypto`).
@@ -12,6 +13,42 @@ pub struct Connection {
     pub token_sealed: String,
     pub broken: bool,
 }
+
+/// A stored token, still sealed, with its owner: what the key commands work through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedToken {
+    pub team_id: String,
+    pub user_id: String,
+    pub token_sealed: String,
+}
+
+impl From<(String, String, String)> for SealedToken {
+    fn from((team_id, user_id, token_sealed): (String, String, String)) -> Self {
+        Self {
+            team_id,
+            user_id,
+            token_sealed,
+        }
+    }
+}
+
+/// What [`PresenceStore::reseal_tokens`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resealed {
+    /// Every token was re-sealed; this many rows changed (a row that a mentor's reconnecting
+    /// rewrote meanwhile keeps its newer token).
+    Done(u64),
+    /// These could not be re-sealed, so nothing was written.
+    Unopened(Vec<SealedToken>),
+}
+
+/// The store knows no keys: the caller says what a token becomes (`None`: it cannot be opened).
+pub type ResealWith<'a> = &'a (dyn Fn(&SealedToken) -> Option<String> + Sync);
+/// Which tokens to forget, and for each, the key prefixes of the reminders that needed it.
+pub type ForgetWith<'a> = &'a (dyn Fn(&SealedToken) -> Option<Vec<String>> + Sync);
+
+const ALL_TOKENS: &str =
+    "SELECT team_id, user_id, token_sealed FROM connections ORDER BY team_id, user_id";
 
 #[async_trait]
 pub trait PresenceStore: Send + Sync {
@@ -38,6 +75,19 @@ pub trait PresenceStore: Send + Sync {
     async fn delete_connection(&self, team_id: &str, user_id: &str) -> Result<bool, StoreError>;
     /// Everyone with a working connection (to plan their statuses).
     async fn connected_users(&self, team_id: &str) -> Result<Vec<String>, StoreError>;
+    /// Every stored token, broken ones too, in every workspace.
+    async fn sealed_tokens(&self) -> Result<Vec<SealedToken>, StoreError>;
+    /// Replaces every token with what `reseal` makes of it, in one transaction; if it makes
+    /// nothing of some, writes nothing and names them.
+    async fn reseal_tokens(&self, reseal: ResealWith<'_>) -> Result<Resealed, StoreError>;
+    /// In one transaction: deletes the tokens `forget` picks and cancels (with `reason`) the
+    /// pending reminders under the prefixes it names for each. Returns the deleted ones.
+    async fn forget_tokens(
+        &self,
+        forget: ForgetWith<'_>,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SealedToken>, StoreError>;
 
     async fn create_oauth_state(
         &self,
@@ -162,6 +212,64 @@ macro_rules! impl_presence_store {
                 let rows: Vec<(String,)> = sqlx::query_as("SELECT user_id FROM connections WHERE team_id = $1 AND broken = $2 ORDER BY user_id")
                     .bind(team).bind(false).fetch_all(&self.pool).await?;
                 Ok(rows.into_iter().map(|(u,)| u).collect())
+            }
+
+            async fn sealed_tokens(&self) -> Result<Vec<SealedToken>, StoreError> {
+                let rows: Vec<(String, String, String)> = sqlx::query_as(ALL_TOKENS).fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(SealedToken::from).collect())
+            }
+
+            async fn reseal_tokens(&self, reseal: ResealWith<'_>) -> Result<Resealed, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let rows: Vec<(String, String, String)> = sqlx::query_as(ALL_TOKENS).fetch_all(&mut *tx).await?;
+                let (mut resealed, mut unopened) = (Vec::with_capacity(rows.len()), Vec::new());
+                for token in rows.into_iter().map(SealedToken::from) {
+                    match reseal(&token) {
+                        Some(new) => resealed.push((token, new)),
+                        None => unopened.push(token),
+                    }
+                }
+                if !unopened.is_empty() {
+                    tx.rollback().await?;
+                    return Ok(Resealed::Unopened(unopened));
+                }
+                let mut changed = 0;
+                for (token, new) in &resealed {
+                    // Only the value that was opened: a mentor who reconnected meanwhile keeps the newer token.
+                    changed += sqlx::query(
+                        "UPDATE connections SET token_sealed = $1 WHERE team_id = $2 AND user_id = $3 AND token_sealed = $4",
+                    )
+                    .bind(new).bind(&token.team_id).bind(&token.user_id).bind(&token.token_sealed)
+                    .execute(&mut *tx).await?.rows_affected();
+                }
+                tx.commit().await?;
+                Ok(Resealed::Done(changed))
+            }
+
+            async fn forget_tokens(&self, forget: ForgetWith<'_>, reason: &str, now: DateTime<Utc>) -> Result<Vec<SealedToken>, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let rows: Vec<(String, String, String)> = sqlx::query_as(ALL_TOKENS).fetch_all(&mut *tx).await?;
+                let mut forgotten = Vec::new();
+                for token in rows.into_iter().map(SealedToken::from) {
+                    let Some(prefixes) = forget(&token) else { continue };
+                    let deleted = sqlx::query("DELETE FROM connections WHERE team_id = $1 AND user_id = $2 AND token_sealed = $3")
+                        .bind(&token.team_id).bind(&token.user_id).bind(&token.token_sealed)
+                        .execute(&mut *tx).await?.rows_affected();
+                    if deleted == 0 {
+                        continue;
+                    }
+                    for prefix in prefixes {
+                        sqlx::query(
+                            "UPDATE reminders SET status = 'cancelled', last_error = $1, finished_at = $2 \
+                             WHERE status = 'pending' AND key LIKE $3 ESCAPE '\\'",
+                        )
+                        .bind(reason).bind(stored_instant(now)).bind(like_prefix(&prefix))
+                        .execute(&mut *tx).await?;
+                    }
+                    forgotten.push(token);
+                }
+                tx.commit().await?;
+                Ok(forgotten)
             }
 
             async fn create_oauth_state(&self, state: &str, team: &str, user: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {

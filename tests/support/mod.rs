@@ -112,6 +112,15 @@ impl TestDb {
         }
     }
 
+    /// The same database, for another process (or replica) to open; the original keeps it.
+    pub fn same(&self) -> TestDb {
+        TestDb {
+            url: self.url.clone(),
+            backend: self.backend,
+            _dir: None,
+        }
+    }
+
     /// Every row the bot's commands can write (event ids aside), as text: equal snapshots mean nothing was written.
     pub async fn snapshot(&self) -> String {
         type PersonRow = (
@@ -292,6 +301,27 @@ impl TestApp {
         db: TestDb,
         socket_mode: bool,
     ) -> (TestApp, Option<fake_slack::socket::FakeSocket>) {
+        Self::try_spawn_on(db, socket_mode, Some(SECRET_KEY), None)
+            .await
+            .expect("application builds")
+    }
+
+    /// The app on `db` with these token keys (`OFFICEHOURS_SECRET_KEY`, `…_OLD`), or why it
+    /// would not start.
+    pub async fn spawn_keyed(
+        db: TestDb,
+        key: Option<&str>,
+        old: Option<&str>,
+    ) -> anyhow::Result<TestApp> {
+        Ok(Self::try_spawn_on(db, false, key, old).await?.0)
+    }
+
+    async fn try_spawn_on(
+        db: TestDb,
+        socket_mode: bool,
+        key: Option<&str>,
+        old: Option<&str>,
+    ) -> anyhow::Result<(TestApp, Option<fake_slack::socket::FakeSocket>)> {
         let slack = FakeSlack::start(BOT_TOKEN).await;
         let socket = socket_mode.then(|| slack.enable_socket_mode(APP_TOKEN));
         let clock = Arc::new(ManualClock::new(thursday_afternoon()));
@@ -315,16 +345,15 @@ impl TestApp {
                 client_secret: Some(Secret::new(fake_slack::CLIENT_SECRET)),
                 ..PresenceSettings::default()
             },
-            secret_key: Some(Secret::new(SECRET_KEY)),
+            secret_key: key.map(Secret::new),
+            secret_key_old: old.map(Secret::new),
         };
         // Slack stamps messages with its own clock; in tests that is the test clock.
         slack.set_clock({
             let clock = clock.clone();
             move || officehours::clock::Clock::now(&*clock)
         });
-        let app = Application::build(config, clock.clone())
-            .await
-            .expect("application builds");
+        let app = Application::build(config, clock.clone()).await?;
         let base = format!("http://127.0.0.1:{}", app.port());
         let core = app.core();
         tokio::spawn(app.run_until_stopped(std::future::pending()));
@@ -338,7 +367,7 @@ impl TestApp {
             core,
             commands_sent: Default::default(),
         };
-        (app, socket)
+        Ok((app, socket))
     }
 
     pub async fn request(

@@ -18,6 +18,13 @@ impl FakeSlack {
             .insert(code.into(), (team.into(), user.into(), token.into()));
     }
 
+    /// A user token Slack issued earlier (to `user`, through another replica's approval).
+    pub fn grant_user_token(&self, token: &str, user: &str) {
+        lock(&self.state)
+            .user_tokens
+            .insert(token.into(), (user.into(), false));
+    }
+
     /// The person revokes the app from their account: the token stops working.
     pub fn revoke_user_token(&self, token: &str) {
         if let Some(entry) = lock(&self.state).user_tokens.get_mut(token) {

@@ -1,0 +1,365 @@
+//! The key that seals mentors' Slack tokens, as the wiring loads it, and `officehours keys`.
+//!
+//! Losing the key loses every stored token, so a key is only ever made for a database that holds
+//! none: `serve` refuses to start when tokens are stored and the key is missing or does not open
+//! every one of them, and says how to recover. `keys rotate` re-seals them all under the current
+//! key (or, with a key file, a new one) in one transaction; `keys forget-tokens` is the explicit
+//! way to give up the ones no key opens, telling each of those mentors to connect again.
+
+use anyhow::{bail, Context};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+use crate::config::{normalize_api_url, CommonArgs, KeysCommand, ServeArgs, ServeConfig};
+use crate::crypto::{self, TokenCipher};
+use crate::ports::slack::SlackApi;
+use crate::secret::Secret;
+use crate::store::presence::{Resealed, SealedToken};
+use crate::store::{self, Store};
+use crate::views::{Block, Message};
+
+const KEY_VAR: &str = "OFFICEHOURS_SECRET_KEY";
+const OLD_VAR: &str = "OFFICEHOURS_SECRET_KEY_OLD";
+/// Why a forgotten token's pending status changes were cancelled (seen in `reminders`).
+const FORGOTTEN: &str = "token forgotten: no configured key opened it";
+
+/// Where the key is configured: the variables, else a key file beside a SQLite database.
+pub struct KeySource<'a> {
+    pub database_url: &'a str,
+    pub key: Option<&'a Secret>,
+    pub old: Option<&'a Secret>,
+}
+
+impl<'a> KeySource<'a> {
+    pub fn of(config: &'a ServeConfig) -> Self {
+        Self {
+            database_url: &config.database_url,
+            key: config.secret_key.as_ref(),
+            old: config.secret_key_old.as_ref(),
+        }
+    }
+}
+
+/// Where the loaded key came from, to say which key failed and how to put it back.
+enum Origin {
+    Variable {
+        with_old: bool,
+    },
+    File(PathBuf),
+    MissingFile(PathBuf),
+    /// No variable, and no key file possible (PostgreSQL, in-memory SQLite).
+    Nowhere,
+}
+
+/// The key `serve` seals and opens tokens with, checked by opening every stored token. Refuses,
+/// saying what happened and how to recover, when tokens are stored and the key is missing or
+/// opens not all of them; makes a key file only for a database that holds no tokens.
+pub async fn serve_cipher(
+    store: &dyn Store,
+    source: &KeySource<'_>,
+) -> anyhow::Result<Option<TokenCipher>> {
+    let tokens = store
+        .sealed_tokens()
+        .await
+        .context("reading the stored Slack user tokens")?;
+    let (cipher, origin) = load(source, tokens.is_empty())?;
+    let unopened = tokens
+        .iter()
+        .filter(|token| !opens(cipher.as_ref(), token))
+        .count();
+    if unopened > 0 {
+        bail!(refusal(&origin, unopened, tokens.len()));
+    }
+    if cipher.is_none() {
+        tracing::warn!("{KEY_VAR} is not set, so mentors cannot connect their Slack status");
+    }
+    Ok(cipher)
+}
+
+/// The configured key (with the old one, while rotating). With neither variable set, a SQLite
+/// database's key file is read, or made when `may_create` (a database without tokens).
+fn load(source: &KeySource<'_>, may_create: bool) -> anyhow::Result<(Option<TokenCipher>, Origin)> {
+    if let Some(key) = source.key {
+        let mut cipher = TokenCipher::from_key_text(key.expose())?;
+        if let Some(old) = source.old {
+            cipher = cipher.with_old(&TokenCipher::from_named_key_text(old.expose(), OLD_VAR)?);
+        }
+        let with_old = source.old.is_some();
+        return Ok((Some(cipher), Origin::Variable { with_old }));
+    }
+    if source.old.is_some() {
+        bail!("{OLD_VAR} is set but {KEY_VAR} is not: the old key only helps while {KEY_VAR} holds the new one");
+    }
+    let Some(path) = crypto::key_file_for(source.database_url) else {
+        return Ok((None, Origin::Nowhere));
+    };
+    let key_file = || format!("the key file {}", path.display());
+    if let Some(cipher) = TokenCipher::open_key_file(&path).with_context(key_file)? {
+        return Ok((Some(cipher), Origin::File(path)));
+    }
+    if !may_create {
+        return Ok((None, Origin::MissingFile(path)));
+    }
+    let (cipher, created) = TokenCipher::from_key_file(&path).with_context(key_file)?;
+    if created {
+        tracing::info!(path = %path.display(), "created the key that encrypts Slack user tokens; back it up, apart from the database");
+    }
+    Ok((Some(cipher), Origin::File(path)))
+}
+
+fn opens(cipher: Option<&TokenCipher>, token: &SealedToken) -> bool {
+    cipher.is_some_and(|cipher| {
+        cipher
+            .decrypt(&token.token_sealed, &owner(token))
+            .map(Zeroizing::new)
+            .is_ok()
+    })
+}
+
+fn owner(token: &SealedToken) -> String {
+    crypto::token_owner(&token.team_id, &token.user_id)
+}
+
+/// Where a rotation keeps the new key until the tokens are sealed under it: `officehours.key.new`.
+fn pending_key_file(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".new");
+    PathBuf::from(name)
+}
+
+fn refusal(origin: &Origin, unopened: usize, total: usize) -> String {
+    let tokens = format!("{total} Slack user token(s)");
+    let (what, restore) = match origin {
+        Origin::MissingFile(path) => (
+            format!("the key file {} is missing, but {tokens} are stored sealed with the key it held. A new key would not open them, so none was made.", path.display()),
+            format!("put {} back from your backup (mode 0600), or set {KEY_VAR} to the key it held", path.display()),
+        ),
+        Origin::File(path) => (
+            format!("{unopened} of {tokens} stored do not open with the key in {}: it is not the key they were sealed with.", path.display()),
+            format!("put the key file they were sealed with back at {} (mode 0600), or set {KEY_VAR} to that key", path.display()),
+        ),
+        Origin::Variable { with_old } => (
+            format!(
+                "{unopened} of {tokens} stored do not open with {KEY_VAR}{}: it is not the key they were sealed with.",
+                if *with_old { format!(" or {OLD_VAR}") } else { String::new() }
+            ),
+            format!("set {KEY_VAR} to the key they were sealed with (while rotating, {KEY_VAR} to the new key and {OLD_VAR} to the previous one)"),
+        ),
+        Origin::Nowhere => (
+            format!("{KEY_VAR} is not set, but {tokens} are stored sealed with a key."),
+            format!("set {KEY_VAR} to the key they were sealed with"),
+        ),
+    };
+    let interrupted = match origin {
+        Origin::File(path) | Origin::MissingFile(path) if pending_key_file(path).exists() => format!(
+            "\n{} exists: a key rotation was interrupted. Run `officehours keys rotate` again to finish it.",
+            pending_key_file(path).display()
+        ),
+        _ => String::new(),
+    };
+    format!(
+        "officehours will not start: {what}{interrupted}\nTo recover, either\n  \
+         - {restore}, and start again; or\n  \
+         - give those tokens up: run `officehours keys forget-tokens`. It deletes the tokens that \
+         no configured key opens and sends each of those mentors a DM asking them to run \
+         /officehours connect again."
+    )
+}
+
+/// `officehours keys …`: prints what was done; an error when something was not.
+pub async fn run(action: KeysCommand, common: &CommonArgs, args: &ServeArgs) -> anyhow::Result<()> {
+    use tracing::Instrument as _;
+    run_keys(action, common, args)
+        .instrument(tracing::info_span!("keys", action = ?action))
+        .await
+}
+
+async fn run_keys(
+    action: KeysCommand,
+    common: &CommonArgs,
+    args: &ServeArgs,
+) -> anyhow::Result<()> {
+    let present = |s: &Option<Secret>| s.clone().filter(|s| !s.is_empty());
+    let (key, old) = (present(&args.secret_key), present(&args.secret_key_old));
+    let source = KeySource {
+        database_url: &common.database_url,
+        key: key.as_ref(),
+        old: old.as_ref(),
+    };
+    let slack = match action {
+        KeysCommand::ForgetTokens => Some(slack_for(args)?),
+        KeysCommand::Rotate => None,
+    };
+    let store = store::connect(&common.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "opening the database at {}",
+                store::redact_url(&common.database_url)
+            )
+        })?;
+    let done = match slack {
+        Some(slack) => forget_tokens(&*store, &*slack, &source, chrono::Utc::now()).await,
+        None => rotate(&*store, &source).await,
+    };
+    store.close().await;
+    done
+}
+
+/// Re-seals every token under the current key. With a key file, the current key is a new one,
+/// kept in `officehours.key.new` until the tokens are sealed under it and then moved over the
+/// old file; run again after a crash, it picks up that same new key and finishes.
+async fn rotate(store: &dyn Store, source: &KeySource<'_>) -> anyhow::Result<()> {
+    let (opener, origin) = load(source, false)?;
+    let (opener, path) = match (opener, origin) {
+        (Some(opener), Origin::Variable { .. }) => (opener, None),
+        (Some(current), Origin::File(path)) => (current, Some(path)),
+        (None, Origin::MissingFile(path)) => bail!(
+            "the key file {} does not exist, so there is no key to rotate from; see `officehours serve` for how to recover",
+            path.display()
+        ),
+        _ => bail!("there is no key to rotate: set {KEY_VAR} (the same on every replica)"),
+    };
+    let Some(path) = path else {
+        let sealer =
+            TokenCipher::from_key_text(source.key.map(Secret::expose).unwrap_or_default())?;
+        let n = reseal(store, &opener, &sealer).await?;
+        println!("Re-sealed {n} Slack user token(s) under {KEY_VAR}. They open with it alone now: remove {OLD_VAR} from every replica.");
+        return Ok(());
+    };
+    let pending = pending_key_file(&path);
+    let (new, _) = TokenCipher::from_key_file(&pending)
+        .with_context(|| format!("the new key file {}", pending.display()))?;
+    let n = reseal(store, &new.clone().with_old(&opener), &new).await?;
+    install(&pending, &path)?;
+    println!(
+        "Re-sealed {n} Slack user token(s) under a new key, now in {} (mode 0600). Back it up in place of the old one, which opens none of them any more.",
+        path.display()
+    );
+    Ok(())
+}
+
+async fn reseal(
+    store: &dyn Store,
+    opener: &TokenCipher,
+    sealer: &TokenCipher,
+) -> anyhow::Result<u64> {
+    let outcome = store
+        .reseal_tokens(&|token| {
+            let owner = owner(token);
+            let plain = Zeroizing::new(opener.decrypt(&token.token_sealed, &owner).ok()?);
+            Some(sealer.encrypt(&plain, &owner))
+        })
+        .await?;
+    match outcome {
+        Resealed::Done(n) => Ok(n),
+        Resealed::Unopened(tokens) => bail!(
+            "{} stored Slack user token(s) open with no configured key, so nothing was re-sealed. \
+             Give them up first with `officehours keys forget-tokens` (with the same keys set), then rotate again.",
+            tokens.len()
+        ),
+    }
+}
+
+/// Moves the new key file over the old one; the rename is atomic, and the directory is synced
+/// so that the move survives a crash.
+fn install(pending: &Path, path: &Path) -> anyhow::Result<()> {
+    std::fs::rename(pending, path).with_context(|| {
+        format!(
+            "the tokens are sealed under the key in {}, but it could not be moved to {}; move it there yourself",
+            pending.display(),
+            path.display()
+        )
+    })?;
+    #[cfg(unix)]
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .with_context(|| format!("syncing {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+fn slack_for(args: &ServeArgs) -> anyhow::Result<Arc<dyn SlackApi>> {
+    let token = args
+        .slack_bot_token
+        .clone()
+        .filter(|t| !t.is_empty())
+        .context("`keys forget-tokens` tells each mentor by DM: set SLACK_BOT_TOKEN")?;
+    Ok(Arc::new(crate::slack::api::SlackWebApi::new(
+        &normalize_api_url(&args.slack_api_url),
+        &token,
+    )?))
+}
+
+/// Deletes the tokens no configured key opens (with the status changes that needed them, in one
+/// transaction), then DMs each of those mentors. A DM that fails is named, and makes this an
+/// error; the tokens stay deleted.
+async fn forget_tokens(
+    store: &dyn Store,
+    slack: &dyn SlackApi,
+    source: &KeySource<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    // Checked before anything is deleted: a mentor who is not told would never know.
+    slack
+        .auth_test()
+        .await
+        .map_err(|e| anyhow::anyhow!("Slack refused SLACK_BOT_TOKEN ({e}); nothing was deleted"))?;
+    let (cipher, _) = load(source, false)?;
+    let forgotten = store
+        .forget_tokens(
+            &|token| {
+                (!opens(cipher.as_ref(), token)).then(|| {
+                    crate::presence::token_reminder_prefixes(&token.team_id, &token.user_id)
+                })
+            },
+            FORGOTTEN,
+            now,
+        )
+        .await?;
+    if forgotten.is_empty() {
+        println!("Nothing to forget: every stored Slack user token opens with the configured key.");
+        return Ok(());
+    }
+    println!(
+        "Forgot {} Slack user token(s) that no configured key opens, and cancelled their pending status changes.",
+        forgotten.len()
+    );
+    let mut failed = 0;
+    for token in &forgotten {
+        if let Err(err) = tell_to_reconnect(slack, &token.user_id).await {
+            failed += 1;
+            tracing::warn!(error = %err, slack.team_id = %token.team_id, slack.user_id = %token.user_id, "could not DM a mentor whose token was forgotten");
+            eprintln!(
+                "Could not DM {} in {} ({err}): ask them yourself to run /officehours connect.",
+                token.user_id, token.team_id
+            );
+        }
+    }
+    println!(
+        "Told {} mentor(s) by DM to run /officehours connect again.",
+        forgotten.len() - failed
+    );
+    if failed > 0 {
+        bail!("{failed} of {} DMs could not be sent (listed above); their tokens are deleted all the same", forgotten.len());
+    }
+    Ok(())
+}
+
+async fn tell_to_reconnect(
+    slack: &dyn SlackApi,
+    user_id: &str,
+) -> Result<(), crate::ports::slack::SlackError> {
+    let channel = slack.open_conversation(&[user_id.to_owned()]).await?;
+    let message = Message {
+        fallback: "Please connect your Slack status again".to_owned(),
+        blocks: vec![
+            Block::text(":electric_plug: I can no longer show your office hours in your Slack status: the key that protected your connection was lost or replaced, so the connection was deleted."),
+            Block::context("Run `/officehours connect` to connect again. Your office hours work as before either way."),
+        ],
+    };
+    slack.post_message(&channel, &message, None).await?;
+    Ok(())
+}
