@@ -1,57 +1,118 @@
 //! `officehours check`: is the configuration complete, the database reachable, the token good?
 //! `--local` only asks the running server's `/readyz`, for container health checks.
+//!
+//! Each line says what was found in words: a problem names its variable, a secret is never
+//! shown, a URL's password is starred out.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::config::{CommonArgs, ServeArgs, ServeConfig};
-use crate::ports::slack::SlackApi;
+use crate::ports::slack::{SlackApi, SlackError};
+use crate::secret::Secret;
 use crate::slack::api::SlackWebApi;
 use crate::store::{self, redact_url, Open};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Prints one line per check; true when all passed.
+/// Prints one line per check; true when all passed. The database and Slack are tried even
+/// when some other setting is wrong, so one run shows everything there is to fix.
 pub async fn run(common: &CommonArgs, serve: &ServeArgs, local: bool) -> bool {
     if local {
-        return report("server /readyz", ready(serve.listen_addr).await);
+        let ready = match serve.parsed_listen_addr() {
+            Ok(addr) => ready(addr).await,
+            Err(problem) => Err(problem),
+        };
+        return report("server /readyz", ready);
     }
-    let config = match ServeConfig::from_args(common, serve) {
-        Ok(config) => {
-            report("configuration", Ok("complete".to_owned()));
-            config
-        }
-        Err(err) => return report("configuration", Err(err.to_string())),
+    let configuration = match ServeConfig::from_args(common, serve) {
+        Ok(_) => Ok("complete".to_owned()),
+        Err(err) => Err(list(&err.lines())),
     };
-    let database = async {
-        let store = store::open(&config.database_url, Open::AsIs)
-            .await
-            .map_err(|e| e.to_string())?;
-        store.ping().await.map_err(|e| e.to_string())?;
-        Ok(format!("{} answers", redact_url(&config.database_url)))
-    };
+    let configuration_ok = report("configuration", configuration);
     let database_ok = report(
         "database",
-        tokio::time::timeout(TIMEOUT, database)
+        tokio::time::timeout(TIMEOUT, database(&common.database_url))
             .await
-            .unwrap_or_else(|_| Err("timed out".into())),
+            .unwrap_or_else(|_| Err("no answer within 5 s".into())),
     );
-    let slack = async {
-        let api = SlackWebApi::new(&config.slack_api_url, &config.bot_token)
-            .map_err(|e| e.to_string())?;
-        api.auth_test()
+    let slack = match serve.slack_login() {
+        Some((api_url, token)) => tokio::time::timeout(TIMEOUT, slack(&api_url, &token))
             .await
-            .map(|who| format!("auth.test ok: {}", who.description))
-            .map_err(|e| e.to_string())
+            .unwrap_or_else(|_| {
+                Err(format!(
+                    "could not reach {}: timed out (no answer within 5 s)",
+                    crate::slack::api::host_of(&api_url)
+                ))
+            }),
+        None => Err("not tried: SLACK_BOT_TOKEN or SLACK_API_URL is missing or malformed".into()),
     };
-    let slack_ok = report(
-        "Slack",
-        tokio::time::timeout(TIMEOUT, slack)
-            .await
-            .unwrap_or_else(|_| Err("timed out".into())),
-    );
-    database_ok && slack_ok
+    let slack_ok = report("Slack", slack);
+    configuration_ok && database_ok && slack_ok
+}
+
+/// Several problems, one per line under the heading.
+fn list(problems: &[String]) -> String {
+    let count = problems.len();
+    let mut said = format!("{count} problem{}", if count == 1 { "" } else { "s" });
+    for problem in problems {
+        said.push_str("\n      - ");
+        said.push_str(problem);
+    }
+    said
+}
+
+/// Opens the database without creating or migrating it.
+async fn database(url: &str) -> Result<String, String> {
+    if let Some(path) = missing_sqlite_file(url) {
+        return Err(format!(
+            "{} does not exist yet; `officehours migrate` or the first `serve`/`shell` creates it",
+            path.display()
+        ));
+    }
+    let store = store::open(url, Open::AsIs)
+        .await
+        .map_err(|e| e.to_string())?;
+    store.ping().await.map_err(|e| e.to_string())?;
+    Ok(format!("{} answers", redact_url(url)))
+}
+
+/// The SQLite file the URL names, when it is a file that is not there.
+fn missing_sqlite_file(url: &str) -> Option<PathBuf> {
+    let url = url.trim();
+    if !url.starts_with("sqlite:") {
+        return None;
+    }
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+    let path = options.get_filename();
+    let in_memory = path.as_os_str().is_empty() || path.to_string_lossy().contains(":memory:");
+    (!in_memory && !path.exists()).then(|| path.to_path_buf())
+}
+
+async fn slack(api_url: &str, token: &Secret) -> Result<String, String> {
+    let api = SlackWebApi::new(api_url, token).map_err(|e| e.to_string())?;
+    match api.auth_test().await {
+        Ok(who) => Ok(format!("auth.test ok: {}", who.description)),
+        Err(err) => Err(slack_words(&err)),
+    }
+}
+
+/// What a failed `auth.test` means for the person running `check`.
+fn slack_words(err: &SlackError) -> String {
+    match err {
+        SlackError::Api(code) if err.is_token_gone() => format!(
+            "Slack refused SLACK_BOT_TOKEN (`{code}`): it was revoked, or belongs to another app \
+             or workspace; copy the Bot User OAuth Token again"
+        ),
+        SlackError::Api(code) => format!("auth.test failed: Slack answered `{code}`"),
+        SlackError::RateLimited(_) => {
+            "Slack is rate-limiting auth.test; try again in a minute".into()
+        }
+        SlackError::Transport(words) => words.clone(),
+    }
 }
 
 fn report(what: &str, result: Result<String, String>) -> bool {

@@ -11,6 +11,9 @@ use crate::secret::Secret;
 use std::fmt;
 use std::net::SocketAddr;
 
+mod problems;
+use problems::Problems;
+
 pub const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://officehours.db";
 /// The shell's pretend workspace; its reminders are printed instead of sent.
@@ -134,14 +137,14 @@ pub struct ServeArgs {
     /// Base URL of the Slack Web API (tests point it at a fake).
     #[arg(long, env = "SLACK_API_URL", default_value = DEFAULT_SLACK_API_URL, global = true)]
     pub slack_api_url: String,
-    /// Address the HTTP server listens on.
+    /// Address the HTTP server listens on (IP:port).
     #[arg(
         long,
         env = "LISTEN_ADDR",
         default_value = "0.0.0.0:3000",
         global = true
     )]
-    pub listen_addr: SocketAddr,
+    pub listen_addr: String,
     /// The public https URL Slack reaches this server at (used in links and log hints).
     #[arg(long, env = "PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
@@ -186,8 +189,8 @@ pub struct ServeArgs {
     #[arg(long, env = "HINT_COOLDOWN", default_value = "1h", global = true)]
     pub hint_cooldown: String,
     /// Days to keep delivered reminders and debrief feedback before they are deleted.
-    #[arg(long, env = "RETENTION_DAYS", default_value_t = 365, global = true)]
-    pub retention_days: u32,
+    #[arg(long, env = "RETENTION_DAYS", default_value = "365", global = true)]
+    pub retention_days: String,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -231,93 +234,148 @@ pub struct ConfigError {
     pub invalid: Vec<String>,
 }
 
+impl ConfigError {
+    /// One line per problem, each starting with what to set.
+    pub fn lines(&self) -> Vec<String> {
+        let missing = (!self.missing.is_empty())
+            .then(|| format!("missing required setting(s): {}.", self.missing.join(", ")));
+        missing.into_iter().chain(self.invalid.clone()).collect()
+    }
+}
+
 impl std::error::Error for ConfigError {}
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("officehours cannot start:")?;
-        if !self.missing.is_empty() {
-            write!(
-                f,
-                " missing required setting(s): {}.",
-                self.missing.join(", ")
-            )?;
-        }
-        for problem in &self.invalid {
+        for problem in self.lines() {
             write!(f, "\n  {problem}")?;
         }
         f.write_str("\nSet them in the environment or in a .env file (see .env.example and the README sections \"Connect to Slack\" and \"Configuration\").")
     }
 }
 
+impl ServeArgs {
+    /// `LISTEN_ADDR`, parsed (for `check --local`, which needs nothing else).
+    pub fn parsed_listen_addr(&self) -> Result<SocketAddr, String> {
+        problems::listen_addr(&self.listen_addr).map_err(|e| format!("LISTEN_ADDR: {e}"))
+    }
+
+    /// The Web API base and bot token, when both are well-formed: `check` tries them even
+    /// when some other setting is wrong.
+    pub fn slack_login(&self) -> Option<(String, Secret)> {
+        let mut problems = Problems::default();
+        let url = problems.parse("SLACK_API_URL", &self.slack_api_url, api_url);
+        let token = problems.required_secret(
+            "SLACK_BOT_TOKEN",
+            &self.slack_bot_token,
+            problems::bot_token,
+        );
+        url.zip(token)
+    }
+}
+
+fn api_url(text: &str) -> Result<String, String> {
+    problems::http_url(text, DEFAULT_SLACK_API_URL)
+}
+
+/// Unset or blank means none.
+fn public_url(text: &str) -> Result<Option<String>, String> {
+    match text.trim() {
+        "" => Ok(None),
+        url => problems::http_url(url, "https://officehours.example.com").map(Some),
+    }
+}
+
+fn lease(text: &str) -> Result<std::time::Duration, String> {
+    parse_tick(text)?.ok_or_else(|| "a lease can't be off".to_owned())
+}
+
 impl ServeConfig {
     pub fn from_args(common: &CommonArgs, args: &ServeArgs) -> Result<Self, ConfigError> {
-        let present = |s: &Option<Secret>| s.clone().filter(|s| !s.is_empty());
-        let bot_token = present(&args.slack_bot_token);
-        let signing_secret = present(&args.slack_signing_secret);
-        let mut missing = Vec::new();
-        if bot_token.is_none() {
-            missing.push("SLACK_BOT_TOKEN");
+        let mut problems = Problems::default();
+        match Self::gather(common, args, &mut problems) {
+            Some(config) if problems.is_empty() => Ok(config),
+            _ => Err(ConfigError {
+                missing: problems.missing,
+                invalid: problems.invalid,
+            }),
         }
-        if signing_secret.is_none() {
-            missing.push("SLACK_SIGNING_SECRET");
-        }
-        let mut invalid = Vec::new();
-        let nudges = common
-            .nudges
-            .settings()
-            .map_err(|problems| invalid.extend(problems))
-            .ok();
-        let tick = parse_tick(&args.tick)
-            .map_err(|e| invalid.push(format!("OFFICEHOURS_TICK: {e}")))
-            .ok();
-        let cooldown = crate::domain::duration::parse_duration(&args.hint_cooldown)
-            .map_err(|e| invalid.push(format!("HINT_COOLDOWN: {e}")))
-            .ok();
-        let lease = match parse_tick(&args.lease) {
-            Ok(Some(lease)) => Some(lease),
-            Ok(None) => {
-                invalid.push("OFFICEHOURS_LEASE: a lease can't be off".to_owned());
-                None
-            }
-            Err(e) => {
-                invalid.push(format!("OFFICEHOURS_LEASE: {e}"));
-                None
-            }
-        };
-        match (bot_token, signing_secret, nudges, tick, lease) {
-            (Some(bot_token), Some(signing_secret), Some(nudges), Some(tick), Some(lease))
-                if missing.is_empty() =>
-            {
-                Ok(Self {
-                    database_url: common.database_url.clone(),
-                    bot_token,
-                    signing_secret,
-                    app_token: present(&args.slack_app_token),
-                    slack_api_url: normalize_api_url(&args.slack_api_url),
-                    listen_addr: args.listen_addr,
-                    public_url: args.public_url.clone(),
-                    nudges,
-                    tick,
-                    lease,
-                    retention: chrono::Duration::days(i64::from(args.retention_days.max(1))),
-                    presence: PresenceSettings {
-                        public_url: args.public_url.clone().filter(|u| !u.trim().is_empty()),
-                        client_id: args
-                            .slack_client_id
-                            .clone()
-                            .filter(|id| !id.trim().is_empty()),
-                        client_secret: present(&args.slack_client_secret),
-                        status_emoji: args.status_emoji.clone(),
-                        hint_cooldown: cooldown.unwrap_or(chrono::Duration::hours(1)),
-                        ..PresenceSettings::default()
-                    },
-                    secret_key: present(&args.secret_key),
-                    secret_key_old: present(&args.secret_key_old),
-                })
-            }
-            _ => Err(ConfigError { missing, invalid }),
-        }
+    }
+
+    /// Every setting is read before any is missed, so `problems` ends up with all of them.
+    fn gather(common: &CommonArgs, args: &ServeArgs, p: &mut Problems) -> Option<Self> {
+        use crate::domain::duration::parse_duration;
+        let bot_token = p.required_secret(
+            "SLACK_BOT_TOKEN",
+            &args.slack_bot_token,
+            problems::bot_token,
+        );
+        let signing_secret = p.required_secret(
+            "SLACK_SIGNING_SECRET",
+            &args.slack_signing_secret,
+            problems::signing_secret,
+        );
+        let app_token = p.optional_secret(
+            "SLACK_APP_TOKEN",
+            &args.slack_app_token,
+            problems::app_token,
+        );
+        let secret_key = p.optional_secret(
+            "OFFICEHOURS_SECRET_KEY",
+            &args.secret_key,
+            problems::secret_key,
+        );
+        let secret_key_old = p.optional_secret(
+            "OFFICEHOURS_SECRET_KEY_OLD",
+            &args.secret_key_old,
+            problems::secret_key,
+        );
+        let database_url = p.parse("DATABASE_URL", &common.database_url, problems::database_url);
+        let slack_api_url = p.parse("SLACK_API_URL", &args.slack_api_url, api_url);
+        let public_url = p.parse(
+            "PUBLIC_URL",
+            args.public_url.as_deref().unwrap_or_default(),
+            public_url,
+        );
+        let listen_addr = p.parse("LISTEN_ADDR", &args.listen_addr, problems::listen_addr);
+        let nudges = p.extend(common.nudges.settings());
+        let tick = p.parse("OFFICEHOURS_TICK", &args.tick, parse_tick);
+        let lease = p.parse("OFFICEHOURS_LEASE", &args.lease, lease);
+        let cooldown = p.parse("HINT_COOLDOWN", &args.hint_cooldown, parse_duration);
+        let emoji = p.parse("STATUS_EMOJI", &args.status_emoji, problems::status_emoji);
+        let retention = p.parse(
+            "RETENTION_DAYS",
+            &args.retention_days,
+            problems::retention_days,
+        );
+        let public_url = public_url?;
+        Some(Self {
+            database_url: database_url?,
+            bot_token: bot_token?,
+            signing_secret: signing_secret?,
+            app_token: app_token?,
+            slack_api_url: slack_api_url?,
+            listen_addr: listen_addr?,
+            public_url: public_url.clone(),
+            nudges: nudges?,
+            tick: tick?,
+            lease: lease?,
+            retention: retention?,
+            presence: PresenceSettings {
+                public_url,
+                client_id: args
+                    .slack_client_id
+                    .clone()
+                    .filter(|id| !id.trim().is_empty()),
+                client_secret: args.slack_client_secret.clone().filter(|s| !s.is_empty()),
+                status_emoji: emoji?,
+                hint_cooldown: cooldown?,
+                ..PresenceSettings::default()
+            },
+            secret_key: secret_key?,
+            secret_key_old: secret_key_old?,
+        })
     }
 }
 
@@ -383,32 +441,78 @@ mod tests {
         assert!(!printed.contains("very-secret"), "{printed}");
     }
 
-    #[test]
-    fn missing_settings_are_listed_together() {
-        let common = CommonArgs {
-            database_url: DEFAULT_DATABASE_URL.into(),
-            nudges: default_nudges(),
-        };
-        let args = ServeArgs {
-            slack_bot_token: Some(Secret::new("  ")),
-            slack_signing_secret: None,
+    fn good_args() -> ServeArgs {
+        ServeArgs {
+            slack_bot_token: Some(Secret::new("xoxb-1-2-abc")),
+            slack_signing_secret: Some(Secret::new("0123456789abcdef0123456789abcdef")),
             slack_app_token: None,
             slack_api_url: DEFAULT_SLACK_API_URL.into(),
-            listen_addr: "127.0.0.1:3000".parse().unwrap(),
+            listen_addr: "127.0.0.1:3000".into(),
             public_url: None,
             tick: "15s".into(),
             lease: "5m".into(),
-            retention_days: 365,
+            retention_days: "365".into(),
             slack_client_id: None,
             slack_client_secret: None,
             secret_key: None,
             secret_key_old: None,
             status_emoji: ":door:".into(),
             hint_cooldown: "1h".into(),
+        }
+    }
+
+    fn common() -> CommonArgs {
+        CommonArgs {
+            database_url: DEFAULT_DATABASE_URL.into(),
+            nudges: default_nudges(),
+        }
+    }
+
+    #[test]
+    fn missing_settings_are_listed_together() {
+        let args = ServeArgs {
+            slack_bot_token: Some(Secret::new("  ")),
+            slack_signing_secret: None,
+            ..good_args()
         };
-        let err = ServeConfig::from_args(&common, &args).unwrap_err();
+        let err = ServeConfig::from_args(&common(), &args).unwrap_err();
         assert_eq!(err.missing, vec!["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]);
         assert!(err.to_string().contains("README"));
+    }
+
+    #[test]
+    fn good_settings_pass_and_every_bad_one_is_listed_by_its_variable() {
+        let config = ServeConfig::from_args(&common(), &good_args()).unwrap();
+        assert_eq!(config.retention, chrono::Duration::days(365));
+        let args = ServeArgs {
+            slack_bot_token: Some(Secret::new("abc-very-secret")),
+            slack_signing_secret: Some(Secret::new("not-hex-very-secret")),
+            slack_app_token: Some(Secret::new("xoxb-very-secret")),
+            listen_addr: "nowhere".into(),
+            retention_days: "-3".into(),
+            tick: "soon".into(),
+            lease: "off".into(),
+            hint_cooldown: "forever".into(),
+            public_url: Some("officehours.example.com".into()),
+            ..good_args()
+        };
+        let err = ServeConfig::from_args(&common(), &args).unwrap_err();
+        let said = err.to_string();
+        for var in [
+            "SLACK_BOT_TOKEN: ",
+            "SLACK_SIGNING_SECRET: ",
+            "SLACK_APP_TOKEN: ",
+            "LISTEN_ADDR: `nowhere`",
+            "RETENTION_DAYS: `-3`",
+            "OFFICEHOURS_TICK: ",
+            "OFFICEHOURS_LEASE: ",
+            "HINT_COOLDOWN: ",
+            "PUBLIC_URL: ",
+        ] {
+            assert!(said.contains(var), "{var} not in {said}");
+        }
+        assert_eq!(err.invalid.len(), 9, "{said}");
+        assert!(!said.contains("very-secret"), "{said}");
     }
 
     fn default_nudges() -> NudgeArgs {

@@ -4,7 +4,10 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::time::Instant;
-use tracing::Instrument;
+use tracing::{Instrument, Level, Metadata};
+use tracing_subscriber::filter::{filter_fn, FilterFn};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
 pub fn init() {
@@ -16,10 +19,32 @@ pub fn init() {
         .with_writer(std::io::stderr);
     // A second init (tests build several apps in one process) is harmless, so its error is ignored.
     let _ = if json {
-        builder.json().try_init()
+        builder.json().finish().with(never_secrets()).try_init()
     } else {
-        builder.try_init()
+        builder.finish().with(never_secrets()).try_init()
     };
+}
+
+/// Libraries whose verbose levels carry secrets, and the most they may say whatever `RUST_LOG`
+/// asks: slack-morphism logs each request's full URL at debug (oauth.v2.access carries the
+/// OAuth code in it) and Socket Mode envelopes, message text included, at trace.
+const CAPPED: &[(&str, Level)] = &[("slack_morphism", Level::INFO)];
+
+/// A filter no `RUST_LOG` directive can lift, unlike one more directive in the `EnvFilter`
+/// (a more specific one, `slack_morphism::hyper_tokio=trace`, would win over it).
+fn never_secrets() -> FilterFn<impl Fn(&Metadata<'_>) -> bool> {
+    filter_fn(|meta| allowed(meta.target(), *meta.level()))
+}
+
+fn allowed(target: &str, level: Level) -> bool {
+    CAPPED.iter().all(|(crate_name, most)| {
+        let ours = target == *crate_name
+            || target
+                .strip_prefix(crate_name)
+                .is_some_and(|rest| rest.starts_with("::"));
+        // `Level` orders by verbosity: TRACE is the greatest.
+        !ours || level <= *most
+    })
 }
 
 /// One span per request, named by route (never by raw path, which could carry ids), with its outcome.
@@ -53,4 +78,24 @@ pub async fn trace_requests(request: Request, next: Next) -> Response {
         }
     });
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slack_morphism_says_at_most_info_whatever_is_asked() {
+        assert!(!allowed(
+            "slack_morphism::hyper_tokio::connector",
+            Level::DEBUG
+        ));
+        assert!(!allowed("slack_morphism", Level::TRACE));
+        assert!(allowed(
+            "slack_morphism::hyper_tokio::connector",
+            Level::WARN
+        ));
+        assert!(allowed("slack_morphism_other", Level::TRACE));
+        assert!(allowed("officehours::slack", Level::TRACE));
+    }
 }

@@ -117,10 +117,7 @@ fn text(out: &Output) -> String {
 
 const SERVE_VARS: &[(&str, &str)] = &[
     ("SLACK_BOT_TOKEN", BOT_TOKEN),
-    (
-        "SLACK_SIGNING_SECRET",
-        "test-signing-secret-0123456789abcdef",
-    ),
+    ("SLACK_SIGNING_SECRET", support::SIGNING_SECRET),
     ("SLACK_API_URL", "http://127.0.0.1:9"),
     ("OFFICEHOURS_TICK", "off"),
 ];

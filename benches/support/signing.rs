@@ -4,7 +4,8 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-pub const SIGNING_SECRET: &str = "bench-signing-secret-0123456789abcdef";
+/// 32 hex characters, the shape of a real signing secret (`serve` refuses any other).
+pub const SIGNING_SECRET: &str = "be4c8516e1e9c0de0123456789abcdef";
 pub const BOT_TOKEN: &str = "xoxb-bench-bot-token";
 /// 32 bytes as hex: seals user tokens (none are stored in the benches, but the binary wants a key).
 pub const SECRET_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";

@@ -19,13 +19,75 @@ use slack_morphism::SlackClientHttpConnector;
 
 impl From<SlackClientError> for SlackError {
     fn from(err: SlackClientError) -> Self {
-        match err {
-            SlackClientError::ApiError(api) => SlackError::Api(api.code),
-            SlackClientError::RateLimitError(limit) => SlackError::RateLimited(limit.retry_after),
-            // Display of these never includes the token (it travels in a header).
-            other => SlackError::Transport(other.to_string()),
-        }
+        failure(err, "Slack")
     }
+}
+
+/// A failed call in words. slack-morphism's own `Display` shows Rust `Debug` output
+/// (`Some(hyper_util::…ConnectError…)`) and whole response bodies, which for oauth.v2.access
+/// carry tokens: neither belongs in a log line, a reminder's `last_error` or `check`'s output.
+pub fn failure(err: SlackClientError, host: &str) -> SlackError {
+    use SlackClientError as E;
+    let words = match err {
+        E::ApiError(api) => return SlackError::Api(api.code),
+        E::RateLimitError(limit) => return SlackError::RateLimited(limit.retry_after),
+        E::HttpError(http) => format!("{host} answered HTTP {}", http.status_code),
+        E::HttpProtocolError(protocol) => match protocol.cause {
+            Some(cause) => not_reached(cause.as_ref(), host),
+            None => format!("could not reach {host}"),
+        },
+        // Only where in the answer: serde's message may quote a value from it.
+        E::ProtocolError(bad) => format!(
+            "{host} answered in a form this bot can't read (line {}, column {})",
+            bad.json_error.line(),
+            bad.json_error.column()
+        ),
+        E::EndOfStream(_) => format!("{host} closed the connection"),
+        E::SocketModeProtocolError(socket) => format!("Socket Mode failed: {}", socket.message),
+        E::SystemError(system) => format!(
+            "the Slack client failed: {}",
+            system.message.as_deref().unwrap_or("an internal error")
+        ),
+    };
+    SlackError::Transport(words)
+}
+
+/// `slack.com`, or a test double's `127.0.0.1:PORT`.
+pub fn host_of(api_url: &str) -> String {
+    let Ok(url) = url::Url::parse(api_url) else {
+        return "Slack".to_owned();
+    };
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        (None, _) => "Slack".to_owned(),
+    }
+}
+
+/// Why a connection failed, from the innermost cause outwards: refused, timed out, DNS, TLS.
+fn not_reached(cause: &(dyn std::error::Error + 'static), host: &str) -> String {
+    let chain: Vec<&(dyn std::error::Error + 'static)> =
+        std::iter::successors(Some(cause), |e| e.source()).collect();
+    let io_kind = chain
+        .iter()
+        .find_map(|e| e.downcast_ref::<std::io::Error>())
+        .map(std::io::Error::kind);
+    let said = |text: &str| chain.iter().any(|e| e.to_string().contains(text));
+    let innermost = chain.last().map(|e| e.to_string()).unwrap_or_default();
+    let reason = match io_kind {
+        Some(std::io::ErrorKind::ConnectionRefused) => "connection refused".to_owned(),
+        Some(std::io::ErrorKind::TimedOut) => "timed out".to_owned(),
+        Some(std::io::ErrorKind::ConnectionReset) => "the connection was reset".to_owned(),
+        _ if said("dns error") => format!("DNS lookup failed ({innermost})"),
+        _ if chain.iter().any(|e| e.is::<url::ParseError>()) => {
+            return format!("the Slack API URL is malformed ({innermost})")
+        }
+        _ if said("certificate") || said("tls") || said("TLS") => {
+            format!("TLS failed ({innermost})")
+        }
+        _ => innermost,
+    };
+    format!("could not reach {host}: {reason}")
 }
 
 /// How a call went, for the metrics: `ok`, `ratelimited`, `transport` or Slack's error code.
@@ -63,6 +125,8 @@ pub struct SlackWebApi {
     /// Tier 3 methods (50+ a minute) the scheduler may call in bursts: conversations.open and
     /// history after a crash, users.profile.set when many windows start at once.
     tier3: Pacer,
+    /// Named in errors: `slack.com`, or where `SLACK_API_URL` points.
+    host: String,
 }
 
 /// Tier 3 allows 50 calls a minute per method and workspace.
@@ -87,6 +151,7 @@ impl SlackWebApi {
             client: Arc::new(SlackClient::new(connector)),
             token: SlackApiToken::new(SlackApiTokenValue(bot_token.expose().to_owned())),
             tier3: Pacer::new(TIER3_INTERVAL),
+            host: host_of(api_url),
         })
     }
 
@@ -95,6 +160,11 @@ impl SlackWebApi {
     pub fn unpaced(mut self) -> Self {
         self.tier3 = Pacer::new(Duration::ZERO);
         self
+    }
+
+    /// A failed call in words, naming where the Web API was expected.
+    pub fn failed(&self, err: SlackClientError) -> SlackError {
+        failure(err, &self.host)
     }
 
     /// The underlying client, shared with the Socket Mode listener.
@@ -116,7 +186,7 @@ impl SlackWebApi {
         let mut delay = Duration::from_millis(200);
         let mut attempt = 1;
         loop {
-            let result = call().await.map_err(SlackError::from);
+            let result = call().await.map_err(|e| self.failed(e));
             crate::metrics::slack_call(what, &outcome(&result));
             match result {
                 Ok(value) => return Ok(value),
@@ -235,7 +305,7 @@ impl SlackApi for SlackWebApi {
             .open_session(&self.token)
             .chat_post_message(&request)
             .await
-            .map_err(SlackError::from);
+            .map_err(|e| self.failed(e));
         crate::metrics::slack_call("chat.postMessage", &outcome(&result));
         let response = result?;
         Ok(Posted {
@@ -305,7 +375,7 @@ impl SlackApi for SlackWebApi {
             .open_session(&self.token)
             .views_open(&request)
             .await
-            .map_err(SlackError::from);
+            .map_err(|e| self.failed(e));
         crate::metrics::slack_call("views.open", &outcome(&result));
         result.map(|_| ())
     }
@@ -319,7 +389,7 @@ impl SlackApi for SlackWebApi {
         let target = session
             .get_upload_url_external(&ask)
             .await
-            .map_err(SlackError::from);
+            .map_err(|e| self.failed(e));
         crate::metrics::slack_call("files.getUploadURLExternal", &outcome(&target));
         let target = target?;
         let upload = SlackApiFilesUploadViaUrlRequest::new(
@@ -330,7 +400,7 @@ impl SlackApi for SlackWebApi {
         let uploaded = session
             .files_upload_via_url(&upload)
             .await
-            .map_err(SlackError::from);
+            .map_err(|e| self.failed(e));
         crate::metrics::slack_call("files.upload", &outcome(&uploaded));
         uploaded?;
         let complete =
@@ -380,7 +450,7 @@ impl SlackApi for SlackWebApi {
         let connector = &self.client.http_api.connector;
         let base = connector
             .create_method_uri_path("oauth.v2.access")
-            .map_err(SlackError::from)?;
+            .map_err(|e| self.failed(e))?;
         let uri = SlackClientHttpApiUri::create_url_with_params(
             base,
             &[
@@ -388,7 +458,7 @@ impl SlackApi for SlackWebApi {
                 ("redirect_uri", Some(&redirect_uri.to_owned())),
             ],
         )
-        .map_err(SlackError::from)?;
+        .map_err(|e| self.failed(e))?;
         let result: Result<OAuthUserResponse, SlackError> = connector
             .http_get_with_client_secret(
                 uri,
@@ -396,7 +466,7 @@ impl SlackApi for SlackWebApi {
                 &SlackClientSecret(client_secret.expose().to_owned()),
             )
             .await
-            .map_err(SlackError::from);
+            .map_err(|e| self.failed(e));
         crate::metrics::slack_call("oauth.v2.access", &outcome(&result));
         let answer = result?;
         let token = answer
@@ -466,5 +536,63 @@ impl SlackApi for SlackWebApi {
         })
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use slack_morphism::errors::{SlackClientHttpError, SlackClientProtocolError};
+    use std::io::{Error as IoError, ErrorKind};
+
+    /// A connector's error around the operating system's, as hyper-util makes them.
+    #[derive(Debug)]
+    struct Wrapped(&'static str, IoError);
+
+    impl std::fmt::Display for Wrapped {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Wrapped {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.1)
+        }
+    }
+
+    #[test]
+    fn connection_failures_are_said_in_words() {
+        let said = |e: Wrapped| not_reached(&e, "slack.com");
+        let refused = Wrapped("tcp connect error", ErrorKind::ConnectionRefused.into());
+        assert_eq!(
+            said(refused),
+            "could not reach slack.com: connection refused"
+        );
+        let slow = Wrapped("tcp connect error", ErrorKind::TimedOut.into());
+        assert_eq!(said(slow), "could not reach slack.com: timed out");
+        let dns = Wrapped("dns error", IoError::other("failed to lookup address"));
+        assert_eq!(
+            said(dns),
+            "could not reach slack.com: DNS lookup failed (failed to lookup address)"
+        );
+    }
+
+    #[test]
+    fn answers_slack_could_not_give_are_said_without_their_body() {
+        let secret_body = r#"{"ok":true,"authed_user":{"access_token":"xoxp-very-secret"}}"#;
+        let json_error = serde_json::from_str::<u32>(r#""xoxp-very-secret""#).unwrap_err();
+        let unreadable = SlackClientError::ProtocolError(
+            SlackClientProtocolError::new(json_error).with_json_body(secret_body.to_owned()),
+        );
+        let said = failure(unreadable, "slack.com").to_string();
+        assert!(said.contains("line 1"), "{said}");
+        let http = SlackClientError::HttpError(
+            SlackClientHttpError::new(hyper::StatusCode::BAD_GATEWAY)
+                .with_http_response_body(secret_body.to_owned()),
+        );
+        let said = format!("{said} {}", failure(http, "slack.com"));
+        assert!(said.contains("slack.com answered HTTP 502"), "{said}");
+        assert!(!said.contains("very-secret"), "{said}");
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::api::SlackWebApi;
 use super::{commands, events, interactions, SlackApp};
 use crate::app::Actor;
+use crate::ports::slack::SlackError;
 use crate::secret::Secret;
 
 type Listener = SlackClientSocketModeListener<SlackClientHyperHttpsConnector>;
@@ -31,7 +32,10 @@ impl SocketMode {
             .apps_connections_open(&SlackApiAppsConnectionOpenRequest::new())
             .await
         {
-            anyhow::bail!("SLACK_APP_TOKEN was refused by Slack ({err}); it needs the connections:write scope");
+            return Err(match api.failed(err) {
+                api_err @ SlackError::Api(_) => anyhow::anyhow!("SLACK_APP_TOKEN was refused by Slack ({api_err}); it needs the connections:write scope"),
+                other => anyhow::anyhow!("Socket Mode could not start: {other}"),
+            });
         }
         let environment = Arc::new(
             SlackClientEventsListenerEnvironment::new(client)

@@ -212,16 +212,28 @@ pub(crate) fn stored_instant(t: DateTime<Utc>) -> DateTime<Utc> {
     t.trunc_subsecs(0)
 }
 
-/// A database URL may carry a password; never echo it back.
+/// A database URL may carry a password, in its user part or as a `password`/`sslpassword`
+/// query parameter (libpq and sqlx take both); never echo either back.
 pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        Ok(parsed) => parsed.to_string(),
-        Err(_) => "<unparseable URL>".to_owned(),
+    const SECRET_PARAMS: [&str; 2] = ["password", "sslpassword"];
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return "<unparseable URL>".to_owned();
+    };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
     }
+    let is_secret = |key: &str| SECRET_PARAMS.iter().any(|s| key.eq_ignore_ascii_case(s));
+    if parsed.query_pairs().any(|(key, _)| is_secret(&key)) {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if is_secret(&key) { "***".into() } else { value };
+                (key.into_owned(), value.into_owned())
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
 }
 
 /// `$from, $from+1, …` for `n` values: the list inside `IN (…)` for a batch. Statements built

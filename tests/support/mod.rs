@@ -27,7 +27,8 @@ pub const APP_TOKEN: &str = "xapp-1-A0001-test-app-token";
 pub const PUBLIC_URL: &str = "https://officehours.test";
 /// 32 bytes as hex: the key that seals user tokens in tests.
 pub const SECRET_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-pub const SIGNING_SECRET: &str = "test-signing-secret-0123456789abcdef";
+/// 32 hex characters, the shape of a real signing secret (`serve` refuses any other).
+pub const SIGNING_SECRET: &str = "7e57516e1e9c0de0123456789abcdef0";
 pub const TEAM: &str = fake_slack::TEAM_ID;
 /// The variable that turns the PostgreSQL runs on; `.ci/run` sets it.
 pub const PG_VAR: &str = "TEST_DATABASE_URL";
