@@ -92,30 +92,34 @@ mod tests {
         }
     }
 
+    const TOPICS: &[String] = &[];
+
     #[test]
     fn the_tag_follows_every_input_and_nothing_else() {
         let at = Utc.with_ymd_and_hms(2026, 12, 3, 0, 0, 0).unwrap();
-        let (nine, ten) = (window(540), window(600));
-        let topics = vec!["rust".to_owned()];
-        let one = |w: &WeeklyWindow| {
+        let (nine, ten): (&'static _, &'static _) = (
+            Box::leak(Box::new(window(540))),
+            Box::leak(Box::new(window(600))),
+        );
+        let one = |w: &'static WeeklyWindow| {
             vec![CalendarWindow {
                 id: 1,
                 window: w,
-                topics: &topics,
+                topics: TOPICS,
             }]
         };
-        let base = etag("Ana", Tz::Europe__Berlin, &one(&nine), at);
-        assert_eq!(base, etag("Ana", Tz::Europe__Berlin, &one(&nine), at));
+        let base = etag("Ana", Tz::Europe__Berlin, &one(nine), at);
+        assert_eq!(base, etag("Ana", Tz::Europe__Berlin, &one(nine), at));
         assert!(base.starts_with('"') && base.ends_with('"') && base.len() == 34);
         for other in [
-            etag("Ana", Tz::Europe__Berlin, &one(&ten), at),
+            etag("Ana", Tz::Europe__Berlin, &one(ten), at),
             etag("Ana", Tz::Europe__Berlin, &[], at),
-            etag("Ana", Tz::Europe__Paris, &one(&nine), at),
-            etag("Ben", Tz::Europe__Berlin, &one(&nine), at),
+            etag("Ana", Tz::Europe__Paris, &one(nine), at),
+            etag("Ben", Tz::Europe__Berlin, &one(nine), at),
             etag(
                 "Ana",
                 Tz::Europe__Berlin,
-                &one(&nine),
+                &one(nine),
                 at + chrono::Duration::days(1),
             ),
         ] {
