@@ -26,6 +26,9 @@ use crate::telemetry;
 
 /// How long handled event ids are kept: Slack's last retry comes about five minutes after the first.
 const EVENT_MEMORY: chrono::Duration = chrono::Duration::days(1);
+/// How long the trigger ids of commands, presses and submissions are kept: a replay is refused
+/// while its signature is still accepted (five minutes either side of its timestamp).
+const TRIGGER_MEMORY: chrono::Duration = chrono::Duration::hours(1);
 
 pub struct Application {
     listener: TcpListener,
@@ -36,6 +39,7 @@ pub struct Application {
     tick: Option<Duration>,
     tasks: tokio_util::task::TaskTracker,
     retention: chrono::Duration,
+    hint_cooldown: chrono::Duration,
     socket_mode: Option<SocketMode>,
 }
 
@@ -97,6 +101,7 @@ impl Application {
             tick: config.tick,
             tasks,
             retention: config.retention,
+            hint_cooldown: config.presence.hint_cooldown,
             socket_mode,
         })
     }
@@ -118,7 +123,7 @@ impl Application {
         let janitor = tokio::spawn(housekeeping(
             self.store.clone(),
             self.clock.clone(),
-            self.retention,
+            (self.retention, self.hint_cooldown),
         ));
         let metrics_upkeep = tokio::spawn(crate::metrics::upkeep());
         let (stop, stopped) = watch::channel(false);
@@ -208,26 +213,17 @@ async fn ready(State(store): State<Arc<dyn Store>>) -> impl IntoResponse {
     }
 }
 
-/// Hourly: forget handled event ids, and delete what is past the retention period.
-async fn housekeeping(store: Arc<dyn Store>, clock: Arc<dyn Clock>, retention: chrono::Duration) {
+/// Hourly: forget handled event and trigger ids, expired OAuth states and mention hints past
+/// their cooldown, and delete what is past the retention period.
+async fn housekeeping(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    (retention, hint_cooldown): (chrono::Duration, chrono::Duration),
+) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
         every.tick().await;
-        let now = clock.now();
-        let results = [
-            (
-                "event ids",
-                store.forget_deliveries_before(now - EVENT_MEMORY).await,
-            ),
-            (
-                "finished reminders",
-                store.purge_finished_before(now - retention).await,
-            ),
-            (
-                "debrief feedback",
-                store.purge_feedback_before(now - retention).await,
-            ),
-        ];
+        let results = sweep(&*store, clock.now(), retention, hint_cooldown).await;
         for (what, result) in results {
             match result {
                 Ok(0) => {}
@@ -238,6 +234,38 @@ async fn housekeeping(store: Arc<dyn Store>, clock: Arc<dyn Clock>, retention: c
             }
         }
     }
+}
+
+/// One round of housekeeping at `now`: what was purged, by name, or why it could not be.
+pub async fn sweep(
+    store: &dyn Store,
+    now: chrono::DateTime<chrono::Utc>,
+    retention: chrono::Duration,
+    hint_cooldown: chrono::Duration,
+) -> [(&'static str, Result<u64, store::StoreError>); 6] {
+    [
+        (
+            "event ids",
+            store.forget_deliveries_before(now - EVENT_MEMORY).await,
+        ),
+        (
+            "trigger ids",
+            store.forget_triggers_before(now - TRIGGER_MEMORY).await,
+        ),
+        ("OAuth states", store.purge_expired_oauth_states(now).await),
+        (
+            "mention hints",
+            store.purge_hints_before(now - hint_cooldown).await,
+        ),
+        (
+            "finished reminders",
+            store.purge_finished_before(now - retention).await,
+        ),
+        (
+            "debrief feedback",
+            store.purge_feedback_before(now - retention).await,
+        ),
+    ]
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -511,7 +511,7 @@ async fn a_debrief_reaches_everyone_in_one_group_dm_and_feedback_reaches_the_org
             "user": { "id": user, "username": "x", "name": "x", "team_id": TEAM },
             "api_app_id": "A0001",
             "token": "x",
-            "trigger_id": "t",
+            "trigger_id": support::trigger_id(),
             "view": {
                 "id": "V1", "team_id": TEAM, "type": "modal", "callback_id": "officehours.feedback",
                 "private_metadata": debrief_id.clone(), "hash": "h",

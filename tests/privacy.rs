@@ -55,7 +55,7 @@ async fn click_forget(app: &TestApp, user: &str, response_id: &str) {
     let payload = json!({
         "type": "block_actions",
         "user": { "id": user, "username": "x", "name": "x", "team_id": TEAM },
-        "api_app_id": "A0001", "token": "x", "trigger_id": "1.2.3",
+        "api_app_id": "A0001", "token": "x", "trigger_id": support::trigger_id(),
         "container": { "type": "message", "message_ts": "1700000000.000100", "channel_id": "C2147483705", "is_ephemeral": true },
         "team": { "id": TEAM, "domain": "example" },
         "channel": { "id": "C2147483705", "name": "general" },
@@ -368,7 +368,7 @@ async fn submit_feedback(app: &TestApp, user: &str, debrief_id: i64) {
         "type": "view_submission",
         "team": { "id": TEAM, "domain": "example" },
         "user": { "id": user, "username": "x", "name": "x", "team_id": TEAM },
-        "api_app_id": "A0001", "token": "x", "trigger_id": "t",
+        "api_app_id": "A0001", "token": "x", "trigger_id": support::trigger_id(),
         "view": {
             "id": "V1", "team_id": TEAM, "type": "modal", "callback_id": "officehours.feedback",
             "private_metadata": debrief_id.to_string(), "hash": "h",

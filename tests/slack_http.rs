@@ -38,7 +38,7 @@ fn block_action(
         "api_app_id": "A0001",
         "token": "9s8d9as89d8as9d8as989",
         "container": container,
-        "trigger_id": "12466734323.1395872398.c2e3da08f6b8b3bf0b4b2d2c9eaa4d4a",
+        "trigger_id": support::trigger_id(),
         "team": { "id": TEAM, "domain": "example" },
         "is_enterprise_install": false,
         "actions": [{ "action_id": action_id, "block_id": "b1", "text": { "type": "plain_text", "text": "x", "emoji": true }, "value": value, "type": "button", "action_ts": "1548426417.840180" }],

@@ -28,7 +28,8 @@ fn command_fields<'a>(
         ("api_app_id", "A0001"),
         ("is_enterprise_install", "false"),
         ("response_url", response_url),
-        ("trigger_id", "13345224609.738474920.8088930838d88f008e0"),
+        // A fresh one per command, as Slack gives: the same one again is a replay.
+        ("trigger_id", support::trigger_id().leak()),
     ]
 }
 
@@ -87,7 +88,7 @@ async fn socket_mode_runs_the_same_handlers_acks_once_and_survives_a_disconnect(
     let click = json!({
         "type": "block_actions",
         "user": { "id": ANA, "username": "ana", "name": "ana", "team_id": TEAM },
-        "api_app_id": "A0001", "token": "x", "trigger_id": "1.2.3",
+        "api_app_id": "A0001", "token": "x", "trigger_id": support::trigger_id(),
         "container": { "type": "view", "view_id": "V0001" },
         "team": { "id": TEAM, "domain": "example" },
         "actions": [{ "action_id": "officehours.set_available", "block_id": "b", "text": { "type": "plain_text", "text": "Available now" }, "value": "on", "type": "button", "action_ts": "1548426417.840180" }]

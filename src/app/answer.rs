@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{Actor, Attachment, Core, CoreError, Handled};
+use super::{Actor, Attachment, Core, CoreError, Handled, Trigger};
 use crate::commands::parse::{
     self, CadenceCommand, Command, ConferenceCommand, OnSpec, ParseError, USAGE_LINES,
 };
@@ -69,7 +69,7 @@ impl Core {
 
     /// Parses and answers in one go (the shell, `@officehours` in a channel).
     pub async fn run_text(&self, actor: &Actor, text: &str) -> Result<Handled, CoreError> {
-        self.answer(actor, None, &self.understand(text)).await
+        self.answer(actor, None, None, &self.understand(text)).await
     }
 
     /// A command that saves times in the asker's zone, from someone whose zone was never looked
@@ -90,10 +90,12 @@ impl Core {
     }
 
     /// Answers a command. Bad input is a friendly reply, never an error, never a write. `channel`
-    /// is where it was typed (some settings, like mention hints, are per channel).
+    /// is where it was typed (some settings, like mention hints, are per channel). A command that
+    /// writes is carried out once per `trigger`: a replay is told so and changes nothing.
     pub async fn answer(
         &self,
         actor: &Actor,
+        trigger: Option<Trigger<'_>>,
         channel: Option<&str>,
         understood: &Understood,
     ) -> Result<Handled, CoreError> {
@@ -110,6 +112,10 @@ impl Core {
             }
         };
         let traits = Traits::of(&command);
+        // Reading twice is harmless, and the busiest commands read: only writes are remembered.
+        if !traits.read_only && !self.first_time(actor, trigger).await? {
+            return Ok(replayed());
+        }
         let person = self.asker(actor, traits.read_only).await?;
         let viewer = viewer_of(&person);
         if let Command::Overview = command {
@@ -229,6 +235,19 @@ impl Core {
             content: serde_json::to_vec_pretty(&data).unwrap_or_default(),
         };
         Ok((replies::export_on_its_way(), Some(file)))
+    }
+}
+
+/// The answer to a command Slack delivered again: Slack shows no second answer to the same
+/// invocation, so this is for whoever replays it by hand.
+fn replayed() -> Handled {
+    Handled {
+        message: Arc::new(replies::simple(
+            ":repeat: That command was already received and carried out once; nothing more was done.",
+        )),
+        zone_unknown: false,
+        read_only: true,
+        attachment: None,
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::{Actor, Core, CoreError};
+use super::{Actor, Core, CoreError, Trigger};
 use crate::commands::parse::{Command, OnSpec};
 use crate::views::{actions, replies, Message, Modal};
 
@@ -21,13 +21,18 @@ pub struct Pressed {
 }
 
 impl Core {
-    /// A button: `action_id` and `value` as the view put them on it.
+    /// A button: `action_id` and `value` as the view put them on it. A press is acted on once
+    /// per `trigger`; a replay does nothing (Slack shows nothing for it either).
     pub async fn press(
         &self,
         actor: &Actor,
+        trigger: Option<Trigger<'_>>,
         action_id: &str,
         value: &str,
     ) -> Result<Pressed, CoreError> {
+        if !self.first_time(actor, trigger).await? {
+            return Ok(Pressed::default());
+        }
         match action_id {
             actions::REMOVE_WINDOW => {
                 match value.parse::<i64>() {
@@ -56,7 +61,7 @@ impl Core {
                 let understood = super::Understood {
                     parsed: Ok(command),
                 };
-                self.answer(actor, None, &understood).await?;
+                self.answer(actor, None, None, &understood).await?;
                 Ok(hours_changed())
             }
             other => match self.nudges.action(actor, other, value).await? {
@@ -77,18 +82,28 @@ impl Core {
         }
     }
 
-    /// A modal submission. `Ok(Err(…))` carries per-field messages to show in the modal.
+    /// A modal submission. `Ok(Err(…))` carries per-field messages to show in the modal. It is
+    /// saved once per `trigger`: a replay closes the modal and saves nothing.
     pub async fn submit(
         &self,
         actor: &Actor,
+        trigger: Option<Trigger<'_>>,
         callback_id: &str,
         metadata: &str,
         values: &HashMap<String, String>,
     ) -> Result<Result<(), HashMap<String, String>>, CoreError> {
-        Ok(self
+        if !self.first_time(actor, trigger).await? {
+            return Ok(Ok(()));
+        }
+        let submitted = self
             .nudges
             .submit(actor, callback_id, metadata, values)
-            .await?)
+            .await?;
+        if submitted.is_err() {
+            // Sent back to be corrected: nothing was saved.
+            self.not_done(actor, trigger).await;
+        }
+        Ok(submitted)
     }
 
     /// The person's windows as `/officehours list` shows them (after a press on that list).
@@ -96,7 +111,7 @@ impl Core {
         let understood = super::Understood {
             parsed: Ok(Command::List),
         };
-        Ok((*self.answer(actor, None, &understood).await?.message).clone())
+        Ok((*self.answer(actor, None, None, &understood).await?.message).clone())
     }
 
     /// The "Delete everything" button: removes all the bot keeps about the person.

@@ -6,9 +6,11 @@ mod answer;
 mod background;
 mod buttons;
 mod events;
+mod feeds;
 mod hours;
 mod pages;
 mod profiles;
+mod replays;
 
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -33,6 +35,7 @@ pub use crate::scheduler::{SchedulerSettings, TickReport};
 pub use answer::Understood;
 pub use buttons::Pressed;
 pub use pages::Feed;
+pub use replays::Trigger;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
@@ -79,6 +82,8 @@ pub struct Core {
     presence: PresenceService,
     directory: Directory,
     scheduler: Arc<Scheduler>,
+    /// Calendar feeds as last rendered.
+    feeds: Arc<feeds::FeedCache>,
 }
 
 impl Core {
@@ -120,6 +125,7 @@ impl Core {
             presence,
             directory,
             scheduler,
+            feeds: Default::default(),
         }
     }
 

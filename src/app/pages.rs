@@ -1,17 +1,29 @@
 //! Pages a browser or a calendar app asks for: the OAuth round trip and the private calendar feed.
 
-use super::{Core, CoreError, OAuthPage};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+use super::{feeds, Core, CoreError, OAuthPage};
 use crate::calendar::{ics, CalendarWindow};
 
-/// A mentor's calendar feed, as iCalendar text.
+/// A mentor's calendar feed: its tag, and its iCalendar text unless the caller holds it already.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Feed {
-    pub body: String,
+    /// A strong `ETag`, quotes included: it changes exactly when the text does.
+    pub etag: String,
+    /// `None` when one of the tags the caller holds is this one (or `*`): nothing was rendered.
+    pub body: Option<Arc<str>>,
 }
 
 impl Core {
     /// The feed at a private address, or `None` when the address is not (or no longer) one.
-    pub async fn calendar_feed(&self, secret: &str) -> Result<Option<Feed>, CoreError> {
+    /// `held` are the tags the caller already has (`If-None-Match`). The feed is rendered again
+    /// only when what it is made of changed: the mentor's windows, zone or name, or the day.
+    pub async fn calendar_feed(
+        &self,
+        secret: &str,
+        held: &[&str],
+    ) -> Result<Option<Feed>, CoreError> {
         let Some((team, user)) = self.store.calendar_owner(secret).await? else {
             return Ok(None);
         };
@@ -31,8 +43,22 @@ impl Core {
                 topics: &w.topics,
             })
             .collect();
+        let at = start_of_day(self.clock.now());
+        let etag = feeds::etag(&label, tz, &windows, at);
+        if held.iter().any(|tag| *tag == etag || *tag == "*") {
+            return Ok(Some(Feed { etag, body: None }));
+        }
+        let body = match self.feeds.get(secret, &etag) {
+            Some(body) => body,
+            None => {
+                let body: Arc<str> = ics(&label, tz, &windows, at).into();
+                self.feeds.put(secret, &etag, body.clone());
+                body
+            }
+        };
         Ok(Some(Feed {
-            body: ics(&label, tz, &windows, self.clock.now()),
+            etag,
+            body: Some(body),
         }))
     }
 
@@ -50,4 +76,10 @@ impl Core {
     ) -> Result<OAuthPage, CoreError> {
         Ok(self.presence.oauth_callback(code, state, error).await?)
     }
+}
+
+/// The feed is rendered as of the start of the UTC day, so its text (its `DTSTAMP`, the dates it
+/// covers) and therefore its tag stay the same all day, on every replica.
+fn start_of_day(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc()
 }

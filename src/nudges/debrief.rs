@@ -303,7 +303,11 @@ pub(super) async fn action(
     if action_id != actions::SHARE_FEEDBACK {
         return Ok(None);
     }
-    let Some(record) = n.store.debrief(value.parse().unwrap_or(-1)).await? else {
+    let Some(record) = n
+        .store
+        .debrief_in(&actor.team_id, value.parse().unwrap_or(-1))
+        .await?
+    else {
         return Ok(None);
     };
     if !everyone(&record).contains(&actor.user_id) {
@@ -342,7 +346,11 @@ pub(super) async fn submit(
     metadata: &str,
     values: &HashMap<String, String>,
 ) -> Result<Result<(), HashMap<String, String>>, NudgeError> {
-    let Some(record) = n.store.debrief(metadata.parse().unwrap_or(-1)).await? else {
+    let Some(record) = n
+        .store
+        .debrief_in(&actor.team_id, metadata.parse().unwrap_or(-1))
+        .await?
+    else {
         return Ok(Err(HashMap::from([(
             WENT_WELL.to_owned(),
             "This debrief no longer exists.".to_owned(),

@@ -165,7 +165,11 @@ pub(super) async fn action(
     if action_id != actions::NOTE_AGREED {
         return Ok(None);
     }
-    let Some(record) = n.store.review(value.parse().unwrap_or(-1)).await? else {
+    let Some(record) = n
+        .store
+        .review_in(&actor.team_id, value.parse().unwrap_or(-1))
+        .await?
+    else {
         return Ok(None);
     };
     if record.manager_id != actor.user_id {
@@ -196,7 +200,7 @@ pub(super) async fn submit(
 ) -> Result<Result<(), HashMap<String, String>>, NudgeError> {
     let Some(record) = n
         .store
-        .review(metadata.parse().unwrap_or(-1))
+        .review_in(&actor.team_id, metadata.parse().unwrap_or(-1))
         .await?
         .filter(|r| r.manager_id == actor.user_id)
     else {
@@ -215,7 +219,16 @@ pub(super) async fn submit(
             "Write down what you agreed, even briefly.".to_owned(),
         )])));
     }
-    n.store.set_review_agreed(record.id, &note).await?;
+    if !n
+        .store
+        .set_review_agreed(&actor.team_id, record.id, &note)
+        .await?
+    {
+        return Ok(Err(HashMap::from([(
+            AGREED.to_owned(),
+            "This review no longer exists.".to_owned(),
+        )])));
+    }
     let now = n.now();
     for person in [&record.manager_id, &record.report_id] {
         n.schedule(reminder(

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::blocks::message_content;
 use super::{record_actor, SlackApp};
-use crate::app::{Actor, Attachment, Understood};
+use crate::app::{Actor, Attachment, Trigger, Understood};
 use crate::views::{replies, Block, Message};
 
 /// Slack gives up after 3 s; leave room for the network.
@@ -27,6 +27,8 @@ pub(super) struct SlashCommand {
     text: String,
     response_url: Option<String>,
     channel_id: Option<String>,
+    /// Slack's id for this invocation: a replay of the request carries the same one.
+    trigger_id: Option<String>,
 }
 
 pub(super) async fn slash_command(
@@ -42,8 +44,20 @@ pub(super) async fn slash_command(
     };
     let actor = Actor { team_id, user_id };
     let response_url = form.response_url.filter(|u| !u.is_empty());
-    let message = answer(&app, actor, form.channel_id, &form.text, response_url).await;
+    let invocation = Invocation {
+        channel: form.channel_id,
+        trigger_id: form.trigger_id,
+        response_url,
+    };
+    let message = answer(&app, actor, invocation, &form.text).await;
     app.ephemeral(&message)
+}
+
+/// Where a slash command came from, besides who typed it.
+pub(super) struct Invocation {
+    pub channel: Option<String>,
+    pub trigger_id: Option<String>,
+    pub response_url: Option<String>,
 }
 
 /// The answer to `/officehours <text>`, over HTTP or Socket Mode alike: always within Slack's
@@ -51,15 +65,19 @@ pub(super) async fn slash_command(
 pub(super) async fn answer(
     app: &Arc<SlackApp>,
     actor: Actor,
-    channel: Option<String>,
+    invocation: Invocation,
     text: &str,
-    response_url: Option<String>,
 ) -> Arc<Message> {
+    let Invocation {
+        channel,
+        trigger_id,
+        response_url,
+    } = invocation;
     record_actor(&actor);
     let understood = app.core.understand(&unescape(text));
     if let Some(url) = response_url.clone() {
         if app.core.needs_zone_first(&actor, &understood).await {
-            return zone_first(app, actor, channel, understood, url);
+            return zone_first(app, actor, (channel, trigger_id), understood, url);
         }
     }
 
@@ -74,8 +92,9 @@ pub(super) async fn answer(
             channel.clone(),
         );
         AssertUnwindSafe(async move {
+            let trigger = trigger_id.as_deref().map(Trigger);
             app.core
-                .answer(&actor, channel.as_deref(), &understood)
+                .answer(&actor, trigger, channel.as_deref(), &understood)
                 .await
         })
         .catch_unwind()
@@ -125,7 +144,7 @@ pub(super) async fn answer(
 fn zone_first(
     app: &Arc<SlackApp>,
     actor: Actor,
-    channel: Option<String>,
+    (channel, trigger_id): (Option<String>, Option<String>),
     understood: Understood,
     url: String,
 ) -> Arc<Message> {
@@ -134,9 +153,10 @@ fn zone_first(
         if let Err(err) = app2.core.refresh_profile_if_stale(&who).await {
             tracing::warn!(error = %format!("{err:#}"), "could not look the zone up; using UTC");
         }
+        let trigger = trigger_id.as_deref().map(Trigger);
         let handled = app2
             .core
-            .answer(&who, channel.as_deref(), &understood)
+            .answer(&who, trigger, channel.as_deref(), &understood)
             .await?;
         app2.slack.respond(&url, &handled.message, true).await?;
         Ok(())
@@ -180,7 +200,7 @@ fn follow_up(
         let fetched = app2.core.refresh_profile_if_stale(&who).await?;
         if fetched && rerun {
             if let Some(url) = response_url {
-                let again = app2.core.answer(&who, None, &understood).await?;
+                let again = app2.core.answer(&who, None, None, &understood).await?;
                 if !again.zone_unknown {
                     app2.slack.respond(&url, &again.message, true).await?;
                 }

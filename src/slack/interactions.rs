@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{record_actor, SlackApp};
-use crate::app::Actor;
+use crate::app::{Actor, Trigger};
 use crate::views::INPUT_ACTION;
 
 pub(super) async fn interaction(
@@ -69,10 +69,15 @@ async fn apply(
     event: SlackInteractionBlockActionsEvent,
 ) -> anyhow::Result<()> {
     let response_url = event.response_url.as_ref().map(|url| url.0.as_str());
+    let trigger = Some(Trigger(&event.trigger_id.0));
     let (mut hours_changed, mut home_changed) = (false, false);
-    for action in event.actions.iter().flatten() {
+    // Slack sends one action per press; the trigger names that press.
+    for action in event.actions.iter().flatten().take(1) {
         let value = action.value.as_deref().unwrap_or_default();
-        let pressed = app.core.press(actor, &action.action_id.0, value).await?;
+        let pressed = app
+            .core
+            .press(actor, trigger, &action.action_id.0, value)
+            .await?;
         // The trigger is good for three seconds: open the modal before anything else.
         if let Some(modal) = pressed.modal {
             app.slack.open_modal(&event.trigger_id.0, &modal).await?;
@@ -117,6 +122,7 @@ async fn view_submission(app: &SlackApp, raw: &Value) -> Option<HashMap<String, 
     };
     record_actor(&actor);
     let view = &raw["view"];
+    let trigger = raw["trigger_id"].as_str().map(Trigger);
     let callback_id = view["callback_id"].as_str().unwrap_or_default();
     let metadata = view["private_metadata"].as_str().unwrap_or_default();
     let values: HashMap<String, String> = view["state"]["values"]
@@ -134,7 +140,7 @@ async fn view_submission(app: &SlackApp, raw: &Value) -> Option<HashMap<String, 
         .unwrap_or_default();
     match app
         .core
-        .submit(&actor, callback_id, metadata, &values)
+        .submit(&actor, trigger, callback_id, metadata, &values)
         .await
     {
         Ok(Ok(())) => None,

@@ -106,15 +106,13 @@ async fn on_command(
         team_id: event.team_id.0.clone(),
         user_id: event.user_id.0.clone(),
     };
-    let response_url = Some(event.response_url.0.to_string());
-    let message = commands::answer(
-        &app,
-        actor,
-        Some(event.channel_id.0.clone()),
-        event.text.as_deref().unwrap_or_default(),
-        response_url,
-    )
-    .await;
+    let invocation = commands::Invocation {
+        channel: Some(event.channel_id.0.clone()),
+        trigger_id: Some(event.trigger_id.0.clone()),
+        response_url: Some(event.response_url.0.to_string()),
+    };
+    let text = event.text.as_deref().unwrap_or_default();
+    let message = commands::answer(&app, actor, invocation, text).await;
     Ok(
         SlackCommandEventResponse::new(super::blocks::message_content(&message))
             .with_response_type(SlackMessageResponseType::Ephemeral),

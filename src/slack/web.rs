@@ -2,7 +2,7 @@
 //! Not signed by Slack; each protects itself (single-use state, unguessable address).
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -62,25 +62,63 @@ async fn oauth_callback(
     )
 }
 
-async fn calendar(State(app): State<Arc<SlackApp>>, Path(file): Path<String>) -> Response {
+/// Calendar apps refetch hourly; within five minutes they may reuse what they have, and after
+/// that they ask again with its tag and mostly get `304 Not Modified`.
+const FEED_CACHE_CONTROL: &str = "private, max-age=300";
+
+async fn calendar(
+    State(app): State<Arc<SlackApp>>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let Some(secret) = file.strip_suffix(".ics").filter(|s| !s.is_empty()) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let body = match app.core.calendar_feed(secret).await {
-        Ok(Some(feed)) => feed.body,
+    let held = held_tags(&headers);
+    let feed = match app.core.calendar_feed(secret, &held).await {
+        Ok(Some(feed)) => feed,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(err) => {
             tracing::error!(error = %err, "calendar feed failed");
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
-            (header::CACHE_CONTROL, "private, max-age=300"),
-        ],
-        body,
-    )
-        .into_response()
+    let Ok(etag) = HeaderValue::from_str(&feed.etag) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let cache = [
+        (header::ETAG, etag),
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(FEED_CACHE_CONTROL),
+        ),
+    ];
+    match feed.body {
+        None => (StatusCode::NOT_MODIFIED, cache).into_response(),
+        Some(body) => (
+            StatusCode::OK,
+            cache,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/calendar; charset=utf-8"),
+            )],
+            body.to_string(),
+        )
+            .into_response(),
+    }
+}
+
+/// The entity tags in `If-None-Match` (which compares weakly, so `W/` is dropped), or `*`.
+fn held_tags(headers: &HeaderMap) -> Vec<&str> {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|tag| {
+            let tag = tag.trim();
+            tag.strip_prefix("W/").unwrap_or(tag)
+        })
+        .filter(|tag| !tag.is_empty())
+        .collect()
 }

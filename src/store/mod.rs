@@ -1,5 +1,6 @@
 //! Storage port: what the bot keeps (people, weekly windows, handled events), one trait, two backends.
 
+mod expiry;
 pub mod gatherings;
 pub mod nudges;
 pub mod one_on_one;
@@ -8,6 +9,8 @@ pub mod presence;
 pub mod privacy;
 mod reconcile;
 pub mod reminders;
+mod replays;
+mod scoped;
 mod sql;
 mod sqlite;
 
@@ -19,12 +22,15 @@ use std::sync::Arc;
 use crate::domain::presence::ManualState;
 use crate::domain::window::{PublishedWindow, WeeklyWindow};
 
+pub use expiry::ExpiryStore;
 pub use gatherings::GatheringStore;
 pub use nudges::NudgeStore;
 pub use one_on_one::OneOnOneStore;
 pub use presence::PresenceStore;
 pub use privacy::PrivacyStore;
 pub use reminders::ReminderStore;
+pub use replays::ReplayStore;
+pub use scoped::WorkspaceStore;
 pub use sql::SqlStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -170,6 +176,9 @@ pub trait Store:
     + PrivacyStore
     + PresenceStore
     + GatheringStore
+    + WorkspaceStore
+    + ReplayStore
+    + ExpiryStore
 {
 }
 impl<T> Store for T where
@@ -180,6 +189,9 @@ impl<T> Store for T where
         + PrivacyStore
         + PresenceStore
         + GatheringStore
+        + WorkspaceStore
+        + ReplayStore
+        + ExpiryStore
 {
 }
 

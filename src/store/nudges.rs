@@ -208,7 +208,6 @@ pub trait NudgeStore: Send + Sync {
         team_id: &str,
         manager_id: &str,
     ) -> Result<Vec<ReviewRecord>, StoreError>;
-    async fn set_review_agreed(&self, id: i64, agreed: &str) -> Result<(), StoreError>;
 
     /// Registers attendance (its `id` is ignored); false if that person already registered for it.
     async fn join_conference(
@@ -550,11 +549,6 @@ macro_rules! impl_nudge_store {
                 let sql = format!("SELECT {REVIEW_COLUMNS} FROM reviews WHERE team_id = $1 AND manager_id = $2 ORDER BY on_date, id");
                 let rows: Vec<ReviewRow> = sqlx::query_as(&sql).bind(team_id).bind(manager_id).fetch_all(&self.pool).await?;
                 Ok(rows.into_iter().map(review).collect())
-            }
-
-            async fn set_review_agreed(&self, id: i64, agreed: &str) -> Result<(), StoreError> {
-                sqlx::query("UPDATE reviews SET agreed = $1 WHERE id = $2").bind(agreed).bind(id).execute(&self.pool).await?;
-                Ok(())
             }
 
             async fn join_conference(&self, team_id: &str, a: &ConferenceRecord, now: DateTime<Utc>) -> Result<bool, StoreError> {

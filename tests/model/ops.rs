@@ -369,7 +369,7 @@ impl Run<'_> {
             actions::ONE_ON_ONE_DECLINE
         };
         self.core
-            .press(&self.actor(report), action, &id.to_string())
+            .press(&self.actor(report), None, action, &id.to_string())
             .await
             .expect("a press");
         if let Some(state) = self.model.pairs.get_mut(&(manager, report)) {
@@ -419,7 +419,7 @@ impl Run<'_> {
             .await;
         if let Some((meeting,)) = meetings.first() {
             self.core
-                .press(&self.actor(manager), action, &meeting.to_string())
+                .press(&self.actor(manager), None, action, &meeting.to_string())
                 .await
                 .expect("a press");
         }

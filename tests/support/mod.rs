@@ -189,6 +189,12 @@ impl TestDb {
     }
 }
 
+/// A fresh `trigger_id`, as Slack gives every command, press and submission: a request that
+/// arrives again with the same one is a replay, and is not acted on twice.
+pub fn trigger_id() -> String {
+    format!("13345224609.{}.{}", std::process::id(), rand_suffix())
+}
+
 fn rand_suffix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -427,7 +433,7 @@ impl TestApp {
             .append_pair("api_app_id", fake_slack::APP_ID)
             .append_pair("is_enterprise_install", "false")
             .append_pair("response_url", &self.slack.response_url(response_id))
-            .append_pair("trigger_id", "13345224609.738474920.8088930838d88f008e0")
+            .append_pair("trigger_id", &trigger_id())
             .finish()
     }
 

@@ -49,9 +49,9 @@ async fn as_report(
     id: i64,
 ) -> Result<Option<CadenceRecord>, StoreError> {
     Ok(n.store
-        .cadence(id)
+        .cadence_in(&actor.team_id, id)
         .await?
-        .filter(|r| r.report_id == actor.user_id && r.team_id == actor.team_id))
+        .filter(|r| r.report_id == actor.user_id))
 }
 
 /// "Sounds good" on the notice, or "Accept" on the Home tab.
@@ -207,10 +207,14 @@ async fn settle(
     starts: Option<i64>,
     action_id: &str,
 ) -> Result<Option<String>, NudgeError> {
-    let Some(meeting) = n.store.meeting(id).await? else {
+    let Some(meeting) = n.store.meeting_in(&actor.team_id, id).await? else {
         return Ok(Some("That 1:1 no longer exists.".to_owned()));
     };
-    let Some(record) = n.store.cadence(meeting.cadence_id).await? else {
+    let Some(record) = n
+        .store
+        .cadence_in(&actor.team_id, meeting.cadence_id)
+        .await?
+    else {
         return Ok(None);
     };
     if actor.user_id != record.manager_id && actor.user_id != record.report_id {
