@@ -1,5 +1,7 @@
 //! Configuration from the environment (and `.env`), overridable by flags; secrets cannot be printed.
 
+mod server;
+
 use clap::{Args, Parser, Subcommand};
 
 use crate::domain::cadence::parse_lead;
@@ -10,6 +12,8 @@ use crate::presence::PresenceSettings;
 use crate::secret::Secret;
 use std::fmt;
 use std::net::SocketAddr;
+
+pub use server::{parse_bound, ServerArgs, ServerSettings, MAX_BODY_BYTES};
 
 pub const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://officehours.db";
@@ -165,6 +169,8 @@ pub struct ServeArgs {
     /// Days to keep delivered reminders and debrief feedback before they are deleted.
     #[arg(long, env = "RETENTION_DAYS", default_value_t = 365, global = true)]
     pub retention_days: u32,
+    #[command(flatten)]
+    pub server: ServerArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -197,6 +203,8 @@ pub struct ServeConfig {
     pub retention: chrono::Duration,
     pub presence: PresenceSettings,
     pub secret_key: Option<Secret>,
+    /// Timeouts, caps and the shutdown deadline of the HTTP server.
+    pub server: ServerSettings,
 }
 
 /// Everything wrong with the settings, said once.
@@ -260,9 +268,20 @@ impl ServeConfig {
                 None
             }
         };
-        match (bot_token, signing_secret, nudges, tick, lease) {
-            (Some(bot_token), Some(signing_secret), Some(nudges), Some(tick), Some(lease))
-                if missing.is_empty() =>
+        let server = args
+            .server
+            .settings()
+            .map_err(|problems| invalid.extend(problems))
+            .ok();
+        match (bot_token, signing_secret, nudges, tick, lease, server) {
+            (
+                Some(bot_token),
+                Some(signing_secret),
+                Some(nudges),
+                Some(tick),
+                Some(lease),
+                Some(server),
+            ) if missing.is_empty() =>
             {
                 Ok(Self {
                     database_url: common.database_url.clone(),
@@ -288,6 +307,7 @@ impl ServeConfig {
                         ..PresenceSettings::default()
                     },
                     secret_key: present(&args.secret_key),
+                    server,
                 })
             }
             _ => Err(ConfigError { missing, invalid }),
@@ -351,6 +371,7 @@ mod tests {
                 ..PresenceSettings::default()
             },
             secret_key: Some(Secret::new("key-very-secret")),
+            server: ServerSettings::default(),
         };
         let printed = format!("{cfg:?}");
         assert!(!printed.contains("very-secret"), "{printed}");
@@ -377,6 +398,7 @@ mod tests {
             secret_key: None,
             status_emoji: ":door:".into(),
             hint_cooldown: "1h".into(),
+            server: ServerArgs::default(),
         };
         let err = ServeConfig::from_args(&common, &args).unwrap_err();
         assert_eq!(err.missing, vec!["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]);

@@ -57,6 +57,8 @@ pub mod config;
 #[doc(hidden)]
 /// Entry points for the fuzz targets (not part of the API).
 pub mod fuzz;
+/// The HTTP server under bounds: connection cap, timeouts, body limit, load shedding, shutdown deadline.
+pub mod serve;
 /// Builds the application from its configuration and runs it until told to stop.
 pub mod startup;
 /// Logging and request spans.

@@ -315,6 +315,7 @@ impl TestApp {
                 ..PresenceSettings::default()
             },
             secret_key: Some(Secret::new(SECRET_KEY)),
+            server: Default::default(),
         };
         // Slack stamps messages with its own clock; in tests that is the test clock.
         slack.set_clock({
