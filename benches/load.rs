@@ -330,7 +330,10 @@ async fn run_under_siege(
         extra_env: &[("MAX_CONNECTIONS", "2048")],
     });
     serve.wait_ready(Duration::from_secs(30)).await;
-    let (warm_up, seconds) = (Duration::from_secs(options.warm_up), Duration::from_secs(options.seconds));
+    let (warm_up, seconds) = (
+        Duration::from_secs(options.warm_up),
+        Duration::from_secs(options.seconds),
+    );
     let every = Duration::from_millis(20);
     let mut phases = Vec::new();
     for sieged in [false, true] {
@@ -339,7 +342,14 @@ async fn run_under_siege(
             false => None,
         };
         let probe = tokio::spawn(probe_health(serve.addr, every, warm_up + seconds));
-        let run = closed_loop(serve.addr, bodies.clone(), options.connections, warm_up, seconds).await;
+        let run = closed_loop(
+            serve.addr,
+            bodies.clone(),
+            options.connections,
+            warm_up,
+            seconds,
+        )
+        .await;
         let stats = proc_stats(serve.pid());
         let (health, unanswered) = probe.await.expect("the prober");
         let reopened = match siege {

@@ -281,35 +281,32 @@ impl ServeConfig {
                 Some(tick),
                 Some(lease),
                 Some(server),
-            ) if missing.is_empty() =>
-            {
-                Ok(Self {
-                    database_url: common.database_url.clone(),
-                    bot_token,
-                    signing_secret,
-                    app_token: present(&args.slack_app_token),
-                    slack_api_url: normalize_api_url(&args.slack_api_url),
-                    listen_addr: args.listen_addr,
-                    public_url: args.public_url.clone(),
-                    nudges,
-                    tick,
-                    lease,
-                    retention: chrono::Duration::days(i64::from(args.retention_days.max(1))),
-                    presence: PresenceSettings {
-                        public_url: args.public_url.clone().filter(|u| !u.trim().is_empty()),
-                        client_id: args
-                            .slack_client_id
-                            .clone()
-                            .filter(|id| !id.trim().is_empty()),
-                        client_secret: present(&args.slack_client_secret),
-                        status_emoji: args.status_emoji.clone(),
-                        hint_cooldown: cooldown.unwrap_or(chrono::Duration::hours(1)),
-                        ..PresenceSettings::default()
-                    },
-                    secret_key: present(&args.secret_key),
-                    server,
-                })
-            }
+            ) if missing.is_empty() => Ok(Self {
+                database_url: common.database_url.clone(),
+                bot_token,
+                signing_secret,
+                app_token: present(&args.slack_app_token),
+                slack_api_url: normalize_api_url(&args.slack_api_url),
+                listen_addr: args.listen_addr,
+                public_url: args.public_url.clone(),
+                nudges,
+                tick,
+                lease,
+                retention: chrono::Duration::days(i64::from(args.retention_days.max(1))),
+                presence: PresenceSettings {
+                    public_url: args.public_url.clone().filter(|u| !u.trim().is_empty()),
+                    client_id: args
+                        .slack_client_id
+                        .clone()
+                        .filter(|id| !id.trim().is_empty()),
+                    client_secret: present(&args.slack_client_secret),
+                    status_emoji: args.status_emoji.clone(),
+                    hint_cooldown: cooldown.unwrap_or(chrono::Duration::hours(1)),
+                    ..PresenceSettings::default()
+                },
+                secret_key: present(&args.secret_key),
+                server,
+            }),
             _ => Err(ConfigError { missing, invalid }),
         }
     }

@@ -203,7 +203,11 @@ async fn under_hostile_traffic_health_and_signed_commands_answer_within_a_second
             let _ = stream.write_all(b"POST /slack/commands HTTP/1.1\r\n").await;
             for n in 0..20 {
                 tokio::time::sleep(Duration::from_millis(150)).await;
-                if stream.write_all(format!("x-{i}-{n}: y\r\n").as_bytes()).await.is_err() {
+                if stream
+                    .write_all(format!("x-{i}-{n}: y\r\n").as_bytes())
+                    .await
+                    .is_err()
+                {
                     return Some(("slow headers", 0));
                 }
             }
@@ -233,7 +237,8 @@ async fn under_hostile_traffic_health_and_signed_commands_answer_within_a_second
     // Header-only unsigned uploads declaring 100 MiB: refused without reading a byte.
     for _ in 0..20 {
         attacks.spawn(async move {
-            let head = "POST /slack/events HTTP/1.1\r\nhost: x\r\ncontent-length: 104857600\r\n\r\n";
+            let head =
+                "POST /slack/events HTTP/1.1\r\nhost: x\r\ncontent-length: 104857600\r\n\r\n";
             let status = exchange(addr, head, "", PROMPT).await;
             Some(("huge unsigned upload", status.unwrap_or(0)))
         });
@@ -251,10 +256,19 @@ async fn under_hostile_traffic_health_and_signed_commands_answer_within_a_second
     for i in 0..64 {
         attacks.spawn(async move {
             let head = match i % 2 {
-                0 => format!("POST /slack/commands HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\n\r\n", MEBIBYTE.len()),
+                0 => format!(
+                    "POST /slack/commands HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\n\r\n",
+                    MEBIBYTE.len()
+                ),
                 _ => signed_head("/slack/commands", MEBIBYTE.len(), now_unix(), "other"),
             };
-            let status = exchange(addr, &head, bytes::Bytes::from_static(&MEBIBYTE), Duration::from_secs(3)).await;
+            let status = exchange(
+                addr,
+                &head,
+                bytes::Bytes::from_static(&MEBIBYTE),
+                Duration::from_secs(3),
+            )
+            .await;
             Some(("1 MiB body", status.unwrap_or(0)))
         });
     }
@@ -273,7 +287,10 @@ async fn under_hostile_traffic_health_and_signed_commands_answer_within_a_second
         }
     })
     .await;
-    assert!(all_done.is_ok(), "every attack ended within 15 s: {outcomes:?}");
+    assert!(
+        all_done.is_ok(),
+        "every attack ended within 15 s: {outcomes:?}"
+    );
     let only = |what: &str, allowed: &[u16]| {
         let seen = &outcomes[what];
         assert!(
@@ -384,9 +401,11 @@ async fn sigterm_while_a_body_trickles_exits_within_the_grace_period() {
         .spawn()
         .expect("the binary starts");
     let health = "GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n";
-    let up = support::poll(Duration::from_secs(20), Duration::from_millis(50), || async {
-        (exchange(addr, health, "", PROMPT).await == Some(200)).then_some(())
-    })
+    let up = support::poll(
+        Duration::from_secs(20),
+        Duration::from_millis(50),
+        || async { (exchange(addr, health, "", PROMPT).await == Some(200)).then_some(()) },
+    )
     .await;
     assert!(up.is_some(), "the server came up");
 
@@ -420,7 +439,11 @@ async fn sigterm_while_a_body_trickles_exits_within_the_grace_period() {
     };
     assert!(status.success(), "exit status {status}");
     // Grace (1 s) plus the database's close and the runtime's wind-down.
-    assert!(sent.elapsed() < Duration::from_secs(4), "took {:?}", sent.elapsed());
+    assert!(
+        sent.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        sent.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -26,7 +26,13 @@ impl Siege {
         let mut tasks = JoinSet::new();
         for i in 0..idle + slow {
             let reopened = reopened.clone();
-            let kind = if i < idle { Kind::Idle } else if i % 2 == 0 { Kind::SlowHeaders } else { Kind::SlowBody };
+            let kind = if i < idle {
+                Kind::Idle
+            } else if i % 2 == 0 {
+                Kind::SlowHeaders
+            } else {
+                Kind::SlowBody
+            };
             tasks.spawn(async move {
                 loop {
                     hold(addr, kind).await;
@@ -66,12 +72,20 @@ async fn hold(addr: SocketAddr, kind: Kind) {
             let _ = stream.read(&mut byte).await;
         }
         Kind::SlowHeaders => {
-            if stream.write_all(b"POST /slack/commands HTTP/1.1\r\nhost: x\r\n").await.is_err() {
+            if stream
+                .write_all(b"POST /slack/commands HTTP/1.1\r\nhost: x\r\n")
+                .await
+                .is_err()
+            {
                 return;
             }
             for n in 0u64.. {
                 tokio::time::sleep(Duration::from_secs(1)).await;
-                if stream.write_all(format!("x-slow-{n}: y\r\n").as_bytes()).await.is_err() {
+                if stream
+                    .write_all(format!("x-slow-{n}: y\r\n").as_bytes())
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -98,14 +112,24 @@ async fn hold(addr: SocketAddr, kind: Kind) {
 
 /// `GET /healthz` on a fresh connection every `every` for `duration`: the latencies of the
 /// answers (µs, sorted) and how many got none within 5 s.
-pub async fn probe_health(addr: SocketAddr, every: Duration, duration: Duration) -> (Vec<u32>, u64) {
+pub async fn probe_health(
+    addr: SocketAddr,
+    every: Duration,
+    duration: Duration,
+) -> (Vec<u32>, u64) {
     let stop = Instant::now() + duration;
     let (mut latencies, mut failures) = (Vec::new(), 0);
     while Instant::now() < stop {
         let sent = Instant::now();
-        let answered = tokio::time::timeout(Duration::from_secs(5), super::process::get_status(addr, "/healthz")).await;
+        let answered = tokio::time::timeout(
+            Duration::from_secs(5),
+            super::process::get_status(addr, "/healthz"),
+        )
+        .await;
         match answered {
-            Ok(Some(200)) => latencies.push(u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX)),
+            Ok(Some(200)) => {
+                latencies.push(u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX))
+            }
             _ => failures += 1,
         }
         tokio::time::sleep(every).await;

@@ -289,7 +289,10 @@ impl Scheduler {
     pub async fn abandon_claims(&self) {
         match self.store.abandon_claims(&self.owner).await {
             Ok(0) => {}
-            Ok(n) => tracing::warn!(released = n, "handed back reminder claims cut off at shutdown"),
+            Ok(n) => tracing::warn!(
+                released = n,
+                "handed back reminder claims cut off at shutdown"
+            ),
             Err(err) => {
                 tracing::warn!(error = %err, "could not hand back claims; their leases will expire")
             }
