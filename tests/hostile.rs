@@ -468,3 +468,43 @@ async fn readyz_is_503_with_a_reason_when_the_database_is_read_only() {
     assert!(answer.contains("cannot take a write"), "{answer}");
     assert!(answer.to_lowercase().contains("readonly"), "{answer}");
 }
+
+/// The forced path of a shutdown: claims cut off mid-delivery are handed back at once, marked
+/// in doubt, so the next claimer looks in Slack's history before sending again.
+async fn claims_cut_off_at_the_deadline_are_handed_back_in_doubt(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let store = officehours::store::connect(&db.url).await.expect("store");
+    let now = support::thursday_afternoon();
+    let reminder = officehours::store::reminders::NewReminder {
+        team_id: TEAM.to_owned(),
+        key: "shutdown:1".to_owned(),
+        kind: "test".to_owned(),
+        recipients: vec!["U0ANA00001".to_owned()],
+        payload: serde_json::json!({}),
+        due_at: now,
+    };
+    assert!(store.schedule(&reminder, now).await.expect("schedule"));
+    let lease = chrono::Duration::minutes(5);
+    let mine = store.claim_due(now, lease, "me", 10, None).await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert!(!mine[0].in_doubt);
+    assert_eq!(store.abandon_claims("me").await.unwrap(), 1);
+    // Another replica takes it over at once, without waiting out the lease, and is warned.
+    let theirs = store.claim_due(now, lease, "them", 10, None).await.unwrap();
+    assert_eq!(theirs.len(), 1, "handed back before the lease ran out");
+    assert!(theirs[0].in_doubt, "marked in doubt");
+    assert_eq!(store.abandon_claims("me").await.unwrap(), 0, "only its own");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn claims_cut_off_at_the_deadline_are_handed_back_in_doubt_sqlite() {
+    claims_cut_off_at_the_deadline_are_handed_back_in_doubt(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn claims_cut_off_at_the_deadline_are_handed_back_in_doubt_postgres() {
+    claims_cut_off_at_the_deadline_are_handed_back_in_doubt(Backend::Postgres).await;
+}
