@@ -303,7 +303,8 @@ mod tests {
         let now = now_unix();
         let fresh = now.to_string();
         let signature = verifier().sign(&fresh, b"text=help");
-        let cases: Vec<(&str, Vec<(&str, String)>, StatusCode)> = vec![
+        type Headers = Vec<(&'static str, String)>;
+        let cases: Vec<(&str, Headers, StatusCode)> = vec![
             ("no headers", vec![], StatusCode::UNAUTHORIZED),
             (
                 "no signature",
