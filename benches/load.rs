@@ -30,6 +30,7 @@ use support::db::BenchDb;
 use support::fake_slack::FakeSlack;
 use support::process::{self, mib, proc_stats, Guard, Serve, ServeSettings};
 use support::seed::{self, Population};
+use support::siege::{probe_health, Siege};
 use support::signing::{self, TEAM};
 
 const ROLE_VAR: &str = "OFFICEHOURS_BENCH_ROLE";
@@ -273,6 +274,7 @@ async fn run_officehours(
         slack_api_url: &api_url,
         tick: "15s",
         workdir,
+        extra_env: &[],
     });
     serve.wait_ready(Duration::from_secs(30)).await;
     fake.reset();
@@ -302,6 +304,87 @@ async fn run_officehours(
     (run, stats.peak_kib)
 }
 
+/// Connections held open beside the load in the siege case.
+const SIEGE_IDLE: usize = 1_000;
+const SIEGE_SLOW: usize = 100;
+/// The siege may cost this much resident memory over the same process's unloaded figure.
+const MAX_SIEGE_GROWTH_MIB: f64 = 20.0;
+
+/// The same process, first under the normal load alone, then with `SIEGE_IDLE` idle and
+/// `SIEGE_SLOW` slow connections held open beside it; `/healthz` is timed on fresh connections
+/// throughout. Returns the two runs.
+async fn run_under_siege(
+    db: &BenchDb,
+    fake: &FakeSlack,
+    bodies: &Arc<Vec<Bytes>>,
+    options: &Options,
+    workdir: &std::path::Path,
+) -> (Run, Run) {
+    let api_url = fake.api_url();
+    // The cap is set above what the siege holds, so it is served rather than queued.
+    let mut serve = Serve::spawn(&ServeSettings {
+        database_url: &db.url,
+        slack_api_url: &api_url,
+        tick: "15s",
+        workdir,
+        extra_env: &[("MAX_CONNECTIONS", "2048")],
+    });
+    serve.wait_ready(Duration::from_secs(30)).await;
+    let (warm_up, seconds) = (
+        Duration::from_secs(options.warm_up),
+        Duration::from_secs(options.seconds),
+    );
+    let every = Duration::from_millis(20);
+    let mut phases = Vec::new();
+    for sieged in [false, true] {
+        let siege = match sieged {
+            true => Some(Siege::start(serve.addr, SIEGE_IDLE, SIEGE_SLOW).await),
+            false => None,
+        };
+        let probe = tokio::spawn(probe_health(serve.addr, every, warm_up + seconds));
+        let run = closed_loop(
+            serve.addr,
+            bodies.clone(),
+            options.connections,
+            warm_up,
+            seconds,
+        )
+        .await;
+        let stats = proc_stats(serve.pid());
+        let (health, unanswered) = probe.await.expect("the prober");
+        let reopened = match siege {
+            Some(siege) => {
+                let n = siege.reopened.load(std::sync::atomic::Ordering::Relaxed);
+                siege.stop().await;
+                n
+            }
+            None => 0,
+        };
+        println!(
+            "  {}: RSS {:.1} MiB, {} fds; /healthz on fresh connections p50 {:.2} ms, p99 {:.2} ms, {} answered, {} not within 5 s{}",
+            if sieged { "with the siege" } else { "unloaded (normal load only)" },
+            mib(stats.rss_kib),
+            stats.fds,
+            client::quantile_ms(&health, 0.50),
+            client::quantile_ms(&health, 0.99),
+            health.len(),
+            unanswered,
+            if sieged { format!("; siege connections closed by the server and reopened: {reopened}") } else { String::new() },
+        );
+        phases.push((run, stats.rss_kib));
+    }
+    serve.stop();
+    let grown = mib(phases[1].1.saturating_sub(phases[0].1));
+    println!(
+        "  RSS with the siege minus unloaded: {grown:.1} MiB — {} (target < {MAX_SIEGE_GROWTH_MIB} MiB)",
+        if grown < MAX_SIEGE_GROWTH_MIB { "PASS" } else { "FAIL" }
+    );
+    let mut phases = phases.into_iter().map(|(run, _)| run);
+    let quiet = phases.next().expect("unloaded run");
+    let sieged = phases.next().expect("siege run");
+    (quiet, sieged)
+}
+
 async fn startup_times(db: &BenchDb, fake: &FakeSlack, workdir: &std::path::Path) -> Vec<Duration> {
     let api_url = fake.api_url();
     let mut times = Vec::new();
@@ -311,6 +394,7 @@ async fn startup_times(db: &BenchDb, fake: &FakeSlack, workdir: &std::path::Path
             slack_api_url: &api_url,
             tick: "15s",
             workdir,
+            extra_env: &[],
         });
         times.push(serve.wait_ready(Duration::from_secs(30)).await);
         serve.stop();
@@ -388,6 +472,23 @@ async fn load(options: &Options) {
         peak_kib: Some(peak),
     });
 
+    println!(
+        "\n-- officehours on SQLite, then beside {SIEGE_IDLE} idle and {SIEGE_SLOW} slow connections (MAX_CONNECTIONS=2048)"
+    );
+    let (quiet, sieged) = run_under_siege(&sqlite, &fake, &bodies, options, &workdir).await;
+    print_run("officehours/SQLite, same process unloaded", &quiet);
+    print_run("officehours/SQLite, under siege", &sieged);
+    rows.push(Row {
+        name: "SQLite, siege: unloaded".into(),
+        run: quiet,
+        peak_kib: None,
+    });
+    rows.push(Row {
+        name: "SQLite, siege: held".into(),
+        run: sieged,
+        peak_kib: None,
+    });
+
     println!("\n-- officehours on PostgreSQL");
     let pg_workdir = tempfile::tempdir().expect("temp dir");
     match BenchDb::postgres().await {
@@ -456,7 +557,7 @@ async fn load(options: &Options) {
             row.peak_kib.map_or(0.0, mib),
         );
     }
-    if rows.len() < 3 {
+    if rows.len() < 5 {
         println!(
             "| officehours, PostgreSQL | skipped (no BENCH_DATABASE_URL / TEST_DATABASE_URL) |"
         );
@@ -576,6 +677,7 @@ async fn soak(seconds: u64) {
         slack_api_url: &api_url,
         tick: "1s",
         workdir: &workdir,
+        extra_env: &[],
     });
     serve.wait_ready(Duration::from_secs(30)).await;
     let pid = serve.pid();

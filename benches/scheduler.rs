@@ -379,6 +379,7 @@ async fn bench(
         slack_api_url: &api_url,
         tick: "1s",
         workdir: workdir.path(),
+        extra_env: &[],
     });
     let ready = serve.wait_ready(Duration::from_secs(60)).await;
     let before = proc_stats(serve.pid());

@@ -1,5 +1,7 @@
 //! Configuration from the environment (and `.env`), overridable by flags; secrets cannot be printed.
 
+mod server;
+
 use clap::{Args, Parser, Subcommand};
 
 use crate::domain::cadence::parse_lead;
@@ -13,6 +15,7 @@ use std::net::SocketAddr;
 
 mod problems;
 use problems::Problems;
+pub use server::{parse_bound, ServerArgs, ServerSettings, MAX_BODY_BYTES};
 
 pub const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://officehours.db";
@@ -191,6 +194,8 @@ pub struct ServeArgs {
     /// Days to keep delivered reminders and debrief feedback before they are deleted.
     #[arg(long, env = "RETENTION_DAYS", default_value = "365", global = true)]
     pub retention_days: String,
+    #[command(flatten)]
+    pub server: ServerArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -225,6 +230,8 @@ pub struct ServeConfig {
     pub secret_key: Option<Secret>,
     /// The previous key while rotating (`OFFICEHOURS_SECRET_KEY_OLD`): opens, never seals.
     pub secret_key_old: Option<Secret>,
+    /// Timeouts, caps and the shutdown deadline of the HTTP server.
+    pub server: ServerSettings,
 }
 
 /// Everything wrong with the settings, said once.
@@ -349,6 +356,7 @@ impl ServeConfig {
             &args.retention_days,
             problems::retention_days,
         );
+        let server = p.extend(args.server.settings());
         let public_url = public_url?;
         Some(Self {
             database_url: database_url?,
@@ -375,6 +383,7 @@ impl ServeConfig {
             },
             secret_key: secret_key?,
             secret_key_old: secret_key_old?,
+            server: server?,
         })
     }
 }
@@ -436,6 +445,7 @@ mod tests {
             },
             secret_key: Some(Secret::new("key-very-secret")),
             secret_key_old: Some(Secret::new("old-very-secret")),
+            server: ServerSettings::default(),
         };
         let printed = format!("{cfg:?}");
         assert!(!printed.contains("very-secret"), "{printed}");
@@ -458,6 +468,7 @@ mod tests {
             secret_key_old: None,
             status_emoji: ":door:".into(),
             hint_cooldown: "1h".into(),
+            server: ServerArgs::default(),
         }
     }
 

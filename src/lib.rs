@@ -59,6 +59,8 @@ pub mod config;
 pub mod fuzz;
 /// The token key: loaded (refused over tokens it cannot open), rotated, and `keys forget-tokens`.
 pub mod keys;
+/// The HTTP server under bounds: connection cap, timeouts, body limit, load shedding, shutdown deadline.
+pub mod serve;
 /// Builds the application from its configuration and runs it until told to stop.
 pub mod startup;
 /// Logging and request spans.

@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 use crate::app::{Core, CoreParts, NudgeSettings, PresenceSettings, SchedulerSettings};
 use crate::clock::Clock;
-use crate::config::ServeConfig;
+use crate::config::{ServeConfig, ServerSettings};
 use crate::keys::KeySource;
 use crate::ports::slack::SlackApi;
 use crate::slack::api::SlackWebApi;
@@ -41,6 +41,7 @@ pub struct Application {
     retention: chrono::Duration,
     hint_cooldown: chrono::Duration,
     socket_mode: Option<SocketMode>,
+    server: ServerSettings,
 }
 
 impl Application {
@@ -84,10 +85,11 @@ impl Application {
             None => None,
         };
         let verifier = Arc::new(SignatureVerifier::new(config.signing_secret.clone()));
-        let router = Router::new()
+        let routes = Router::new()
             .merge(slack::router(app.clone(), verifier))
             .merge(slack::web::router(app))
-            .merge(health_router(store.clone()))
+            .merge(health_router(store.clone(), clock.clone()));
+        let router = crate::serve::bounded(routes, &config.server)
             .layer(middleware::from_fn(telemetry::trace_requests));
         let listener = TcpListener::bind(config.listen_addr)
             .await
@@ -103,6 +105,7 @@ impl Application {
             retention: config.retention,
             hint_cooldown: config.presence.hint_cooldown,
             socket_mode,
+            server: config.server,
         })
     }
 
@@ -140,34 +143,58 @@ impl Application {
             scheduler = scheduler.is_some(),
             "officehours is listening"
         );
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                let _ = stop.send(true);
-            })
-            .await;
+        let deadline = crate::serve::serve(self.listener, self.router, &self.server, async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
+        .await;
         janitor.abort();
         metrics_upkeep.abort();
-        let _ = directory.await;
+        if tokio::time::timeout_at(deadline, directory).await.is_err() {
+            tracing::warn!("the directory was still catching up at the shutdown deadline");
+        }
         if let Some(socket_mode) = self.socket_mode {
             socket_mode.shutdown().await;
         }
         if let Some(scheduler) = scheduler {
-            // Lets in-flight deliveries finish and hands back unfinished claims.
-            let _ = scheduler.await;
+            wind_down_scheduler(scheduler, deadline, &self.core).await;
         }
-        // Follow-ups of answered requests (profile look-ups, App Home updates) get a moment to finish.
+        // Follow-ups of answered requests (profile look-ups, App Home updates) get what is left.
         self.tasks.close();
-        if tokio::time::timeout(Duration::from_secs(10), self.tasks.wait())
+        if tokio::time::timeout_at(deadline, self.tasks.wait())
             .await
             .is_err()
         {
-            tracing::warn!("some follow-up work was still running at shutdown");
+            tracing::warn!("some follow-up work was still running at the shutdown deadline");
         }
-        self.store.close().await;
-        tracing::info!("stopped cleanly");
-        served.context("HTTP server failed")
+        if tokio::time::timeout(Duration::from_secs(5), self.store.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("the database did not close in time");
+        }
+        tracing::info!("stopped");
+        Ok(())
     }
+}
+
+/// Lets in-flight deliveries finish (the loop then hands back what it still holds) until the
+/// deadline; past it, stops them and hands back their claims marked in doubt.
+async fn wind_down_scheduler(
+    mut scheduler: tokio::task::JoinHandle<()>,
+    deadline: tokio::time::Instant,
+    core: &Core,
+) {
+    if tokio::time::timeout_at(deadline, &mut scheduler)
+        .await
+        .is_ok()
+    {
+        return;
+    }
+    tracing::warn!("deliveries were still running at the shutdown deadline; stopping them");
+    scheduler.abort();
+    let _ = scheduler.await;
+    core.abandon_claims().await;
 }
 
 /// The core behind the terminal shell: its own clock, its stand-in for Slack, no key (there is no
@@ -195,20 +222,27 @@ pub fn shell_core(
     })
 }
 
-fn health_router(store: Arc<dyn Store>) -> Router {
+fn health_router(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(|| async { crate::metrics::render() }))
         .route("/readyz", get(ready))
-        .with_state(store)
+        .with_state((store, clock))
 }
 
-async fn ready(State(store): State<Arc<dyn Store>>) -> impl IntoResponse {
-    match store.ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
+/// Ready when the database takes a write, not merely answers: a read-only file, a full disk or a
+/// standby still answer `SELECT 1`.
+async fn ready(
+    State((store, clock)): State<(Arc<dyn Store>, Arc<dyn Clock>)>,
+) -> impl IntoResponse {
+    match store.probe_write(clock.now()).await {
+        Ok(()) => (StatusCode::OK, "ready".to_owned()),
         Err(err) => {
-            tracing::warn!(error = %err, "database not reachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+            tracing::warn!(error = %err, "the database cannot take a write");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("not ready: the database cannot take a write ({err})"),
+            )
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod fake_slack;
 pub mod machine;
 pub mod process;
 pub mod seed;
+pub mod siege;
 pub mod signing;
 
 /// The fake Slack on loopback, taking the benches' bot token and stamping messages with the

@@ -31,6 +31,8 @@ pub struct ServeSettings<'a> {
     pub tick: &'a str,
     /// Where the process runs and writes its log (so no stray `.env` is read).
     pub workdir: &'a Path,
+    /// More settings, e.g. `MAX_CONNECTIONS`.
+    pub extra_env: &'a [(&'a str, &'a str)],
 }
 
 /// `officehours serve` with a clean environment; killed when dropped.
@@ -62,6 +64,7 @@ impl Serve {
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().expect("log file"))
             .stderr(log_file);
+        command.envs(settings.extra_env.iter().copied());
         // The binary's own default log filter (info) unless the bench is told otherwise.
         if let Ok(filter) = std::env::var("BENCH_RUST_LOG") {
             command.env("RUST_LOG", filter);

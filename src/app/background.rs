@@ -16,6 +16,11 @@ impl Core {
         self.scheduler.clone().run(stop).await;
     }
 
+    /// Hands back the claims of a scheduler loop that was stopped mid-delivery (marked in doubt).
+    pub async fn abandon_claims(&self) {
+        self.scheduler.abandon_claims().await;
+    }
+
     /// Keeps the read model current with other replicas' writes until `stop`.
     pub async fn run_directory(&self, stop: watch::Receiver<bool>) {
         self.directory.clone().run(stop).await;

@@ -284,6 +284,21 @@ impl Scheduler {
         }
     }
 
+    /// After a delivery loop was cut off (shutdown past its deadline): hands back this
+    /// process's claims, in doubt, so nothing it held waits for its lease to run out.
+    pub async fn abandon_claims(&self) {
+        match self.store.abandon_claims(&self.owner).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                released = n,
+                "handed back reminder claims cut off at shutdown"
+            ),
+            Err(err) => {
+                tracing::warn!(error = %err, "could not hand back claims; their leases will expire")
+            }
+        }
+    }
+
     /// Ticks until `stop` turns true, then hands back any claims it still holds.
     pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         let mut every = tokio::time::interval(self.settings.tick);

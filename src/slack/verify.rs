@@ -1,8 +1,10 @@
-//! Slack request signing (v0 HMAC-SHA256), checked before any byte of the body is parsed.
+//! Slack request signing (v0 HMAC-SHA256). What the headers alone can refuse (no signature, a
+//! malformed or stale timestamp, a body declared too large) is refused before a byte of the body
+//! is read; only then is the body read, within its limit, and its HMAC checked.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
@@ -12,8 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::secret::Secret;
 
-/// Slack never sends more than a few KiB; anything near this is not Slack.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub use crate::config::MAX_BODY_BYTES;
 /// Slack's replay window (https://docs.slack.dev/authentication/verifying-requests-from-slack).
 pub const MAX_CLOCK_SKEW_SECS: i64 = 5 * 60;
 
@@ -70,6 +71,31 @@ impl SignatureVerifier {
         body: &[u8],
         now_unix: i64,
     ) -> Result<(), VerifyError> {
+        let claim = SignedHeaders::check(timestamp, signature, now_unix)?;
+        self.verify_body(&claim, body)
+    }
+
+    /// The HMAC over the body, for headers that passed `SignedHeaders::check`.
+    fn verify_body(&self, claim: &SignedHeaders<'_>, body: &[u8]) -> Result<(), VerifyError> {
+        // verify_slice compares in constant time.
+        self.mac(claim.timestamp, body)
+            .verify_slice(&claim.signature)
+            .map_err(|_| VerifyError::BadSignature)
+    }
+}
+
+/// What the headers claim, checked as far as they can be without the body.
+struct SignedHeaders<'a> {
+    timestamp: &'a str,
+    signature: Vec<u8>,
+}
+
+impl<'a> SignedHeaders<'a> {
+    fn check(
+        timestamp: Option<&'a str>,
+        signature: Option<&str>,
+        now_unix: i64,
+    ) -> Result<Self, VerifyError> {
         let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
             return Err(VerifyError::MissingHeaders);
         };
@@ -80,14 +106,14 @@ impl SignatureVerifier {
         if now_unix.abs_diff(sent) > MAX_CLOCK_SKEW_SECS.unsigned_abs() {
             return Err(VerifyError::Stale);
         }
-        let given = signature
+        let signature = signature
             .strip_prefix("v0=")
             .and_then(|hex_part| hex::decode(hex_part).ok())
             .ok_or(VerifyError::BadSignature)?;
-        // verify_slice compares in constant time.
-        self.mac(timestamp, body)
-            .verify_slice(&given)
-            .map_err(|_| VerifyError::BadSignature)
+        Ok(Self {
+            timestamp,
+            signature,
+        })
     }
 }
 
@@ -98,45 +124,60 @@ fn now_unix() -> i64 {
         .unwrap_or(0)
 }
 
-/// Axum middleware: 413 for oversized bodies, 401 for anything not signed by Slack, else the verified
-/// body is handed on unchanged.
+/// Axum middleware: 413 for a body declared or found too large, 401 for anything not signed by
+/// Slack, else the verified body is handed on unchanged. The headers are judged first, so a
+/// request that cannot be Slack's costs no read of its body.
 pub async fn require_slack_signature(
     State(verifier): State<Arc<SignatureVerifier>>,
     request: Request,
     next: Next,
 ) -> Response {
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+    let (parts, body) = request.into_parts();
+    if declared_length(&parts.headers).is_some_and(|len| len > MAX_BODY_BYTES as u64) {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
     }
-    let (parts, body) = request.into_parts();
-    let bytes: Bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(bytes) => bytes,
-        Err(err) if is_length_limit(&err) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
-        Err(_) => return StatusCode::BAD_REQUEST.into_response(),
-    };
     let header_str = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    if let Err(why) = verifier.verify(
+    let claim = match SignedHeaders::check(
         header_str("x-slack-request-timestamp"),
         header_str("x-slack-signature"),
-        &bytes,
         now_unix(),
     ) {
-        tracing::warn!(reason = %why, "rejected a request that Slack did not sign");
-        return (StatusCode::UNAUTHORIZED, "invalid Slack signature").into_response();
+        Ok(claim) => claim,
+        Err(why) => return unsigned(why),
+    };
+    let bytes: Bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(err) if caused_by::<http_body_util::LengthLimitError>(&err) => {
+            return StatusCode::PAYLOAD_TOO_LARGE.into_response()
+        }
+        Err(err) if caused_by::<tower_http::timeout::TimeoutError>(&err) => {
+            return StatusCode::REQUEST_TIMEOUT.into_response()
+        }
+        Err(_) => return StatusCode::BAD_REQUEST.into_response(),
+    };
+    if let Err(why) = verifier.verify_body(&claim, &bytes) {
+        return unsigned(why);
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
 }
 
-fn is_length_limit(err: &axum::Error) -> bool {
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
+fn unsigned(why: VerifyError) -> Response {
+    tracing::warn!(reason = %why, "rejected a request that Slack did not sign");
+    (StatusCode::UNAUTHORIZED, "invalid Slack signature").into_response()
+}
+
+fn caused_by<E: std::error::Error + 'static>(err: &axum::Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = source {
-        if e.is::<http_body_util::LengthLimitError>() {
+        if e.is::<E>() {
             return true;
         }
         source = e.source();
@@ -222,5 +263,104 @@ mod tests {
                 "{timestamp} at {now}"
             );
         }
+    }
+
+    /// A body that must never be read: polling it fails the test.
+    struct Untouchable;
+
+    impl hyper::body::Body for Untouchable {
+        type Data = Bytes;
+        type Error = std::convert::Infallible;
+
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+            panic!("the body was read although the headers already refused the request")
+        }
+    }
+
+    async fn answer(headers: &[(&str, String)], body: Body) -> StatusCode {
+        use tower::ServiceExt;
+        let router = axum::Router::new()
+            .route("/slack/commands", axum::routing::post(|| async { "ok" }))
+            .route_layer(axum::middleware::from_fn_with_state(
+                Arc::new(verifier()),
+                require_slack_signature,
+            ));
+        let mut request = axum::http::Request::builder()
+            .method("POST")
+            .uri("/slack/commands");
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let request = request.body(body).expect("a request");
+        router.oneshot(request).await.expect("infallible").status()
+    }
+
+    #[tokio::test]
+    async fn headers_alone_refuse_without_reading_the_body() {
+        let now = now_unix();
+        let fresh = now.to_string();
+        let signature = verifier().sign(&fresh, b"text=help");
+        type Headers = Vec<(&'static str, String)>;
+        let cases: Vec<(&str, Headers, StatusCode)> = vec![
+            ("no headers", vec![], StatusCode::UNAUTHORIZED),
+            (
+                "no signature",
+                vec![("x-slack-request-timestamp", fresh.clone())],
+                StatusCode::UNAUTHORIZED,
+            ),
+            (
+                "malformed timestamp",
+                vec![
+                    ("x-slack-request-timestamp", "soon".into()),
+                    ("x-slack-signature", signature.clone()),
+                ],
+                StatusCode::UNAUTHORIZED,
+            ),
+            (
+                "stale timestamp with a large declared body",
+                vec![
+                    ("x-slack-request-timestamp", (now - 301).to_string()),
+                    ("x-slack-signature", signature.clone()),
+                    ("content-length", "200000".into()),
+                ],
+                StatusCode::UNAUTHORIZED,
+            ),
+            (
+                "signature not v0",
+                vec![
+                    ("x-slack-request-timestamp", fresh.clone()),
+                    ("x-slack-signature", "v1=00".into()),
+                ],
+                StatusCode::UNAUTHORIZED,
+            ),
+            (
+                "fresh headers, body declared too large",
+                vec![
+                    ("x-slack-request-timestamp", fresh.clone()),
+                    ("x-slack-signature", signature.clone()),
+                    ("content-length", (MAX_BODY_BYTES + 1).to_string()),
+                ],
+                StatusCode::PAYLOAD_TOO_LARGE,
+            ),
+        ];
+        for (what, headers, expected) in cases {
+            assert_eq!(
+                answer(&headers, Body::new(Untouchable)).await,
+                expected,
+                "{what}"
+            );
+        }
+        // The same route passes a request whose headers and body are Slack's.
+        let signed = vec![
+            ("x-slack-request-timestamp", fresh),
+            ("x-slack-signature", signature),
+        ];
+        assert_eq!(
+            answer(&signed, Body::from("text=help")).await,
+            StatusCode::OK
+        );
     }
 }

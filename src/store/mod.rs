@@ -102,6 +102,9 @@ pub type ConflictCheck<'a> = &'a (dyn Fn(&[PublishedWindow]) -> Option<Published
 #[async_trait]
 pub trait OfficeHoursStore: Send + Sync {
     async fn ping(&self) -> Result<(), StoreError>;
+    /// Commits one tiny real write (the `health` row), so readiness fails when the database
+    /// cannot take one: a read-only file or server, a full disk, a PostgreSQL standby.
+    async fn probe_write(&self, now: DateTime<Utc>) -> Result<(), StoreError>;
     /// Waits for connections in use and closes the pool (SQLite checkpoints its WAL).
     async fn close(&self);
 

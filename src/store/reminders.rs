@@ -166,6 +166,10 @@ pub trait ReminderStore: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Gives back every claim of `owner` (graceful shutdown), keeping their in-doubt flags.
     async fn release_claims(&self, owner: &str) -> Result<u64, StoreError>;
+    /// Gives back every claim of `owner` when its deliveries were cut off mid-way (a shutdown
+    /// past its deadline): each is marked in doubt, so whoever takes it next first looks in
+    /// Slack for a message that may already have gone out.
+    async fn abandon_claims(&self, owner: &str) -> Result<u64, StoreError>;
     /// Cancels pending reminders whose key starts with `prefix` (a 1:1 stopped, a person forgotten).
     async fn cancel_pending(
         &self,
@@ -398,6 +402,17 @@ macro_rules! impl_reminder_store {
             async fn release_claims(&self, owner: &str) -> Result<u64, StoreError> {
                 let done = sqlx::query(
                     "UPDATE reminders SET status = 'pending', lease_until = NULL WHERE status = 'claimed' AND claimed_by = $1",
+                )
+                .bind(owner)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn abandon_claims(&self, owner: &str) -> Result<u64, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE reminders SET status = 'pending', lease_until = NULL, in_doubt = TRUE \
+                     WHERE status = 'claimed' AND claimed_by = $1",
                 )
                 .bind(owner)
                 .execute(&self.pool)

@@ -140,6 +140,17 @@ macro_rules! impl_sql_store {
                 Ok(())
             }
 
+            async fn probe_write(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO health (id, probed_at) VALUES (1, $1) \
+                     ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at",
+                )
+                .bind(now.to_rfc3339())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
             async fn person(&self, team_id: &str, user_id: &str) -> Result<Option<Person>, StoreError> {
                 let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE team_id = $1 AND user_id = $2");
                 let row = sqlx::query_as::<_, PersonRow>(&sql)

@@ -353,6 +353,7 @@ impl TestApp {
             },
             secret_key: key.map(Secret::new),
             secret_key_old: old.map(Secret::new),
+            server: Default::default(),
         };
         // Slack stamps messages with its own clock; in tests that is the test clock.
         slack.set_clock({

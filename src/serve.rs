@@ -1,0 +1,118 @@
+//! The HTTP server under bounds: hyper's HTTP/1 connections with its header timer, a cap on open
+//! connections, tower-http's timeouts and body limit around the routes, load shedding past a cap
+//! on requests in flight, and a deadline for shutting down.
+
+use axum::error_handling::HandleErrorLayer;
+use axum::http::StatusCode;
+use axum::Router;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_io_timeout::TimeoutStream;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::ServiceBuilder;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+
+use crate::config::{ServerSettings, MAX_BODY_BYTES};
+
+/// Puts every route behind the request bounds. Past `max_in_flight` a request is answered 503 at
+/// once (load shedding) instead of waiting in a queue that an attacker could fill.
+pub fn bounded(router: Router, settings: &ServerSettings) -> Router {
+    router.layer(
+        ServiceBuilder::new()
+            // Outermost: a declared length over the limit is answered before anything else.
+            .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+            .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                (StatusCode::SERVICE_UNAVAILABLE, "busy; try again")
+            }))
+            .load_shed()
+            .layer(GlobalConcurrencyLimitLayer::new(settings.max_in_flight))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                settings.request_timeout,
+            ))
+            .layer(RequestBodyTimeoutLayer::new(settings.body_timeout)),
+    )
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then stops accepting and lets open
+/// requests finish until the grace period runs out, when the connections left are dropped.
+/// Returns that deadline, so the caller winds down its own work by the same time.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    settings: &ServerSettings,
+    shutdown: impl Future<Output = ()>,
+) -> Instant {
+    // No tower or hyper layer caps connections (they see requests, not sockets), so a semaphore
+    // around accept does: past the cap, new connections wait in the kernel's backlog instead of
+    // costing file descriptors and memory here.
+    let slots = Arc::new(Semaphore::new(settings.max_connections));
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(settings.header_timeout)
+        .keep_alive(true);
+    tokio::pin!(shutdown);
+    loop {
+        while connections.try_join_next().is_some() {}
+        let slot = tokio::select! {
+            () = &mut shutdown => break,
+            slot = slots.clone().acquire_owned() => slot,
+        };
+        let Ok(slot) = slot else { break };
+        let stream = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(err) => {
+                    // Out of file descriptors, say: waiting a moment beats spinning on the error.
+                    tracing::warn!(error = %err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let io = TokioIo::new(Box::pin(idle_bounded(stream, settings.idle_timeout)));
+        let connection = http.serve_connection(io, TowerToHyperService::new(router.clone()));
+        let connection = graceful.watch(connection);
+        connections.spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(error = %err, "connection ended with an error");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    let deadline = Instant::now() + settings.shutdown_grace;
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep_until(deadline) => {
+            tracing::warn!(
+                open = connections.len(),
+                "shutdown grace ran out; dropping the connections still open"
+            );
+        }
+    }
+    connections.shutdown().await;
+    deadline
+}
+
+/// A socket on which a pending read or write fails after `idle`: a client that stops reading
+/// its answer (or sending its body) cannot hold the connection for ever.
+fn idle_bounded(stream: TcpStream, idle: Duration) -> TimeoutStream<TcpStream> {
+    let mut stream = TimeoutStream::new(stream);
+    stream.set_read_timeout(Some(idle));
+    stream.set_write_timeout(Some(idle));
+    stream
+}
