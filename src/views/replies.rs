@@ -282,8 +282,8 @@ pub fn lookup(viewer: &Viewer, now: DateTime<Utc>, status: &MentorStatus) -> Mes
 
 pub fn list(viewer: &Viewer, now: DateTime<Utc>, status: &MentorStatus) -> Message {
     let mut message = Message::new(format!(
-        "You have {} office-hours window(s)",
-        status.windows.len()
+        "You have {}",
+        counted(status.windows.len(), "office-hours window", "office-hours windows")
     ));
     message.push(Block::Header("Your office hours".to_owned()));
     if status.windows.is_empty() {
@@ -423,14 +423,18 @@ pub fn unavailable(viewer: &Viewer, now: DateTime<Utc>, until: Option<DateTime<U
 }
 
 pub fn zone_set(tz: Tz, now: DateTime<Utc>) -> Message {
-    with_hint(
+    let mut message = with_hint(
         format!(
             ":globe_with_meridians: Your time zone is now *{}* (it's {} there).",
             tz.name(),
             now.with_timezone(&tz).format("%a %H:%M")
         ),
         "Your windows follow your zone. `/officehours tz auto` goes back to your Slack profile's zone.",
-    )
+    );
+    if let Some(note) = super::zones::not_a_place(tz, now) {
+        message.blocks.insert(1, Block::text(note));
+    }
+    message
 }
 
 pub fn zone_auto(profile: Option<Tz>) -> Message {
@@ -470,7 +474,9 @@ pub fn help(usage: &[(&str, &str)]) -> Message {
 }
 
 /// Input the grammar refused: what was wrong, the right form, an example.
-pub fn parse_error(problem: &str, usage: &str, example: &str) -> Message {
+/// `asker` is who typed it: an example never names them (`review @ada` to Ada would confuse).
+pub fn parse_error(problem: &str, usage: &str, example: &str, asker: &str) -> Message {
+    let example = example_without(example, asker);
     Message {
         fallback: problem.to_owned(),
         blocks: vec![
@@ -479,13 +485,30 @@ pub fn parse_error(problem: &str, usage: &str, example: &str) -> Message {
                 text: String::new(),
                 fields: vec![
                     format!("*Use*\n`{}`", escape(usage)),
-                    format!("*For example*\n`{}`", escape(example)),
+                    format!("*For example*\n`{}`", escape(&example)),
                 ],
                 button: None,
             },
             Block::context("`/officehours help` lists every command. Nothing was changed."),
         ],
     }
+}
+
+/// The example with any mention of `asker` swapped for someone else.
+fn example_without(example: &str, asker: &str) -> String {
+    let others = ["ada", "grace", "ana", "lin"];
+    let stand_in = others
+        .iter()
+        .find(|name| !name.eq_ignore_ascii_case(asker) && !example.contains(&format!("@{name}")))
+        .unwrap_or(&"someone");
+    example
+        .split(' ')
+        .map(|word| match word.strip_prefix('@') {
+            Some(name) if name.eq_ignore_ascii_case(asker) => format!("@{stand_in}"),
+            _ => word.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub fn export_on_its_way() -> Message {
@@ -516,14 +539,26 @@ pub fn forget_me_confirm() -> Message {
 }
 
 pub fn forgotten(gone: &crate::domain::privacy::Forgotten) -> Message {
+    let n = |count: u64, one: &str, many: &str| {
+        counted(usize::try_from(count).unwrap_or(usize::MAX), one, many)
+    };
     with_hint(
         format!(
-            ":white_check_mark: Done. I deleted {} office-hours window(s), {} 1:1 schedule(s), {} review(s), \
-             {} debrief(s) and {} conference registration(s), and anonymised {} piece(s) of feedback.",
-            gone.windows, gone.cadences, gone.reviews, gone.debriefs, gone.conferences, gone.feedback_anonymised
+            ":white_check_mark: Done. I deleted {}, {}, {}, {} and {}, and anonymised {}.",
+            n(gone.windows, "office-hours window", "office-hours windows"),
+            n(gone.cadences, "1:1 schedule", "1:1 schedules"),
+            n(gone.reviews, "review", "reviews"),
+            n(gone.debriefs, "debrief", "debriefs"),
+            n(gone.conferences, "conference registration", "conference registrations"),
+            n(gone.feedback_anonymised, "piece of feedback", "pieces of feedback"),
         ),
         "If you use the bot again, it starts from scratch.",
     )
+}
+
+/// "1 window", "2 windows": the count with the word that fits it.
+pub fn counted(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }
 
 pub fn hints_mine(on: bool) -> Message {
