@@ -9,6 +9,7 @@ mod events;
 mod hours;
 mod pages;
 mod profiles;
+mod shell_ops;
 
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
