@@ -1,5 +1,10 @@
 //! `officehours shell` driven through stdin/stdout, as a newcomer would use it.
 
+mod buttons;
+mod driver;
+mod messages;
+mod story;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
