@@ -49,9 +49,9 @@ fn the_clock_goes_months_ahead_jumps_and_says_who_you_are() {
 fn profile_zone_applies_after_other_commands() {
     let dir = tempfile::tempdir().unwrap();
     let mut shell = Shell::start(&dir.path().join("tz.db"), &["--now", "2026-12-07T08:00:00Z"]);
-    let before = shell.send("list");
+    shell.send("list");
+    let before = shell.send("/officehours");
     assert!(before.contains("until I know your zone"), "{before}");
-    shell.send("/officehours");
     shell.send(":tz Asia/Tokyo");
     let after = shell.send("/officehours");
     assert!(!after.contains("until I know your zone"), "{after}");
@@ -98,7 +98,7 @@ fn a_channel_shows_mention_hints_until_they_are_turned_off_there() {
     assert!(hinted.contains("👁 only @you sees this in #general"), "{hinted}");
     assert!(hinted.contains("@ana.lopez"), "{hinted}");
     let off = shell.send("hints off");
-    assert!(off.contains("Mention hints are off in this channel"), "{off}");
+    assert!(off.contains("No mention hints in this channel any more"), "{off}");
     shell.send(":as bob");
     let quiet = shell.send("ping @ana.lopez");
     assert!(!quiet.contains("👁"), "{quiet}");
