@@ -52,7 +52,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             shell::run(
                 args,
                 move |clock, slack| {
-                    officehours::startup::shell_core(store, clock, slack, settings, team, public_url)
+                    officehours::startup::shell_core(
+                        store, clock, slack, settings, team, public_url,
+                    )
                 },
                 shell::history_next_to(&cli.common.database_url),
                 tokio::io::BufReader::new(tokio::io::stdin()),

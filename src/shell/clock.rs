@@ -58,9 +58,8 @@ pub(super) fn advance_target(span: &str, from: DateTime<Utc>) -> Result<DateTime
         .filter(|c| !c.is_whitespace())
         .collect::<String>()
         .to_lowercase();
-    let bad = || {
-        format!("`{span}` isn't a time span I know. Try 30m, 2h, 3d, 1w, 3mo (months) or 1y.")
-    };
+    let bad =
+        || format!("`{span}` isn't a time span I know. Try 30m, 2h, 3d, 1w, 3mo (months) or 1y.");
     if compact.is_empty() {
         return Err("How far? Say :advance 2h, :advance 3d or :advance 3mo.".to_owned());
     }
@@ -139,7 +138,9 @@ mod tests {
     use super::*;
 
     fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -151,8 +152,12 @@ mod tests {
             advance_target("1w 2d 3h", from),
             Ok(at("2026-02-09T12:00:00Z"))
         );
-        assert!(advance_target("5000w", from).unwrap_err().contains("24 months"));
-        assert!(advance_target("3 fortnights", from).unwrap_err().contains("3mo"));
+        assert!(advance_target("5000w", from)
+            .unwrap_err()
+            .contains("24 months"));
+        assert!(advance_target("3 fortnights", from)
+            .unwrap_err()
+            .contains("3mo"));
     }
 
     #[test]

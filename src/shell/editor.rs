@@ -40,8 +40,7 @@ pub(super) const COMMANDS: &[&str] = &[
 
 /// The shell's own verbs.
 pub(super) const VERBS: &[&str] = &[
-    ":as", ":tz", ":advance", ":now", ":press", ":in", ":out", ":home", ":forget", ":help",
-    ":quit",
+    ":as", ":tz", ":advance", ":now", ":press", ":in", ":out", ":home", ":forget", ":help", ":quit",
 ];
 
 pub(super) struct Editor {
@@ -107,7 +106,10 @@ impl Drop for Editor {
                 return;
             }
             if let Err(err) = self.editor.save_history(path) {
-                eprintln!("could not keep the shell history in {}: {err}", path.display());
+                eprintln!(
+                    "could not keep the shell history in {}: {err}",
+                    path.display()
+                );
             }
         }
     }

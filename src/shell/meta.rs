@@ -136,7 +136,11 @@ impl Session {
 
     fn enter(&mut self, channel: &str) -> String {
         let name = channel.trim().trim_start_matches('#').to_lowercase();
-        if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || "-_".contains(c)) {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_alphanumeric() || "-_".contains(c))
+        {
             return match &self.channel {
                 Some(current) => format!("You are in #{current}. :out leaves it."),
                 None => "Say which channel: :in #general.".to_owned(),
@@ -234,16 +238,18 @@ fn read_property(event: &mut Event, line: &str) {
 }
 
 fn day_name(code: &str) -> Option<&'static str> {
-    Some(match code.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '+') {
-        "MO" => "Mon",
-        "TU" => "Tue",
-        "WE" => "Wed",
-        "TH" => "Thu",
-        "FR" => "Fri",
-        "SA" => "Sat",
-        "SU" => "Sun",
-        _ => return None,
-    })
+    Some(
+        match code.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '+') {
+            "MO" => "Mon",
+            "TU" => "Tue",
+            "WE" => "Wed",
+            "TH" => "Thu",
+            "FR" => "Fri",
+            "SA" => "Sat",
+            "SU" => "Sun",
+            _ => return None,
+        },
+    )
 }
 
 fn ics_time(value: &str, format: &str) -> String {

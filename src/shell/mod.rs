@@ -182,11 +182,7 @@ impl Session {
         let hinted = self.core.channel_message(message, None).await?;
         Ok(format!(
             "(posted in #{channel}{})",
-            if hinted {
-                ""
-            } else {
-                "; no hint for it"
-            }
+            if hinted { "" } else { "; no hint for it" }
         ))
     }
 
@@ -221,7 +217,7 @@ impl Session {
                 let to: Vec<String> = sent.channel.split(',').map(|u| format!("@{u}")).collect();
                 (
                     format!("DM to {}", to.join(", ")),
-                    Origin::dm(&sent.channel, &self.actor.user_id),
+                    Origin::dm(&sent.channel),
                 )
             }
         };

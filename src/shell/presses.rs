@@ -17,7 +17,8 @@ const KEPT: usize = 500;
 /// Where a button was shown, and to whom: a press acts as that person.
 #[derive(Debug, Clone)]
 pub(super) struct Origin {
-    pub(super) owner: String,
+    /// Who got it (a group DM's members, in order).
+    members: Vec<String>,
     pub(super) home: bool,
 }
 
@@ -27,25 +28,32 @@ impl Origin {
     }
     pub(super) fn to(user: &str) -> Self {
         Self {
-            owner: user.to_owned(),
+            members: vec![user.to_owned()],
             home: false,
         }
     }
     pub(super) fn home(actor: &Actor) -> Self {
         Self {
-            owner: actor.user_id.clone(),
+            members: vec![actor.user_id.clone()],
             home: true,
         }
     }
-    /// A DM's channel lists its members: the one typing if they are among them, else the first.
-    pub(super) fn dm(channel: &str, current: &str) -> Self {
-        let members: Vec<&str> = channel.split(',').collect();
-        let owner = if members.contains(&current) {
-            current
-        } else {
-            members.first().copied().unwrap_or(current)
-        };
-        Self::to(owner)
+    /// A DM's channel lists its members.
+    pub(super) fn dm(channel: &str) -> Self {
+        Self {
+            members: channel.split(',').map(str::to_owned).collect(),
+            home: false,
+        }
+    }
+    /// Who presses: the one typing if they got it, else the first who did.
+    fn presser(&self, current: &str) -> String {
+        if self.members.iter().any(|m| m == current) {
+            return current.to_owned();
+        }
+        self.members
+            .first()
+            .cloned()
+            .unwrap_or_else(|| current.to_owned())
     }
 }
 
@@ -79,7 +87,10 @@ impl Presses {
 impl Session {
     /// `:press N`.
     pub(super) async fn press(&mut self, which: &str) -> anyhow::Result<String> {
-        let number = which.trim().trim_start_matches(['[', '#']).trim_end_matches(']');
+        let number = which
+            .trim()
+            .trim_start_matches(['[', '#'])
+            .trim_end_matches(']');
         let target = number
             .parse::<usize>()
             .ok()
@@ -98,7 +109,7 @@ impl Session {
     }
 
     async fn press_button(&mut self, button: &Button, origin: &Origin) -> anyhow::Result<String> {
-        let actor = self.as_person(&origin.owner);
+        let actor = self.as_person(&origin.presser(&self.actor.user_id));
         let pressed = self
             .core
             .press(&actor, button.action_id, &button.value)
@@ -169,7 +180,10 @@ impl Session {
             .submit(&actor, modal.callback_id, &modal.private_metadata, &values)
             .await?
         {
-            Ok(()) => Ok(format!("✓ {}: done ([{}] pressed).", modal.title, modal.submit)),
+            Ok(()) => Ok(format!(
+                "✓ {}: done ([{}] pressed).",
+                modal.title, modal.submit
+            )),
             Err(errors) => {
                 let mut told = format!("Not {} yet, as Slack would show it:\n", modal.title);
                 for (block, problem) in errors {

@@ -283,7 +283,11 @@ pub fn lookup(viewer: &Viewer, now: DateTime<Utc>, status: &MentorStatus) -> Mes
 pub fn list(viewer: &Viewer, now: DateTime<Utc>, status: &MentorStatus) -> Message {
     let mut message = Message::new(format!(
         "You have {}",
-        counted(status.windows.len(), "office-hours window", "office-hours windows")
+        counted(
+            status.windows.len(),
+            "office-hours window",
+            "office-hours windows"
+        )
     ));
     message.push(Block::Header("Your office hours".to_owned()));
     if status.windows.is_empty() {
@@ -549,8 +553,16 @@ pub fn forgotten(gone: &crate::domain::privacy::Forgotten) -> Message {
             n(gone.cadences, "1:1 schedule", "1:1 schedules"),
             n(gone.reviews, "review", "reviews"),
             n(gone.debriefs, "debrief", "debriefs"),
-            n(gone.conferences, "conference registration", "conference registrations"),
-            n(gone.feedback_anonymised, "piece of feedback", "pieces of feedback"),
+            n(
+                gone.conferences,
+                "conference registration",
+                "conference registrations"
+            ),
+            n(
+                gone.feedback_anonymised,
+                "piece of feedback",
+                "pieces of feedback"
+            ),
         ),
         "If you use the bot again, it starts from scratch.",
     )

@@ -237,7 +237,10 @@ mod tests {
             "Added Tue 10:00–11:00 for @bob"
         );
         assert_eq!(plain("see <@U1|ana> &amp; `help`"), "see @ana & help");
-        assert_eq!(plain(":+1: Great at 14:30-15:00: fine"), "Great at 14:30-15:00: fine");
+        assert_eq!(
+            plain(":+1: Great at 14:30-15:00: fine"),
+            "Great at 14:30-15:00: fine"
+        );
     }
 
     #[test]

@@ -5,8 +5,14 @@ use chrono_tz::{Tz, TZ_VARIANTS};
 
 /// Places people usually mean by these names.
 const MEANT: &[(&str, &[&str])] = &[
-    ("EST", &["America/New_York", "America/Toronto", "America/Panama"]),
-    ("MST", &["America/Denver", "America/Phoenix", "America/Edmonton"]),
+    (
+        "EST",
+        &["America/New_York", "America/Toronto", "America/Panama"],
+    ),
+    (
+        "MST",
+        &["America/Denver", "America/Phoenix", "America/Edmonton"],
+    ),
     ("HST", &["Pacific/Honolulu"]),
     ("EST5EDT", &["America/New_York", "America/Toronto"]),
     ("CST6CDT", &["America/Chicago", "America/Mexico_City"]),
@@ -22,7 +28,12 @@ const MEANT: &[(&str, &[&str])] = &[
 pub(super) fn not_a_place(tz: Tz, now: DateTime<Utc>) -> Option<String> {
     let name = tz.name();
     let place = name.contains('/') && !name.starts_with("Etc/");
-    if place || matches!(name, "UTC" | "Etc/UTC" | "GMT" | "Etc/GMT" | "Etc/UCT" | "UCT" | "Zulu") {
+    if place
+        || matches!(
+            name,
+            "UTC" | "Etc/UTC" | "GMT" | "Etc/GMT" | "Etc/UCT" | "UCT" | "Zulu"
+        )
+    {
         return None;
     }
     let year = now.year();
@@ -60,9 +71,16 @@ fn nearest_places(name: &str, offset: i32) -> Vec<String> {
         .iter()
         .filter(|tz| {
             let n = tz.name();
-            ["America/", "Europe/", "Asia/", "Africa/", "Australia/", "Pacific/"]
-                .iter()
-                .any(|region| n.starts_with(region))
+            [
+                "America/",
+                "Europe/",
+                "Asia/",
+                "Africa/",
+                "Australia/",
+                "Pacific/",
+            ]
+            .iter()
+            .any(|region| n.starts_with(region))
         })
         .filter(|tz| {
             tz.with_ymd_and_hms(2026, 1, 1, 12, 0, 0)
@@ -89,7 +107,9 @@ mod tests {
     use super::*;
 
     fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -97,7 +117,10 @@ mod tests {
         let note = not_a_place(Tz::EST, at("2026-07-01T12:00:00Z")).unwrap();
         assert!(note.contains("*EST* is fixed at UTC−5 all year"), "{note}");
         assert!(note.contains("America/New_York"), "{note}");
-        assert_eq!(not_a_place(Tz::Europe__Berlin, at("2026-07-01T12:00:00Z")), None);
+        assert_eq!(
+            not_a_place(Tz::Europe__Berlin, at("2026-07-01T12:00:00Z")),
+            None
+        );
         assert_eq!(not_a_place(Tz::UTC, at("2026-07-01T12:00:00Z")), None);
     }
 }

@@ -20,7 +20,12 @@ fn office_hours_buttons_remove_open_and_forget() {
     let dir = tempfile::tempdir().unwrap();
     let mut shell = two_people(&dir);
     let db = shell.db.clone();
-    let windows = |db| one(db, "SELECT CAST(COUNT(*) AS TEXT) FROM windows WHERE user_id = 'you'");
+    let windows = |db| {
+        one(
+            db,
+            "SELECT CAST(COUNT(*) AS TEXT) FROM windows WHERE user_id = 'you'",
+        )
+    };
     shell.send("add mon 12:00-13:00 career");
     shell.send("add wed 12:00-13:00 rust");
     let list = shell.send("list");
@@ -35,7 +40,10 @@ fn office_hours_buttons_remove_open_and_forget() {
         .unwrap();
     let pressed = shell.send(&format!(":press {number}"));
     assert!(pressed.contains("You pressed [Remove]"), "{pressed}");
-    assert!(pressed.contains("Wed 12:00–13:00"), "the list is shown again: {pressed}");
+    assert!(
+        pressed.contains("Wed 12:00–13:00"),
+        "the list is shown again: {pressed}"
+    );
     assert!(!pressed.contains("Mon 12:00–13:00"), "{pressed}");
     assert_eq!(windows(&db).as_deref(), Some("1"));
 
@@ -53,7 +61,10 @@ fn office_hours_buttons_remove_open_and_forget() {
     let gone = shell.press("Delete everything", &[]);
     assert!(gone.contains("I deleted 1 office-hours window,"), "{gone}");
     assert_eq!(windows(&db).as_deref(), Some("0"));
-    assert_eq!(one(&db, "SELECT user_id FROM people WHERE user_id = 'you'"), None);
+    assert_eq!(
+        one(&db, "SELECT user_id FROM people WHERE user_id = 'you'"),
+        None
+    );
     shell.quit();
 }
 
@@ -65,7 +76,10 @@ fn one_on_one_buttons_decline_accept_done_snooze_and_skip() {
     let status = |db| one(db, "SELECT status FROM cadences");
     let set = shell.send("1on1 @bob every 1 week on tue 10:00");
     assert!(set.contains("DM to @bob"), "bob is asked: {set}");
-    assert!(set.contains("] Sounds good") && set.contains("] Decline"), "{set}");
+    assert!(
+        set.contains("] Sounds good") && set.contains("] Decline"),
+        "{set}"
+    );
 
     let declined = shell.press("Decline", &[]);
     assert!(declined.contains("as @bob, who got it"), "{declined}");
@@ -76,16 +90,26 @@ fn one_on_one_buttons_decline_accept_done_snooze_and_skip() {
 
     // The reminder an hour before Tuesday's 10:00, to both.
     let day = shell.send(":advance 1d 2h");
-    assert!(day.contains("📬 Tue 2026-12-08 09:00 UTC · DM to @you"), "{day}");
+    assert!(
+        day.contains("📬 Tue 2026-12-08 09:00 UTC · DM to @you"),
+        "{day}"
+    );
     let done = shell.press("Done", &[]);
     assert!(done.contains("Marked done"), "{done}");
     assert_eq!(
-        one(&db, "SELECT status FROM meetings WHERE starts_at LIKE '2026-12-08%'").as_deref(),
+        one(
+            &db,
+            "SELECT status FROM meetings WHERE starts_at LIKE '2026-12-08%'"
+        )
+        .as_deref(),
         Some("done")
     );
 
     let week = shell.send(":advance 1w");
-    assert!(week.contains("📬 Tue 2026-12-15 09:00 UTC · DM to @you"), "{week}");
+    assert!(
+        week.contains("📬 Tue 2026-12-15 09:00 UTC · DM to @you"),
+        "{week}"
+    );
     let snoozed = shell.press("Snooze a day", &[]);
     assert!(snoozed.contains("Snoozed a day"), "{snoozed}");
     assert_eq!(
@@ -94,11 +118,18 @@ fn one_on_one_buttons_decline_accept_done_snooze_and_skip() {
         "{snoozed}"
     );
     let next_day = shell.send(":advance 1d");
-    assert!(next_day.contains("📬 Wed 2026-12-16 09:00 UTC"), "{next_day}");
+    assert!(
+        next_day.contains("📬 Wed 2026-12-16 09:00 UTC"),
+        "{next_day}"
+    );
     let skipped = shell.press("Skip this one", &[]);
     assert!(skipped.contains("Skipped this one"), "{skipped}");
     assert_eq!(
-        one(&db, "SELECT status FROM meetings WHERE starts_at LIKE '2026-12-16%'").as_deref(),
+        one(
+            &db,
+            "SELECT status FROM meetings WHERE starts_at LIKE '2026-12-16%'"
+        )
+        .as_deref(),
         Some("skipped")
     );
     shell.quit();
@@ -125,12 +156,19 @@ fn debrief_and_review_modals_are_filled_in_field_by_field() {
     let sent = shell.press("Send", &["The demo", "Ship smaller", "Feature flags"]);
     assert!(sent.contains("✓ Debrief feedback"), "{sent}");
     assert_eq!(
-        one(&db, "SELECT went_well || '|' || differently || '|' || learned FROM feedback").as_deref(),
+        one(
+            &db,
+            "SELECT went_well || '|' || differently || '|' || learned FROM feedback"
+        )
+        .as_deref(),
         Some("The demo|Ship smaller|Feature flags")
     );
 
     let modal = shell.press("Note what was agreed", &[]);
-    assert!(modal.contains("What did the two of you agree on?"), "{modal}");
+    assert!(
+        modal.contains("What did the two of you agree on?"),
+        "{modal}"
+    );
     let saved = shell.press("Save", &["Lead the next launch"]);
     assert!(saved.contains("✓ What was agreed"), "{saved}");
     assert_eq!(

@@ -81,7 +81,10 @@ impl Shell {
         let mut printed = String::new();
         loop {
             let line = self.lines.recv_timeout(PATIENCE).unwrap_or_else(|_| {
-                panic!("the shell went quiet after {lines:?}; so far:\n{}{printed}", self.transcript)
+                panic!(
+                    "the shell went quiet after {lines:?}; so far:\n{}{printed}",
+                    self.transcript
+                )
             });
             if line.contains(&format!("`{mark}`")) {
                 break;

@@ -5,12 +5,18 @@ use super::driver::Shell;
 #[test]
 fn mistakes_are_answered_with_what_works() {
     let dir = tempfile::tempdir().unwrap();
-    let mut shell = Shell::start(&dir.path().join("messages.db"), &["--as", "ada", "--now", "2026-12-07T08:00:00Z"]);
+    let mut shell = Shell::start(
+        &dir.path().join("messages.db"),
+        &["--as", "ada", "--now", "2026-12-07T08:00:00Z"],
+    );
     shell.send(":tz Europe/London");
     let typo = shell.send("helo");
     assert!(typo.contains("Did you mean help?"), "{typo}");
     let long = shell.send(&format!("find {}", "x".repeat(1200)));
-    assert!(long.contains("too long for a command (at most 1000)"), "{long}");
+    assert!(
+        long.contains("too long for a command (at most 1000)"),
+        "{long}"
+    );
     let monthly = shell.send("1on1 @bob every month");
     assert!(monthly.contains("say every 4 weeks"), "{monthly}");
     assert!(!monthly.contains("every month weeks"), "{monthly}");
@@ -24,6 +30,9 @@ fn mistakes_are_answered_with_what_works() {
     assert!(est.contains("EST is fixed at UTC−5 all year"), "{est}");
     assert!(est.contains("America/New_York"), "{est}");
     let list = shell.send("list");
-    assert!(list.contains("1 office-hours window") || list.contains("1. Tue"), "{list}");
+    assert!(
+        list.contains("1 office-hours window") || list.contains("1. Tue"),
+        "{list}"
+    );
     shell.quit();
 }
