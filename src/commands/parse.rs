@@ -183,7 +183,10 @@ const CALENDAR: Form = ("/officehours calendar [reset]", "/officehours calendar"
 
 #[path = "parse_usage.rs"]
 mod usage;
+#[path = "parse_words.rs"]
+mod words;
 pub use usage::USAGE_LINES;
+use words::{join_meridiem, unknown_command};
 
 /// Slack's limit is far above anything this grammar needs; past this it's a paste accident.
 const MAX_INPUT_CHARS: usize = 1000;
@@ -274,47 +277,6 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
             &ADD,
         )),
         _ => Err(fail(unknown_command(first), &OVERVIEW)),
-    }
-}
-
-/// The words a command starts with, for "did you mean".
-const COMMAND_WORDS: &[&str] = &[
-    "help",
-    "add",
-    "remove",
-    "list",
-    "on",
-    "off",
-    "tz",
-    "find",
-    "1on1",
-    "debrief",
-    "review",
-    "conference",
-    "team",
-    "export",
-    "forget",
-    "connect",
-    "disconnect",
-    "away",
-    "hints",
-    "calendar",
-];
-
-/// `helo` → "Did you mean `help`?": the nearest command word, if it is a typo away.
-fn unknown_command(word: &str) -> String {
-    let lower = word.to_lowercase();
-    let nearest = COMMAND_WORDS
-        .iter()
-        .map(|w| (strsim::damerau_levenshtein(&lower, w), *w))
-        .filter(|(typos, w)| *typos <= if w.len() <= 3 { 1 } else { 2 })
-        .min_by_key(|(typos, _)| *typos);
-    match nearest {
-        Some((_, w)) => format!(
-            "I don't know the command `{}`. Did you mean `{w}`?",
-            shown(word)
-        ),
-        None => format!("I don't know the command `{}`.", shown(word)),
     }
 }
 
@@ -423,25 +385,6 @@ fn add(rest: &[&str]) -> Result<Command, ParseError> {
     let topics_text = rest[used..].join(" ");
     let topics = parse_topics(unquote(&topics_text)).map_err(|e| domain(e, &ADD))?;
     Ok(Command::Add { window, topics })
-}
-
-/// `1:00 pm-2:00 pm` → `1:00pm-2:00pm`: an am/pm written apart belongs to the time before it.
-fn join_meridiem(tokens: &[&str]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(tokens.len());
-    for token in tokens {
-        let lower = token.to_lowercase();
-        let meridiem = ["am", "pm", "a.m.", "p.m."]
-            .iter()
-            .any(|m| lower == *m || lower.starts_with(&format!("{m}-")));
-        let after_time = out
-            .last()
-            .is_some_and(|t| t.ends_with(|c: char| c.is_ascii_digit()));
-        match out.last_mut() {
-            Some(previous) if meridiem && after_time => previous.push_str(token),
-            _ => out.push((*token).to_owned()),
-        }
-    }
-    out
 }
 
 fn remove(rest: &[&str]) -> Result<Command, ParseError> {

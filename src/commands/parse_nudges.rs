@@ -185,7 +185,7 @@ fn cadence_words(tokens: &[&str]) -> Result<(u8, usize), ParseError> {
         }
         ["every", _, unit, ..] if unit.starts_with("day") || unit.starts_with("month") => {
             how_often(format!(
-                "1:1s repeat every 1 to {MAX_EVERY_WEEKS} weeks, not in {}. For about once a month, say every 4 weeks.",
+                "1:1s repeat every 1 to {MAX_EVERY_WEEKS} weeks, not {}. For about once a month, say every 4 weeks.",
                 shown(unit)
             ))
         }

@@ -11,6 +11,10 @@ use crate::domain::tzmath::Occurrence;
 use crate::domain::window::{PublishedWindow, WeeklyWindow};
 use crate::domain::zone::short_label;
 
+#[path = "replies_words.rs"]
+mod words;
+pub use words::{counted, parse_error};
+
 fn mention(user_id: &str) -> String {
     format!("<@{user_id}>")
 }
@@ -478,43 +482,6 @@ pub fn help(usage: &[(&str, &str)]) -> Message {
 }
 
 /// Input the grammar refused: what was wrong, the right form, an example.
-/// `asker` is who typed it: an example never names them (`review @ada` to Ada would confuse).
-pub fn parse_error(problem: &str, usage: &str, example: &str, asker: &str) -> Message {
-    let example = example_without(example, asker);
-    Message {
-        fallback: problem.to_owned(),
-        blocks: vec![
-            Block::text(format!(":thinking_face: {}", escape(problem))),
-            Block::Section {
-                text: String::new(),
-                fields: vec![
-                    format!("*Use*\n`{}`", escape(usage)),
-                    format!("*For example*\n`{}`", escape(&example)),
-                ],
-                button: None,
-            },
-            Block::context("`/officehours help` lists every command. Nothing was changed."),
-        ],
-    }
-}
-
-/// The example with any mention of `asker` swapped for someone else.
-fn example_without(example: &str, asker: &str) -> String {
-    let others = ["ada", "grace", "ana", "lin"];
-    let stand_in = others
-        .iter()
-        .find(|name| !name.eq_ignore_ascii_case(asker) && !example.contains(&format!("@{name}")))
-        .unwrap_or(&"someone");
-    example
-        .split(' ')
-        .map(|word| match word.strip_prefix('@') {
-            Some(name) if name.eq_ignore_ascii_case(asker) => format!("@{stand_in}"),
-            _ => word.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 pub fn export_on_its_way() -> Message {
     with_hint(
         ":package: I'm sending you a JSON file with everything I keep about you, in a DM from me.",
@@ -566,11 +533,6 @@ pub fn forgotten(gone: &crate::domain::privacy::Forgotten) -> Message {
         ),
         "If you use the bot again, it starts from scratch.",
     )
-}
-
-/// "1 window", "2 windows": the count with the word that fits it.
-pub fn counted(count: usize, one: &str, many: &str) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
 }
 
 pub fn hints_mine(on: bool) -> Message {
