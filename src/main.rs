@@ -48,11 +48,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|problems| anyhow::anyhow!(problems.join("\n")))?;
             let store = store::connect(&cli.common.database_url).await?;
             let team = args.team.clone();
+            let public_url = cli.serve.public_url.clone();
             shell::run(
                 args,
                 move |clock, slack| {
-                    officehours::startup::shell_core(store, clock, slack, settings, team)
+                    officehours::startup::shell_core(
+                        store, clock, slack, settings, team, public_url,
+                    )
                 },
+                shell::history_next_to(&cli.common.database_url),
                 tokio::io::BufReader::new(tokio::io::stdin()),
                 tokio::io::stdout(),
             )

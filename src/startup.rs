@@ -199,13 +199,14 @@ async fn wind_down_scheduler(
 
 /// The core behind the terminal shell: its own clock, its stand-in for Slack, no key (there is no
 /// Slack account to connect in a terminal), and a scheduler that delivers only `team`'s reminders,
-/// unpaced.
+/// unpaced. `public_url` (`PUBLIC_URL`) lets `calendar` hand out a feed address.
 pub fn shell_core(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     slack: Arc<dyn SlackApi>,
     nudges: NudgeSettings,
     team: String,
+    public_url: Option<String>,
 ) -> Core {
     Core::assemble(CoreParts {
         store,
@@ -213,7 +214,10 @@ pub fn shell_core(
         slack,
         cipher: None,
         nudges,
-        presence: PresenceSettings::default(),
+        presence: PresenceSettings {
+            public_url: public_url.filter(|url| !url.trim().is_empty()),
+            ..PresenceSettings::default()
+        },
         scheduler: SchedulerSettings {
             per_channel: Duration::ZERO,
             only_team: Some(team),

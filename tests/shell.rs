@@ -1,5 +1,14 @@
 //! `officehours shell` driven through stdin/stdout, as a newcomer would use it.
 
+#[path = "shell/buttons.rs"]
+mod buttons;
+#[path = "shell/driver.rs"]
+mod driver;
+#[path = "shell/messages.rs"]
+mod messages;
+#[path = "shell/story.rs"]
+mod story;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 

@@ -102,7 +102,12 @@ impl Core {
         let command = match &understood.parsed {
             Ok(command) => command.clone(),
             Err(error) => {
-                let message = replies::parse_error(&error.problem, error.usage, error.example);
+                let message = replies::parse_error(
+                    &error.problem,
+                    error.usage,
+                    error.example,
+                    &actor.user_id,
+                );
                 return Ok(Handled {
                     message: Arc::new(message),
                     zone_unknown: false,

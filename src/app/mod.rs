@@ -11,6 +11,7 @@ mod hours;
 mod pages;
 mod profiles;
 mod replays;
+mod shell_ops;
 
 use chrono::{DateTime, Utc};
 use std::sync::Arc;

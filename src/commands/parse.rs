@@ -183,7 +183,10 @@ const CALENDAR: Form = ("/officehours calendar [reset]", "/officehours calendar"
 
 #[path = "parse_usage.rs"]
 mod usage;
+#[path = "parse_words.rs"]
+mod words;
 pub use usage::USAGE_LINES;
+use words::{join_meridiem, unknown_command};
 
 /// Slack's limit is far above anything this grammar needs; past this it's a paste accident.
 const MAX_INPUT_CHARS: usize = 1000;
@@ -207,7 +210,9 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
     let length = text.chars().count();
     if length > MAX_INPUT_CHARS {
         return Err(fail(
-            format!("That's {length} characters, too long for a command."),
+            format!(
+                "That's {length} characters, too long for a command (at most {MAX_INPUT_CHARS})."
+            ),
             &OVERVIEW,
         ));
     }
@@ -271,10 +276,7 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
             ),
             &ADD,
         )),
-        _ => Err(fail(
-            format!("I don't know the command `{}`.", shown(first)),
-            &OVERVIEW,
-        )),
+        _ => Err(fail(unknown_command(first), &OVERVIEW)),
     }
 }
 
@@ -376,6 +378,9 @@ fn parse_user(mention: &str) -> Result<UserRef, ParseError> {
 }
 
 fn add(rest: &[&str]) -> Result<Command, ParseError> {
+    let joined = join_meridiem(rest);
+    let rest: Vec<&str> = joined.iter().map(String::as_str).collect();
+    let rest = rest.as_slice();
     let (window, used) = parse_window(rest).map_err(|e| domain(e, &ADD))?;
     let topics_text = rest[used..].join(" ");
     let topics = parse_topics(unquote(&topics_text)).map_err(|e| domain(e, &ADD))?;

@@ -185,13 +185,23 @@ fn cadence_words(tokens: &[&str]) -> Result<(u8, usize), ParseError> {
         }
         ["every", _, unit, ..] if unit.starts_with("day") || unit.starts_with("month") => {
             how_often(format!(
-                "1:1s repeat in weeks, not {}. Say something like every 2 weeks.",
+                "1:1s repeat every 1 to {MAX_EVERY_WEEKS} weeks, not {}. For about once a month, say every 4 weeks.",
                 shown(unit)
             ))
         }
-        ["every", n, ..] => how_often(format!(
+        ["every", "month" | "months" | "mo" | "year" | "quarter", ..] => how_often(format!(
+            "1:1s repeat every 1 to {MAX_EVERY_WEEKS} weeks. For about once a month, say every 4 weeks."
+        )),
+        ["every", "day" | "days" | "weekday" | "workday", ..] => how_often(
+            "1:1s repeat in weeks; the most often is weekly. Say every week.".into(),
+        ),
+        ["every", n, ..] if n.starts_with(|c: char| c.is_ascii_digit()) => how_often(format!(
             "Every {} what? Say every {} weeks.",
             shown(n),
+            shown(n)
+        )),
+        ["every", n, ..] => how_often(format!(
+            "Every {} what? Say every 2 weeks, every 4 weeks or weekly.",
             shown(n)
         )),
         ["every"] => how_often("Every how many weeks? Say every 2 weeks.".into()),

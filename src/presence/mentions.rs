@@ -30,7 +30,10 @@ pub fn mentioned(text: &str) -> Vec<String> {
         let Some(end) = after.find('>') else { break };
         let id = after[..end].split('|').next().unwrap_or_default();
         if !id.is_empty()
-            && id.chars().all(|c| c.is_ascii_alphanumeric())
+            // Slack's ids are alphanumeric; the terminal shell's people are `bob.smith`.
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
             && !ids.iter().any(|i| i == id)
         {
             ids.push(id.to_owned());

@@ -1,126 +1,78 @@
-//! The terminal adapter: type `/officehours` commands as a pretend user and read the replies as text;
-//! reminders the scheduler would send as DMs are printed as the pretend clock passes them.
+//! The terminal adapter: type `/officehours` commands as a pretend user and read the replies as
+//! text; press any button by its number, fill in modals, talk in a pretend channel, and watch
+//! what the bot does as the pretend clock moves on.
 
+mod clock;
+mod editor;
+mod lines;
+mod meta;
 mod outbox;
+mod presses;
+mod story;
 
-use anyhow::Context;
-use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::sync::Arc;
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncBufRead, AsyncWrite};
 
-use crate::app::{Actor, Core};
-use crate::clock::{Clock, ManualClock, OffsetClock};
+use crate::app::{Actor, ChannelMessage, Core};
+use crate::clock::Clock;
 use crate::config::ShellArgs;
-use crate::domain::duration::parse_duration;
-use crate::domain::zone::parse_zone;
-use crate::ports::slack::{Profile, SlackApi};
-use crate::views::text::render;
-use outbox::Outbox;
+use crate::ports::slack::SlackApi;
+use crate::views::text::{render_numbered, Style};
+use crate::views::Message;
+use clock::ShellClock;
+use lines::{Piped, Terminal};
+use outbox::{Outbox, Sent};
+use presses::{Origin, Presses};
 
-/// Either a frozen pretend time (`--now`) or real time; both can jump ahead with `:advance`.
-enum ShellClock {
-    Frozen(Arc<ManualClock>),
-    Live(Arc<OffsetClock>),
-}
-
-impl ShellClock {
-    fn shared(&self) -> Arc<dyn Clock> {
-        match self {
-            ShellClock::Frozen(c) => c.clone(),
-            ShellClock::Live(c) => c.clone(),
-        }
-    }
-    fn advance(&self, by: chrono::Duration) {
-        match self {
-            ShellClock::Frozen(c) => c.advance(by),
-            ShellClock::Live(c) => c.advance(by),
-        }
-    }
-}
-
-const SHELL_HELP: &str = "\
-Type what you would type after /officehours in Slack, e.g.
-  add tue,thu 14:00-15:00 career, rust      list      on for 2h      @bob      find rust
-Shell commands:
-  :as NAME        act as another person (their @name is NAME)
-  :tz ZONE        set this person's profile time zone, e.g. :tz Europe/Berlin
-  :advance 3d     move the pretend clock forward (30m, 2h, 1d, 1w)
-  :now            show the pretend time
-  :home           show this person's App Home tab
-  :forget         confirm `forget me` (Slack shows a button instead)
-  :help           this text
-  :quit           leave (Ctrl-D works too)";
+pub use editor::history_next_to;
 
 /// `assemble` builds the core around the shell's clock and its stand-in for Slack (the wiring
-/// knows the database; the shell does not).
+/// knows the database; the shell does not). `history` is where the line editor keeps what was
+/// typed (next to the database), when a person types on a terminal.
 pub async fn run<R, W, F>(
     args: ShellArgs,
     assemble: F,
+    history: Option<std::path::PathBuf>,
     input: R,
-    mut output: W,
+    output: W,
 ) -> anyhow::Result<()>
 where
-    R: AsyncBufRead + Unpin,
-    W: AsyncWrite + Unpin,
+    R: AsyncBufRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
     F: FnOnce(Arc<dyn Clock>, Arc<dyn SlackApi>) -> Core,
 {
-    let clock = start_clock(args.now.as_deref())?;
+    let clock = ShellClock::start(args.now.as_deref())?;
     let outbox = Arc::new(Outbox::default());
     let core = assemble(clock.shared(), outbox.clone());
+    let on_terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let term: Box<dyn Terminal> = if on_terminal {
+        Box::new(editor::Editor::start(history)?)
+    } else {
+        Box::new(Piped::new(input, output))
+    };
+    let user = meta::handle(&args.user).unwrap_or_else(|| "you".to_owned());
     let mut session = Session {
         core,
         outbox,
         clock,
         actor: Actor {
             team_id: args.team.clone(),
-            user_id: clean_name(&args.user),
+            user_id: user.clone(),
         },
         // In a real workspace's data the shell must not deliver (it would mark real reminders
         // sent without Slack ever seeing them); in the pretend one it shows what would go out.
         pretend: args.team == crate::config::SHELL_TEAM,
+        style: Style {
+            ansi: on_terminal && std::env::var_os("NO_COLOR").is_none(),
+        },
+        presses: Presses::default(),
+        channel: None,
+        people: BTreeSet::from([user]),
+        term,
     };
-    let interactive = std::io::stdin().is_terminal();
-    output.write_all(session.banner().as_bytes()).await?;
-    let mut lines = input.lines();
-    loop {
-        if interactive {
-            let prompt = format!("{}> ", session.actor.user_id);
-            output.write_all(prompt.as_bytes()).await?;
-        }
-        output.flush().await?;
-        let Some(line) = lines.next_line().await? else {
-            break;
-        };
-        let line = line.trim();
-        if line.is_empty() && !interactive {
-            continue;
-        }
-        let reply = match line.strip_prefix(':') {
-            Some(meta) => match session.meta(meta, &mut output).await? {
-                Some(reply) => reply,
-                None => break,
-            },
-            None => session.command(line).await,
-        };
-        output.write_all(format!("{reply}\n").as_bytes()).await?;
-        session.deliver(&mut output).await?;
-    }
-    output.flush().await?;
-    Ok(())
-}
-
-/// `--now` freezes a pretend time; without it the shell runs on real time. Both can jump ahead.
-fn start_clock(now: Option<&str>) -> anyhow::Result<ShellClock> {
-    let Some(at) = now else {
-        return Ok(ShellClock::Live(Arc::new(OffsetClock::default())));
-    };
-    let start: DateTime<Utc> = DateTime::parse_from_rfc3339(at)
-        .with_context(|| {
-            format!("--now `{at}` is not an RFC 3339 instant such as 2026-03-27T09:00:00Z")
-        })?
-        .with_timezone(&Utc);
-    Ok(ShellClock::Frozen(Arc::new(ManualClock::new(start))))
+    session.run().await
 }
 
 /// One person at the terminal, in one workspace, on one clock.
@@ -130,14 +82,49 @@ struct Session {
     clock: ShellClock,
     actor: Actor,
     pretend: bool,
+    style: Style,
+    presses: Presses,
+    /// The pretend channel they are in (`:in #general`), if any.
+    channel: Option<String>,
+    /// Everyone met so far: the people acted as and mentioned (for completion and `:as`).
+    people: BTreeSet<String>,
+    term: Box<dyn Terminal>,
 }
 
 impl Session {
+    async fn run(&mut self) -> anyhow::Result<()> {
+        let banner = self.banner();
+        self.term.write(&banner).await?;
+        loop {
+            let prompt = match &self.channel {
+                Some(channel) => format!("{} in #{channel}> ", self.actor.user_id),
+                None => format!("{}> ", self.actor.user_id),
+            };
+            let Some(line) = self.term.read_line(&prompt).await? else {
+                break;
+            };
+            let line = line.trim();
+            if line.is_empty() && !self.term.interactive() {
+                continue;
+            }
+            let reply = match line.strip_prefix(':') {
+                Some(meta) => match self.meta(meta).await? {
+                    Some(reply) => reply,
+                    None => break,
+                },
+                None => self.typed(line).await?,
+            };
+            let delivered = self.deliver().await?;
+            self.term.write(&format!("{reply}\n{delivered}")).await?;
+        }
+        self.term.write("").await
+    }
+
     fn banner(&self) -> String {
         format!(
-            "officehours shell — you are @{} · {} UTC · type :help\n{}",
+            "officehours shell — you are @{} · {} · type :help\n{}",
             self.actor.user_id,
-            self.clock.shared().now().format("%a %Y-%m-%d %H:%M"),
+            story::stamp(self.clock.now()),
             if self.pretend {
                 ""
             } else {
@@ -146,121 +133,155 @@ impl Session {
         )
     }
 
-    /// A shell command (`:as`, `:tz`, `:advance`…); `None` means leave.
-    async fn meta<W: AsyncWrite + Unpin>(
-        &mut self,
-        meta: &str,
-        output: &mut W,
-    ) -> anyhow::Result<Option<String>> {
-        let (word, rest) = meta.split_once(char::is_whitespace).unwrap_or((meta, ""));
-        let rest = rest.trim();
-        Ok(Some(match word {
-            "quit" | "q" | "exit" => return Ok(None),
-            "help" => SHELL_HELP.to_owned(),
-            "as" if !rest.is_empty() => {
-                self.actor.user_id = clean_name(rest);
-                format!("You are now @{}.", self.actor.user_id)
-            }
-            "tz" => match parse_zone(rest) {
-                Ok(tz) => {
-                    let profile = Profile {
-                        tz: Some(tz.name().to_owned()),
-                        display_name: None,
-                    };
-                    self.core.save_profile(&self.actor, &profile).await?;
-                    format!(
-                        "@{}'s profile time zone is now {}.",
-                        self.actor.user_id,
-                        tz.name()
-                    )
-                }
-                Err(err) => err.to_string(),
-            },
-            "advance" => match parse_duration(&rest.replace(' ', "")) {
-                Ok(by) => self.advance(by, output).await?,
-                Err(err) => err.to_string(),
-            },
-            "now" => format!("It is {} UTC.", self.core.now().format("%a %Y-%m-%d %H:%M")),
-            "home" => render(&self.core.home(&self.actor).await?),
-            "forget" => render(&self.core.forget(&self.actor).await?),
-            _ => format!("Unknown shell command `:{word}`. Type :help."),
-        }))
+    /// A line that is not a shell command: a command, or in a channel a message to it.
+    async fn typed(&mut self, line: &str) -> anyhow::Result<String> {
+        self.meet_mentions(line);
+        let Some(channel) = self.channel.clone() else {
+            return self.command(line, None).await;
+        };
+        if is_command(&self.core, line) {
+            return self.command(line, Some(&channel)).await;
+        }
+        self.say(&channel, line).await
     }
 
-    /// Steps through the time so each reminder shows up when it would have.
-    async fn advance<W: AsyncWrite + Unpin>(
-        &self,
-        by: chrono::Duration,
-        output: &mut W,
-    ) -> anyhow::Result<String> {
-        let mut left = by;
-        while left > chrono::Duration::zero() {
-            let step = left.min(STEP);
-            self.clock.advance(step);
-            left -= step;
-            self.deliver(output).await?;
+    /// What they would type after `/officehours` in Slack (`channel`: where they typed it).
+    async fn command(&mut self, line: &str, channel: Option<&str>) -> anyhow::Result<String> {
+        let text = line.strip_prefix("/officehours").unwrap_or(line);
+        let understood = self.core.understand(text);
+        let handled = match self.core.answer(&self.actor, None, channel, &understood).await {
+            Ok(handled) => handled,
+            Err(err) => return Ok(format!("Error: {err}")),
+        };
+        let mut shown = self.show(&handled.message, Origin::reply(&self.actor));
+        if let Some(file) = &handled.attachment {
+            shown.push_str(&format!(
+                "\n📎 {} ({}):\n{}",
+                file.title,
+                file.filename,
+                String::from_utf8_lossy(&file.content)
+            ));
         }
+        if let Some(feed) = self.feed_preview(&shown).await? {
+            shown.push_str(&feed);
+        }
+        Ok(shown)
+    }
+
+    /// A message posted in the pretend channel: `@name` becomes a mention, as Slack sends it.
+    async fn say(&mut self, channel: &str, line: &str) -> anyhow::Result<String> {
+        let text = as_mentions(line);
+        let message = ChannelMessage {
+            team_id: &self.actor.team_id,
+            channel,
+            sender: Some(&self.actor.user_id),
+            text: &text,
+            subtype: None,
+            bot_id: None,
+        };
+        let hinted = self.core.channel_message(message, None).await?;
         Ok(format!(
-            "It is now {} UTC.",
-            self.core.now().format("%a %Y-%m-%d %H:%M")
+            "(posted in #{channel}{})",
+            if hinted { "" } else { "; no hint for it" }
         ))
     }
 
-    /// What they would type after `/officehours` in Slack.
-    async fn command(&self, line: &str) -> String {
-        let text = line.strip_prefix("/officehours").unwrap_or(line);
-        match self.core.run_text(&self.actor, text).await {
-            Ok(handled) => match &handled.attachment {
-                Some(file) => format!(
-                    "{}\n📎 {} ({}):\n{}",
-                    render(&handled.message),
-                    file.title,
-                    file.filename,
-                    String::from_utf8_lossy(&file.content)
-                ),
-                None => render(&handled.message),
-            },
-            Err(err) => format!("Error: {err}"),
-        }
+    /// Renders a message with its buttons numbered for `:press`.
+    fn show(&mut self, message: &Message, origin: Origin) -> String {
+        let presses = &mut self.presses;
+        render_numbered(message, self.style, &mut |button| {
+            Some(presses.number(button, origin.clone()))
+        })
     }
 
-    /// Runs the scheduler once and prints what it sent (in the pretend workspace only).
-    async fn deliver<W: AsyncWrite + Unpin>(&self, output: &mut W) -> anyhow::Result<()> {
+    /// Runs the scheduler once and tells what it sent (in the pretend workspace only).
+    async fn deliver(&mut self) -> anyhow::Result<String> {
         if !self.pretend {
-            return Ok(());
+            return Ok(String::new());
         }
         self.core.deliver_due().await?;
-        print_sent(&self.outbox, self.clock.shared().now(), output).await
+        let mut told = String::new();
+        for sent in self.outbox.take() {
+            told.push_str(&self.sent_line(&sent));
+        }
+        Ok(told)
     }
-}
 
-/// How finely `:advance` walks through time.
-const STEP: chrono::Duration = chrono::Duration::minutes(15);
-
-/// Prints the DMs the stand-in for Slack collected.
-async fn print_sent<W: AsyncWrite + Unpin>(
-    outbox: &Outbox,
-    now: DateTime<Utc>,
-    output: &mut W,
-) -> anyhow::Result<()> {
-    for (channel, message) in outbox.take() {
-        let to: Vec<String> = channel.split(',').map(|user| format!("@{user}")).collect();
-        let body: String = render(&message)
+    fn sent_line(&mut self, sent: &Sent) -> String {
+        let (header, origin) = match &sent.only_for {
+            Some(user) => (
+                format!("👁 only @{user} sees this in #{}", sent.channel),
+                Origin::to(user),
+            ),
+            None => {
+                let to: Vec<String> = sent.channel.split(',').map(|u| format!("@{u}")).collect();
+                (
+                    format!("DM to {}", to.join(", ")),
+                    Origin::dm(&sent.channel),
+                )
+            }
+        };
+        let body: String = self
+            .show(&sent.message, origin)
             .lines()
             .map(|line| format!("  │ {line}\n"))
             .collect();
-        let header = format!(
-            "📬 {} UTC · DM to {}\n",
-            now.format("%a %Y-%m-%d %H:%M"),
-            to.join(", ")
-        );
-        output.write_all(header.as_bytes()).await?;
-        output.write_all(body.as_bytes()).await?;
+        format!("📬 {} · {header}\n{body}", story::stamp(self.clock.now()))
     }
-    Ok(())
+
+    /// `calendar` replies with the feed's address: show what a calendar app would get from it.
+    async fn feed_preview(&self, shown: &str) -> anyhow::Result<Option<String>> {
+        let Some(secret) = shown
+            .split("/ics/")
+            .nth(1)
+            .and_then(|rest| rest.split(".ics").next())
+        else {
+            return Ok(None);
+        };
+        // Holding no tags, the feed always comes with its text.
+        let Some(body) = self.core.calendar_feed(secret, &[]).await?.and_then(|f| f.body) else {
+            return Ok(None);
+        };
+        Ok(Some(meta::feed_events(&body)))
+    }
+
+    fn meet_mentions(&mut self, line: &str) {
+        for word in line.split_whitespace() {
+            if let Some(name) = word.strip_prefix('@').and_then(meta::handle) {
+                self.people.insert(name);
+            }
+        }
+        let names: Vec<String> = self.people.iter().cloned().collect();
+        self.term.learn_names(&names);
+    }
 }
 
-/// `@Alice` and `alice` are the same pretend person.
-fn clean_name(name: &str) -> String {
-    name.trim().trim_start_matches('@').to_lowercase()
+/// In a channel, a line is a command when it starts with `/officehours` or reads as one
+/// (`hints off`); anything else is a message to the channel.
+fn is_command(core: &Core, line: &str) -> bool {
+    if line.starts_with('/') {
+        return true;
+    }
+    core.understand(line).reads_as_command()
+}
+
+/// `@bob` → `<@bob>`: how Slack sends a mention in a message.
+fn as_mentions(line: &str) -> String {
+    line.split(' ')
+        .map(|word| {
+            let Some(rest) = word.strip_prefix('@') else {
+                return word.to_owned();
+            };
+            let len = rest
+                .find(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '-' | '_')))
+                .unwrap_or(rest.len());
+            let name = rest[..len].trim_end_matches(['.', '-', '_']);
+            if name.is_empty() {
+                word.to_owned()
+            } else {
+                format!("<@{}>{}", name.to_lowercase(), &rest[name.len()..])
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -1,4 +1,5 @@
-//! A stand-in for Slack's Web API in the terminal: DMs the scheduler sends are collected and printed.
+//! A stand-in for Slack's Web API in the terminal: DMs the scheduler sends and hints only the
+//! sender sees are collected and printed.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -10,14 +11,24 @@ use crate::ports::slack::{
 use crate::secret::Secret;
 use crate::views::{Message, Modal};
 
+/// One message the bot sent.
+#[derive(Debug, Clone)]
+pub(super) struct Sent {
+    /// A DM's "channel" lists its members (see `open_conversation`); else a channel's name.
+    pub(super) channel: String,
+    /// Shown only to this person, in `channel` (a mention hint).
+    pub(super) only_for: Option<String>,
+    pub(super) message: Message,
+}
+
 #[derive(Default)]
 pub(super) struct Outbox {
-    sent: Mutex<Vec<(String, Message)>>,
+    sent: Mutex<Vec<Sent>>,
 }
 
 impl Outbox {
     /// What was sent since the last call, in order.
-    pub(super) fn take(&self) -> Vec<(String, Message)> {
+    pub(super) fn take(&self) -> Vec<Sent> {
         std::mem::take(
             &mut *self
                 .sent
@@ -64,7 +75,11 @@ impl SlackApi for Outbox {
             .sent
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        sent.push((channel.to_owned(), message.clone()));
+        sent.push(Sent {
+            channel: channel.to_owned(),
+            only_for: None,
+            message: message.clone(),
+        });
         Ok(Posted {
             channel: channel.to_owned(),
             ts: format!("{}.000000", sent.len()),
@@ -93,10 +108,18 @@ impl SlackApi for Outbox {
     async fn post_ephemeral(
         &self,
         channel: &str,
-        _user: &str,
+        user: &str,
         message: &Message,
     ) -> Result<(), SlackError> {
-        self.post_message(channel, message, None).await.map(|_| ())
+        self.sent
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(Sent {
+                channel: channel.to_owned(),
+                only_for: Some(user.to_owned()),
+                message: message.clone(),
+            });
+        Ok(())
     }
 
     /// There is no Slack account to connect in the terminal.

@@ -4,6 +4,7 @@ pub mod format;
 pub mod home;
 pub mod replies;
 pub mod text;
+mod zones;
 
 pub use format::{escape, OccurrenceLabel};
 

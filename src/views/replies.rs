@@ -11,6 +11,10 @@ use crate::domain::tzmath::Occurrence;
 use crate::domain::window::{PublishedWindow, WeeklyWindow};
 use crate::domain::zone::short_label;
 
+#[path = "replies_words.rs"]
+mod words;
+pub use words::{counted, parse_error};
+
 fn mention(user_id: &str) -> String {
     format!("<@{user_id}>")
 }
@@ -282,8 +286,12 @@ pub fn lookup(viewer: &Viewer, now: DateTime<Utc>, status: &MentorStatus) -> Mes
 
 pub fn list(viewer: &Viewer, now: DateTime<Utc>, status: &MentorStatus) -> Message {
     let mut message = Message::new(format!(
-        "You have {} office-hours window(s)",
-        status.windows.len()
+        "You have {}",
+        counted(
+            status.windows.len(),
+            "office-hours window",
+            "office-hours windows"
+        )
     ));
     message.push(Block::Header("Your office hours".to_owned()));
     if status.windows.is_empty() {
@@ -423,14 +431,18 @@ pub fn unavailable(viewer: &Viewer, now: DateTime<Utc>, until: Option<DateTime<U
 }
 
 pub fn zone_set(tz: Tz, now: DateTime<Utc>) -> Message {
-    with_hint(
+    let mut message = with_hint(
         format!(
             ":globe_with_meridians: Your time zone is now *{}* (it's {} there).",
             tz.name(),
             now.with_timezone(&tz).format("%a %H:%M")
         ),
         "Your windows follow your zone. `/officehours tz auto` goes back to your Slack profile's zone.",
-    )
+    );
+    if let Some(note) = super::zones::not_a_place(tz, now) {
+        message.blocks.insert(1, Block::text(note));
+    }
+    message
 }
 
 pub fn zone_auto(profile: Option<Tz>) -> Message {
@@ -470,24 +482,6 @@ pub fn help(usage: &[(&str, &str)]) -> Message {
 }
 
 /// Input the grammar refused: what was wrong, the right form, an example.
-pub fn parse_error(problem: &str, usage: &str, example: &str) -> Message {
-    Message {
-        fallback: problem.to_owned(),
-        blocks: vec![
-            Block::text(format!(":thinking_face: {}", escape(problem))),
-            Block::Section {
-                text: String::new(),
-                fields: vec![
-                    format!("*Use*\n`{}`", escape(usage)),
-                    format!("*For example*\n`{}`", escape(example)),
-                ],
-                button: None,
-            },
-            Block::context("`/officehours help` lists every command. Nothing was changed."),
-        ],
-    }
-}
-
 pub fn export_on_its_way() -> Message {
     with_hint(
         ":package: I'm sending you a JSON file with everything I keep about you, in a DM from me.",
@@ -516,11 +510,26 @@ pub fn forget_me_confirm() -> Message {
 }
 
 pub fn forgotten(gone: &crate::domain::privacy::Forgotten) -> Message {
+    let n = |count: u64, one: &str, many: &str| {
+        counted(usize::try_from(count).unwrap_or(usize::MAX), one, many)
+    };
     with_hint(
         format!(
-            ":white_check_mark: Done. I deleted {} office-hours window(s), {} 1:1 schedule(s), {} review(s), \
-             {} debrief(s) and {} conference registration(s), and anonymised {} piece(s) of feedback.",
-            gone.windows, gone.cadences, gone.reviews, gone.debriefs, gone.conferences, gone.feedback_anonymised
+            ":white_check_mark: Done. I deleted {}, {}, {}, {} and {}, and anonymised {}.",
+            n(gone.windows, "office-hours window", "office-hours windows"),
+            n(gone.cadences, "1:1 schedule", "1:1 schedules"),
+            n(gone.reviews, "review", "reviews"),
+            n(gone.debriefs, "debrief", "debriefs"),
+            n(
+                gone.conferences,
+                "conference registration",
+                "conference registrations"
+            ),
+            n(
+                gone.feedback_anonymised,
+                "piece of feedback",
+                "pieces of feedback"
+            ),
         ),
         "If you use the bot again, it starts from scratch.",
     )

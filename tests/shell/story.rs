@@ -1,0 +1,150 @@
+//! The pretend clock tells what happened while it moved, each line at its exact minute.
+
+use super::driver::Shell;
+
+#[test]
+fn a_day_is_told_in_order_at_the_exact_minutes() {
+    let dir = tempfile::tempdir().unwrap();
+    // Monday 7 December 2026, 07:07 UTC: an odd minute, so a 15-minute tick would be late.
+    let mut shell = Shell::start(
+        &dir.path().join("story.db"),
+        &["--now", "2026-12-07T07:07:00Z"],
+    );
+    shell.send(":tz Europe/Berlin");
+    shell.send("add tue 10:30-11:45 rust");
+    shell.send(":as bob");
+    shell.send(":tz Europe/London");
+    shell.send(":as you");
+    shell.send("1on1 @bob every 1 week on tue 15:10");
+    let day = shell.send(":advance 1d 12h");
+    let opened = day
+        .find("⏰ Tue 2026-12-08 09:30 UTC · @you's office hours opened, until 11:45 Europe/Berlin (rust)")
+        .unwrap_or_else(|| panic!("{day}"));
+    let closed = day
+        .find("⏰ Tue 2026-12-08 10:45 UTC · @you's office hours closed")
+        .unwrap_or_else(|| panic!("{day}"));
+    let reminded = day
+        .find("📬 Tue 2026-12-08 13:10 UTC · DM to @you")
+        .unwrap_or_else(|| panic!("{day}"));
+    assert!(opened < closed && closed < reminded, "in order: {day}");
+    assert!(
+        day.ends_with("It is now Tue 2026-12-08 19:07 UTC.\n"),
+        "{day}"
+    );
+    shell.quit();
+}
+
+#[test]
+fn the_clock_goes_months_ahead_jumps_and_says_who_you_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut shell = Shell::start(
+        &dir.path().join("months.db"),
+        &["--now", "2026-01-31T09:00:00Z"],
+    );
+    let later = shell.send(":advance 3mo");
+    assert!(
+        later.contains("It is now Thu 2026-04-30 09:00 UTC."),
+        "{later}"
+    );
+    let refused = shell.send(":advance 5000w");
+    assert!(refused.contains("at most 24 months"), "{refused}");
+    let jumped = shell.send(":now 2027-01-01 09:30");
+    assert!(
+        jumped.contains("It is now Fri 2027-01-01 09:30 UTC."),
+        "{jumped}"
+    );
+    let who = shell.send(":as");
+    assert!(who.contains("You are @you. Switch with :as NAME"), "{who}");
+    let bob = shell.send(":as Bob Smith");
+    assert!(bob.contains("You are now @bob.smith."), "{bob}");
+    shell.quit();
+}
+
+#[test]
+fn profile_zone_applies_after_other_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut shell = Shell::start(
+        &dir.path().join("tz.db"),
+        &["--now", "2026-12-07T08:00:00Z"],
+    );
+    shell.send("list");
+    let before = shell.send("/officehours");
+    assert!(before.contains("until I know your zone"), "{before}");
+    shell.send(":tz Asia/Tokyo");
+    let after = shell.send("/officehours");
+    assert!(!after.contains("until I know your zone"), "{after}");
+    let list = shell.send("list");
+    assert!(list.contains("Asia/Tokyo"), "{list}");
+    let day_later = shell.send(":advance 1d");
+    assert!(!day_later.contains("until I know your zone"), "{day_later}");
+    let again = shell.send("/officehours");
+    assert!(!again.contains("until I know your zone"), "{again}");
+    shell.quit();
+}
+
+#[test]
+fn calendar_in_the_shell_gives_an_address_and_its_first_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut shell = Shell::start(
+        &dir.path().join("ics.db"),
+        &[
+            "--now",
+            "2026-12-07T08:00:00Z",
+            "--public-url",
+            "https://oh.example.com",
+        ],
+    );
+    shell.send(":tz Europe/Berlin");
+    shell.send("add tue,thu 14:00-15:00 career");
+    let calendar = shell.send("calendar");
+    assert!(
+        calendar.contains("https://oh.example.com/ics/"),
+        "{calendar}"
+    );
+    assert!(
+        calendar.contains("A calendar app subscribed to it sees 1 event:"),
+        "{calendar}"
+    );
+    assert!(
+        calendar.contains(
+            "• every Tue, Thu from 1 Dec, 14:00–15:00 Europe/Berlin: Office hours: you — career"
+        ),
+        "{calendar}"
+    );
+    shell.quit();
+}
+
+#[test]
+fn a_channel_shows_mention_hints_until_they_are_turned_off_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut shell = Shell::start(
+        &dir.path().join("hints.db"),
+        &["--now", "2026-12-08T09:00:00Z"],
+    );
+    shell.send(":as Ana Lopez");
+    shell.send(":tz Europe/London");
+    shell.send("add tue 09:00-10:00 rust");
+    shell.send(":as you");
+    shell.send(":tz Europe/London");
+    let entered = shell.send(":in #general");
+    assert!(entered.contains("You are in #general"), "{entered}");
+    let hinted = shell.send("has anyone seen @ana.lopez today?");
+    assert!(
+        hinted.contains("👁 only @you sees this in #general"),
+        "{hinted}"
+    );
+    assert!(hinted.contains("@ana.lopez"), "{hinted}");
+    let off = shell.send("hints off");
+    assert!(
+        off.contains("No mention hints in this channel any more"),
+        "{off}"
+    );
+    shell.send(":as bob");
+    let quiet = shell.send("ping @ana.lopez");
+    assert!(!quiet.contains("👁"), "{quiet}");
+    assert!(
+        quiet.contains("(posted in #general; no hint for it)"),
+        "{quiet}"
+    );
+    shell.quit();
+}
