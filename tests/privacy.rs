@@ -156,7 +156,7 @@ async fn forget_me_asks_first_then_deletes_everything_and_anonymises_feedback(ap
         .await;
     let done = visible_text(replies.last().expect("waited for one"));
     assert!(
-        done.contains("deleted 2 office-hours window(s), 1 1:1 schedule(s)"),
+        done.contains("deleted 2 office-hours windows, 1 1:1 schedule"),
         "{done}"
     );
 

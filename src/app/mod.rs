@@ -27,6 +27,7 @@ use crate::scheduler::Scheduler;
 use crate::store::{Store, StoreError};
 use crate::views::Message;
 
+pub use crate::commands::parse::COMMAND_WORDS;
 pub use crate::commands::Actor;
 pub use crate::nudges::NudgeSettings;
 pub use crate::ports::slack::Attachment;

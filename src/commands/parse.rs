@@ -186,6 +186,7 @@ mod usage;
 #[path = "parse_words.rs"]
 mod words;
 pub use usage::USAGE_LINES;
+pub use words::COMMAND_WORDS;
 use words::{join_meridiem, unknown_command};
 
 /// Slack's limit is far above anything this grammar needs; past this it's a paste accident.

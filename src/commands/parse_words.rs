@@ -2,8 +2,8 @@
 
 use crate::domain::error::shown;
 
-/// The words a command starts with, for "did you mean".
-const COMMAND_WORDS: &[&str] = &[
+/// The words a command starts with: for "did you mean", and for the shell's completion.
+pub const COMMAND_WORDS: &[&str] = &[
     "help",
     "add",
     "remove",

@@ -341,11 +341,19 @@ fn backoff(attempts: i32, salt: i64) -> Duration {
     Duration::milliseconds(base * factor)
 }
 
+fn plural(n: i64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
 fn human(d: Duration) -> String {
     match (d.num_days(), d.num_hours(), d.num_minutes()) {
-        (days, _, _) if days >= 1 => format!("{days} day(s)"),
-        (_, hours, _) if hours >= 1 => format!("{hours} hour(s)"),
-        (_, _, minutes) => format!("{minutes} minutes"),
+        (days, _, _) if days >= 1 => format!("{days} day{}", plural(days)),
+        (_, hours, _) if hours >= 1 => format!("{hours} hour{}", plural(hours)),
+        (_, _, minutes) => format!("{minutes} minute{}", plural(minutes)),
     }
 }
 

@@ -14,29 +14,8 @@ use std::path::PathBuf;
 
 use super::lines::Terminal;
 
-/// The words `/officehours` starts with.
-pub(super) const COMMANDS: &[&str] = &[
-    "help",
-    "add",
-    "remove",
-    "list",
-    "on",
-    "off",
-    "tz",
-    "find",
-    "1on1",
-    "debrief",
-    "review",
-    "conference",
-    "team",
-    "export",
-    "forget me",
-    "connect",
-    "disconnect",
-    "away",
-    "hints",
-    "calendar",
-];
+/// The words `/officehours` starts with, as the grammar knows them.
+pub(super) use crate::app::COMMAND_WORDS as COMMANDS;
 
 /// The shell's own verbs.
 pub(super) const VERBS: &[&str] = &[

@@ -149,7 +149,11 @@ impl Session {
     async fn command(&mut self, line: &str, channel: Option<&str>) -> anyhow::Result<String> {
         let text = line.strip_prefix("/officehours").unwrap_or(line);
         let understood = self.core.understand(text);
-        let handled = match self.core.answer(&self.actor, None, channel, &understood).await {
+        let handled = match self
+            .core
+            .answer(&self.actor, None, channel, &understood)
+            .await
+        {
             Ok(handled) => handled,
             Err(err) => return Ok(format!("Error: {err}")),
         };
@@ -239,7 +243,12 @@ impl Session {
             return Ok(None);
         };
         // Holding no tags, the feed always comes with its text.
-        let Some(body) = self.core.calendar_feed(secret, &[]).await?.and_then(|f| f.body) else {
+        let Some(body) = self
+            .core
+            .calendar_feed(secret, &[])
+            .await?
+            .and_then(|f| f.body)
+        else {
             return Ok(None);
         };
         Ok(Some(meta::feed_events(&body)))

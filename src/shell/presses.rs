@@ -177,7 +177,13 @@ impl Session {
         let actor = self.as_person(owner);
         match self
             .core
-            .submit(&actor, None, modal.callback_id, &modal.private_metadata, &values)
+            .submit(
+                &actor,
+                None,
+                modal.callback_id,
+                &modal.private_metadata,
+                &values,
+            )
             .await?
         {
             Ok(()) => Ok(format!(
