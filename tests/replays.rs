@@ -466,10 +466,10 @@ async fn housekeeping_deletes_only_what_expired(app: TestApp) {
             .first_delivery(&format!("Ev{id}"), now - age * 24)
             .await
             .unwrap());
-        store
+        assert!(store
             .claim_hint(TEAM, id, ANA, now - age, cooldown)
             .await
-            .unwrap();
+            .unwrap());
     }
     store
         .create_oauth_state("expired", TEAM, ANA, now - Duration::minutes(1))
@@ -479,14 +479,8 @@ async fn housekeeping_deletes_only_what_expired(app: TestApp) {
         .create_oauth_state("good", TEAM, ANA, now + Duration::minutes(9))
         .await
         .unwrap();
-    for table in [
-        "slack_triggers",
-        "slack_events",
-        "mention_hints",
-        "oauth_states",
-    ] {
-        assert_eq!(rows(&app, table).await, 2, "{table}");
-    }
+    // Every row above was written (each call said so). They are not counted here: the app's own
+    // hourly housekeeping runs the same sweep on start-up and may already have taken the old ones.
 
     let swept = officehours::startup::sweep(&*store, now, Duration::days(365), cooldown).await;
     for (what, result) in swept {
