@@ -89,7 +89,18 @@ async fn export_sends_a_json_file_of_everything_about_the_person_and_nothing_els
         2,
         "{data:#}"
     );
+    // In people's words, with the zone the times are in; no storage columns.
+    let window = &data["office_hours_windows"][0];
+    assert_eq!(window["days"], "Tue", "{data:#}");
+    assert_eq!(
+        (&window["from"], &window["to"]),
+        (&"10:00".into(), &"11:00".into())
+    );
+    assert_eq!(window["time_zone"], "Europe/Berlin");
+    assert!(window.get("start_minute").is_none() && window.get("days_bitmask_mon_first").is_none());
     assert_eq!(data["one_on_ones"][0]["report"], BEN);
+    assert_eq!(data["one_on_ones"][0]["weekday"], "Tuesday");
+    assert_eq!(data["one_on_ones"][0]["at"], "10:00");
     assert_eq!(data["conferences"][0]["name"], "RustConf");
     assert_eq!(data["debriefs"][0]["organizer"], BEN);
     assert!(

@@ -286,13 +286,24 @@ async fn leave(
     // Only introductions with this person go: the others are still wanted, and the prefix
     // names this workspace.
     let key = conference_key(name);
+    // The answer names the conference as it was registered ("RustConf"), not as typed now.
+    let stored = n
+        .store
+        .conferences(&actor.team_id)
+        .await?
+        .into_iter()
+        .find(|c| c.name_key == key && c.user_id == actor.user_id)
+        .map(|c| c.name);
     let leaving = Attendance::Leave {
         user_id: &actor.user_id,
         name_key: &key,
     };
     let removed = change(n, actor, leaving, &key, now, today).await?.changed;
     Ok(simple(if removed > 0 {
-        format!("Removed you from *{}*.", escape(name))
+        format!(
+            "Removed you from *{}*.",
+            escape(stored.as_deref().unwrap_or(name))
+        )
     } else {
         format!("You weren't registered for *{}*.", escape(name))
     }))

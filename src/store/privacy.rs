@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::{SqlStore, StoreError};
+use crate::domain::days::DaySet;
+use crate::domain::time_of_day::TimeOfDay;
 
 #[async_trait]
 pub trait PrivacyStore: Send + Sync {
@@ -164,6 +166,11 @@ impl Export {
                 "kind": kind, "status": status, "due_at": due_at, "key": key,
             })
         };
+        // Windows are kept in the mentor's own zone: say which, as they would.
+        let zone = person
+            .as_ref()
+            .and_then(|p| p.0.clone().or_else(|| p.1.clone()))
+            .unwrap_or_else(|| "UTC (your zone is not known yet)".to_owned());
         let mut data = json!({
             "team_id": team,
             "user_id": user,
@@ -179,11 +186,12 @@ impl Export {
                 "available_now": manual_state, "available_until": manual_until, "first_seen": created_at,
             })),
             "office_hours_windows": windows.into_iter().map(|(id, days, start, end, topics, created_at)| json!({
-                "id": id, "days_bitmask_mon_first": days, "start_minute": start, "end_minute": end, "topics": topics, "created_at": created_at,
+                "id": id, "days": day_words(days), "from": clock_words(start), "to": clock_words(end),
+                "time_zone": zone.clone(), "topics": topics, "created_at": created_at,
             })).collect::<Vec<_>>(),
             "one_on_ones": cadences.into_iter().map(|(id, manager, report, every, weekday, at, anchor, status)| json!({
-                "id": id, "manager": manager, "report": report, "every_weeks": every, "weekday_mon_0": weekday,
-                "at_minute": at, "first_date": anchor, "status": status,
+                "id": id, "manager": manager, "report": report, "every_weeks": every, "weekday": weekday_words(weekday),
+                "at": clock_words(at), "time_zone": "the manager's", "first_date": anchor, "status": status,
             })).collect::<Vec<_>>(),
             "one_on_one_meetings": meetings.into_iter().map(|(id, cadence, starts_at, status)| json!({
                 "id": id, "one_on_one": cadence, "starts_at": starts_at, "status": status,
@@ -208,6 +216,39 @@ impl Export {
         }
         data
     }
+}
+
+/// "Weekdays", "Mon, Wed": the days as `list` shows them.
+fn day_words(bits: i32) -> String {
+    u8::try_from(bits)
+        .ok()
+        .and_then(DaySet::from_bits)
+        .map_or_else(|| format!("unknown days ({bits})"), DaySet::label)
+}
+
+/// "09:30" from minutes after midnight.
+fn clock_words(minutes: i32) -> String {
+    u16::try_from(minutes)
+        .ok()
+        .and_then(TimeOfDay::from_minutes)
+        .map_or_else(|| format!("unknown time ({minutes})"), |t| t.to_string())
+}
+
+/// "Tuesday" from Monday = 0.
+fn weekday_words(day: i32) -> String {
+    const NAMES: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    usize::try_from(day)
+        .ok()
+        .and_then(|d| NAMES.get(d))
+        .map_or_else(|| format!("unknown day ({day})"), |d| (*d).to_owned())
 }
 
 /// `participants` is a comma list: match the id as a whole item, never as part of another id.
