@@ -177,3 +177,39 @@ fn debrief_and_review_modals_are_filled_in_field_by_field() {
     );
     shell.quit();
 }
+
+#[test]
+fn the_digest_shows_each_done_button_on_the_line_it_marks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut shell = two_people(&dir);
+    let db = shell.db.clone();
+    shell.send("1on1 @bob every 1 week on tue 10:00");
+    shell.press("Sounds good", &[]);
+    // Tuesday's 1:1 goes unmarked; Monday 14 December, 09:00 London, brings the digest.
+    let week = shell.send(":advance 1w 2h");
+    let digest: Vec<&str> = week
+        .lines()
+        .skip_while(|l| !l.contains("YOUR WEEKLY MENTORING DIGEST"))
+        .collect();
+    let overdue = digest
+        .iter()
+        .find(|l| l.contains("@bob: overdue since Tue 8 Dec 10:00"))
+        .unwrap_or_else(|| panic!("no overdue line in:\n{week}"));
+    assert!(overdue.ends_with("] Done: 8 Dec"), "{week}");
+    assert_eq!(
+        digest.iter().filter(|l| l.contains("] Done:")).count(),
+        1,
+        "{week}"
+    );
+    let done = shell.press("Done: 8 Dec", &[]);
+    assert!(done.contains("Marked done"), "{done}");
+    assert_eq!(
+        one(
+            &db,
+            "SELECT status FROM meetings WHERE starts_at LIKE '2026-12-08%'"
+        )
+        .as_deref(),
+        Some("done")
+    );
+    shell.quit();
+}
