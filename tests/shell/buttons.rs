@@ -155,6 +155,9 @@ fn debrief_and_review_modals_are_filled_in_field_by_field() {
     assert_eq!(one(&db, "SELECT went_well FROM feedback"), None);
     let sent = shell.press("Send", &["The demo", "Ship smaller", "Feature flags"]);
     assert!(sent.contains("✓ Debrief feedback"), "{sent}");
+    // Each field is asked for on its own line; a label that is no question gets a colon.
+    assert!(sent.contains("What went well? \n"), "{sent}");
+    assert!(sent.contains("One thing you learned: \n"), "{sent}");
     assert_eq!(
         one(
             &db,
