@@ -564,11 +564,13 @@ async fn readyz_is_503_with_a_reason_when_postgres_refuses_writes() {
                 .unwrap_or_else(|e| panic!("{sql}: {e}"));
         }
     };
-    admin_run(format!("CREATE ROLE {role} LOGIN")).await;
+    // With a password of its own, so it logs in under password authentication as well as trust.
+    let password = format!("pw{nanos}");
+    admin_run(format!("CREATE ROLE {role} LOGIN PASSWORD '{password}'")).await;
     admin_run(format!("CREATE SCHEMA {role} AUTHORIZATION {role}")).await;
     let mut url = url::Url::parse(&base).expect("a URL");
     url.set_username(&role).expect("a user name");
-    let _ = url.set_password(None);
+    url.set_password(Some(&password)).expect("a password");
     url.query_pairs_mut()
         .append_pair("options", &format!("-c search_path={role}"));
     let cut =
