@@ -144,6 +144,8 @@ fn debrief_and_review_modals_are_filled_in_field_by_field() {
     shell.send("review @bob on 2026-12-22");
     let day = shell.send(":advance 1d 2h");
     assert!(day.contains("] Share feedback"), "{day}");
+    // The group DM reaches the organiser too: its note must read true for them as well.
+    assert!(day.contains("(Answers go privately to @you.)"), "{day}");
     assert!(day.contains("] Note what was agreed"), "{day}");
 
     let modal = shell.press("Share feedback", &[]);
