@@ -430,12 +430,14 @@ async fn export_and_forget_me_cover_subscriptions(app: TestApp) {
         .unwrap();
     assert_eq!(gone.subscriptions, 2);
     assert_eq!(subscription_count(&app).await, 1);
-    // Ana forgets herself: nobody is told about her any more.
+    // Ana forgets herself: nobody is told about her any more, and what was planned is cancelled.
+    assert_eq!(pending_notifies(&app).await.len(), 2, "Cleo's two Fridays");
     store
         .forget_person(TEAM, ANA, app.clock.now())
         .await
         .unwrap();
     assert_eq!(subscription_count(&app).await, 0);
+    assert_eq!(pending_notifies(&app).await, []);
     run_until(&app, utc(2026, 12, 4, 12, 0)).await;
     assert!(notes(&app, CLEO).is_empty() && notes(&app, BEN).is_empty());
 

@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::{SqlStore, StoreError};
+use super::notify::notify_prefix;
+use super::reminders::like_prefix;
+use super::{stored_instant, SqlStore, StoreError};
 use crate::domain::days::DaySet;
 use crate::domain::time_of_day::TimeOfDay;
 
@@ -305,6 +307,27 @@ macro_rules! impl_privacy_store {
                 Ok(ExportMore { feedback_received, mention_hints, links, status_memory, invitations, subscriptions, watched_by })
             }
 
+            /// Deletes the person's subscriptions and those to them, cancelling the DMs still
+            /// planned for the latter; how many subscriptions went.
+            async fn forget_subscriptions(tx: &mut sqlx::Transaction<'_, $db>, team: &str, user: &str, now: DateTime<Utc>) -> Result<u64, StoreError> {
+                let watching: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT id, user_id FROM notify_subscriptions WHERE team_id = $1 AND target = 'person' AND target_key = $2",
+                )
+                .bind(team).bind(user).fetch_all(&mut **tx).await?;
+                for (id, subscriber) in watching {
+                    sqlx::query(
+                        "UPDATE reminders SET status = 'cancelled', last_error = 'the person watched was forgotten', finished_at = $1 \
+                         WHERE key LIKE $2 ESCAPE '\\' AND status = 'pending'",
+                    )
+                    .bind(stored_instant(now)).bind(like_prefix(&notify_prefix(team, &subscriber, id)))
+                    .execute(&mut **tx).await?;
+                }
+                Ok(sqlx::query(
+                    "DELETE FROM notify_subscriptions WHERE team_id = $1 AND (user_id = $2 OR (target = 'person' AND target_key = $2))",
+                )
+                .bind(team).bind(user).execute(&mut **tx).await?.rows_affected())
+            }
+
             /// Reminders to this person alone, or that name them (a key, a payload), go. Group
             /// messages to them and others (a debrief) keep reaching the others, or keep their
             /// record: the person is taken off the recipients, and off the conversation it was
@@ -390,7 +413,7 @@ macro_rules! impl_privacy_store {
                 Ok(export.into_json(team, user))
             }
 
-            async fn forget_person(&self, team: &str, user: &str, _now: DateTime<Utc>) -> Result<Forgotten, StoreError> {
+            async fn forget_person(&self, team: &str, user: &str, now: DateTime<Utc>) -> Result<Forgotten, StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let mut gone = Forgotten::default();
                 // Someone else's debrief keeps happening, without this person in it.
@@ -425,11 +448,9 @@ macro_rules! impl_privacy_store {
                     sqlx::query(&format!("DELETE FROM {table} WHERE team_id = $1 AND user_id = $2"))
                         .bind(team).bind(user).execute(&mut *tx).await?;
                 }
-                // Theirs, and other people's to them: nobody is told when a forgotten person opens.
-                gone.subscriptions = sqlx::query(
-                    "DELETE FROM notify_subscriptions WHERE team_id = $1 AND (user_id = $2 OR (target = 'person' AND target_key = $2))",
-                )
-                .bind(team).bind(user).execute(&mut *tx).await?.rows_affected();
+                // Theirs, and other people's to them: nobody is told when a forgotten person
+                // opens, and the DMs planned about them are cancelled (theirs went above).
+                gone.subscriptions = Self::forget_subscriptions(&mut tx, team, user, now).await?;
                 sqlx::query("DELETE FROM invitations WHERE team_id = $1 AND sender_id = $2")
                     .bind(team).bind(user).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM mention_hints WHERE team_id = $1 AND (sender_id = $2 OR mentor_id = $2)")
