@@ -27,6 +27,8 @@ on_both_backends!(
     every_refusal_says_what_was_wrong_and_changes_nothing,
     dms_follow_each_zones_dst_change,
     export_and_forget_me_cover_subscriptions,
+    a_mentor_open_when_asked_is_announced_from_her_next_opening,
+    the_subscribers_new_zone_moves_their_working_hours,
 );
 
 fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
@@ -450,4 +452,43 @@ async fn export_and_forget_me_cover_subscriptions(app: TestApp) {
         officehours::startup::sweep(&*store, later, Duration::days(365), Duration::hours(1)).await;
     assert!(swept.iter().all(|(_, result)| result.is_ok()), "{swept:?}");
     assert_eq!(subscription_count(&app).await, 0);
+}
+
+async fn a_mentor_open_when_asked_is_announced_from_her_next_opening(app: TestApp) {
+    people(&app).await;
+    // Thursday 13:30 UTC is 14:30 in Berlin: Ana's window is running.
+    app.say(ANA, "add thu 14:00-15:00").await;
+    let saved = app.say(CLEO, &format!("notify {}", mention(ANA))).await;
+    assert!(
+        saved.contains(&format!("<@{ANA}> is open right now (until 15:00 Berlin), so I'll tell you from the next time on.")),
+        "{saved}"
+    );
+    run_until(&app, utc(2026, 12, 10, 16, 0)).await;
+    let got = notes(&app, CLEO);
+    assert_eq!(
+        got.iter().map(|n| n.0).collect::<Vec<_>>(),
+        [utc(2026, 12, 10, 13, 0)],
+        "{got:?}"
+    );
+}
+
+async fn the_subscribers_new_zone_moves_their_working_hours(app: TestApp) {
+    people(&app).await;
+    // Friday 12:00–15:00 UTC: from 13:00 in Berlin, from 07:00 in New York.
+    app.say(ANA, "add fri 13:00-16:00").await;
+    app.say(CLEO, &format!("notify {}", mention(ANA))).await;
+    let due: Vec<(DateTime<Utc>,)> = app
+        .db
+        .rows("SELECT due_at FROM reminders WHERE kind = 'notify' ORDER BY due_at")
+        .await;
+    assert_eq!(due[0].0, utc(2026, 12, 4, 12, 0), "{due:?}");
+    // Cleo moves to New York: her working day starts at 13:00 UTC now.
+    app.say(CLEO, "tz America/New_York").await;
+    run_until(&app, utc(2026, 12, 4, 18, 0)).await;
+    let got = notes(&app, CLEO);
+    assert_eq!(
+        got.iter().map(|n| n.0).collect::<Vec<_>>(),
+        [utc(2026, 12, 4, 13, 0)],
+        "{got:?}"
+    );
 }
