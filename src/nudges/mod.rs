@@ -1,5 +1,6 @@
-//! The five nudges (1:1s, debriefs, advancement talks, conference meet-ups, the managers' digest):
-//! what each command plans, and what each reminder says when the scheduler delivers it.
+//! The five nudges (1:1s, debriefs, advancement talks, conference meet-ups, the managers' digest)
+//! and "tell me when" (`notify`): what each command plans, and what each reminder says when the
+//! scheduler delivers it.
 
 mod conference;
 mod debrief;

@@ -23,7 +23,7 @@ fn watched(target: &Target) -> String {
 /// How the subscription is turned off, as typed.
 fn off_form(target: &Target) -> String {
     match target {
-        Target::Person(id) => format!("`/officehours notify off <@{id}>`"),
+        Target::Person(id) => format!("`/officehours notify off` <@{id}>"),
         Target::Topic(topic) => format!("`/officehours notify off {}`", escape(topic)),
     }
 }
@@ -99,7 +99,7 @@ pub fn already(target: &Target) -> Message {
 pub fn full(held: usize) -> Message {
     with_hint(
         format!(":raised_hand: You already have {held} notify subscriptions, the most there can be ({MAX_SUBSCRIPTIONS}). Nothing was saved."),
-        "`/officehours notify list` shows them; `/officehours notify off @user` or `notify off <topic>` makes room.",
+        "`/officehours notify list` shows them; `/officehours notify off @user` or `notify off &lt;topic&gt;` makes room.",
     )
 }
 
@@ -154,7 +154,7 @@ pub fn list(targets: &[Target], work: &WorkTime) -> Message {
         lines.join("\n")
     )));
     message.push(Block::context(
-        "`/officehours notify off @user`, `notify off <topic>` or `notify off all` stops them.",
+        "`/officehours notify off @user`, `notify off &lt;topic&gt;` or `notify off all` stops them.",
     ));
     message
 }
