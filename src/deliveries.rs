@@ -52,6 +52,7 @@ pub const KINDS: &[Kind] = &[
     kind(nudges::kinds::AGREED, Owner::Nudges, Delivery::Message),
     kind(nudges::kinds::CONFERENCE, Owner::Nudges, Delivery::Message),
     kind(nudges::kinds::DIGEST, Owner::Nudges, Delivery::Message),
+    kind(nudges::kinds::NOTIFY, Owner::Nudges, Delivery::Message),
     kind(
         presence::kinds::STATUS_START,
         Owner::Presence,

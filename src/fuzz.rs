@@ -5,8 +5,8 @@
 use chrono::Duration;
 
 use crate::commands::parse::{
-    parse, CadenceCommand, Command, ConferenceCommand, OnSpec, RemoveTarget, UserRef, ZoneChoice,
-    MAX_DEBRIEF_PARTICIPANTS, MAX_NAME_CHARS,
+    parse, CadenceCommand, Command, ConferenceCommand, NotifyCommand, NotifyTarget, OnSpec,
+    RemoveTarget, UserRef, ZoneChoice, MAX_DEBRIEF_PARTICIPANTS, MAX_NAME_CHARS,
 };
 use crate::domain::cadence::MAX_EVERY_WEEKS;
 use crate::domain::conference::{conference_key, MAX_SPAN_DAYS};
@@ -228,8 +228,31 @@ fn canonical(command: &Command) -> Option<String> {
         ),
         Command::Calendar { reset: false } => "calendar".into(),
         Command::Calendar { reset: true } => "calendar reset".into(),
+        Command::Notify(notify) => notify_text(notify)?,
     };
     Some(text)
+}
+
+fn notify_text(command: &NotifyCommand) -> Option<String> {
+    // A topic that reads as a keyword (`list`, `off …`, `all`) came in quoted: no plain spelling.
+    let target = |t: &NotifyTarget| match t {
+        NotifyTarget::Person(user) => Some(mention(user)),
+        NotifyTarget::Topic(topic) => {
+            let first = topic.split_whitespace().next().unwrap_or_default();
+            let keyword = ["list", "off", "stop", "all"]
+                .iter()
+                .any(|k| first.eq_ignore_ascii_case(k));
+            let quoted = topic.starts_with(QUOTES) || topic.ends_with(QUOTES);
+            let mention_like = topic.starts_with('@') || topic.starts_with("<@");
+            (!keyword && !quoted && !mention_like).then(|| topic.clone())
+        }
+    };
+    Some(match command {
+        NotifyCommand::List => "notify list".into(),
+        NotifyCommand::Off(None) => "notify off all".into(),
+        NotifyCommand::Off(Some(t)) => format!("notify off {}", target(t)?),
+        NotifyCommand::Watch(t) => format!("notify {}", target(t)?),
+    })
 }
 
 fn one_on_one(command: &CadenceCommand) -> String {

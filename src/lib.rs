@@ -20,7 +20,7 @@ pub mod commands;
 pub mod deliveries;
 /// The in-memory read model of who is open, kept current across replicas.
 pub mod directory;
-/// 1:1s, debriefs, reviews, conferences and the digest: what each plans and says.
+/// 1:1s, debriefs, reviews, conferences, the digest and "tell me when": what each plans and says.
 pub mod nudges;
 /// Slack status during office hours, OAuth connect, away, mention hints, the calendar address.
 pub mod presence;

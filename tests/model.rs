@@ -66,6 +66,8 @@ struct Model {
     away: BTreeSet<usize>,
     pairs: BTreeMap<(usize, usize), Pair>,
     conferences: BTreeMap<usize, BTreeSet<usize>>,
+    /// `notify`: (subscriber, watched).
+    subscriptions: BTreeSet<(usize, usize)>,
 }
 
 /// One workspace's run: the app, the team, the model.
@@ -203,6 +205,7 @@ impl Run<'_> {
     async fn settle(&mut self) -> Result<(), TestCaseError> {
         self.advance(Duration::days(8)).await;
         self.check_conference_introductions().await?;
+        self.check_notify_sent().await?;
         let (_, twice) = self.app.slack.deliveries();
         prop_assert_eq!(twice, 0, "a reminder reached Slack twice");
         Ok(())

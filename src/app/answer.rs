@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use super::{Actor, Attachment, Core, CoreError, Handled, Trigger};
 use crate::commands::parse::{
-    self, CadenceCommand, Command, ConferenceCommand, OnSpec, ParseError, USAGE_LINES,
+    self, CadenceCommand, Command, ConferenceCommand, NotifyCommand, OnSpec, ParseError,
+    USAGE_LINES,
 };
 use crate::directory::viewer_of;
 use crate::domain::status::{Viewer, ZoneSource};
@@ -24,6 +25,8 @@ pub struct Understood {
 struct Traits {
     /// Moves the person's hours: the read model and their status plan follow.
     moves_hours: bool,
+    /// Changes when they are open to others (hours, or away): notify DMs are planned again.
+    moves_openings: bool,
     /// Writes nothing: safe to run again, and answered from the read model.
     read_only: bool,
     /// Where a mentor manages their hours: the place for the "connect your status" tip.
@@ -44,6 +47,7 @@ impl Traits {
         );
         Self {
             moves_hours,
+            moves_openings: moves_hours || matches!(command, Command::Away(_)),
             read_only: matches!(
                 command,
                 Command::Overview
@@ -53,6 +57,7 @@ impl Traits {
                     | Command::Find(_)
                     | Command::Team
                     | Command::Conference(ConferenceCommand::List)
+                    | Command::Notify(NotifyCommand::List)
             ),
             tip_here: moves_hours || matches!(command, Command::List),
             shows_times: !matches!(command, Command::Help | Command::Tz(_)),
@@ -195,6 +200,7 @@ impl Core {
             Command::Review { report, date } => self.nudges.review(actor, &report.id, date).await?,
             Command::Conference(conference) => self.nudges.conference(actor, conference).await?,
             Command::Team => self.nudges.team(actor).await?,
+            Command::Notify(notify) => self.nudges.notify(actor, notify).await?,
             Command::Connect => self.presence.connect(actor).await?,
             Command::Disconnect => self.presence.disconnect(actor).await?,
             Command::Away(until) => self.presence.away(actor, viewer.tz, until).await?,
@@ -217,6 +223,8 @@ impl Core {
         }
         if traits.moves_hours {
             self.replan(actor).await;
+        } else if traits.moves_openings {
+            self.replan_notify(actor).await;
         }
         if traits.tip_here {
             let me = self.store.mentor(&actor.team_id, &actor.user_id).await?;
@@ -265,5 +273,6 @@ fn depends_on_zone(command: &Command) -> bool {
             | Command::Debrief { .. }
             | Command::Review { .. }
             | Command::Conference(ConferenceCommand::Join { .. })
+            | Command::Notify(NotifyCommand::Watch(_))
     )
 }

@@ -143,10 +143,24 @@ impl Core {
         }
     }
 
-    /// After anything that moves someone's hours: replan their Slack status changes.
+    /// After anything that moves someone's hours: replan their Slack status changes, and the
+    /// notify DMs of those watching them.
     async fn replan(&self, actor: &Actor) {
         if let Err(err) = self.presence.plan(&actor.team_id, &actor.user_id).await {
             tracing::warn!(error = %err, "could not replan the Slack status");
+        }
+        self.replan_notify(actor).await;
+    }
+
+    /// The notify DMs of those watching this person (or a topic): planned again. A failure is
+    /// logged; the next DM settled, or the next change of hours, plans them again.
+    async fn replan_notify(&self, actor: &Actor) {
+        if let Err(err) = self
+            .nudges
+            .replan_notify(&actor.team_id, &actor.user_id)
+            .await
+        {
+            tracing::warn!(error = %err, "could not replan notify DMs");
         }
     }
 }

@@ -18,11 +18,15 @@ use crate::domain::zone::parse_zone;
 // own file so each stays readable; they share this file's helpers.
 #[path = "parse_gatherings.rs"]
 mod gatherings;
+#[path = "parse_notify.rs"]
+mod notify;
 #[path = "parse_nudges.rs"]
 mod nudges;
 
 use gatherings::{CONFERENCE, CONFERENCE_LEAVE, CONFERENCE_LIST, DEBRIEF};
 pub use gatherings::{MAX_DEBRIEF_PARTICIPANTS, MAX_NAME_CHARS};
+pub use notify::{NotifyCommand, NotifyTarget};
+use notify::{NOTIFY, NOTIFY_LIST, NOTIFY_OFF};
 use nudges::{ONE_ON_ONE, ONE_ON_ONE_ACCEPT, ONE_ON_ONE_DONE, ONE_ON_ONE_STOP, REVIEW, TEAM};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -124,6 +128,8 @@ pub enum Command {
     Calendar {
         reset: bool,
     },
+    /// "Tell me when": watch a person or a topic, list, or stop.
+    Notify(NotifyCommand),
 }
 
 /// What went wrong, the form that works, and an example to copy.
@@ -150,7 +156,7 @@ impl std::error::Error for ParseError {}
 type Form = (&'static str, &'static str);
 
 const OVERVIEW: Form = (
-    "/officehours [help | @user | add | remove | list | on | off | tz | find | 1on1 | debrief | review | conference | team]",
+    "/officehours [help | @user | add | remove | list | on | off | tz | find | notify | 1on1 | debrief | review | conference | team]",
     "/officehours help",
 );
 const LOOKUP: Form = ("/officehours @user", "/officehours @ada");
@@ -251,6 +257,7 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
         "connect" => no_arguments(first, rest, Command::Connect, &CONNECT),
         "disconnect" => no_arguments(first, rest, Command::Disconnect, &DISCONNECT),
         "away" => away(rest),
+        "notify" | "notifications" => notify::notify(rest),
         "hints" => hints(rest),
         "calendar" | "ics" => match rest {
             [] => Ok(Command::Calendar { reset: false }),

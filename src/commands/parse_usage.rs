@@ -61,4 +61,10 @@ pub const USAGE_LINES: &[(&str, &str)] = &[
     (AWAY.0, "hide me from open-now until the end of that day"),
     (HINTS.0, "hints when someone @mentions a mentor: in this channel, or (me) about me"),
     (CALENDAR.0, "a private calendar feed of my windows (reset makes a new address)"),
+    (
+        NOTIFY.0,
+        "a DM when that person, or any mentor on that topic, opens: in your working hours, at most once a day",
+    ),
+    (NOTIFY_LIST.0, "what I'll tell you about"),
+    (NOTIFY_OFF.0, "stop telling you about that person, topic, or anything"),
 ];

@@ -12,6 +12,7 @@ pub const COMMAND_WORDS: &[&str] = &[
     "off",
     "tz",
     "find",
+    "notify",
     "1on1",
     "debrief",
     "review",

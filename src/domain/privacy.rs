@@ -10,4 +10,6 @@ pub struct Forgotten {
     pub feedback_anonymised: u64,
     pub conferences: u64,
     pub reminders: u64,
+    /// Notify subscriptions: theirs, and other people's to them.
+    pub subscriptions: u64,
 }

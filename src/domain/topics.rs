@@ -37,7 +37,7 @@ pub fn topic_matches(topic: &str, query: &str) -> bool {
 }
 
 /// Lower case without accents, so `cafe` finds *café* and `Zurich` finds *Zürich*.
-fn folded(text: &str) -> String {
+pub fn folded(text: &str) -> String {
     use unicode_normalization::char::is_combining_mark;
     use unicode_normalization::UnicodeNormalization;
     text.nfd()

@@ -11,7 +11,7 @@ use super::dates::{at_on, before_end_of_day};
 use super::days::DaySet;
 use super::error::DomainError;
 use super::time_of_day::{parse_range, TimeOfDay, TimeRange};
-use super::tzmath::{current_or_next, resolve_local};
+use super::tzmath::{current_or_next, resolve_local, Occurrence};
 use super::window::WeeklyWindow;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -89,6 +89,11 @@ impl WorkTime {
             days: self.days,
             range: self.hours,
         }
+    }
+
+    /// The stretch of working time running at `t`, or else the next one.
+    pub fn shift_at_or_after(&self, tz: Tz, t: DateTime<Utc>) -> Option<Occurrence> {
+        current_or_next(&self.window(), tz, t)
     }
 
     pub fn is_working(&self, tz: Tz, t: DateTime<Utc>) -> bool {

@@ -1,9 +1,11 @@
-//! The five nudges (1:1s, debriefs, advancement talks, conference meet-ups, the managers' digest):
-//! what each command plans, and what each reminder says when the scheduler delivers it.
+//! The five nudges (1:1s, debriefs, advancement talks, conference meet-ups, the managers' digest)
+//! and "tell me when" (`notify`): what each command plans, and what each reminder says when the
+//! scheduler delivers it.
 
 mod conference;
 mod debrief;
 mod digest;
+mod notify;
 mod one_on_one;
 mod review;
 
@@ -57,11 +59,13 @@ pub mod kinds {
     pub const AGREED: &str = "review_agreed";
     pub const CONFERENCE: &str = "conference";
     pub const DIGEST: &str = "digest";
+    /// "Tell me when": a DM when someone watched opens.
+    pub const NOTIFY: &str = crate::store::notify::NOTIFY_KIND;
 
     /// Every kind above; `deliveries::KINDS` says how each is delivered.
     pub const ALL: &[&str] = &[
         ONE_ON_ONE, CONSENT, DECLINED, ACCEPTED, DEBRIEF, FEEDBACK, REVIEW, AGREED, CONFERENCE,
-        DIGEST,
+        DIGEST, NOTIFY,
     ];
 }
 
@@ -297,6 +301,21 @@ impl Nudges {
         conference::command(self, actor, command).await
     }
 
+    /// `/officehours notify …`: watch a person or a topic, list, or stop.
+    pub async fn notify(
+        &self,
+        actor: &Actor,
+        command: crate::commands::parse::NotifyCommand,
+    ) -> Result<Message, NudgeError> {
+        notify::command(self, actor, command).await
+    }
+
+    /// After `mentor_id`'s hours changed (windows, on/off, away, zone): the notify DMs of everyone
+    /// watching them, or a topic, planned again.
+    pub async fn replan_notify(&self, team_id: &str, mentor_id: &str) -> Result<(), NudgeError> {
+        Ok(notify::replan_for(self, team_id, mentor_id).await?)
+    }
+
     /// The 1:1s this person declined, which their Home tab offers to accept after all.
     pub async fn declined_one_on_ones(
         &self,
@@ -441,6 +460,7 @@ impl Composer for Nudges {
             kinds::REVIEW | kinds::AGREED => review::compose(self, reminder, now).await?,
             kinds::CONFERENCE => conference::compose(self, reminder, now).await?,
             kinds::DIGEST => digest::compose(self, reminder, now).await?,
+            kinds::NOTIFY => notify::compose(self, reminder, now).await?,
             other => Composed::Cancel(format!("unknown reminder kind `{other}`")),
         })
     }
@@ -448,6 +468,7 @@ impl Composer for Nudges {
     async fn settled(&self, reminder: &Reminder, now: DateTime<Utc>) -> anyhow::Result<()> {
         match reminder.kind.as_str() {
             kinds::ONE_ON_ONE => one_on_one::plan_after(self, reminder, now).await?,
+            kinds::NOTIFY => notify::plan_after(self, reminder).await?,
             kinds::DIGEST => {
                 if let [manager] = reminder.recipients.as_slice() {
                     digest::plan_next(self, &reminder.team_id, manager, reminder.due_at.max(now))

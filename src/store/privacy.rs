@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::{SqlStore, StoreError};
+use super::notify::notify_prefix;
+use super::reminders::like_prefix;
+use super::{stored_instant, SqlStore, StoreError};
 use crate::domain::days::DaySet;
 use crate::domain::time_of_day::TimeOfDay;
 
@@ -15,9 +17,9 @@ pub trait PrivacyStore: Send + Sync {
     async fn export_person(&self, team_id: &str, user_id: &str) -> Result<Value, StoreError>;
     /// Deletes the person, their windows, 1:1s and reviews (either side), debriefs they organised
     /// (with their feedback), conferences, reminders to them or naming them, mention hints,
-    /// connect links and invitation count, and takes them off other people's debriefs and group
-    /// messages: afterwards no row names them but feedback they wrote, which stays without their
-    /// name. One transaction: all or nothing. `export_person` shows all of it first.
+    /// connect links, invitation count and notify subscriptions (theirs and to them), and takes
+    /// them off other people's debriefs and group messages: afterwards no row names them but
+    /// feedback they wrote, which stays without their name. One transaction: all or nothing. `export_person` shows all of it first.
     async fn forget_person(
         &self,
         team_id: &str,
@@ -79,7 +81,12 @@ struct ExportMore {
     links: Vec<LinkRow>,
     status_memory: Option<StatusMemoryRow>,
     invitations: Option<(String, i32)>,
+    subscriptions: Vec<SubscriptionRow>,
+    /// How many people asked to be told when this person opens (who they are is theirs to keep).
+    watched_by: i64,
 }
+
+type SubscriptionRow = (String, String, Option<DateTime<Utc>>, DateTime<Utc>);
 
 impl ExportMore {
     fn into_json(self) -> Vec<(&'static str, Value)> {
@@ -89,6 +96,8 @@ impl ExportMore {
             links,
             status_memory,
             invitations,
+            subscriptions,
+            watched_by,
         } = self;
         vec![
             ("feedback_on_your_debriefs", feedback_received.into_iter().map(|(debrief, author, well, differently, learned, created_at)| json!({
@@ -106,6 +115,10 @@ impl ExportMore {
                 "time_zone_checked_at": checked, "profile_updated_at": updated,
             }))),
             ("invitations_sent_today", invitations.map_or(Value::Null, |(day, invited)| json!({ "day": day, "people": invited }))),
+            ("notify_subscriptions", subscriptions.into_iter().map(|(target, value, quiet_until, created_at)| json!({
+                "watching": target, "who_or_what": value, "not_before": quiet_until, "created_at": created_at,
+            })).collect()),
+            ("people_watching_when_you_open", json!(watched_by)),
         ]
     }
 }
@@ -283,7 +296,36 @@ macro_rules! impl_privacy_store {
                     "SELECT day, invited FROM invitations WHERE team_id = $1 AND sender_id = $2",
                 )
                 .bind(team).bind(user).fetch_optional(&self.pool).await?;
-                Ok(ExportMore { feedback_received, mention_hints, links, status_memory, invitations })
+                let subscriptions: Vec<SubscriptionRow> = sqlx::query_as(
+                    "SELECT target, value, quiet_until, created_at FROM notify_subscriptions WHERE team_id = $1 AND user_id = $2 ORDER BY id",
+                )
+                .bind(team).bind(user).fetch_all(&self.pool).await?;
+                let (watched_by,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM notify_subscriptions WHERE team_id = $1 AND target = 'person' AND target_key = $2",
+                )
+                .bind(team).bind(user).fetch_one(&self.pool).await?;
+                Ok(ExportMore { feedback_received, mention_hints, links, status_memory, invitations, subscriptions, watched_by })
+            }
+
+            /// Deletes the person's subscriptions and those to them, cancelling the DMs still
+            /// planned for the latter; how many subscriptions went.
+            async fn forget_subscriptions(tx: &mut sqlx::Transaction<'_, $db>, team: &str, user: &str, now: DateTime<Utc>) -> Result<u64, StoreError> {
+                let watching: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT id, user_id FROM notify_subscriptions WHERE team_id = $1 AND target = 'person' AND target_key = $2",
+                )
+                .bind(team).bind(user).fetch_all(&mut **tx).await?;
+                for (id, subscriber) in watching {
+                    sqlx::query(
+                        "UPDATE reminders SET status = 'cancelled', last_error = 'the person watched was forgotten', finished_at = $1 \
+                         WHERE key LIKE $2 ESCAPE '\\' AND status = 'pending'",
+                    )
+                    .bind(stored_instant(now)).bind(like_prefix(&notify_prefix(team, &subscriber, id)))
+                    .execute(&mut **tx).await?;
+                }
+                Ok(sqlx::query(
+                    "DELETE FROM notify_subscriptions WHERE team_id = $1 AND (user_id = $2 OR (target = 'person' AND target_key = $2))",
+                )
+                .bind(team).bind(user).execute(&mut **tx).await?.rows_affected())
             }
 
             /// Reminders to this person alone, or that name them (a key, a payload), go. Group
@@ -371,7 +413,7 @@ macro_rules! impl_privacy_store {
                 Ok(export.into_json(team, user))
             }
 
-            async fn forget_person(&self, team: &str, user: &str, _now: DateTime<Utc>) -> Result<Forgotten, StoreError> {
+            async fn forget_person(&self, team: &str, user: &str, now: DateTime<Utc>) -> Result<Forgotten, StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let mut gone = Forgotten::default();
                 // Someone else's debrief keeps happening, without this person in it.
@@ -406,6 +448,9 @@ macro_rules! impl_privacy_store {
                     sqlx::query(&format!("DELETE FROM {table} WHERE team_id = $1 AND user_id = $2"))
                         .bind(team).bind(user).execute(&mut *tx).await?;
                 }
+                // Theirs, and other people's to them: nobody is told when a forgotten person
+                // opens, and the DMs planned about them are cancelled (theirs went above).
+                gone.subscriptions = Self::forget_subscriptions(&mut tx, team, user, now).await?;
                 sqlx::query("DELETE FROM invitations WHERE team_id = $1 AND sender_id = $2")
                     .bind(team).bind(user).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM mention_hints WHERE team_id = $1 AND (sender_id = $2 OR mentor_id = $2)")

@@ -2,6 +2,7 @@
 
 pub mod format;
 pub mod home;
+pub mod notify;
 pub mod replies;
 pub mod text;
 mod zones;
@@ -94,6 +95,7 @@ pub mod actions {
     pub const SHARE_FEEDBACK: &str = "officehours.share_feedback";
     pub const NOTE_AGREED: &str = "officehours.note_agreed";
     pub const FORGET_ME: &str = "officehours.forget_me";
+    pub const DROP_IN: &str = "officehours.drop_in";
 }
 
 /// Modal callback ids the interactivity endpoint understands.

@@ -515,7 +515,7 @@ pub fn forgotten(gone: &crate::domain::privacy::Forgotten) -> Message {
     };
     with_hint(
         format!(
-            ":white_check_mark: Done. I deleted {}, {}, {}, {} and {}, and anonymised {}.",
+            ":white_check_mark: Done. I deleted {}, {}, {}, {}, {} and {}, and anonymised {}.",
             n(gone.windows, "office-hours window", "office-hours windows"),
             n(gone.cadences, "1:1 schedule", "1:1 schedules"),
             n(gone.reviews, "review", "reviews"),
@@ -524,6 +524,11 @@ pub fn forgotten(gone: &crate::domain::privacy::Forgotten) -> Message {
                 gone.conferences,
                 "conference registration",
                 "conference registrations"
+            ),
+            n(
+                gone.subscriptions,
+                "notify subscription",
+                "notify subscriptions"
             ),
             n(
                 gone.feedback_anonymised,

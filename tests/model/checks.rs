@@ -72,6 +72,7 @@ impl Run<'_> {
         self.check_statuses(&pending)?;
         self.check_nothing_overdue(&pending)?;
         self.check_debriefs().await?;
+        self.check_notify(&pending).await?;
         if let Op::Forget { who } = *op {
             self.check_forgotten(who).await?;
         }
@@ -207,6 +208,96 @@ impl Run<'_> {
         for (organizer, project, date) in rows {
             let fresh = seen.insert((organizer.clone(), project.to_lowercase(), date.clone()));
             prop_assert!(fresh, "{} has {} on {} twice", organizer, project, date);
+        }
+        Ok(())
+    }
+
+    /// The subscriptions are the model's; each pending notify DM belongs to one of them, goes to
+    /// its subscriber, on the local date its key names, inside their working hours.
+    async fn check_notify(
+        &self,
+        pending: &[(String, String, String, DateTime<Utc>)],
+    ) -> Result<(), TestCaseError> {
+        let ids = people(&self.team);
+        let rows: Vec<(i64, String, String)> = self
+            .db
+            .rows(&format!(
+                "SELECT id, user_id, value FROM notify_subscriptions WHERE team_id = '{}' AND target = 'person'",
+                self.team
+            ))
+            .await;
+        let held: std::collections::BTreeSet<(usize, usize)> = rows
+            .iter()
+            .filter_map(|(_, s, m)| {
+                Some((
+                    ids.iter().position(|i| i == s)?,
+                    ids.iter().position(|i| i == m)?,
+                ))
+            })
+            .collect();
+        prop_assert_eq!(&held, &self.model.subscriptions);
+        for (key, kind, to, at) in pending.iter().filter(|(_, kind, ..)| kind == "notify") {
+            let parts: Vec<&str> = key.split(':').collect();
+            let sub = parts.get(3).and_then(|id| id.parse::<i64>().ok());
+            prop_assert!(
+                rows.iter().any(|(id, s, _)| Some(*id) == sub
+                    && s == to
+                    && parts.get(2) == Some(&s.as_str())),
+                "{} ({}) belongs to no subscription of {}",
+                key,
+                kind,
+                to
+            );
+            self.check_notify_time(key, to, *at)?;
+        }
+        Ok(())
+    }
+
+    /// A notify DM's time: inside its recipient's working hours, on the date its key names.
+    fn check_notify_time(
+        &self,
+        key: &str,
+        to: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), TestCaseError> {
+        let ids = people(&self.team);
+        let who = ids.iter().position(|i| i == to);
+        prop_assert!(who.is_some(), "{} to a stranger {}", key, to);
+        let zone: chrono_tz::Tz = super::model_ops::PEOPLE[who.unwrap_or(0)]
+            .1
+            .parse()
+            .unwrap();
+        let work = officehours::domain::WorkTime::default();
+        prop_assert!(
+            work.is_working(zone, at),
+            "{} at {} is outside {}'s working hours",
+            key,
+            at,
+            to
+        );
+        let date = at.with_timezone(&zone).date_naive().to_string();
+        prop_assert!(
+            key.ends_with(&date),
+            "{} is due at {} ({} there)",
+            key,
+            at,
+            date
+        );
+        Ok(())
+    }
+
+    /// After the sequence: every notify DM that went out went out in working hours, on the
+    /// local date its key names (so at most one per subscription and day: one key, sent once).
+    pub async fn check_notify_sent(&self) -> Result<(), TestCaseError> {
+        let sent: Vec<(String, String, DateTime<Utc>)> = self
+            .db
+            .rows(&format!(
+                "SELECT key, recipients, finished_at FROM reminders WHERE team_id = '{}' AND kind = 'notify' AND status = 'sent'",
+                self.team
+            ))
+            .await;
+        for (key, to, at) in &sent {
+            self.check_notify_time(key, to, *at)?;
         }
         Ok(())
     }

@@ -108,6 +108,15 @@ pub enum Op {
     Forget {
         who: usize,
     },
+    /// `notify @whom`: a DM when they open.
+    Notify {
+        who: usize,
+        whom: usize,
+    },
+    NotifyOff {
+        who: usize,
+        whom: usize,
+    },
     Advance {
         hours: i64,
     },
@@ -149,6 +158,8 @@ pub fn op() -> impl Strategy<Value = Op> {
         2 => (person(), 0..2_usize).prop_map(|(who, conference)| Op::Join { who, conference }),
         1 => (person(), 0..2_usize).prop_map(|(who, conference)| Op::Leave { who, conference }),
         1 => person().prop_map(|who| Op::Forget { who }),
+        2 => pair().prop_map(|(who, whom)| Op::Notify { who, whom }),
+        1 => pair().prop_map(|(who, whom)| Op::NotifyOff { who, whom }),
         4 => (1..40_i64).prop_map(|hours| Op::Advance { hours }),
     ]
 }
@@ -259,6 +270,20 @@ impl Run<'_> {
                 }
             }
             Op::Forget { who } => self.forget(who).await,
+            Op::Notify { who, whom } => {
+                let reply = self
+                    .say(who, &format!("notify {}", self.mention(whom)))
+                    .await;
+                let fresh = self.model.subscriptions.insert((who, whom));
+                assert_eq!(reply.contains("already told"), !fresh, "notify: {reply}");
+            }
+            Op::NotifyOff { who, whom } => {
+                let reply = self
+                    .say(who, &format!("notify off {}", self.mention(whom)))
+                    .await;
+                let held = self.model.subscriptions.remove(&(who, whom));
+                assert_eq!(reply.contains("won't DM you"), held, "notify off: {reply}");
+            }
             Op::Advance { hours } => self.advance(Duration::hours(hours)).await,
         }
     }
@@ -434,5 +459,8 @@ impl Run<'_> {
         for going in self.model.conferences.values_mut() {
             going.remove(&who);
         }
+        self.model
+            .subscriptions
+            .retain(|(s, m)| *s != who && *m != who);
     }
 }
