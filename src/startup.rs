@@ -280,7 +280,7 @@ pub async fn sweep(
     now: chrono::DateTime<chrono::Utc>,
     retention: chrono::Duration,
     hint_cooldown: chrono::Duration,
-) -> [(&'static str, Result<u64, store::StoreError>); 6] {
+) -> [(&'static str, Result<u64, store::StoreError>); 7] {
     [
         (
             "event ids",
@@ -302,6 +302,10 @@ pub async fn sweep(
         (
             "debrief feedback",
             store.purge_feedback_before(now - retention).await,
+        ),
+        (
+            "drop-in visits and places",
+            store.purge_visits_before(now - retention).await,
         ),
     ]
 }

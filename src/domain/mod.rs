@@ -9,6 +9,7 @@ pub mod digest_time;
 pub mod duration;
 pub mod error;
 pub mod group_time;
+pub mod line;
 pub mod presence;
 pub mod privacy;
 pub mod questions;

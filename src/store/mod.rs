@@ -2,6 +2,7 @@
 
 mod expiry;
 pub mod gatherings;
+pub mod line;
 pub mod nudges;
 pub mod one_on_one;
 mod postgres;
@@ -24,6 +25,7 @@ use crate::domain::window::{PublishedWindow, WeeklyWindow};
 
 pub use expiry::ExpiryStore;
 pub use gatherings::GatheringStore;
+pub use line::LineStore;
 pub use nudges::NudgeStore;
 pub use one_on_one::OneOnOneStore;
 pub use presence::PresenceStore;
@@ -59,6 +61,8 @@ pub struct Person {
     pub away_until: Option<DateTime<Utc>>,
     /// This mentor asked for no mention hints about them.
     pub hints_off: bool,
+    /// Drop in: where people meet this mentor (https), if they said.
+    pub meeting_link: Option<String>,
 }
 
 impl Person {
@@ -179,6 +183,7 @@ pub trait Store:
     + PrivacyStore
     + PresenceStore
     + GatheringStore
+    + LineStore
     + WorkspaceStore
     + ReplayStore
     + ExpiryStore
@@ -192,6 +197,7 @@ impl<T> Store for T where
         + PrivacyStore
         + PresenceStore
         + GatheringStore
+        + LineStore
         + WorkspaceStore
         + ReplayStore
         + ExpiryStore

@@ -45,6 +45,8 @@ type ReminderRow = (String, String, DateTime<Utc>, String, String, String);
 type FeedbackReceivedRow = (i64, Option<String>, String, String, String, DateTime<Utc>);
 type HintRow = (String, String, DateTime<Utc>);
 type LinkRow = (DateTime<Utc>, Option<DateTime<Utc>>);
+type LineRow = (String, String, Option<String>, DateTime<Utc>, String);
+type VisitRow = (String, String, DateTime<Utc>, DateTime<Utc>, Option<String>);
 type StatusMemoryRow = (
     Option<String>,
     Option<String>,
@@ -79,6 +81,9 @@ struct ExportMore {
     links: Vec<LinkRow>,
     status_memory: Option<StatusMemoryRow>,
     invitations: Option<(String, i32)>,
+    line: Vec<LineRow>,
+    visits: Vec<VisitRow>,
+    meeting_link: Option<(String,)>,
 }
 
 impl ExportMore {
@@ -89,6 +94,9 @@ impl ExportMore {
             links,
             status_memory,
             invitations,
+            line,
+            visits,
+            meeting_link,
         } = self;
         vec![
             ("feedback_on_your_debriefs", feedback_received.into_iter().map(|(debrief, author, well, differently, learned, created_at)| json!({
@@ -106,6 +114,13 @@ impl ExportMore {
                 "time_zone_checked_at": checked, "profile_updated_at": updated,
             }))),
             ("invitations_sent_today", invitations.map_or(Value::Null, |(day, invited)| json!({ "day": day, "people": invited }))),
+            ("drop_in_lines", line.into_iter().map(|(mentor, asker, topic, joined_at, state)| json!({
+                "mentor": mentor, "asker": asker, "about": topic, "joined_at": joined_at, "state": state,
+            })).collect()),
+            ("drop_in_visits", visits.into_iter().map(|(mentor, visitor, started, ended, label)| json!({
+                "mentor": mentor, "visitor": visitor, "started_at": started, "ended_at": ended, "topic": label,
+            })).collect()),
+            ("meeting_link", meeting_link.map_or(Value::Null, |(url,)| Value::String(url))),
         ]
     }
 }
@@ -283,7 +298,17 @@ macro_rules! impl_privacy_store {
                     "SELECT day, invited FROM invitations WHERE team_id = $1 AND sender_id = $2",
                 )
                 .bind(team).bind(user).fetch_optional(&self.pool).await?;
-                Ok(ExportMore { feedback_received, mention_hints, links, status_memory, invitations })
+                let line: Vec<LineRow> = sqlx::query_as(
+                    "SELECT mentor_id, asker_id, topic, joined_at, state FROM line WHERE team_id = $1 AND (mentor_id = $2 OR asker_id = $2) ORDER BY id",
+                )
+                .bind(team).bind(user).fetch_all(&self.pool).await?;
+                let visits: Vec<VisitRow> = sqlx::query_as(
+                    "SELECT mentor_id, visitor_id, started_at, ended_at, topic_label FROM visits WHERE team_id = $1 AND (mentor_id = $2 OR visitor_id = $2) ORDER BY id",
+                )
+                .bind(team).bind(user).fetch_all(&self.pool).await?;
+                let meeting_link: Option<(String,)> = sqlx::query_as("SELECT url FROM meeting_links WHERE team_id = $1 AND user_id = $2")
+                    .bind(team).bind(user).fetch_optional(&self.pool).await?;
+                Ok(ExportMore { feedback_received, mention_hints, links, status_memory, invitations, line, visits, meeting_link })
             }
 
             /// Reminders to this person alone, or that name them (a key, a payload), go. Group
@@ -409,6 +434,13 @@ macro_rules! impl_privacy_store {
                 sqlx::query("DELETE FROM invitations WHERE team_id = $1 AND sender_id = $2")
                     .bind(team).bind(user).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM mention_hints WHERE team_id = $1 AND (sender_id = $2 OR mentor_id = $2)")
+                    .bind(team).bind(user).execute(&mut *tx).await?;
+                // Drop in: their places in lines, the lines to them, their visits either side, their link.
+                sqlx::query("DELETE FROM line WHERE team_id = $1 AND (mentor_id = $2 OR asker_id = $2)")
+                    .bind(team).bind(user).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM visits WHERE team_id = $1 AND (mentor_id = $2 OR visitor_id = $2)")
+                    .bind(team).bind(user).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM meeting_links WHERE team_id = $1 AND user_id = $2")
                     .bind(team).bind(user).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM people WHERE team_id = $1 AND user_id = $2").bind(team).bind(user).execute(&mut *tx).await?;
                 tx.commit().await?;

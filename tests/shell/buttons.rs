@@ -177,3 +177,39 @@ fn debrief_and_review_modals_are_filled_in_field_by_field() {
     );
     shell.quit();
 }
+
+#[test]
+fn drop_in_next_and_done_work_from_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut shell = two_people(&dir);
+    let db = shell.db.clone();
+    // You keep office hours now (Monday 08:00 London); Bob drops in from the overview.
+    shell.send("add mon 08:00-09:00 career");
+    shell.send(":as bob");
+    let overview = shell.send("/officehours");
+    assert!(overview.contains("] Drop in"), "{overview}");
+    let asked = shell.press("Drop in", &["a career question"]);
+    assert!(!asked.is_empty());
+    assert_eq!(
+        one(&db, "SELECT topic FROM line WHERE asker_id = 'bob'").as_deref(),
+        Some("a career question")
+    );
+    shell.send(":as you");
+    let queue = shell.send("queue");
+    assert!(queue.contains("] Next"), "{queue}");
+    shell.press("Next", &[]);
+    assert_eq!(
+        one(&db, "SELECT state FROM line WHERE asker_id = 'bob'").as_deref(),
+        Some("called")
+    );
+    shell.press("Done", &[]);
+    assert_eq!(
+        one(
+            &db,
+            "SELECT CAST(COUNT(*) AS TEXT) FROM visits WHERE visitor_id = 'bob'"
+        )
+        .as_deref(),
+        Some("1")
+    );
+    assert_eq!(one(&db, "SELECT topic FROM line"), None);
+}
