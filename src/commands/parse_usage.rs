@@ -30,15 +30,6 @@ pub const USAGE_LINES: &[(&str, &str)] = &[
     ),
     ("/officehours find <topic>", "who mentors on a topic"),
     (
-        line::ASK.0,
-        "join that mentor's line if she is open now, else hold the question for her next window",
-    ),
-    (line::ASK_CANCEL.0, "leave that mentor's line"),
-    (line::QUEUE.0, "my line, as a mentor, with Next, Done and Not today"),
-    (line::NEXT.0, "call the next person in my line"),
-    (line::LATE.0, "tell everyone waiting in my line I'm running late, with their new estimate"),
-    (line::LINK.0, "my meeting link, sent to whoever I call and shown when I'm open"),
-    (
         ONE_ON_ONE.0,
         "1:1s with a report every n weeks (also weekly, biweekly); without `on`, the same weekday and time as now",
     ),
@@ -70,4 +61,13 @@ pub const USAGE_LINES: &[(&str, &str)] = &[
     (AWAY.0, "hide me from open-now until the end of that day"),
     (HINTS.0, "hints when someone @mentions a mentor: in this channel, or (me) about me"),
     (CALENDAR.0, "a private calendar feed of my windows (reset makes a new address)"),
+    (
+        line::ASK.0,
+        "join that mentor's line if she is open now, else hold the question for her next window",
+    ),
+    (line::ASK_CANCEL.0, "leave that mentor's line"),
+    (line::QUEUE.0, "my line, as a mentor, with Next, Done and Not today"),
+    (line::NEXT.0, "call the next person in my line"),
+    (line::LATE.0, "tell everyone waiting in my line I'm running late, with their new estimate"),
+    (line::LINK.0, "my meeting link, sent to whoever I call and shown when I'm open"),
 ];

@@ -7,6 +7,7 @@ use super::line::standing_of;
 use super::{kinds, payload_i64, payload_str, Nudges};
 use crate::directory::{status_of, viewer_of};
 use crate::scheduler::Composed;
+use crate::store::line::LineEntry;
 use crate::store::reminders::Reminder;
 use crate::store::{Person, StoreError};
 use crate::views::line::{self as words, Standing};
@@ -46,12 +47,25 @@ pub(super) async fn compose(
     let Some(entry) = n.store.line_entry(team, id).await? else {
         return Ok(Composed::Cancel("no longer in line".to_owned()));
     };
+    compose_about(n, reminder, &entry, (mentor, to), now).await
+}
+
+/// A reminder about one place in line that is still there.
+async fn compose_about(
+    n: &Nudges,
+    reminder: &Reminder,
+    entry: &LineEntry,
+    (mentor, to): (&str, &str),
+    now: DateTime<Utc>,
+) -> Result<Composed, StoreError> {
+    let team = reminder.team_id.as_str();
     let reader = n
         .store
         .person(team, to)
         .await?
         .unwrap_or_else(|| Person::new(team, to));
     let viewer = viewer_of(&reader);
+    let status = status_of(&n.store.mentor(team, mentor).await?, now);
     Ok(match reminder.kind.as_str() {
         kinds::LINE_JOINED => {
             let line = n.store.line_of(team, mentor).await?;
@@ -74,31 +88,27 @@ pub(super) async fn compose(
             mentor,
             instant(reminder, "not_before"),
         )),
-        kinds::LINE_OPENED => {
-            let status = status_of(&n.store.mentor(team, mentor).await?, now);
-            if !status.is_open() || !entry.waiting_at(now) {
-                return Ok(Composed::Cancel("she isn't open after all".to_owned()));
-            }
+        kinds::LINE_OPENED if status.is_open() && entry.waiting_at(now) => {
             Composed::Send(words::opened_dm(&status, entry.topic.as_deref()))
         }
-        kinds::LINE_CLOSED => {
-            let status = status_of(&n.store.mentor(team, mentor).await?, now);
-            if status.is_open() || entry.called_at.is_some() {
-                return Ok(Composed::Cancel("she is still open".to_owned()));
-            }
-            Composed::Send(words::closed_dm(
-                &viewer,
-                mentor,
-                status.next.map(|o| o.start),
-            ))
+        kinds::LINE_CLOSED if !status.is_open() && entry.called_at.is_none() => Composed::Send(
+            words::closed_dm(&viewer, mentor, status.next.map(|o| o.start)),
+        ),
+        kinds::LINE_OPENED | kinds::LINE_CLOSED => {
+            Composed::Cancel("she is not open after all, or is still open".to_owned())
         }
-        kinds::LINE_LATE => {
-            let status = status_of(&n.store.mentor(team, mentor).await?, now);
+        kinds::LINE_LATE | kinds::LINE_PLACED => {
             let line = n.store.line_of(team, mentor).await?;
             let minutes = n.store.visit_minutes(team, mentor).await?;
+            let standing = standing_of(&line, to, &minutes, &status, now);
+            if reminder.kind == kinds::LINE_PLACED {
+                return Ok(Composed::Send(words::standing(
+                    &viewer, mentor, None, &standing, now,
+                )));
+            }
             let late =
                 chrono::Duration::minutes(payload_i64(reminder, "late_minutes").unwrap_or(0));
-            match standing_of(&line, to, &minutes, &status, now) {
+            match standing {
                 Standing::Waiting { place, ahead, wait } => {
                     let standing = Standing::Waiting {
                         place,
@@ -109,13 +119,6 @@ pub(super) async fn compose(
                 }
                 _ => Composed::Cancel("no longer waiting".to_owned()),
             }
-        }
-        kinds::LINE_PLACED => {
-            let status = status_of(&n.store.mentor(team, mentor).await?, now);
-            let line = n.store.line_of(team, mentor).await?;
-            let minutes = n.store.visit_minutes(team, mentor).await?;
-            let standing = standing_of(&line, to, &minutes, &status, now);
-            Composed::Send(words::standing(&viewer, mentor, None, &standing, now))
         }
         other => Composed::Cancel(format!("unknown line reminder `{other}`")),
     })
