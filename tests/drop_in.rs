@@ -133,6 +133,11 @@ async fn a_line_of_three_across_three_zones_with_estimates(app: TestApp) {
     );
     assert!(joined[2].contains("3 waiting"), "{joined:?}");
 
+    let home = officehours::views::text::render(&app.core.home(&actor(ANA)).await.expect("home"));
+    assert!(
+        home.contains("Your line:* 3 waiting") || home.contains("Your line: 3 waiting"),
+        "{home}"
+    );
     let queue = app.say(ANA, "queue").await;
     let order: Vec<usize> = [BEN, CHO, DIA]
         .iter()
