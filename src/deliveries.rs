@@ -66,6 +66,11 @@ pub const KINDS: &[Kind] = &[
     kind(nudges::kinds::LINE_CLOSED, Owner::Nudges, Delivery::Message),
     kind(nudges::kinds::LINE_LATE, Owner::Nudges, Delivery::Message),
     kind(
+        nudges::kinds::LINE_SKIPPED,
+        Owner::Nudges,
+        Delivery::Message,
+    ),
+    kind(
         presence::kinds::STATUS_START,
         Owner::Presence,
         Delivery::Status,

@@ -243,6 +243,8 @@ async fn an_unanswered_call_moves_to_the_back_of_the_line_after_ten_minutes(app:
     let skipped = dms_containing(&app, BEN, "back of her line");
     assert_eq!(skipped.len(), 1, "{skipped:?}");
     assert!(skipped[0].contains("question is kept"), "{skipped:?}");
+    let told = dms_containing(&app, ANA, "didn't answer your call");
+    assert_eq!(told.len(), 1, "{:?}", app.slack.dm_messages(ANA));
     assert_eq!(
         line_rows(&app).await,
         [
@@ -271,6 +273,10 @@ async fn an_unanswered_call_moves_to_the_back_of_the_line_after_ten_minutes(app:
     .await;
     app.advance_and_tick(Duration::minutes(15)).await;
     assert!(dms_containing(&app, CHO, "back of her line").is_empty());
+    assert_eq!(
+        dms_containing(&app, ANA, "didn't answer your call").len(),
+        1
+    );
 }
 
 async fn every_refusal_says_why_and_changes_nothing(app: TestApp) {

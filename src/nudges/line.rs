@@ -288,6 +288,14 @@ async fn next(n: &Nudges, actor: &Actor) -> Result<Message, NudgeError> {
                 e,
                 timeout,
             )),
+            one(line_reminder(
+                team,
+                format!("line:skipped:{team}:{}:{called}", e.id),
+                kinds::LINE_SKIPPED,
+                mentor,
+                e,
+                timeout,
+            )),
         ]
     };
     Ok(

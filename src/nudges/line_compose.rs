@@ -31,15 +31,23 @@ pub(super) async fn compose(
     ) else {
         return Ok(Composed::Cancel("malformed line reminder".to_owned()));
     };
-    if reminder.kind == kinds::LINE_SKIP {
+    if reminder.kind == kinds::LINE_SKIP || reminder.kind == kinds::LINE_SKIPPED {
         let Some(called_at) = instant(reminder, "called_at") else {
             return Ok(Composed::Cancel("malformed line reminder".to_owned()));
         };
-        return Ok(if n.store.skip_call(team, id, called_at, now).await? {
-            Composed::Send(words::skipped_dm(mentor))
+        // Either reminder may come first: the skip is made once, and both recognise it.
+        if !n.store.skip_call(team, id, called_at, now).await? {
+            return Ok(Composed::Cancel("the call was answered".to_owned()));
+        }
+        // Back in line: what waits for her next window now includes them.
+        if let Err(err) = super::line::replan(n, team, mentor).await {
+            tracing::warn!(error = %err, "could not replan the line after a skip");
+        }
+        return Ok(Composed::Send(if reminder.kind == kinds::LINE_SKIP {
+            words::skipped_dm(mentor)
         } else {
-            Composed::Cancel("the call was answered".to_owned())
-        });
+            words::skipped_mentor_dm(to)
+        }));
     }
     if reminder.kind == kinds::LINE_HELD {
         return held_list(n, team, mentor, now).await;

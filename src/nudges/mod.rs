@@ -77,6 +77,8 @@ pub mod kinds {
     pub const LINE_CLOSED: &str = "line_closed";
     /// `late 10m`: to each person waiting, with their new estimate.
     pub const LINE_LATE: &str = "line_late";
+    /// Ten minutes after a call, to the mentor: the call went unanswered, call the next.
+    pub const LINE_SKIPPED: &str = "line_skipped";
 
     /// Every kind above; `deliveries::KINDS` says how each is delivered.
     pub const ALL: &[&str] = &[
@@ -99,6 +101,7 @@ pub mod kinds {
         LINE_OPENED,
         LINE_CLOSED,
         LINE_LATE,
+        LINE_SKIPPED,
     ];
 }
 
@@ -505,7 +508,8 @@ impl Composer for Nudges {
             | kinds::LINE_HELD
             | kinds::LINE_OPENED
             | kinds::LINE_CLOSED
-            | kinds::LINE_LATE => line_compose::compose(self, reminder, now).await?,
+            | kinds::LINE_LATE
+            | kinds::LINE_SKIPPED => line_compose::compose(self, reminder, now).await?,
             other => Composed::Cancel(format!("unknown reminder kind `{other}`")),
         })
     }

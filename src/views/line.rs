@@ -345,6 +345,17 @@ pub fn skipped_dm(mentor_id: &str) -> Message {
     )
 }
 
+/// To the mentor: her call went unanswered, and the line moves on.
+pub fn skipped_mentor_dm(asker_id: &str) -> Message {
+    with_hint(
+        format!(
+            ":hourglass: {} didn't answer your call within {CALL_TIMEOUT_MINUTES} minutes, so they're at the back of your line now.",
+            mention(asker_id)
+        ),
+        "`/officehours next` calls the next person.",
+    )
+}
+
 pub fn not_today_dm(viewer: &Viewer, mentor_id: &str, opens: Option<DateTime<Utc>>) -> Message {
     with_hint(
         format!(
