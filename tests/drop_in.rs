@@ -31,7 +31,9 @@ on_both_backends!(
     late_tells_everyone_waiting_with_their_new_estimate,
     closing_with_people_waiting_keeps_them_first_and_delivers_the_questions_when_she_opens,
     the_window_ending_with_people_waiting_tells_each_of_them,
-    the_link_shows_while_she_is_open_and_in_her_calendar_feed
+    the_link_shows_while_she_is_open_and_in_her_calendar_feed,
+    a_held_question_reads_her_window_in_the_askers_zone_across_a_dst_change,
+    the_line_survives_a_restart
 );
 
 /// Ana (Berlin) open Thursdays 14:00-16:00, which it is now (14:30 her time); three askers in
@@ -699,4 +701,57 @@ async fn the_link_shows_while_she_is_open_and_in_her_calendar_feed(app: TestApp)
     let closed = app.say(BEN, "").await;
     assert!(closed.contains("Ask for next time"), "{closed}");
     assert!(!closed.contains("https://meet.example.com/ana"), "{closed}");
+}
+
+async fn a_held_question_reads_her_window_in_the_askers_zone_across_a_dst_change(app: TestApp) {
+    use chrono::TimeZone;
+    app.known_user(ANA, "Europe/Berlin").await;
+    app.known_user(BEN, "America/New_York").await;
+    app.say(ANA, "add mon 14:00-15:00 career").await;
+    // Friday 12 March 2027: New York moves to summer time on Sunday 14 March, Berlin on the
+    // 28th. Monday 14:00 Berlin is then 13:00 UTC, 09:00 in New York (08:00 the week before).
+    app.clock
+        .set(chrono::Utc.with_ymd_and_hms(2027, 3, 12, 12, 0, 0).unwrap());
+    let held = app.say(BEN, &format!("{} career", ask(ANA))).await;
+    assert!(
+        held.contains("held for her next window, Mon 09:00 your time"),
+        "{held}"
+    );
+    // Delivered at that instant, not an hour off.
+    app.clock.set(
+        chrono::Utc
+            .with_ymd_and_hms(2027, 3, 15, 12, 59, 0)
+            .unwrap(),
+    );
+    app.tick().await;
+    assert!(dms_containing(&app, BEN, "is open now").is_empty());
+    app.advance_and_tick(Duration::minutes(2)).await;
+    assert_eq!(dms_containing(&app, BEN, "is open now").len(), 1);
+}
+
+async fn the_line_survives_a_restart(app: TestApp) {
+    ana_open(&app).await;
+    app.say(BEN, &ask(ANA)).await;
+    app.say(CHO, &ask(ANA)).await;
+    app.say(ANA, "next").await;
+    // Another process on the same database (a restart, or another replica) sees the same line.
+    let restarted = app.replica().await;
+    let queue = restarted
+        .core
+        .run_text(&actor(ANA), "queue")
+        .await
+        .expect("queue");
+    let queue = render(&queue.message);
+    assert!(
+        queue.contains("Now:") && queue.contains(BEN) && queue.contains(CHO),
+        "{queue}"
+    );
+    let busy = restarted
+        .core
+        .run_text(&actor(ANA), "next")
+        .await
+        .expect("next");
+    assert!(render(&busy.message).contains("still with"));
+    restarted.tick().await;
+    assert_eq!(dms_containing(&restarted, BEN, "is ready for you").len(), 1);
 }
