@@ -244,8 +244,14 @@ pub struct ConfigError {
 impl ConfigError {
     /// One line per problem, each starting with what to set.
     pub fn lines(&self) -> Vec<String> {
-        let missing = (!self.missing.is_empty())
-            .then(|| format!("missing required setting(s): {}.", self.missing.join(", ")));
+        let missing = (!self.missing.is_empty()).then(|| {
+            let setting = if self.missing.len() == 1 {
+                "setting"
+            } else {
+                "settings"
+            };
+            format!("missing required {setting}: {}.", self.missing.join(", "))
+        });
         missing.into_iter().chain(self.invalid.clone()).collect()
     }
 }

@@ -128,27 +128,43 @@ fn pending_key_file(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// "1 Slack user token", "2 Slack user tokens".
+fn tokens(n: impl TryInto<usize>) -> String {
+    crate::views::replies::counted(
+        n.try_into().unwrap_or(usize::MAX),
+        "Slack user token",
+        "Slack user tokens",
+    )
+}
+
 fn refusal(origin: &Origin, unopened: usize, total: usize) -> String {
-    let tokens = format!("{total} Slack user token(s)");
+    let tokens = tokens(total);
+    // The words that agree with the count: one token "is", "does not", "was sealed".
+    let (are, them, they_were) = if total == 1 {
+        ("is", "it", "it was")
+    } else {
+        ("are", "them", "they were")
+    };
+    let do_not = if unopened == 1 { "does not" } else { "do not" };
     let (what, restore) = match origin {
         Origin::MissingFile(path) => (
-            format!("the key file {} is missing, but {tokens} are stored sealed with the key it held. A new key would not open them, so none was made.", path.display()),
+            format!("the key file {} is missing, but {tokens} {are} stored sealed with the key it held. A new key would not open {them}, so none was made.", path.display()),
             format!("put {} back from your backup (mode 0600), or set {KEY_VAR} to the key it held", path.display()),
         ),
         Origin::File(path) => (
-            format!("{unopened} of {tokens} stored do not open with the key in {}: it is not the key they were sealed with.", path.display()),
-            format!("put the key file they were sealed with back at {} (mode 0600), or set {KEY_VAR} to that key", path.display()),
+            format!("{unopened} of {tokens} stored {do_not} open with the key in {}: it is not the key {they_were} sealed with.", path.display()),
+            format!("put the key file {they_were} sealed with back at {} (mode 0600), or set {KEY_VAR} to that key", path.display()),
         ),
         Origin::Variable { with_old } => (
             format!(
-                "{unopened} of {tokens} stored do not open with {KEY_VAR}{}: it is not the key they were sealed with.",
+                "{unopened} of {tokens} stored {do_not} open with {KEY_VAR}{}: it is not the key {they_were} sealed with.",
                 if *with_old { format!(" or {OLD_VAR}") } else { String::new() }
             ),
-            format!("set {KEY_VAR} to the key they were sealed with (while rotating, {KEY_VAR} to the new key and {OLD_VAR} to the previous one)"),
+            format!("set {KEY_VAR} to the key {they_were} sealed with (while rotating, {KEY_VAR} to the new key and {OLD_VAR} to the previous one)"),
         ),
         Origin::Nowhere => (
-            format!("{KEY_VAR} is not set, but {tokens} are stored sealed with a key."),
-            format!("set {KEY_VAR} to the key they were sealed with"),
+            format!("{KEY_VAR} is not set, but {tokens} {are} stored sealed with a key."),
+            format!("set {KEY_VAR} to the key {they_were} sealed with"),
         ),
     };
     let interrupted = match origin {
@@ -225,7 +241,11 @@ async fn rotate(store: &dyn Store, source: &KeySource<'_>) -> anyhow::Result<()>
         let sealer =
             TokenCipher::from_key_text(source.key.map(Secret::expose).unwrap_or_default())?;
         let n = reseal(store, &opener, &sealer).await?;
-        println!("Re-sealed {n} Slack user token(s) under {KEY_VAR}. They open with it alone now: remove {OLD_VAR} from every replica.");
+        println!(
+            "Re-sealed {} under {KEY_VAR}. {} with it alone now: remove {OLD_VAR} from every replica.",
+            tokens(n),
+            if n == 1 { "It opens" } else { "They open" }
+        );
         return Ok(());
     };
     let pending = pending_key_file(&path);
@@ -234,8 +254,10 @@ async fn rotate(store: &dyn Store, source: &KeySource<'_>) -> anyhow::Result<()>
     let n = reseal(store, &new.clone().with_old(&opener), &new).await?;
     install(&pending, &path)?;
     println!(
-        "Re-sealed {n} Slack user token(s) under a new key, now in {} (mode 0600). Back it up in place of the old one, which opens none of them any more.",
-        path.display()
+        "Re-sealed {} under a new key, now in {} (mode 0600). Back it up in place of the old one, which {} any more.",
+        tokens(n),
+        path.display(),
+        if n == 1 { "does not open it" } else { "opens none of them" }
     );
     Ok(())
 }
@@ -254,10 +276,15 @@ async fn reseal(
         .await?;
     match outcome {
         Resealed::Done(n) => Ok(n),
-        Resealed::Unopened(tokens) => bail!(
-            "{} stored Slack user token(s) open with no configured key, so nothing was re-sealed. \
-             Give them up first with `officehours keys forget-tokens` (with the same keys set), then rotate again.",
-            tokens.len()
+        Resealed::Unopened(tokens_left) => bail!(
+            "{} with no configured key, so nothing was re-sealed. \
+             Give {} up first with `officehours keys forget-tokens` (with the same keys set), then rotate again.",
+            crate::views::replies::counted(
+                tokens_left.len(),
+                "stored Slack user token opens",
+                "stored Slack user tokens open"
+            ),
+            if tokens_left.len() == 1 { "it" } else { "them" }
         ),
     }
 }
@@ -324,8 +351,9 @@ async fn forget_tokens(
         return Ok(());
     }
     println!(
-        "Forgot {} Slack user token(s) that no configured key opens, and cancelled their pending status changes.",
-        forgotten.len()
+        "Forgot {} that no configured key opens, and cancelled the pending status changes that needed {}.",
+        tokens(forgotten.len()),
+        if forgotten.len() == 1 { "it" } else { "them" }
     );
     let mut failed = 0;
     for token in &forgotten {
@@ -339,8 +367,8 @@ async fn forget_tokens(
         }
     }
     println!(
-        "Told {} mentor(s) by DM to run /officehours connect again.",
-        forgotten.len() - failed
+        "Told {} by DM to run /officehours connect again.",
+        crate::views::replies::counted(forgotten.len() - failed, "mentor", "mentors")
     );
     if failed > 0 {
         bail!("{failed} of {} DMs could not be sent (listed above); their tokens are deleted all the same", forgotten.len());

@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
-use tokio::time::Instant;
+use tokio::time::{timeout, Instant};
 use tokio_io_timeout::TimeoutStream;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::ServiceBuilder;
@@ -83,11 +83,22 @@ pub async fn serve(
                 }
             },
         };
-        let io = TokioIo::new(Box::pin(idle_bounded(stream, settings.idle_timeout)));
-        let connection = http.serve_connection(io, TowerToHyperService::new(router.clone()));
-        let connection = graceful.watch(connection);
+        let (http, router, watcher) = (http.clone(), router.clone(), graceful.watcher());
+        let (header_timeout, idle_timeout) = (settings.header_timeout, settings.idle_timeout);
         connections.spawn(async move {
-            if let Err(err) = connection.await {
+            // hyper gives each connection 16 KiB of buffers as it starts; a client that has not
+            // sent a byte yet waits here without them (a thousand idle sockets cost little).
+            // (`peek`, not `readable`: readiness may be reported falsely, a peeked byte cannot.)
+            let mut first = [0u8; 1];
+            let peeked = timeout(header_timeout, stream.peek(&mut first)).await;
+            if !matches!(peeked, Ok(Ok(n)) if n > 0) {
+                return;
+            }
+            let io = TokioIo::new(Box::pin(idle_bounded(stream, idle_timeout)));
+            let connection = http.serve_connection(io, TowerToHyperService::new(router));
+            // Boxed, so the task of a connection still waiting above stays a few bytes long
+            // instead of carrying the whole HTTP state machine (kilobytes) from the start.
+            if let Err(err) = Box::pin(watcher.watch(connection)).await {
                 tracing::debug!(error = %err, "connection ended with an error");
             }
             drop(slot);

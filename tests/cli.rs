@@ -46,6 +46,10 @@ fn serve_without_settings_names_each_missing_variable_once() {
     );
     assert!(err.contains("README"), "{err}");
     assert_eq!(err.matches("missing required").count(), 1, "{err}");
+    assert!(
+        err.contains("missing required settings: SLACK_BOT_TOKEN"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -509,3 +509,95 @@ async fn claims_cut_off_at_the_deadline_are_handed_back_in_doubt_sqlite() {
 async fn claims_cut_off_at_the_deadline_are_handed_back_in_doubt_postgres() {
     claims_cut_off_at_the_deadline_are_handed_back_in_doubt(Backend::Postgres).await;
 }
+
+/// `GET /readyz`, the whole answer as text.
+async fn readyz(addr: std::net::SocketAddr) -> String {
+    let mut answer = String::new();
+    let Ok(mut stream) = TcpStream::connect(addr).await else {
+        return answer;
+    };
+    let ready = "GET /readyz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n";
+    if stream.write_all(ready.as_bytes()).await.is_ok() {
+        let _ =
+            tokio::time::timeout(Duration::from_secs(3), stream.read_to_string(&mut answer)).await;
+    }
+    answer
+}
+
+/// Asks `/readyz` until its answer contains every one of `wanted` (at most 10 s): the pool
+/// meets the changed sessions as it replaces the connections that were cut.
+async fn readyz_until(addr: std::net::SocketAddr, wanted: &[&str]) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let answer = readyz(addr).await;
+        if wanted.iter().all(|w| answer.contains(w)) {
+            return answer;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never {wanted:?}; last answer:\n{answer}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// PostgreSQL that stops taking writes under a running bot (as a primary demoted to a standby
+/// would): `/readyz` says 503 and why, and says ready again once writes are taken again. The
+/// test's own role is made read-only, so no other test's sessions are touched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_is_503_with_a_reason_when_postgres_refuses_writes() {
+    let Ok(base) = std::env::var(support::PG_VAR) else {
+        eprintln!("skipped: {} is not set", support::PG_VAR);
+        return;
+    };
+    let admin = sqlx::PgPool::connect(&base).await.expect("postgres");
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let role = format!("readyz_{}_{nanos}", std::process::id());
+    let admin_run = |sql: String| {
+        let admin = admin.clone();
+        async move {
+            sqlx::query(&sql)
+                .execute(&admin)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+    };
+    // With a password of its own, so it logs in under password authentication as well as trust.
+    let password = format!("pw{nanos}");
+    admin_run(format!("CREATE ROLE {role} LOGIN PASSWORD '{password}'")).await;
+    admin_run(format!("CREATE SCHEMA {role} AUTHORIZATION {role}")).await;
+    let mut url = url::Url::parse(&base).expect("a URL");
+    url.set_username(&role).expect("a user name");
+    url.set_password(Some(&password)).expect("a password");
+    url.query_pairs_mut()
+        .append_pair("options", &format!("-c search_path={role}"));
+    let cut =
+        format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'");
+
+    let server = start(url.as_str(), short_bounds()).await;
+    assert!(readyz(server.addr).await.starts_with("HTTP/1.1 200"));
+
+    admin_run(format!(
+        "ALTER ROLE {role} SET default_transaction_read_only = on"
+    ))
+    .await;
+    admin_run(cut.clone()).await;
+    let refused = readyz_until(server.addr, &["read-only transaction"]).await;
+    assert!(refused.starts_with("HTTP/1.1 503"), "{refused}");
+    assert!(refused.contains("cannot take a write"), "{refused}");
+
+    admin_run(format!(
+        "ALTER ROLE {role} RESET default_transaction_read_only"
+    ))
+    .await;
+    admin_run(cut.clone()).await;
+    readyz_until(server.addr, &["HTTP/1.1 200", "ready"]).await;
+
+    // Left as found: the schema and the role go (the server's sessions with them).
+    admin_run(format!("DROP SCHEMA {role} CASCADE")).await;
+    admin_run(cut).await;
+    admin_run(format!("DROP ROLE {role}")).await;
+    admin.close().await;
+}

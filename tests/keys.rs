@@ -188,7 +188,7 @@ async fn serve_refuses_a_key_that_does_not_open_the_stored_tokens(db: TestDb) {
             .expect("a key that opens one of two is refused")
     );
     assert!(
-        said.contains("1 of 2 Slack user token(s) stored do not open with OFFICEHOURS_SECRET_KEY"),
+        said.contains("1 of 2 Slack user tokens stored does not open with OFFICEHOURS_SECRET_KEY"),
         "{said}"
     );
     assert!(said.contains("keys forget-tokens"), "{said}");
@@ -202,7 +202,7 @@ async fn serve_refuses_a_key_that_does_not_open_the_stored_tokens(db: TestDb) {
     let said = text(&out);
     assert!(!out.status.success(), "{said}");
     assert!(
-        said.contains("2 of 2 Slack user token(s) stored do not open"),
+        said.contains("2 of 2 Slack user tokens stored do not open"),
         "{said}"
     );
     assert!(!said.contains(K3), "the key is never printed: {said}");
@@ -241,7 +241,10 @@ async fn rotating_reseals_every_token_under_the_new_key_and_the_old_one_alone_is
 
     let said = text(&out);
     assert!(out.status.success(), "{said}");
-    assert!(said.contains("Re-sealed 2 Slack user token(s)"), "{said}");
+    assert!(
+        said.contains("Re-sealed 2 Slack user tokens under"),
+        "{said}"
+    );
     assert!(
         !said.contains(K1) && !said.contains(K2) && !said.contains("xoxp-"),
         "{said}"
@@ -285,7 +288,7 @@ async fn rotating_stops_without_writing_when_a_token_opens_with_neither_key(db: 
     assert!(!out.status.success(), "{said}");
     assert!(
         said.contains(
-            "1 stored Slack user token(s) open with no configured key, so nothing was re-sealed"
+            "1 stored Slack user token opens with no configured key, so nothing was re-sealed"
         ),
         "{said}"
     );
@@ -328,7 +331,7 @@ async fn rotating_a_key_file_moves_a_new_key_into_place_and_an_interrupted_rotat
     let said = text(&out);
     assert!(out.status.success(), "{said}");
     assert!(
-        said.contains("Re-sealed 1 Slack user token(s) under a new key"),
+        said.contains("Re-sealed 1 Slack user token under a new key"),
         "{said}"
     );
     assert_ne!(std::fs::read_to_string(&key_file).unwrap(), first_text);
@@ -436,8 +439,8 @@ async fn forget_tokens_deletes_what_no_key_opens_tells_each_mentor_once_and_conn
 
     let said = text(&out);
     assert!(out.status.success(), "{said}");
-    assert!(said.contains("Forgot 1 Slack user token(s)"), "{said}");
-    assert!(said.contains("Told 1 mentor(s) by DM"), "{said}");
+    assert!(said.contains("Forgot 1 Slack user token that"), "{said}");
+    assert!(said.contains("Told 1 mentor by DM"), "{said}");
     let left: Vec<(String,)> = db.rows("SELECT user_id FROM connections").await;
     assert_eq!(left, [(CY.to_owned(),)]);
     let pending: Vec<(String,)> = db

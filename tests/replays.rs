@@ -30,6 +30,8 @@ on_both_backends!(
     buttons_and_forms_from_another_workspace_change_nothing,
     the_calendar_feed_has_a_tag_that_follows_the_windows,
     housekeeping_deletes_only_what_expired,
+    after_a_restart_an_old_trigger_is_refused_in_its_window_and_purged_after_it,
+    after_forget_me_the_calendar_feed_is_gone_and_tells_nothing,
 );
 
 /// Sends one signed request `times` times, byte for byte (headers included), as a replay would.
@@ -504,4 +506,101 @@ async fn housekeeping_deletes_only_what_expired(app: TestApp) {
         .await
         .unwrap());
     store.close().await;
+}
+
+async fn triggers(app: &TestApp) -> usize {
+    rows(app, "slack_triggers").await
+}
+
+async fn after_a_restart_an_old_trigger_is_refused_in_its_window_and_purged_after_it(app: TestApp) {
+    ana_with_three_windows(&app).await;
+    let body = app.command_form(ANA, "remove 1", "remove");
+    let mut headers = signing::signed_headers(SIGNING_SECRET, &body);
+    headers.push((
+        "content-type",
+        "application/x-www-form-urlencoded".to_owned(),
+    ));
+    let first = app
+        .request("POST", "/slack/commands", &headers, body.clone())
+        .await;
+    assert!(first.text().contains("Removed window 1"), "{}", first.body);
+    let remembered = triggers(&app).await;
+    assert!(remembered >= 1);
+
+    // A restart: a new process on the same database, with nothing of the old one in memory,
+    // ten minutes on. The request comes again, byte for byte.
+    let restarted = app.replica().await;
+    restarted.clock.advance(Duration::minutes(10));
+    let again = restarted
+        .request("POST", "/slack/commands", &headers, body.clone())
+        .await;
+    assert!(again.text().contains("already received"), "{}", again.body);
+    assert_eq!(windows_of(&app, ANA).await, 2);
+
+    // Housekeeping within the hour keeps it; after the hour it is gone.
+    let store: Arc<dyn Store> = officehours::store::connect(&app.db.url)
+        .await
+        .expect("the database");
+    let remembered_at = app.clock.now();
+    let cooldown = Duration::hours(1);
+    let retention = Duration::days(365);
+    let within = remembered_at + Duration::minutes(59);
+    for (what, result) in officehours::startup::sweep(&*store, within, retention, cooldown).await {
+        assert!(result.is_ok(), "{what}: {result:?}");
+    }
+    assert_eq!(triggers(&app).await, remembered, "kept within the window");
+    let again = restarted
+        .request("POST", "/slack/commands", &headers, body)
+        .await;
+    assert!(again.text().contains("already received"), "{}", again.body);
+    assert_eq!(windows_of(&app, ANA).await, 2);
+
+    let after = remembered_at + Duration::minutes(61);
+    for (what, result) in officehours::startup::sweep(&*store, after, retention, cooldown).await {
+        assert!(result.is_ok(), "{what}: {result:?}");
+    }
+    assert_eq!(triggers(&app).await, 0, "purged after the window");
+    store.close().await;
+}
+
+async fn after_forget_me_the_calendar_feed_is_gone_and_tells_nothing(app: TestApp) {
+    app.known_user(ANA, "Europe/Berlin").await;
+    app.say(ANA, "add mon 09:00-10:00 kubernetes").await;
+    let answer = app.say(ANA, "calendar").await;
+    let url = answer
+        .split('`')
+        .find(|p| p.starts_with("https://"))
+        .expect("a feed URL")
+        .to_owned();
+    let path = url.trim_start_matches(support::PUBLIC_URL).to_owned();
+    let (status, headers, body) = get(&app, &path, &[]).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("kubernetes"), "{body}");
+    let tag = etag(&headers);
+
+    let asked = app.say(ANA, "forget me").await;
+    assert!(asked.contains("Delete everything"), "{asked}");
+    let url = app.slack.response_url("forget");
+    app.interaction(&press(TEAM, ANA, "officehours.forget_me", "me", &url))
+        .await;
+    let done = app.slack.wait_for_responses_to("forget", 1, WAIT).await;
+    assert!(
+        support::visible_text(&done[0]).contains("I deleted"),
+        "{}",
+        done[0]
+    );
+
+    // Here and on another replica (whose memory never held the feed), with and without the tag
+    // the calendar app holds: not found, and not a word of what it was.
+    let other = app.replica().await;
+    for server in [&app, &other] {
+        for held in [vec![], vec![("if-none-match", tag.as_str())]] {
+            let (status, headers, body) = get(server, &path, &held).await;
+            assert_eq!(status, 404, "{body}");
+            assert!(headers.get("etag").is_none(), "{headers:?}");
+            for secret in ["kubernetes", "VCALENDAR", ANA, "ana"] {
+                assert!(!body.contains(secret), "{body}");
+            }
+        }
+    }
 }

@@ -8,6 +8,8 @@ mod driver;
 mod messages;
 #[path = "shell/story.rs"]
 mod story;
+#[path = "shell/terminal.rs"]
+mod terminal;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

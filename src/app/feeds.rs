@@ -28,6 +28,12 @@ impl FeedCache {
             .map(|(_, body)| body.clone())
     }
 
+    pub(super) fn forget(&self, secret: &str) {
+        if let Ok(mut held) = self.held.lock() {
+            held.remove(secret);
+        }
+    }
+
     pub(super) fn put(&self, secret: &str, etag: &str, body: Arc<str>) {
         let Ok(mut held) = self.held.lock() else {
             return;
@@ -134,5 +140,11 @@ mod tests {
         assert_eq!(cache.get("s", "\"a\"").as_deref(), Some("A"));
         assert_eq!(cache.get("s", "\"b\""), None);
         assert_eq!(cache.get("t", "\"a\""), None);
+        cache.forget("s");
+        assert_eq!(
+            cache.get("s", "\"a\""),
+            None,
+            "a forgotten feed leaves memory"
+        );
     }
 }

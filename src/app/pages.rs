@@ -25,6 +25,8 @@ impl Core {
         held: &[&str],
     ) -> Result<Option<Feed>, CoreError> {
         let Some((team, user)) = self.store.calendar_owner(secret).await? else {
+            // Gone (`forget me`, or a new address): its last rendering leaves memory too.
+            self.feeds.forget(secret);
             return Ok(None);
         };
         let mentor = self.store.mentor(&team, &user).await?;

@@ -9,7 +9,7 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 #[derive(Debug, Clone, Args)]
 pub struct ServerArgs {
     /// Longest a client may take to send a request's headers; also how long a kept-alive
-    /// connection may wait for its next request.
+    /// connection may wait for its next request, and a new one for its first byte.
     #[arg(long, env = "HEADER_TIMEOUT", default_value = "10s", global = true)]
     pub header_timeout: String,
     /// Longest a request body may go without sending a byte.

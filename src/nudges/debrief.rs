@@ -289,7 +289,7 @@ pub(super) async fn compose(
                 value: record.id.to_string(),
                 style: ButtonStyle::Primary,
             }]),
-            Block::context(format!("Your answers go privately to <@{}>.", record.organizer_id)),
+            Block::context(format!("Answers go privately to <@{}>.", record.organizer_id)),
         ],
     }))
 }

@@ -91,14 +91,18 @@ pub(super) async fn overview(
     let talks = talk_lines(n, actor, today).await?;
     let overlaps = overlap_lines(n, actor, today, &one_on_ones.reports).await?;
     let sections: Vec<Block> = [
-        section("*1:1s*", one_on_ones.lines, None),
-        section("*Debriefs*", debriefs, None),
-        section("*Advancement talks in the next 30 days*", talks, None),
+        with_buttons("*1:1s*", one_on_ones.lines),
+        section("*Debriefs*", debriefs, None).into_iter().collect(),
+        section("*Advancement talks in the next 30 days*", talks, None)
+            .into_iter()
+            .collect(),
         section(
             "*Conference overlaps*",
             overlaps,
             Some("_A chance to sponsor a get-together._"),
-        ),
+        )
+        .into_iter()
+        .collect(),
     ]
     .into_iter()
     .flatten()
@@ -106,7 +110,7 @@ pub(super) async fn overview(
     if sections.is_empty() {
         return Ok(None);
     }
-    Ok(Some(digest(sections, one_on_ones.buttons)))
+    Ok(Some(digest(sections)))
 }
 
 /// A titled list, or nothing at all: the digest leaves out what has nothing to report.
@@ -118,22 +122,64 @@ fn section(title: &str, mut lines: Vec<String>, footer: Option<&str>) -> Option<
     Some(Block::text(format!("{title}\n{}", lines.join("\n"))))
 }
 
-fn digest(sections: Vec<Block>, buttons: Vec<Button>) -> Message {
+/// One line of a section, with the buttons that act on it (a report's overdue 1:1s).
+struct Line {
+    text: String,
+    buttons: Vec<Button>,
+}
+
+/// A titled list whose lines carry buttons: each button sits beside the line it acts on (a
+/// section's own button), or right under it when there are several, never gathered at the
+/// bottom where nobody can tell which line a `Done: 3 Dec` is for.
+fn with_buttons(title: &str, lines: Vec<Line>) -> Vec<Block> {
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    let mut blocks = Vec::new();
+    let mut text = title.to_owned();
+    for Line {
+        text: line,
+        mut buttons,
+    } in lines
+    {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(&line);
+        if buttons.is_empty() {
+            continue;
+        }
+        let text = std::mem::take(&mut text);
+        if buttons.len() == 1 {
+            blocks.push(Block::Section {
+                text,
+                fields: Vec::new(),
+                button: buttons.pop(),
+            });
+        } else {
+            blocks.push(Block::text(text));
+            blocks.push(Block::Actions(buttons));
+        }
+    }
+    if !text.is_empty() {
+        blocks.push(Block::text(text));
+    }
+    blocks
+}
+
+fn digest(sections: Vec<Block>) -> Message {
     let mut message = Message::new("Your weekly mentoring digest");
     message.push(Block::Header("Your weekly mentoring digest".to_owned()));
     message.blocks.extend(sections);
-    if !buttons.is_empty() {
-        message.push(Block::Actions(buttons));
-    }
     message.push(Block::context("`/officehours team` shows this any time."));
     message.fit(MAX_MESSAGE_BLOCKS)
 }
 
 /// What the 1:1 section found across the manager's active cadences.
 struct OneOnOnes {
-    lines: Vec<String>,
-    /// "Done" buttons for overdue meetings, at most `MAX_BUTTONS` across all reports.
-    buttons: Vec<Button>,
+    /// A line per report, with "Done" buttons for its overdue meetings (at most `MAX_BUTTONS`
+    /// across all reports).
+    lines: Vec<Line>,
     /// Everyone with an active cadence: the conference section only looks at these people.
     reports: Vec<String>,
 }
@@ -150,9 +196,9 @@ async fn one_on_ones(
         .await?;
     let mut found = OneOnOnes {
         lines: Vec::new(),
-        buttons: Vec::new(),
         reports: Vec::new(),
     };
+    let mut buttons_left = MAX_BUTTONS;
     for cadence in cadences
         .iter()
         .filter(|c| c.status == CadenceStatus::Active)
@@ -163,17 +209,16 @@ async fn one_on_ones(
             .iter()
             .filter(|m| m.status == MeetingStatus::Planned && m.starts_at + OVERDUE_AFTER < now)
             .collect();
-        found.lines.extend(cadence_line(
-            &cadence.report_id,
-            &meetings,
-            &overdue,
-            now,
-            tz,
-        ));
-        let room = MAX_BUTTONS.saturating_sub(found.buttons.len());
-        found
-            .buttons
-            .extend(overdue.iter().take(room).map(|m| done_button(m, tz)));
+        let Some(text) = cadence_line(&cadence.report_id, &meetings, &overdue, now, tz) else {
+            continue;
+        };
+        let buttons: Vec<Button> = overdue
+            .iter()
+            .take(buttons_left)
+            .map(|m| done_button(m, tz))
+            .collect();
+        buttons_left -= buttons.len();
+        found.lines.push(Line { text, buttons });
     }
     Ok(found)
 }
@@ -314,4 +359,71 @@ fn overlap_line(record: &ConferenceRecord, others: Vec<&ConferenceRecord>) -> St
     }
     .label();
     format!("• *{}* ({dates}): {}", escape(&record.name), who.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::views::text::render_numbered;
+
+    fn done(day: &str) -> Button {
+        Button {
+            text: format!("Done: {day}"),
+            action_id: actions::MEETING_DONE,
+            value: day.to_owned(),
+            style: ButtonStyle::Default,
+        }
+    }
+
+    fn line(text: &str, buttons: Vec<Button>) -> Line {
+        Line {
+            text: text.to_owned(),
+            buttons,
+        }
+    }
+
+    #[test]
+    fn each_done_button_is_shown_with_the_line_it_marks() {
+        let blocks = with_buttons(
+            "*1:1s*",
+            vec![
+                line("• <@ana>: next Mon 7 Dec 10:00", vec![]),
+                line(
+                    ":warning: <@bob>: overdue since Thu 3 Dec",
+                    vec![done("3 Dec")],
+                ),
+                line("• <@cy>: next Tue 8 Dec 10:00", vec![]),
+                line(
+                    ":warning: <@dee>: overdue since Fri 27 Nov",
+                    vec![done("27 Nov"), done("4 Dec")],
+                ),
+            ],
+        );
+        let mut next = 0;
+        let shown = render_numbered(
+            &digest(blocks),
+            crate::views::text::Style::default(),
+            &mut |_| {
+                next += 1;
+                Some(next)
+            },
+        );
+        let lines: Vec<&str> = shown.lines().collect();
+        let at = |needle: &str| {
+            lines
+                .iter()
+                .position(|l| l.contains(needle))
+                .unwrap_or_else(|| panic!("{needle} not in:\n{shown}"))
+        };
+        assert!(
+            lines[at("@bob: overdue")].ends_with("[1] Done: 3 Dec"),
+            "{shown}"
+        );
+        assert_eq!(at("[2] Done: 27 Nov"), at("@dee: overdue") + 1, "{shown}");
+        assert!(lines[at("[2] Done: 27 Nov")].contains("[3] Done: 4 Dec"));
+        assert!(at("@ana: next") < at("@bob: overdue"));
+        assert!(at("@bob: overdue") < at("@cy: next"));
+        assert!(at("@cy: next") < at("@dee: overdue"));
+        assert_eq!(lines.iter().filter(|l| l.contains("1:1s")).count(), 1);
+    }
 }

@@ -169,6 +169,12 @@ impl Session {
         if let Some(feed) = self.feed_preview(&shown).await? {
             shown.push_str(&feed);
         }
+        // In the shell, whoever types is whoever runs the bot: say how to give it the address.
+        if shown.contains("needs the bot's public address") {
+            shown.push_str(
+                "\nIn the shell: start it with --public-url https://officehours.example.com (or set PUBLIC_URL) to get the feed's address and see its first events.",
+            );
+        }
         Ok(shown)
     }
 

@@ -19,6 +19,8 @@ pub(super) struct Sent {
     /// Shown only to this person, in `channel` (a mention hint).
     pub(super) only_for: Option<String>,
     pub(super) message: Message,
+    /// The reminder it delivers (`None` for a hint), which orders what one tick sent.
+    pub(super) key: Option<String>,
 }
 
 #[derive(Default)]
@@ -27,14 +29,22 @@ pub(super) struct Outbox {
 }
 
 impl Outbox {
-    /// What was sent since the last call, in order.
+    /// What was sent since the last call: hints in the order they were given, then reminders in
+    /// the order of their keys. The scheduler delivers one instant's reminders concurrently, so
+    /// the order they reached the outbox in says nothing; the printout must read the same every
+    /// run. (`:advance` stops the clock at each instant something is due, so a call mostly holds
+    /// one instant's reminders; after a `:now` jump it may hold several instants' reminders,
+    /// which then come out by key, not by due time, still in one fixed order.)
     pub(super) fn take(&self) -> Vec<Sent> {
-        std::mem::take(
+        let mut sent = std::mem::take(
             &mut *self
                 .sent
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner()),
-        )
+        );
+        // Stable: hints (no key) keep their order, ahead of the reminders.
+        sent.sort_by(|a, b| a.key.cmp(&b.key));
+        sent
     }
 }
 
@@ -69,7 +79,7 @@ impl SlackApi for Outbox {
         &self,
         channel: &str,
         message: &Message,
-        _key: Option<&str>,
+        key: Option<&str>,
     ) -> Result<Posted, SlackError> {
         let mut sent = self
             .sent
@@ -79,6 +89,7 @@ impl SlackApi for Outbox {
             channel: channel.to_owned(),
             only_for: None,
             message: message.clone(),
+            key: key.map(str::to_owned),
         });
         Ok(Posted {
             channel: channel.to_owned(),
@@ -118,6 +129,7 @@ impl SlackApi for Outbox {
                 channel: channel.to_owned(),
                 only_for: Some(user.to_owned()),
                 message: message.clone(),
+                key: None,
             });
         Ok(())
     }
@@ -147,5 +159,37 @@ impl SlackApi for Outbox {
 
     async fn open_modal(&self, _trigger_id: &str, _modal: &Modal) -> Result<(), SlackError> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn what_one_tick_sent_comes_out_hints_first_then_by_key() {
+        let outbox = Outbox::default();
+        let message = Message::new("x");
+        for key in ["1on1:2:100:you", "1on1:1:100:you", "1on1:1:100:bob"] {
+            outbox
+                .post_message("you", &message, Some(key))
+                .await
+                .expect("posted");
+        }
+        outbox
+            .post_ephemeral("general", "bob", &message)
+            .await
+            .expect("posted");
+        let keys: Vec<Option<String>> = outbox.take().into_iter().map(|s| s.key).collect();
+        assert_eq!(
+            keys,
+            [
+                None,
+                Some("1on1:1:100:bob".to_owned()),
+                Some("1on1:1:100:you".to_owned()),
+                Some("1on1:2:100:you".to_owned()),
+            ]
+        );
+        assert!(outbox.take().is_empty());
     }
 }

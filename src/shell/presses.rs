@@ -164,7 +164,16 @@ impl Session {
             else {
                 continue;
             };
-            let prompt = format!("{label}{} ", if *optional { " (optional)" } else { "" });
+            // A label that is not a question gets a colon, so the answer does not run into it.
+            let sep = if label.ends_with(['?', ':']) && !*optional {
+                ""
+            } else {
+                ":"
+            };
+            let prompt = format!(
+                "{label}{}{sep} ",
+                if *optional { " (optional)" } else { "" }
+            );
             if !self.term.interactive() {
                 self.term.write(&format!("{prompt}\n")).await?;
             }

@@ -144,6 +144,8 @@ fn debrief_and_review_modals_are_filled_in_field_by_field() {
     shell.send("review @bob on 2026-12-22");
     let day = shell.send(":advance 1d 2h");
     assert!(day.contains("] Share feedback"), "{day}");
+    // The group DM reaches the organiser too: its note must read true for them as well.
+    assert!(day.contains("(Answers go privately to @you.)"), "{day}");
     assert!(day.contains("] Note what was agreed"), "{day}");
 
     let modal = shell.press("Share feedback", &[]);
@@ -155,6 +157,9 @@ fn debrief_and_review_modals_are_filled_in_field_by_field() {
     assert_eq!(one(&db, "SELECT went_well FROM feedback"), None);
     let sent = shell.press("Send", &["The demo", "Ship smaller", "Feature flags"]);
     assert!(sent.contains("✓ Debrief feedback"), "{sent}");
+    // Each field is asked for on its own line; a label that is no question gets a colon.
+    assert!(sent.contains("What went well? \n"), "{sent}");
+    assert!(sent.contains("One thing you learned: \n"), "{sent}");
     assert_eq!(
         one(
             &db,
@@ -214,4 +219,40 @@ fn drop_in_next_and_done_work_from_the_shell() {
         Some("1")
     );
     assert_eq!(one(&db, "SELECT topic FROM line"), None);
+}
+
+#[test]
+fn the_digest_shows_each_done_button_on_the_line_it_marks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut shell = two_people(&dir);
+    let db = shell.db.clone();
+    shell.send("1on1 @bob every 1 week on tue 10:00");
+    shell.press("Sounds good", &[]);
+    // Tuesday's 1:1 goes unmarked; Monday 14 December, 09:00 London, brings the digest.
+    let week = shell.send(":advance 1w 2h");
+    let digest: Vec<&str> = week
+        .lines()
+        .skip_while(|l| !l.contains("YOUR WEEKLY MENTORING DIGEST"))
+        .collect();
+    let overdue = digest
+        .iter()
+        .find(|l| l.contains("@bob: overdue since Tue 8 Dec 10:00"))
+        .unwrap_or_else(|| panic!("no overdue line in:\n{week}"));
+    assert!(overdue.ends_with("] Done: 8 Dec"), "{week}");
+    assert_eq!(
+        digest.iter().filter(|l| l.contains("] Done:")).count(),
+        1,
+        "{week}"
+    );
+    let done = shell.press("Done: 8 Dec", &[]);
+    assert!(done.contains("Marked done"), "{done}");
+    assert_eq!(
+        one(
+            &db,
+            "SELECT status FROM meetings WHERE starts_at LIKE '2026-12-08%'"
+        )
+        .as_deref(),
+        Some("done")
+    );
+    shell.quit();
 }

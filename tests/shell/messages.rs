@@ -29,6 +29,12 @@ fn mistakes_are_answered_with_what_works() {
     let est = shell.send("tz EST");
     assert!(est.contains("EST is fixed at UTC−5 all year"), "{est}");
     assert!(est.contains("America/New_York"), "{est}");
+    // Whoever types in the shell runs the bot: the missing address is theirs to give.
+    let calendar = shell.send("calendar");
+    assert!(
+        calendar.contains("start it with --public-url https://"),
+        "{calendar}"
+    );
     let list = shell.send("list");
     assert!(
         list.contains("1 office-hours window") || list.contains("1. Tue"),

@@ -148,3 +148,26 @@ fn a_channel_shows_mention_hints_until_they_are_turned_off_there() {
     );
     shell.quit();
 }
+
+#[test]
+fn reminders_due_at_the_same_minute_print_in_one_fixed_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut shell = Shell::start(
+        &dir.path().join("same.db"),
+        &["--now", "2026-12-07T08:00:00Z"],
+    );
+    shell.send(":tz Europe/London");
+    for report in ["zoe", "bob", "mia"] {
+        shell.send(&format!("1on1 @{report} every 1 week on tue 10:00"));
+    }
+    // Six reminders, all due at 09:00, delivered at once: printed by key (cadence, start,
+    // person), never in the order concurrent sends happened to finish.
+    let day = shell.send(":advance 1d 2h");
+    let order: Vec<&str> = day
+        .lines()
+        .filter(|l| l.starts_with("📬 Tue 2026-12-08 09:00 UTC · DM to @"))
+        .map(|l| l.rsplit('@').next().unwrap_or_default())
+        .collect();
+    assert_eq!(order, ["you", "zoe", "bob", "you", "mia", "you"], "{day}");
+    shell.quit();
+}
