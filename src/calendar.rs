@@ -91,6 +91,17 @@ pub fn ics(
     windows: &[CalendarWindow<'_>],
     now: DateTime<Utc>,
 ) -> String {
+    ics_with_link(owner_label, tz, windows, None, now)
+}
+
+/// `ics`, with the mentor's meeting link (if any) as each event's `URL` and `LOCATION`.
+pub fn ics_with_link(
+    owner_label: &str,
+    tz: Tz,
+    windows: &[CalendarWindow<'_>],
+    link: Option<&str>,
+    now: DateTime<Utc>,
+) -> String {
     let owner = one_line(owner_label);
     let span = Span::around(tz, now);
     let title = if owner.is_empty() {
@@ -121,7 +132,11 @@ pub fn ics(
         );
         calendar.append_property(("X-WR-CALDESC", reach.as_str()));
         for w in windows {
-            calendar.extend(window_events(w, &title, tz, now, span));
+            calendar.extend(
+                window_events(w, &title, tz, now, span)
+                    .into_iter()
+                    .map(|event| with_link(event, link)),
+            );
         }
     }
 
@@ -269,6 +284,14 @@ impl Plan {
         plan.exdates.truncate(in_series);
         plan
     }
+}
+
+/// Where to meet: the link as the event's address and its place.
+fn with_link(mut event: Event, link: Option<&str>) -> Event {
+    if let Some(url) = link {
+        event.add_property("URL", url).add_property("LOCATION", url);
+    }
+    event
 }
 
 fn base_event(uid: &str, now: DateTime<Utc>, summary: &str, description: &str) -> Event {

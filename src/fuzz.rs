@@ -154,6 +154,32 @@ fn check_command(command: &Command) {
     }
 }
 
+/// `canonical` for Drop in's commands.
+fn line_form(command: &Command) -> Option<String> {
+    Some(match command {
+        Command::Ask {
+            mentor,
+            topic: None,
+        } => format!("ask {}", mention(mentor)),
+        Command::Ask {
+            mentor,
+            topic: Some(topic),
+        } => {
+            if topic.starts_with(QUOTES) || topic.ends_with(QUOTES) {
+                return None;
+            }
+            format!("ask {} {topic}", mention(mentor))
+        }
+        Command::AskCancel(mentor) => format!("ask cancel {}", mention(mentor)),
+        Command::Queue => "queue".into(),
+        Command::Next => "next".into(),
+        Command::Link(None) => "link off".into(),
+        Command::Link(Some(url)) => format!("link {url}"),
+        Command::Late(d) if d.num_seconds() % 60 == 0 => format!("late {}m", d.num_minutes()),
+        _ => return None,
+    })
+}
+
 fn check_name(name: &str) {
     assert!(
         !name.is_empty() && name.chars().count() <= MAX_NAME_CHARS,
@@ -229,6 +255,12 @@ fn canonical(command: &Command) -> Option<String> {
         Command::Calendar { reset: false } => "calendar".into(),
         Command::Calendar { reset: true } => "calendar reset".into(),
         Command::Notify(notify) => notify_text(notify)?,
+        line @ (Command::Ask { .. }
+        | Command::AskCancel(_)
+        | Command::Queue
+        | Command::Next
+        | Command::Link(_)
+        | Command::Late(_)) => return line_form(line),
     };
     Some(text)
 }

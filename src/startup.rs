@@ -307,6 +307,10 @@ pub async fn sweep(
             "notify subscriptions",
             store.purge_subscriptions_before(now - retention).await,
         ),
+        (
+            "drop-in visits and places",
+            store.purge_visits_before(now - retention).await,
+        ),
     ]
 }
 

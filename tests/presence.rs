@@ -357,6 +357,7 @@ async fn mentioning_a_mentor_gets_the_sender_one_private_hint(app: TestApp) {
         "{}",
         hints[0]
     );
+    assert!(hints[0].contains("Drop in"), "{}", hints[0]);
 
     // Chatter that mentions nobody costs nothing: no event row is even written for it.
     let before: Vec<(String,)> = app.db.rows("SELECT event_id FROM slack_events").await;

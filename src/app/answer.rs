@@ -205,6 +205,12 @@ impl Core {
             Command::Disconnect => self.presence.disconnect(actor).await?,
             Command::Away(until) => self.presence.away(actor, viewer.tz, until).await?,
             Command::Calendar { reset } => self.presence.calendar(actor, reset).await?,
+            line @ (Command::Ask { .. }
+            | Command::AskCancel(_)
+            | Command::Queue
+            | Command::Next
+            | Command::Link(_)
+            | Command::Late(_)) => self.nudges.line(actor, viewer, line).await?,
             hours => self.hours(actor, channel, hours, person, viewer).await?,
         };
         Ok((message, None))
@@ -223,6 +229,14 @@ impl Core {
         }
         if traits.moves_hours {
             self.replan(actor).await;
+            // Questions held for their next window follow their hours.
+            if let Err(err) = self
+                .nudges
+                .replan_line(&actor.team_id, &actor.user_id)
+                .await
+            {
+                tracing::warn!(error = %err, "could not replan the held questions");
+            }
         } else if traits.moves_openings {
             self.replan_notify(actor).await;
         }
@@ -274,5 +288,6 @@ fn depends_on_zone(command: &Command) -> bool {
             | Command::Review { .. }
             | Command::Conference(ConferenceCommand::Join { .. })
             | Command::Notify(NotifyCommand::Watch(_))
+            | Command::Ask { .. }
     )
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 use super::{feeds, Core, CoreError, OAuthPage};
-use crate::calendar::{ics, CalendarWindow};
+use crate::calendar::{ics_with_link, CalendarWindow};
 
 /// A mentor's calendar feed: its tag, and its iCalendar text unless the caller holds it already.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,14 +46,20 @@ impl Core {
             })
             .collect();
         let at = start_of_day(self.clock.now());
-        let etag = feeds::etag(&label, tz, &windows, at);
+        let link = mentor.person.meeting_link.as_deref();
+        // The link is part of what the feed says: a new one is a new version.
+        let tagged = match link {
+            Some(url) => format!("{label}\u{0}{url}"),
+            None => label.clone(),
+        };
+        let etag = feeds::etag(&tagged, tz, &windows, at);
         if held.iter().any(|tag| *tag == etag || *tag == "*") {
             return Ok(Some(Feed { etag, body: None }));
         }
         let body = match self.feeds.get(secret, &etag) {
             Some(body) => body,
             None => {
-                let body: Arc<str> = ics(&label, tz, &windows, at).into();
+                let body: Arc<str> = ics_with_link(&label, tz, &windows, link, at).into();
                 self.feeds.put(secret, &etag, body.clone());
                 body
             }

@@ -20,6 +20,8 @@ use crate::domain::zone::parse_zone;
 mod gatherings;
 #[path = "parse_notify.rs"]
 mod notify;
+#[path = "parse_line.rs"]
+mod line;
 #[path = "parse_nudges.rs"]
 mod nudges;
 
@@ -130,6 +132,21 @@ pub enum Command {
     },
     /// "Tell me when": watch a person or a topic, list, or stop.
     Notify(NotifyCommand),
+    /// Join a mentor's line (or hold the question for her next window).
+    Ask {
+        mentor: UserRef,
+        topic: Option<String>,
+    },
+    /// Leave a mentor's line.
+    AskCancel(UserRef),
+    /// My line, as a mentor.
+    Queue,
+    /// Call the next person in my line.
+    Next,
+    /// My meeting link (https), or none.
+    Link(Option<String>),
+    /// I'm running late by this much: everyone waiting is told.
+    Late(chrono::Duration),
 }
 
 /// What went wrong, the form that works, and an example to copy.
@@ -156,7 +173,7 @@ impl std::error::Error for ParseError {}
 type Form = (&'static str, &'static str);
 
 const OVERVIEW: Form = (
-    "/officehours [help | @user | add | remove | list | on | off | tz | find | notify | 1on1 | debrief | review | conference | team]",
+    "/officehours [help | @user | add | remove | list | on | off | tz | find | ask | queue | next | link | notify | 1on1 | debrief | review | conference | team]",
     "/officehours help",
 );
 const LOOKUP: Form = ("/officehours @user", "/officehours @ada");
@@ -259,6 +276,11 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
         "away" => away(rest),
         "notify" | "notifications" => notify::notify(rest),
         "hints" => hints(rest),
+        "ask" => line::ask(rest),
+        "queue" | "line" => no_arguments(first, rest, Command::Queue, &line::QUEUE),
+        "next" => no_arguments(first, rest, Command::Next, &line::NEXT),
+        "link" => line::link(rest),
+        "late" => line::late(rest),
         "calendar" | "ics" => match rest {
             [] => Ok(Command::Calendar { reset: false }),
             [reset] if reset.eq_ignore_ascii_case("reset") => Ok(Command::Calendar { reset: true }),

@@ -67,4 +67,12 @@ pub const USAGE_LINES: &[(&str, &str)] = &[
     ),
     (NOTIFY_LIST.0, "what I'll tell you about"),
     (NOTIFY_OFF.0, "stop telling you about that person, topic, or anything"),
+        line::ASK.0,
+        "join that mentor's line if she is open now, else hold the question for her next window",
+    ),
+    (line::ASK_CANCEL.0, "leave that mentor's line"),
+    (line::QUEUE.0, "my line, as a mentor, with Next, Done and Not today"),
+    (line::NEXT.0, "call the next person in my line"),
+    (line::LATE.0, "tell everyone waiting in my line I'm running late, with their new estimate"),
+    (line::LINK.0, "my meeting link, sent to whoever I call and shown when I'm open"),
 ];

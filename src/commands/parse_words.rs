@@ -25,6 +25,11 @@ pub const COMMAND_WORDS: &[&str] = &[
     "away",
     "hints",
     "calendar",
+    "ask",
+    "queue",
+    "next",
+    "link",
+    "late",
 ];
 
 /// `helo` → "Did you mean `help`?": the nearest command word, if it is a typo away.

@@ -154,6 +154,7 @@ pub(crate) fn status_of(mentor: &Mentor, now: DateTime<Utc>) -> MentorStatus {
         windows,
         topics,
         away_until,
+        link: mentor.person.meeting_link.clone(),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod duration;
 pub mod error;
 pub mod group_time;
 pub mod notify;
+pub mod line;
 pub mod presence;
 pub mod privacy;
 pub mod questions;

@@ -37,6 +37,8 @@ pub struct MentorStatus {
     pub topics: Vec<String>,
     /// Away (on holiday, sick): hidden from "open now" until then.
     pub away_until: Option<DateTime<Utc>>,
+    /// Their meeting link (https), shown while they are open.
+    pub link: Option<String>,
 }
 
 impl MentorStatus {

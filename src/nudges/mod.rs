@@ -6,6 +6,8 @@ mod conference;
 mod debrief;
 mod digest;
 mod notify;
+mod line;
+mod line_compose;
 mod one_on_one;
 mod review;
 
@@ -62,10 +64,50 @@ pub mod kinds {
     /// "Tell me when": a DM when someone watched opens.
     pub const NOTIFY: &str = crate::store::notify::NOTIFY_KIND;
 
+    /// Drop in: to the mentor, someone joined her line.
+    pub const LINE_JOINED: &str = "line_joined";
+    /// To the asker who used the Drop in modal: their place and estimate.
+    pub const LINE_PLACED: &str = "line_placed";
+    /// To the person called: the mentor is ready, with her link.
+    pub const LINE_CALL: &str = "line_call";
+    /// Ten minutes after a call: an unanswered call moves them to the back of the line.
+    pub const LINE_SKIP: &str = "line_skip";
+    /// To the asker: not today, kept for her next window.
+    pub const LINE_NOT_TODAY: &str = "line_not_today";
+    /// At the start of the mentor's window: to her, what was asked while she was closed.
+    pub const LINE_HELD: &str = "line_held";
+    /// At the start of the mentor's window: to each asker waiting for it.
+    pub const LINE_OPENED: &str = "line_opened";
+    /// As the mentor closes with people waiting: to each, kept first for her next window.
+    pub const LINE_CLOSED: &str = "line_closed";
+    /// `late 10m`: to each person waiting, with their new estimate.
+    pub const LINE_LATE: &str = "line_late";
+    /// Ten minutes after a call, to the mentor: the call went unanswered, call the next.
+    pub const LINE_SKIPPED: &str = "line_skipped";
+
     /// Every kind above; `deliveries::KINDS` says how each is delivered.
     pub const ALL: &[&str] = &[
-        ONE_ON_ONE, CONSENT, DECLINED, ACCEPTED, DEBRIEF, FEEDBACK, REVIEW, AGREED, CONFERENCE,
-        DIGEST, NOTIFY,
+        ONE_ON_ONE,
+        CONSENT,
+        DECLINED,
+        ACCEPTED,
+        DEBRIEF,
+        FEEDBACK,
+        REVIEW,
+        AGREED,
+        CONFERENCE,
+        DIGEST,
+        NOTIFY,
+        LINE_JOINED,
+        LINE_PLACED,
+        LINE_CALL,
+        LINE_SKIP,
+        LINE_NOT_TODAY,
+        LINE_HELD,
+        LINE_OPENED,
+        LINE_CLOSED,
+        LINE_LATE,
+        LINE_SKIPPED,
     ];
 }
 
@@ -324,6 +366,21 @@ impl Nudges {
         Ok(one_on_one::declined(self, actor).await?)
     }
 
+    /// Drop in's commands: `ask`, `ask cancel`, `queue`, `next`, `link`.
+    pub async fn line(
+        &self,
+        actor: &Actor,
+        viewer: &crate::domain::status::Viewer,
+        command: crate::commands::parse::Command,
+    ) -> Result<Message, NudgeError> {
+        line::command(self, actor, viewer, command).await
+    }
+
+    /// After a mentor's hours moved: what waits for her next window is planned for it.
+    pub async fn replan_line(&self, team_id: &str, mentor_id: &str) -> Result<(), NudgeError> {
+        line::replan(self, team_id, mentor_id).await
+    }
+
     /// `/officehours team`: the digest, on demand.
     pub async fn team(&self, actor: &Actor) -> Result<Message, NudgeError> {
         Ok(digest::overview(self, actor, self.clock.now())
@@ -344,6 +401,9 @@ impl Nudges {
         if let Some(outcome) = debrief::action(self, actor, action_id, value).await? {
             return Ok(Some(outcome));
         }
+        if let Some(outcome) = line::action(self, actor, action_id, value).await? {
+            return Ok(Some(outcome));
+        }
         review::action(self, actor, action_id, value).await
     }
 
@@ -358,6 +418,7 @@ impl Nudges {
         match callback_id {
             crate::views::modals::FEEDBACK => debrief::submit(self, actor, metadata, values).await,
             crate::views::modals::AGREED => review::submit(self, actor, metadata, values).await,
+            crate::views::modals::DROP_IN => line::submit(self, actor, metadata, values).await,
             _ => Ok(Ok(())),
         }
     }
@@ -461,6 +522,16 @@ impl Composer for Nudges {
             kinds::CONFERENCE => conference::compose(self, reminder, now).await?,
             kinds::DIGEST => digest::compose(self, reminder, now).await?,
             kinds::NOTIFY => notify::compose(self, reminder, now).await?,
+            kinds::LINE_JOINED
+            | kinds::LINE_PLACED
+            | kinds::LINE_CALL
+            | kinds::LINE_SKIP
+            | kinds::LINE_NOT_TODAY
+            | kinds::LINE_HELD
+            | kinds::LINE_OPENED
+            | kinds::LINE_CLOSED
+            | kinds::LINE_LATE
+            | kinds::LINE_SKIPPED => line_compose::compose(self, reminder, now).await?,
             other => Composed::Cancel(format!("unknown reminder kind `{other}`")),
         })
     }

@@ -91,7 +91,7 @@ impl PresenceService {
         team_id: &str,
         sender: &str,
         mentions: &[String],
-    ) -> Result<Vec<String>, PresenceError> {
+    ) -> Result<Vec<(String, MentorStatus)>, PresenceError> {
         let now = self.now();
         let reader = self
             .store
@@ -105,7 +105,8 @@ impl PresenceService {
             if mentor.windows.is_empty() || mentor.person.hints_off {
                 continue;
             }
-            let Some(line) = status_line(mentor_id, &status_of(&mentor, now), &viewer, now) else {
+            let status = status_of(&mentor, now);
+            let Some(line) = status_line(mentor_id, &status, &viewer, now) else {
                 continue;
             };
             // Claimed before sending: a Slack retry or a second replica cannot hint twice.
@@ -114,7 +115,7 @@ impl PresenceService {
                 .claim_hint(team_id, sender, mentor_id, now, self.settings.hint_cooldown)
                 .await?
             {
-                lines.push(line);
+                lines.push((line, status));
             }
         }
         Ok(lines)
@@ -155,7 +156,8 @@ fn status_line(
     })
 }
 
-fn hint(lines: &[String]) -> Message {
+fn hint(hinted: &[(String, MentorStatus)]) -> Message {
+    let lines: Vec<&String> = hinted.iter().map(|(line, _)| line).collect();
     let text = if lines.len() == 1 {
         format!(":wave: {}.", lines[0])
     } else {
@@ -168,14 +170,24 @@ fn hint(lines: &[String]) -> Message {
                 .join("\n")
         )
     };
+    // One mentor: Drop in (or Ask for next time) right there, unless they are away.
+    let drop_in = match hinted {
+        [(_, status)] if status.away_until.is_none() => {
+            Some(Block::Actions(vec![crate::views::line::drop_in_button(
+                status,
+            )]))
+        }
+        _ => None,
+    };
     Message {
         fallback: text.clone(),
-        blocks: vec![
-            Block::text(text),
-            Block::context(
+        blocks: [Block::text(text)]
+            .into_iter()
+            .chain(drop_in)
+            .chain([Block::context(
                 "Only you see this. `/officehours hints off` turns these off in this channel.",
-            ),
-        ],
+            )])
+            .collect(),
     }
 }
 

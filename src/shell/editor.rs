@@ -187,7 +187,10 @@ mod tests {
         let completion = Completion {
             names: vec!["bob.smith".to_owned(), "you".to_owned()],
         };
-        assert_eq!(completion.candidates("li", 2), (0, vec!["list".to_owned()]));
+        assert_eq!(
+            completion.candidates("li", 2),
+            (0, vec!["link".to_owned(), "list".to_owned()])
+        );
         assert_eq!(
             completion.candidates(":adv", 4),
             (0, vec![":advance".to_owned()])

@@ -1,9 +1,9 @@
 //! `POST /slack/commands`: answers `/officehours` within Slack's three seconds, follows up later.
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::body::Bytes;
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -31,15 +31,14 @@ pub(super) struct SlashCommand {
     trigger_id: Option<String>,
 }
 
-pub(super) async fn slash_command(
-    State(app): State<Arc<SlackApp>>,
-    body: Bytes,
-) -> Response {
+pub(super) async fn slash_command(State(app): State<Arc<SlackApp>>, body: Bytes) -> Response {
     // Parsed here rather than by axum's `Form`, which tracks the path of every key it reads in
     // allocated strings: a fifth of the command's CPU, for an error message nobody sees.
     let form: SlashCommand = match serde_urlencoded::from_bytes(&body) {
         Ok(form) => form,
-        Err(_) => return (StatusCode::BAD_REQUEST, "expected a slash command form").into_response(),
+        Err(_) => {
+            return (StatusCode::BAD_REQUEST, "expected a slash command form").into_response()
+        }
     };
     // Slack checks the certificate of a command URL with a signed ssl_check post.
     if form.ssl_check.as_deref() == Some("1") {

@@ -3,6 +3,7 @@
 mod expiry;
 pub mod gatherings;
 pub mod notify;
+pub mod line;
 pub mod nudges;
 pub mod one_on_one;
 mod postgres;
@@ -26,6 +27,7 @@ use crate::domain::window::{PublishedWindow, WeeklyWindow};
 pub use expiry::ExpiryStore;
 pub use gatherings::GatheringStore;
 pub use notify::NotifyStore;
+pub use line::LineStore;
 pub use nudges::NudgeStore;
 pub use one_on_one::OneOnOneStore;
 pub use presence::PresenceStore;
@@ -61,6 +63,8 @@ pub struct Person {
     pub away_until: Option<DateTime<Utc>>,
     /// This mentor asked for no mention hints about them.
     pub hints_off: bool,
+    /// Drop in: where people meet this mentor (https), if they said.
+    pub meeting_link: Option<String>,
 }
 
 impl Person {
@@ -181,6 +185,7 @@ pub trait Store:
     + PrivacyStore
     + PresenceStore
     + GatheringStore
+    + LineStore
     + WorkspaceStore
     + ReplayStore
     + ExpiryStore
@@ -195,6 +200,7 @@ impl<T> Store for T where
         + PrivacyStore
         + PresenceStore
         + GatheringStore
+        + LineStore
         + WorkspaceStore
         + ReplayStore
         + ExpiryStore

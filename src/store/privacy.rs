@@ -47,6 +47,8 @@ type ReminderRow = (String, String, DateTime<Utc>, String, String, String);
 type FeedbackReceivedRow = (i64, Option<String>, String, String, String, DateTime<Utc>);
 type HintRow = (String, String, DateTime<Utc>);
 type LinkRow = (DateTime<Utc>, Option<DateTime<Utc>>);
+type LineRow = (String, String, Option<String>, DateTime<Utc>, String);
+type VisitRow = (String, String, DateTime<Utc>, DateTime<Utc>, Option<String>);
 type StatusMemoryRow = (
     Option<String>,
     Option<String>,
@@ -84,6 +86,9 @@ struct ExportMore {
     subscriptions: Vec<SubscriptionRow>,
     /// How many people asked to be told when this person opens (who they are is theirs to keep).
     watched_by: i64,
+    line: Vec<LineRow>,
+    visits: Vec<VisitRow>,
+    meeting_link: Option<(String,)>,
 }
 
 type SubscriptionRow = (String, String, Option<DateTime<Utc>>, DateTime<Utc>);
@@ -98,6 +103,9 @@ impl ExportMore {
             invitations,
             subscriptions,
             watched_by,
+            line,
+            visits,
+            meeting_link,
         } = self;
         vec![
             ("feedback_on_your_debriefs", feedback_received.into_iter().map(|(debrief, author, well, differently, learned, created_at)| json!({
@@ -119,6 +127,13 @@ impl ExportMore {
                 "watching": target, "who_or_what": value, "not_before": quiet_until, "created_at": created_at,
             })).collect()),
             ("people_watching_when_you_open", json!(watched_by)),
+            ("drop_in_lines", line.into_iter().map(|(mentor, asker, topic, joined_at, state)| json!({
+                "mentor": mentor, "asker": asker, "about": topic, "joined_at": joined_at, "state": state,
+            })).collect()),
+            ("drop_in_visits", visits.into_iter().map(|(mentor, visitor, started, ended, label)| json!({
+                "mentor": mentor, "visitor": visitor, "started_at": started, "ended_at": ended, "topic": label,
+            })).collect()),
+            ("meeting_link", meeting_link.map_or(Value::Null, |(url,)| Value::String(url))),
         ]
     }
 }
@@ -304,7 +319,17 @@ macro_rules! impl_privacy_store {
                     "SELECT COUNT(*) FROM notify_subscriptions WHERE team_id = $1 AND target = 'person' AND target_key = $2",
                 )
                 .bind(team).bind(user).fetch_one(&self.pool).await?;
-                Ok(ExportMore { feedback_received, mention_hints, links, status_memory, invitations, subscriptions, watched_by })
+                let line: Vec<LineRow> = sqlx::query_as(
+                    "SELECT mentor_id, asker_id, topic, joined_at, state FROM line WHERE team_id = $1 AND (mentor_id = $2 OR asker_id = $2) ORDER BY id",
+                )
+                .bind(team).bind(user).fetch_all(&self.pool).await?;
+                let visits: Vec<VisitRow> = sqlx::query_as(
+                    "SELECT mentor_id, visitor_id, started_at, ended_at, topic_label FROM visits WHERE team_id = $1 AND (mentor_id = $2 OR visitor_id = $2) ORDER BY id",
+                )
+                .bind(team).bind(user).fetch_all(&self.pool).await?;
+                let meeting_link: Option<(String,)> = sqlx::query_as("SELECT url FROM meeting_links WHERE team_id = $1 AND user_id = $2")
+                    .bind(team).bind(user).fetch_optional(&self.pool).await?;
+                Ok(ExportMore { feedback_received, mention_hints, links, status_memory, invitations, subscriptions, watched_by, line, visits, meeting_link })
             }
 
             /// Deletes the person's subscriptions and those to them, cancelling the DMs still
@@ -454,6 +479,13 @@ macro_rules! impl_privacy_store {
                 sqlx::query("DELETE FROM invitations WHERE team_id = $1 AND sender_id = $2")
                     .bind(team).bind(user).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM mention_hints WHERE team_id = $1 AND (sender_id = $2 OR mentor_id = $2)")
+                    .bind(team).bind(user).execute(&mut *tx).await?;
+                // Drop in: their places in lines, the lines to them, their visits either side, their link.
+                sqlx::query("DELETE FROM line WHERE team_id = $1 AND (mentor_id = $2 OR asker_id = $2)")
+                    .bind(team).bind(user).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM visits WHERE team_id = $1 AND (mentor_id = $2 OR visitor_id = $2)")
+                    .bind(team).bind(user).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM meeting_links WHERE team_id = $1 AND user_id = $2")
                     .bind(team).bind(user).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM people WHERE team_id = $1 AND user_id = $2").bind(team).bind(user).execute(&mut *tx).await?;
                 tx.commit().await?;

@@ -34,6 +34,7 @@ struct PersonRow {
     manual_until: Option<DateTime<Utc>>,
     away_until: Option<DateTime<Utc>>,
     hints_off: bool,
+    meeting_link: Option<String>,
 }
 
 impl From<PersonRow> for Person {
@@ -53,6 +54,7 @@ impl From<PersonRow> for Person {
             manual,
             away_until: row.away_until,
             hints_off: row.hints_off,
+            meeting_link: row.meeting_link,
         }
     }
 }
@@ -118,7 +120,8 @@ fn manual_columns(manual: Option<ManualState>) -> (Option<&'static str>, Option<
     }
 }
 
-const PERSON_COLUMNS: &str = "team_id, user_id, tz_override, slack_tz, slack_tz_checked_at, display_name, manual_state, manual_until, away_until, hints_off";
+const PERSON_COLUMNS: &str = "team_id, user_id, tz_override, slack_tz, slack_tz_checked_at, display_name, manual_state, manual_until, away_until, hints_off, \
+     (SELECT l.url FROM meeting_links l WHERE l.team_id = people.team_id AND l.user_id = people.user_id) AS meeting_link";
 const WINDOW_COLUMNS: &str = "id, user_id, days, start_minute, end_minute, topics";
 
 // Taking the row lock first (an upsert) serialises concurrent writers for one person on both
@@ -189,9 +192,9 @@ macro_rules! impl_sql_store {
 
             async fn mentors(&self, team_id: &str, now: DateTime<Utc>) -> Result<Vec<Mentor>, StoreError> {
                 let people_sql = format!(
-                    "SELECT {PERSON_COLUMNS} FROM people p WHERE p.team_id = $1 AND (\
-                       EXISTS (SELECT 1 FROM windows w WHERE w.team_id = p.team_id AND w.user_id = p.user_id) \
-                       OR (p.manual_state = 'available' AND p.manual_until > $2)) ORDER BY p.user_id"
+                    "SELECT {PERSON_COLUMNS} FROM people WHERE people.team_id = $1 AND (\
+                       EXISTS (SELECT 1 FROM windows w WHERE w.team_id = people.team_id AND w.user_id = people.user_id) \
+                       OR (people.manual_state = 'available' AND people.manual_until > $2)) ORDER BY people.user_id"
                 );
                 let people = sqlx::query_as::<_, PersonRow>(&people_sql)
                     .bind(team_id)

@@ -16,10 +16,16 @@ pub fn home(
     me: &MentorStatus,
     everyone: &[MentorStatus],
     declined: &[DeclinedOneOnOne],
+    in_my_line: usize,
 ) -> Message {
     let mut message = Message::new("Office hours");
     message.push(Block::Header("Your office hours".to_owned()));
     message.push(my_state(me, viewer, now));
+    if in_my_line > 0 {
+        message.push(Block::text(format!(
+            ":raising_hand: *Your line:* {in_my_line} waiting. `/officehours queue` shows it with Next, Done and Not today."
+        )));
+    }
     message.blocks.extend(my_windows(me));
     message.push(Block::context(
         "Add a window with `/officehours add tue,thu 14:00-15:00 career, rust`.",

@@ -3,6 +3,7 @@
 pub mod format;
 pub mod home;
 pub mod notify;
+pub mod line;
 pub mod replies;
 pub mod text;
 mod zones;
@@ -95,6 +96,9 @@ pub mod actions {
     pub const SHARE_FEEDBACK: &str = "officehours.share_feedback";
     pub const NOTE_AGREED: &str = "officehours.note_agreed";
     pub const FORGET_ME: &str = "officehours.forget_me";
+    pub const LINE_NEXT: &str = "officehours.line_next";
+    pub const LINE_DONE: &str = "officehours.line_done";
+    pub const LINE_NOT_TODAY: &str = "officehours.line_not_today";
     pub const DROP_IN: &str = "officehours.drop_in";
 }
 
@@ -102,6 +106,7 @@ pub mod actions {
 pub mod modals {
     pub const FEEDBACK: &str = "officehours.feedback";
     pub const AGREED: &str = "officehours.agreed";
+    pub const DROP_IN: &str = "officehours.drop_in";
 }
 
 impl Block {

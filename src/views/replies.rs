@@ -119,10 +119,11 @@ fn bullet_sections(title: &str, lines: &[String]) -> Vec<Block> {
 
 fn open_line(status: &MentorStatus, viewer: &Viewer, now: DateTime<Utc>) -> String {
     format!(
-        "• {} is {}{}",
+        "• {} is {}{}{}",
         mention(&status.user_id),
         presence_phrase(status, viewer, now),
-        topics_suffix(&status.topics)
+        topics_suffix(&status.topics),
+        super::line::link_suffix(status)
     )
 }
 
@@ -183,19 +184,27 @@ fn who_is_open(
                 .map(|s| open_line(s, viewer, now))
                 .collect()
         };
-        message
-            .blocks
-            .extend(bullet_sections("Open now", &open_lines));
-        let next_lines: Vec<String> = next
+        if open.is_empty() {
+            message
+                .blocks
+                .extend(bullet_sections("Open now", &open_lines));
+        } else {
+            message.push(Block::text("*Open now*"));
+            for (line, status) in open_lines.into_iter().zip(&open) {
+                message.push(super::line::with_drop_in(line, status));
+            }
+        }
+        let next_lines: Vec<(String, &MentorStatus)> = next
             .iter()
             .take(MAX_LISTED)
-            .filter_map(|s| next_line(s, viewer, now))
+            .filter_map(|s| next_line(s, viewer, now).map(|line| (line, *s)))
             .collect();
         if !next_lines.is_empty() {
             message.push(Block::Divider);
-            message
-                .blocks
-                .extend(bullet_sections("Coming up", &next_lines));
+            message.push(Block::text("*Coming up*"));
+            for (line, status) in next_lines {
+                message.push(super::line::with_drop_in(line, status));
+            }
         }
         let hidden = open.len().saturating_sub(MAX_LISTED) + next.len().saturating_sub(MAX_LISTED);
         if hidden > 0 {
@@ -265,15 +274,16 @@ pub fn lookup(viewer: &Viewer, now: DateTime<Utc>, status: &MentorStatus) -> Mes
     let next = next_phrase(status, viewer, now).unwrap_or_else(|| "none scheduled".to_owned());
     message.push(Block::Section {
         text: format!(
-            "{} is {}.",
+            "{} is {}.{}",
             mention(&status.user_id),
-            presence_phrase(status, viewer, now)
+            presence_phrase(status, viewer, now),
+            super::line::link_suffix(status)
         ),
         fields: vec![
             format!("*Next window*\n{next}"),
             format!("*Their time zone*\n{}", status.tz.name()),
         ],
-        button: None,
+        button: Some(super::line::drop_in_button(status)),
     });
     if !status.windows.is_empty() {
         message

@@ -184,6 +184,44 @@ fn debrief_and_review_modals_are_filled_in_field_by_field() {
 }
 
 #[test]
+fn drop_in_next_and_done_work_from_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut shell = two_people(&dir);
+    let db = shell.db.clone();
+    // You keep office hours now (Monday 08:00 London); Bob drops in from the overview.
+    shell.send("add mon 08:00-09:00 career");
+    shell.send(":as bob");
+    let overview = shell.send("/officehours");
+    assert!(overview.contains("] Drop in"), "{overview}");
+    let form = shell.press("Drop in", &[]);
+    assert!(form.contains("Her topics: career"), "{form}");
+    let asked = shell.press("Ask", &["a career question"]);
+    assert_eq!(
+        one(&db, "SELECT topic FROM line WHERE asker_id = 'bob'").as_deref(),
+        Some("a career question"),
+        "{asked}"
+    );
+    shell.send(":as you");
+    let queue = shell.send("queue");
+    assert!(queue.contains("] Next"), "{queue}");
+    shell.press("Next", &[]);
+    assert_eq!(
+        one(&db, "SELECT state FROM line WHERE asker_id = 'bob'").as_deref(),
+        Some("called")
+    );
+    shell.press("Done", &[]);
+    assert_eq!(
+        one(
+            &db,
+            "SELECT CAST(COUNT(*) AS TEXT) FROM visits WHERE visitor_id = 'bob'"
+        )
+        .as_deref(),
+        Some("1")
+    );
+    assert_eq!(one(&db, "SELECT topic FROM line"), None);
+}
+
+#[test]
 fn the_digest_shows_each_done_button_on_the_line_it_marks() {
     let dir = tempfile::tempdir().unwrap();
     let mut shell = two_people(&dir);

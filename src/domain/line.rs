@@ -1,0 +1,111 @@
+//! Drop in: the rules of a mentor's line that need no database: the estimated length of a
+//! visit, a place as words, the topic label a visit keeps, and what a meeting link may be.
+
+use chrono::Duration;
+
+use super::topics::topic_matches;
+
+/// The estimate until a mentor has any visits to go by.
+pub const DEFAULT_VISIT_MINUTES: i64 = 15;
+/// The longest question text kept with a place in line.
+pub const MAX_QUESTION_CHARS: usize = 300;
+/// An unanswered call moves on after this.
+pub const CALL_TIMEOUT_MINUTES: i64 = 10;
+/// A meeting link longer than this is a paste accident.
+pub const MAX_LINK_CHARS: usize = 500;
+
+/// The median of recent visit lengths (minutes), or the default when there are none; at
+/// least a minute, so an estimate never reads "about 0 minutes" for someone waiting.
+pub fn typical_visit(minutes: &[i64]) -> Duration {
+    if minutes.is_empty() {
+        return Duration::minutes(DEFAULT_VISIT_MINUTES);
+    }
+    let mut sorted = minutes.to_vec();
+    sorted.sort_unstable();
+    let mid = sorted.len() / 2;
+    let median = if sorted.len() % 2 == 0 {
+        (sorted[mid - 1] + sorted[mid] + 1) / 2
+    } else {
+        sorted[mid]
+    };
+    Duration::minutes(median.max(1))
+}
+
+/// "1st", "2nd", "3rd", "11th", "22nd".
+pub fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// The mentor's topic a question is about, if it names one: the log keeps this, never the text.
+pub fn topic_label(question: Option<&str>, topics: &[String]) -> Option<String> {
+    let question = question?;
+    topics
+        .iter()
+        .find(|topic| topic_matches(question, topic))
+        .cloned()
+}
+
+/// Why a meeting link is refused, if it is: it must be an `https://` address with a host.
+pub fn link_problem(url: &str) -> Option<&'static str> {
+    let Some(rest) = url.strip_prefix("https://") else {
+        return Some("A meeting link must start with `https://`.");
+    };
+    if url.chars().count() > MAX_LINK_CHARS {
+        return Some("That link is too long (at most 500 characters).");
+    }
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let bad = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '|' | '"');
+    if host.is_empty() || url.chars().any(bad) {
+        return Some("That doesn't look like a web address.");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_typical_visit_is_the_median_or_fifteen_minutes() {
+        assert_eq!(typical_visit(&[]), Duration::minutes(15));
+        assert_eq!(typical_visit(&[30, 5, 10]), Duration::minutes(10));
+        assert_eq!(typical_visit(&[4, 8]), Duration::minutes(6));
+        assert_eq!(typical_visit(&[0]), Duration::minutes(1));
+    }
+
+    #[test]
+    fn places_read_as_ordinals() {
+        let words: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 23].map(ordinal).to_vec();
+        assert_eq!(
+            words,
+            ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd"]
+        );
+    }
+
+    #[test]
+    fn a_visit_keeps_only_the_topic_it_named() {
+        let topics = vec!["career".to_owned(), "Rust".to_owned()];
+        assert_eq!(
+            topic_label(Some("a question about rust lifetimes"), &topics),
+            Some("Rust".to_owned())
+        );
+        assert_eq!(topic_label(Some("my garden"), &topics), None);
+        assert_eq!(topic_label(None, &topics), None);
+    }
+
+    #[test]
+    fn only_https_links_are_taken() {
+        assert_eq!(link_problem("https://meet.example.com/abc"), None);
+        assert!(link_problem("http://meet.example.com").is_some());
+        assert!(link_problem("https://").is_some());
+        assert!(link_problem("https://a b").is_some());
+        assert!(link_problem("javascript:alert(1)").is_some());
+    }
+}

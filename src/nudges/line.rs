@@ -1,0 +1,454 @@
+//! Drop in: asking a mentor (joining her line, or holding the question for her next window),
+//! leaving, and the mentor's side: her line, calling the next person, Done, Not today and her
+//! meeting link. Each writes in one transaction (`store::line`); what people are told later
+//! goes through the durable reminder queue (`line_compose`).
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+use std::collections::HashMap;
+
+use super::{kinds, reminder, ActionOutcome, NudgeError, Nudges};
+use crate::commands::parse::Command;
+use crate::commands::Actor;
+use crate::directory::{status_of, viewer_of};
+use crate::domain::line::{topic_label, typical_visit, CALL_TIMEOUT_MINUTES, MAX_QUESTION_CHARS};
+use crate::domain::status::{MentorStatus, Viewer};
+use crate::store::line::{Called, Join, Joined, LineEntry};
+use crate::store::reminders::{NewReminder, Wanted};
+use crate::store::Person;
+use crate::views::line::{self as words, InLine, Standing, QUESTION_BLOCK};
+use crate::views::{actions, Message};
+
+/// The line commands; `carry_out` routes only these here.
+pub(super) async fn command(
+    n: &Nudges,
+    actor: &Actor,
+    viewer: &Viewer,
+    command: Command,
+) -> Result<Message, NudgeError> {
+    Ok(match command {
+        Command::Ask { mentor, topic } => {
+            match ask(n, actor, viewer, &mentor.id, topic.as_deref(), false).await? {
+                Ok(message) | Err(message) => message,
+            }
+        }
+        Command::AskCancel(mentor) => {
+            let gone = n
+                .store
+                .leave_line(&actor.team_id, &mentor.id, &actor.user_id)
+                .await?;
+            words::left(&mentor.id, gone.is_some())
+        }
+        Command::Queue => queue(n, actor, viewer).await?,
+        Command::Next => next(n, actor).await?,
+        Command::Link(url) => link(n, actor, url.as_deref()).await?,
+        Command::Late(by) => late(n, actor, by).await?,
+        _ => crate::views::replies::internal_error(),
+    })
+}
+
+/// Where `asker` stands in `line` (in the store's order), given the mentor's state now.
+pub(super) fn standing_of(
+    line: &[LineEntry],
+    asker: &str,
+    minutes: &[i64],
+    status: &MentorStatus,
+    now: DateTime<Utc>,
+) -> Standing {
+    let held = Standing::Held {
+        opens: status.next.map(|o| o.start),
+    };
+    let Some(mine) = line.iter().find(|e| e.asker_id == asker) else {
+        return held;
+    };
+    if mine.called_at.is_some() {
+        return Standing::Called;
+    }
+    if !status.is_open() || !mine.waiting_at(now) {
+        return held;
+    }
+    let place = line
+        .iter()
+        .filter(|e| e.waiting_at(now))
+        .position(|e| e.id == mine.id)
+        .unwrap_or(0)
+        + 1;
+    let ahead = place - 1 + usize::from(line.iter().any(|e| e.called_at.is_some()));
+    Standing::Waiting {
+        place,
+        ahead,
+        wait: typical_visit(minutes) * i32::try_from(ahead).unwrap_or(i32::MAX),
+    }
+}
+
+/// Joins `mentor`'s line or holds the question. `Err` is a refusal (nothing written). From the
+/// Drop in modal (`by_modal`), the asker's place comes as a DM.
+pub(super) async fn ask(
+    n: &Nudges,
+    actor: &Actor,
+    viewer: &Viewer,
+    mentor: &str,
+    topic: Option<&str>,
+    by_modal: bool,
+) -> Result<Result<Message, Message>, NudgeError> {
+    if mentor == actor.user_id {
+        return Ok(Err(words::not_yourself()));
+    }
+    let (team, now) = (actor.team_id.as_str(), n.now());
+    let status = status_of(&n.store.mentor(team, mentor).await?, now);
+    if !status.is_open() && status.windows.is_empty() {
+        return Ok(Err(words::cannot_be_asked(mentor)));
+    }
+    let held = !status.is_open();
+    let join = Join {
+        team_id: team,
+        mentor_id: mentor,
+        asker_id: &actor.user_id,
+        topic,
+        held,
+    };
+    let on_join = |e: &LineEntry, again: bool, line: &[LineEntry]| {
+        let mut wanted = vec![held_plan(team, mentor, line, &status, now)];
+        // The mentor hears of a new place while she is open; held questions wait for her window.
+        if !again && !held {
+            let key = format!("line:joined:{team}:{}", e.id);
+            wanted.push(one(line_reminder(
+                team,
+                key,
+                kinds::LINE_JOINED,
+                mentor,
+                e,
+                now,
+            )));
+        }
+        if by_modal {
+            let key = format!("line:placed:{team}:{}:{}", e.id, now.timestamp());
+            wanted.push(one(line_reminder(
+                team,
+                key,
+                kinds::LINE_PLACED,
+                &e.asker_id,
+                e,
+                now,
+            )));
+        }
+        wanted
+    };
+    Ok(match n.store.join_line(join, &on_join, now).await? {
+        Joined::Full => Err(words::line_full(mentor, held)),
+        Joined::InLine {
+            again,
+            line,
+            visit_minutes,
+        } => {
+            let standing = standing_of(&line, &actor.user_id, &visit_minutes, &status, now);
+            let again = again.then_some(topic.is_some());
+            Ok(words::standing(viewer, mentor, again, &standing, now))
+        }
+    })
+}
+
+/// The person pressing, as a reader (their zone).
+async fn viewer(n: &Nudges, actor: &Actor) -> Result<Viewer, crate::store::StoreError> {
+    let person = n.store.person(&actor.team_id, &actor.user_id).await?;
+    Ok(viewer_of(&person.unwrap_or_else(|| {
+        Person::new(&actor.team_id, &actor.user_id)
+    })))
+}
+
+fn one(reminder: NewReminder) -> Wanted {
+    Wanted::one_key(reminder.key.clone(), vec![reminder])
+}
+
+/// What the people in the mentor's line are told as her window closes and when she next opens,
+/// and her list of questions then. Keyed by mentor and next opening, so a change of hours
+/// moves or cancels them, and an `off` brings the closing notices forward to now.
+pub(super) fn held_plan(
+    team: &str,
+    mentor: &str,
+    line: &[LineEntry],
+    status: &MentorStatus,
+    now: DateTime<Utc>,
+) -> Wanted {
+    let prefix = format!("line:held:{team}:{mentor}:");
+    let Some(opens) = status.next.map(|o| o.start) else {
+        return Wanted::exactly(prefix, Vec::new());
+    };
+    let at = opens.timestamp();
+    let waiting: Vec<&LineEntry> = line.iter().filter(|e| e.called_at.is_none()).collect();
+    let mut wanted = Vec::new();
+    if let Some(first) = waiting.first() {
+        let key = format!("{prefix}{at}:list");
+        wanted.push(line_reminder(
+            team,
+            key,
+            kinds::LINE_HELD,
+            mentor,
+            first,
+            opens,
+        ));
+    }
+    // Closing with people waiting: at the end of her stretch, or now if she closed early. Not
+    // for questions asked while she was closed (they were told they are held).
+    let closes = status.presence.until().unwrap_or(now);
+    for e in waiting.iter().filter(|e| !e.held && e.not_before.is_none()) {
+        let key = format!("{prefix}{at}:closed:{}", e.id);
+        wanted.push(line_reminder(
+            team,
+            key,
+            kinds::LINE_CLOSED,
+            &e.asker_id,
+            e,
+            closes,
+        ));
+    }
+    for e in waiting {
+        let key = format!("{prefix}{at}:opened:{}", e.id);
+        wanted.push(line_reminder(
+            team,
+            key,
+            kinds::LINE_OPENED,
+            &e.asker_id,
+            e,
+            opens,
+        ));
+    }
+    Wanted::exactly(prefix, wanted)
+}
+
+/// After the mentor's hours moved: what waits for her next window follows them.
+pub(super) async fn replan(n: &Nudges, team: &str, mentor: &str) -> Result<(), NudgeError> {
+    let now = n.now();
+    let line = n.store.line_of(team, mentor).await?;
+    let status = status_of(&n.store.mentor(team, mentor).await?, now);
+    let plan = held_plan(team, mentor, &line, &status, now);
+    n.store
+        .reconcile(&plan.prefix, &plan.reminders, "her hours changed", now)
+        .await?;
+    Ok(())
+}
+
+fn line_reminder(
+    team: &str,
+    key: String,
+    kind: &str,
+    to: &str,
+    e: &LineEntry,
+    due: DateTime<Utc>,
+) -> NewReminder {
+    let payload = json!({
+        "line_id": e.id,
+        "mentor": e.mentor_id,
+        "called_at": e.called_at.map(|t| t.to_rfc3339()),
+        "not_before": e.not_before.map(|t| t.to_rfc3339()),
+    });
+    reminder(team, key, kind, vec![to.to_owned()], payload, due)
+}
+
+async fn queue(n: &Nudges, actor: &Actor, viewer: &Viewer) -> Result<Message, NudgeError> {
+    let now = n.now();
+    let line = n.store.line_of(&actor.team_id, &actor.user_id).await?;
+    let rows: Vec<InLine<'_>> = line
+        .iter()
+        .map(|e| InLine {
+            id: e.id,
+            asker_id: &e.asker_id,
+            topic: e.topic.as_deref(),
+            since: e.called_at.unwrap_or(e.joined_at),
+            called: e.called_at.is_some(),
+            later: e.called_at.is_none() && !e.waiting_at(now),
+        })
+        .collect();
+    Ok(words::queue(viewer, &rows, now))
+}
+
+/// Calls the first person waiting, unless the mentor is with someone: a second press, or a
+/// press on another replica, calls nobody else.
+async fn next(n: &Nudges, actor: &Actor) -> Result<Message, NudgeError> {
+    let (team, mentor, now) = (actor.team_id.as_str(), actor.user_id.as_str(), n.now());
+    let on_call = |e: &LineEntry, _: &[LineEntry]| {
+        let called = e.called_at.map_or(0, |t| t.timestamp());
+        let timeout = now + Duration::minutes(CALL_TIMEOUT_MINUTES);
+        let call = format!("line:call:{team}:{}:{called}", e.id);
+        let skip = format!("line:skip:{team}:{}:{called}", e.id);
+        vec![
+            one(line_reminder(
+                team,
+                call,
+                kinds::LINE_CALL,
+                &e.asker_id,
+                e,
+                now,
+            )),
+            one(line_reminder(
+                team,
+                skip,
+                kinds::LINE_SKIP,
+                &e.asker_id,
+                e,
+                timeout,
+            )),
+            one(line_reminder(
+                team,
+                format!("line:skipped:{team}:{}:{called}", e.id),
+                kinds::LINE_SKIPPED,
+                mentor,
+                e,
+                timeout,
+            )),
+        ]
+    };
+    Ok(
+        match n.store.call_next(team, mentor, &on_call, now).await? {
+            Called::Called(e) => words::calling(&e.asker_id, e.topic.as_deref()),
+            Called::Busy(e) => words::still_with(&e.asker_id),
+            Called::Empty => words::nobody_waiting(),
+        },
+    )
+}
+
+/// Everyone waiting is told she runs late, each with their new estimate (composed as it goes).
+async fn late(n: &Nudges, actor: &Actor, by: Duration) -> Result<Message, NudgeError> {
+    let (team, mentor, now) = (actor.team_id.as_str(), actor.user_id.as_str(), n.now());
+    let line = n.store.line_of(team, mentor).await?;
+    let told: Vec<NewReminder> = line
+        .iter()
+        .filter(|e| e.waiting_at(now))
+        .map(|e| {
+            let key = format!("line:late:{team}:{}:{}", e.id, now.timestamp());
+            let mut r = line_reminder(team, key, kinds::LINE_LATE, &e.asker_id, e, now);
+            r.payload["late_minutes"] = json!(by.num_minutes());
+            r
+        })
+        .collect();
+    n.store.schedule_all(&told, now).await?;
+    Ok(words::late_told(told.len(), by))
+}
+
+async fn link(n: &Nudges, actor: &Actor, url: Option<&str>) -> Result<Message, NudgeError> {
+    let (team, user) = (actor.team_id.as_str(), actor.user_id.as_str());
+    let had = n.store.meeting_link(team, user).await?.is_some();
+    n.store.set_meeting_link(team, user, url).await?;
+    Ok(match url {
+        Some(url) => words::link_set(url),
+        None => words::link_off(had),
+    })
+}
+
+/// The line's buttons and Drop in. None: not one of these.
+pub(super) async fn action(
+    n: &Nudges,
+    actor: &Actor,
+    action_id: &str,
+    value: &str,
+) -> Result<Option<ActionOutcome>, NudgeError> {
+    let result = match action_id {
+        actions::DROP_IN => {
+            let now = n.now();
+            let status = status_of(&n.store.mentor(&actor.team_id, value).await?, now);
+            return Ok(Some(ActionOutcome {
+                replace: None,
+                modal: Some(words::drop_in_modal(
+                    value,
+                    status.is_open(),
+                    &status.topics,
+                )),
+            }));
+        }
+        actions::LINE_NEXT => next(n, actor).await?,
+        actions::LINE_DONE => done(n, actor, value.parse().unwrap_or(-1)).await?,
+        actions::LINE_NOT_TODAY => not_today(n, actor, value.parse().unwrap_or(-1)).await?,
+        _ => return Ok(None),
+    };
+    // The line the buttons were on is redrawn under what the press did.
+    let mut replace = result;
+    let viewer = viewer(n, actor).await?;
+    replace
+        .blocks
+        .extend(queue(n, actor, &viewer).await?.blocks);
+    Ok(Some(ActionOutcome {
+        replace: Some(replace.fit(crate::views::MAX_MESSAGE_BLOCKS)),
+        modal: None,
+    }))
+}
+
+async fn done(n: &Nudges, actor: &Actor, id: i64) -> Result<Message, NudgeError> {
+    let (team, mentor, now) = (actor.team_id.as_str(), actor.user_id.as_str(), n.now());
+    let topics: Vec<String> = n
+        .store
+        .mentor(team, mentor)
+        .await?
+        .windows
+        .into_iter()
+        .flat_map(|w| w.topics)
+        .collect();
+    let label = |question: Option<&str>| topic_label(question, &topics);
+    Ok(
+        match n.store.finish_visit(team, mentor, id, &label, now).await? {
+            Some(e) => words::visit_done(&e.asker_id, now - e.called_at.unwrap_or(now)),
+            None => words::gone_already(),
+        },
+    )
+}
+
+/// "Not today": kept for the mentor's next window, and told so.
+async fn not_today(n: &Nudges, actor: &Actor, id: i64) -> Result<Message, NudgeError> {
+    let (team, mentor, now) = (actor.team_id.as_str(), actor.user_id.as_str(), n.now());
+    let status = status_of(&n.store.mentor(team, mentor).await?, now);
+    // Her next opening; with none scheduled, a day from now.
+    let until = status
+        .next
+        .map(|o| o.start)
+        .unwrap_or(now + Duration::days(1));
+    let on_change = |e: &LineEntry, line: &[LineEntry]| {
+        let key = format!("line:not_today:{team}:{}:{}", e.id, now.timestamp());
+        vec![
+            one(line_reminder(
+                team,
+                key,
+                kinds::LINE_NOT_TODAY,
+                &e.asker_id,
+                e,
+                now,
+            )),
+            held_plan(team, mentor, line, &status, now),
+        ]
+    };
+    Ok(
+        match n
+            .store
+            .not_today(team, mentor, id, until, &on_change, now)
+            .await?
+        {
+            Some(e) => words::not_today_done(&e.asker_id),
+            None => words::gone_already(),
+        },
+    )
+}
+
+/// The Drop in modal, submitted: `Err` names what to correct (or why it was refused).
+pub(super) async fn submit(
+    n: &Nudges,
+    actor: &Actor,
+    mentor: &str,
+    values: &HashMap<String, String>,
+) -> Result<Result<(), HashMap<String, String>>, NudgeError> {
+    let question = values
+        .get(QUESTION_BLOCK)
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty());
+    let problem = |text: String| Ok(Err(HashMap::from([(QUESTION_BLOCK.to_owned(), text)])));
+    if let Some(q) = question {
+        let length = q.chars().count();
+        if length > MAX_QUESTION_CHARS {
+            return problem(format!(
+                "At most {MAX_QUESTION_CHARS} characters, please; that was {length}."
+            ));
+        }
+    }
+    let viewer = viewer(n, actor).await?;
+    match ask(n, actor, &viewer, mentor, question, true).await? {
+        Ok(_) => Ok(Ok(())),
+        Err(refused) => problem(refused.fallback.replace(":no_entry_sign: ", "")),
+    }
+}

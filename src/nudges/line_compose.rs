@@ -1,0 +1,156 @@
+//! Drop in's reminders, composed from the line as it is when they are due: a place that is
+//! gone, or a call that was answered, is cancelled rather than sent.
+
+use chrono::{DateTime, Utc};
+
+use super::line::standing_of;
+use super::{kinds, payload_i64, payload_str, Nudges};
+use crate::directory::{status_of, viewer_of};
+use crate::scheduler::Composed;
+use crate::store::line::LineEntry;
+use crate::store::reminders::Reminder;
+use crate::store::{Person, StoreError};
+use crate::views::line::{self as words, Standing};
+
+fn instant(reminder: &Reminder, field: &str) -> Option<DateTime<Utc>> {
+    payload_str(reminder, field)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+pub(super) async fn compose(
+    n: &Nudges,
+    reminder: &Reminder,
+    now: DateTime<Utc>,
+) -> Result<Composed, StoreError> {
+    let team = reminder.team_id.as_str();
+    let (Some(id), Some(mentor), [to]) = (
+        payload_i64(reminder, "line_id"),
+        payload_str(reminder, "mentor"),
+        reminder.recipients.as_slice(),
+    ) else {
+        return Ok(Composed::Cancel("malformed line reminder".to_owned()));
+    };
+    if reminder.kind == kinds::LINE_SKIP || reminder.kind == kinds::LINE_SKIPPED {
+        let Some(called_at) = instant(reminder, "called_at") else {
+            return Ok(Composed::Cancel("malformed line reminder".to_owned()));
+        };
+        // Either reminder may come first: the skip is made once, and both recognise it.
+        if !n.store.skip_call(team, id, called_at, now).await? {
+            return Ok(Composed::Cancel("the call was answered".to_owned()));
+        }
+        // Back in line: what waits for her next window now includes them.
+        if let Err(err) = super::line::replan(n, team, mentor).await {
+            tracing::warn!(error = %err, "could not replan the line after a skip");
+        }
+        return Ok(Composed::Send(if reminder.kind == kinds::LINE_SKIP {
+            words::skipped_dm(mentor)
+        } else {
+            words::skipped_mentor_dm(to)
+        }));
+    }
+    if reminder.kind == kinds::LINE_HELD {
+        return held_list(n, team, mentor, now).await;
+    }
+    let Some(entry) = n.store.line_entry(team, id).await? else {
+        return Ok(Composed::Cancel("no longer in line".to_owned()));
+    };
+    compose_about(n, reminder, &entry, (mentor, to), now).await
+}
+
+/// A reminder about one place in line that is still there.
+async fn compose_about(
+    n: &Nudges,
+    reminder: &Reminder,
+    entry: &LineEntry,
+    (mentor, to): (&str, &str),
+    now: DateTime<Utc>,
+) -> Result<Composed, StoreError> {
+    let team = reminder.team_id.as_str();
+    let reader = n
+        .store
+        .person(team, to)
+        .await?
+        .unwrap_or_else(|| Person::new(team, to));
+    let viewer = viewer_of(&reader);
+    let status = status_of(&n.store.mentor(team, mentor).await?, now);
+    Ok(match reminder.kind.as_str() {
+        kinds::LINE_JOINED => {
+            let line = n.store.line_of(team, mentor).await?;
+            let waiting = line.iter().filter(|e| e.waiting_at(now)).count();
+            Composed::Send(words::joined_dm(
+                &entry.asker_id,
+                entry.topic.as_deref(),
+                waiting,
+            ))
+        }
+        kinds::LINE_CALL
+            if entry.called_at.is_some() && entry.called_at == instant(reminder, "called_at") =>
+        {
+            let link = n.store.meeting_link(team, mentor).await?;
+            Composed::Send(words::call_dm(mentor, link.as_deref()))
+        }
+        kinds::LINE_CALL => Composed::Cancel("the call is over".to_owned()),
+        kinds::LINE_NOT_TODAY => Composed::Send(words::not_today_dm(
+            &viewer,
+            mentor,
+            instant(reminder, "not_before"),
+        )),
+        kinds::LINE_OPENED if status.is_open() && entry.waiting_at(now) => {
+            Composed::Send(words::opened_dm(&status, entry.topic.as_deref()))
+        }
+        kinds::LINE_CLOSED if !status.is_open() && entry.called_at.is_none() => Composed::Send(
+            words::closed_dm(&viewer, mentor, status.next.map(|o| o.start)),
+        ),
+        kinds::LINE_OPENED | kinds::LINE_CLOSED => {
+            Composed::Cancel("she is not open after all, or is still open".to_owned())
+        }
+        kinds::LINE_LATE | kinds::LINE_PLACED => {
+            let line = n.store.line_of(team, mentor).await?;
+            let minutes = n.store.visit_minutes(team, mentor).await?;
+            let standing = standing_of(&line, to, &minutes, &status, now);
+            if reminder.kind == kinds::LINE_PLACED {
+                return Ok(Composed::Send(words::standing(
+                    &viewer, mentor, None, &standing, now,
+                )));
+            }
+            let late =
+                chrono::Duration::minutes(payload_i64(reminder, "late_minutes").unwrap_or(0));
+            match standing {
+                Standing::Waiting { place, ahead, wait } => {
+                    let standing = Standing::Waiting {
+                        place,
+                        ahead,
+                        wait: wait + late,
+                    };
+                    Composed::Send(words::late_dm(&viewer, mentor, late, &standing, now))
+                }
+                _ => Composed::Cancel("no longer waiting".to_owned()),
+            }
+        }
+        other => Composed::Cancel(format!("unknown line reminder `{other}`")),
+    })
+}
+
+/// To the mentor as her window opens: what was asked while she was closed, in order.
+async fn held_list(
+    n: &Nudges,
+    team: &str,
+    mentor: &str,
+    now: DateTime<Utc>,
+) -> Result<Composed, StoreError> {
+    let status = status_of(&n.store.mentor(team, mentor).await?, now);
+    if !status.is_open() {
+        return Ok(Composed::Cancel("she isn't open after all".to_owned()));
+    }
+    let line = n.store.line_of(team, mentor).await?;
+    let waiting: Vec<(&str, Option<&str>)> = line
+        .iter()
+        .filter(|e| e.waiting_at(now))
+        .map(|e| (e.asker_id.as_str(), e.topic.as_deref()))
+        .collect();
+    if waiting.is_empty() {
+        return Ok(Composed::Cancel("nobody is waiting any more".to_owned()));
+    }
+    Ok(Composed::Send(words::held_dm(&waiting)))
+}
