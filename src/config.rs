@@ -123,7 +123,8 @@ impl NudgeArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Bot token (xoxb-…) from the app's "OAuth & Permissions" page.
+    /// Bot token (xoxb-…) from the app's "OAuth & Permissions" page: serves that one workspace.
+    /// Unset (with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET), workspaces install the bot instead.
     #[arg(long, env = "SLACK_BOT_TOKEN", hide_env_values = true, global = true)]
     pub slack_bot_token: Option<Secret>,
     /// Signing secret from the app's "Basic Information" page.
@@ -194,6 +195,14 @@ pub struct ServeArgs {
     /// Days to keep delivered reminders and debrief feedback before they are deleted.
     #[arg(long, env = "RETENTION_DAYS", default_value = "365", global = true)]
     pub retention_days: String,
+    /// How long an uninstalled workspace's data is kept (a reinstall brings it back): `30d`, `12h`, `0`.
+    #[arg(
+        long,
+        env = "UNINSTALL_RETENTION",
+        default_value = "30d",
+        global = true
+    )]
+    pub uninstall_retention: String,
     #[command(flatten)]
     pub server: ServerArgs,
 }
@@ -215,7 +224,8 @@ pub struct ShellArgs {
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub database_url: String,
-    pub bot_token: Secret,
+    /// `None`: workspaces install the bot ("Add to Slack"), each with its own token.
+    pub bot_token: Option<Secret>,
     pub signing_secret: Secret,
     pub app_token: Option<Secret>,
     pub slack_api_url: String,
@@ -226,6 +236,8 @@ pub struct ServeConfig {
     pub tick: Option<std::time::Duration>,
     pub lease: std::time::Duration,
     pub retention: chrono::Duration,
+    /// How long an uninstalled workspace's data is kept (`UNINSTALL_RETENTION`).
+    pub uninstall_retention: chrono::Duration,
     pub presence: PresenceSettings,
     pub secret_key: Option<Secret>,
     /// The previous key while rotating (`OFFICEHOURS_SECRET_KEY_OLD`): opens, never seals.
@@ -266,6 +278,17 @@ impl ServeArgs {
     /// `LISTEN_ADDR`, parsed (for `check --local`, which needs nothing else).
     pub fn parsed_listen_addr(&self) -> Result<SocketAddr, String> {
         problems::listen_addr(&self.listen_addr).map_err(|e| format!("LISTEN_ADDR: {e}"))
+    }
+
+    /// No bot token but the app's client id and secret: workspaces install the bot.
+    pub fn installs(&self) -> bool {
+        let set = |s: &Option<Secret>| s.as_ref().is_some_and(|s| !s.is_empty());
+        !set(&self.slack_bot_token)
+            && self
+                .slack_client_id
+                .as_deref()
+                .is_some_and(|id| !id.trim().is_empty())
+            && set(&self.slack_client_secret)
     }
 
     /// The Web API base and bot token, when both are well-formed: `check` tries them even
@@ -313,10 +336,20 @@ impl ServeConfig {
     /// Every setting is read before any is missed, so `problems` ends up with all of them.
     fn gather(common: &CommonArgs, args: &ServeArgs, p: &mut Problems) -> Option<Self> {
         use crate::domain::duration::parse_duration;
-        let bot_token = p.required_secret(
-            "SLACK_BOT_TOKEN",
-            &args.slack_bot_token,
-            problems::bot_token,
+        let bot_token = if args.installs() {
+            Some(None)
+        } else {
+            p.required_secret(
+                "SLACK_BOT_TOKEN",
+                &args.slack_bot_token,
+                problems::bot_token,
+            )
+            .map(Some)
+        };
+        let uninstall_retention = p.parse(
+            "UNINSTALL_RETENTION",
+            &args.uninstall_retention,
+            problems::uninstall_retention,
         );
         let signing_secret = p.required_secret(
             "SLACK_SIGNING_SECRET",
@@ -370,6 +403,7 @@ impl ServeConfig {
             tick: tick?,
             lease: lease?,
             retention: retention?,
+            uninstall_retention: uninstall_retention?,
             presence: PresenceSettings {
                 public_url,
                 client_id: args
@@ -429,7 +463,7 @@ mod tests {
     fn secrets_never_show_in_debug_output() {
         let cfg = ServeConfig {
             database_url: "sqlite://x.db".into(),
-            bot_token: Secret::new("xoxb-very-secret"),
+            bot_token: Some(Secret::new("xoxb-very-secret")),
             signing_secret: Secret::new("signing-very-secret"),
             app_token: Some(Secret::new("xapp-very-secret")),
             slack_api_url: DEFAULT_SLACK_API_URL.into(),
@@ -439,6 +473,7 @@ mod tests {
             tick: None,
             lease: std::time::Duration::from_secs(300),
             retention: chrono::Duration::days(365),
+            uninstall_retention: chrono::Duration::days(30),
             presence: PresenceSettings {
                 client_secret: Some(Secret::new("client-very-secret")),
                 ..PresenceSettings::default()
@@ -462,6 +497,7 @@ mod tests {
             tick: "15s".into(),
             lease: "5m".into(),
             retention_days: "365".into(),
+            uninstall_retention: "30d".into(),
             slack_client_id: None,
             slack_client_secret: None,
             secret_key: None,

@@ -74,6 +74,9 @@ pub(super) async fn answer(
         response_url,
     } = invocation;
     record_actor(&actor);
+    if let Some(refusal) = app.refusal(&actor.team_id).await {
+        return refusal;
+    }
     let understood = app.core.understand(&unescape(text));
     if let Some(url) = response_url.clone() {
         if app.core.needs_zone_first(&actor, &understood).await {
@@ -119,14 +122,17 @@ pub(super) async fn answer(
         }
         Err(_) => {
             // The database is slow: acknowledge now, and deliver the real answer when it is ready.
-            let late = app.clone();
+            let (late, actor_team) = (app.clone(), actor.team_id.clone());
             app.spawn_followup("late_reply", &actor, async move {
                 let message = match work.await {
                     Ok(Ok(handled)) => handled.message,
                     _ => Arc::new(replies::internal_error()),
                 };
                 if let Some(url) = response_url {
-                    late.slack.respond(&url, &message, true).await?;
+                    late.slack(&actor_team)
+                        .await?
+                        .respond(&url, &message, true)
+                        .await?;
                 }
                 Ok(())
             });
@@ -158,7 +164,8 @@ fn zone_first(
             .core
             .answer(&who, trigger, channel.as_deref(), &understood)
             .await?;
-        app2.slack.respond(&url, &handled.message, true).await?;
+        let slack = app2.slack(&who.team_id).await?;
+        slack.respond(&url, &handled.message, true).await?;
         Ok(())
     });
     let mut wait = Message::new("One moment…");
@@ -172,11 +179,11 @@ fn zone_first(
 fn send_file(app: &Arc<SlackApp>, actor: &Actor, file: Attachment) {
     let (app2, who) = (app.clone(), actor.clone());
     app.spawn_followup("send_file", actor, async move {
-        let channel = app2
-            .slack
+        let slack = app2.slack(&who.team_id).await?;
+        let channel = slack
             .open_conversation(std::slice::from_ref(&who.user_id))
             .await?;
-        app2.slack.upload_file(&channel, &file).await?;
+        slack.upload_file(&channel, &file).await?;
         Ok(())
     });
 }
@@ -202,7 +209,8 @@ fn follow_up(
             if let Some(url) = response_url {
                 let again = app2.core.answer(&who, None, None, &understood).await?;
                 if !again.zone_unknown {
-                    app2.slack.respond(&url, &again.message, true).await?;
+                    let slack = app2.slack(&who.team_id).await?;
+                    slack.respond(&url, &again.message, true).await?;
                 }
             }
         }

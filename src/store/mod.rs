@@ -2,6 +2,7 @@
 
 mod expiry;
 pub mod gatherings;
+pub mod installs;
 pub mod nudges;
 pub mod one_on_one;
 mod postgres;
@@ -24,6 +25,7 @@ use crate::domain::window::{PublishedWindow, WeeklyWindow};
 
 pub use expiry::ExpiryStore;
 pub use gatherings::GatheringStore;
+pub use installs::InstallStore;
 pub use nudges::NudgeStore;
 pub use one_on_one::OneOnOneStore;
 pub use presence::PresenceStore;
@@ -182,6 +184,7 @@ pub trait Store:
     + WorkspaceStore
     + ReplayStore
     + ExpiryStore
+    + InstallStore
 {
 }
 impl<T> Store for T where
@@ -195,6 +198,7 @@ impl<T> Store for T where
         + WorkspaceStore
         + ReplayStore
         + ExpiryStore
+        + InstallStore
 {
 }
 
