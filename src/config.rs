@@ -305,6 +305,16 @@ impl ServeArgs {
     }
 }
 
+/// The bot token: required, unless workspaces install the bot (then there is none).
+fn bot_token(args: &ServeArgs, p: &mut Problems) -> Option<Option<Secret>> {
+    if args.installs() {
+        return Some(None);
+    }
+    let token = &args.slack_bot_token;
+    p.required_secret("SLACK_BOT_TOKEN", token, problems::bot_token)
+        .map(Some)
+}
+
 fn api_url(text: &str) -> Result<String, String> {
     problems::http_url(text, DEFAULT_SLACK_API_URL)
 }
@@ -336,16 +346,7 @@ impl ServeConfig {
     /// Every setting is read before any is missed, so `problems` ends up with all of them.
     fn gather(common: &CommonArgs, args: &ServeArgs, p: &mut Problems) -> Option<Self> {
         use crate::domain::duration::parse_duration;
-        let bot_token = if args.installs() {
-            Some(None)
-        } else {
-            p.required_secret(
-                "SLACK_BOT_TOKEN",
-                &args.slack_bot_token,
-                problems::bot_token,
-            )
-            .map(Some)
-        };
+        let bot_token = bot_token(args, p);
         let uninstall_retention = p.parse(
             "UNINSTALL_RETENTION",
             &args.uninstall_retention,

@@ -68,15 +68,25 @@ pub(super) async fn answer(
     invocation: Invocation,
     text: &str,
 ) -> Arc<Message> {
+    record_actor(&actor);
+    // A workspace the bot doesn't serve is told so, and nothing of it is stored.
+    if let Some(refusal) = app.refusal(&actor.team_id).await {
+        return refusal;
+    }
+    answer_served(app, actor, invocation, text).await
+}
+
+async fn answer_served(
+    app: &Arc<SlackApp>,
+    actor: Actor,
+    invocation: Invocation,
+    text: &str,
+) -> Arc<Message> {
     let Invocation {
         channel,
         trigger_id,
         response_url,
     } = invocation;
-    record_actor(&actor);
-    if let Some(refusal) = app.refusal(&actor.team_id).await {
-        return refusal;
-    }
     let understood = app.core.understand(&unescape(text));
     if let Some(url) = response_url.clone() {
         if app.core.needs_zone_first(&actor, &understood).await {

@@ -31,6 +31,9 @@ pub struct InstallSettings {
     pub authorize_url: String,
 }
 
+/// Clients by team, each with the sealed token it was made from.
+type Kept = HashMap<String, (String, Arc<dyn SlackApi>)>;
+
 /// Installed workspaces: the Slack port per workspace, and the install flow.
 pub struct Installs {
     store: Arc<dyn Store>,
@@ -40,7 +43,7 @@ pub struct Installs {
     settings: InstallSettings,
     /// Clients already made, by team, with the sealed token they were made from: a token
     /// replaced by a reinstall (here or on another replica) makes a new client.
-    clients: Mutex<HashMap<String, (String, Arc<dyn SlackApi>)>>,
+    clients: Mutex<Kept>,
 }
 
 /// What a bot token is bound to when sealed: its workspace (and never a person's).
