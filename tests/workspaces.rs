@@ -297,9 +297,21 @@ async fn a_reinstall_within_the_retention_brings_the_workspace_back(backend: Bac
         T1,
         json!({ "type": "app_home_opened", "user": M1, "channel": "D1", "event_ts": "1515449522.000016", "tab": "home" }),
     );
+    let events_before: Vec<(String,)> = app.db.rows("SELECT event_id FROM slack_events").await;
     assert_eq!(app.event(&opened).await.status, 200);
+    let mentioned = event(
+        T1,
+        json!({ "type": "message", "channel": "C1", "user": M1, "text": format!("ask {}", mention(M1)), "ts": "1515449522.000016", "event_ts": "1515449522.000016", "channel_type": "channel" }),
+    );
+    assert_eq!(app.event(&mentioned).await.status, 200);
     tokio::time::sleep(StdDuration::from_millis(300)).await;
     assert!(app.slack.calls_to("views.publish").is_empty());
+    assert!(app.slack.calls_to("chat.postEphemeral").is_empty());
+    let events_after: Vec<(String,)> = app.db.rows("SELECT event_id FROM slack_events").await;
+    assert_eq!(
+        events_after, events_before,
+        "nothing of an unserved workspace's events is written"
+    );
     // Twenty days later, installed again (with a new token): everything is as it was.
     app.clock.advance(Duration::days(20));
     let janitor = officehours::store::connect(&app.db.url).await.unwrap();

@@ -60,6 +60,14 @@ pub(super) async fn accept(
     if let Some(done) = lifecycle(app, &callback).await {
         return done;
     }
+    // A workspace the bot doesn't serve (never installed, or removed): acknowledged, and nothing
+    // of it is done or written.
+    if let Err(err) = app.slack(&callback.team_id.0).await {
+        if !err.is_transient() {
+            tracing::warn!(error = %err, "ignoring an event from a workspace the bot doesn't serve");
+            return Ok(());
+        }
+    }
     match app.core.first_delivery(&callback.event_id.0).await {
         Ok(true) => dispatch(app, callback),
         Ok(false) => tracing::info!("duplicate delivery of an event; already handled"),
