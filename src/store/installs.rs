@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::presence::{ResealWith, Resealed, SealedToken};
 use super::{stored_instant, SqlStore, StoreError};
 
 /// A workspace as its install left it. The token is sealed (`crypto`), bound to the team.
@@ -19,6 +20,20 @@ pub struct Workspace {
     pub installed_at: DateTime<Utc>,
     /// Set by an uninstall (or the bot token's revocation); cleared by a reinstall.
     pub uninstalled_at: Option<DateTime<Utc>>,
+}
+
+/// The user id a workspace's bot token is sealed for (`crypto::token_owner(team, BOT)`): no
+/// Slack user id looks like it, so it never opens as a person's token or the other way round.
+pub const BOT: &str = "bot";
+
+const ALL_BOT_TOKENS: &str = "SELECT team_id, token_sealed FROM workspaces ORDER BY team_id";
+
+fn bot_token((team_id, token_sealed): (String, String)) -> SealedToken {
+    SealedToken {
+        team_id,
+        user_id: BOT.to_owned(),
+        token_sealed,
+    }
 }
 
 /// What saving an install found.
@@ -72,6 +87,12 @@ pub trait InstallStore: Send + Sync {
         &self,
         cutoff: DateTime<Utc>,
     ) -> Result<Vec<String>, StoreError>;
+
+    /// Every workspace's sealed bot token, as (team, `BOT`, sealed), for the key's checks.
+    async fn sealed_bot_tokens(&self) -> Result<Vec<SealedToken>, StoreError>;
+    /// Replaces every bot token with what `reseal` makes of it, in one transaction; if it makes
+    /// nothing of some, writes nothing and names them.
+    async fn reseal_bot_tokens(&self, reseal: ResealWith<'_>) -> Result<Resealed, StoreError>;
 
     async fn create_install_state(
         &self,
@@ -196,6 +217,36 @@ macro_rules! impl_install_store {
                     purged.push(team);
                 }
                 Ok(purged)
+            }
+
+            async fn sealed_bot_tokens(&self) -> Result<Vec<SealedToken>, StoreError> {
+                let rows: Vec<(String, String)> = sqlx::query_as(ALL_BOT_TOKENS).fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(bot_token).collect())
+            }
+
+            async fn reseal_bot_tokens(&self, reseal: ResealWith<'_>) -> Result<Resealed, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let rows: Vec<(String, String)> = sqlx::query_as(ALL_BOT_TOKENS).fetch_all(&mut *tx).await?;
+                let (mut resealed, mut unopened) = (Vec::with_capacity(rows.len()), Vec::new());
+                for token in rows.into_iter().map(bot_token) {
+                    match reseal(&token) {
+                        Some(new) => resealed.push((token, new)),
+                        None => unopened.push(token),
+                    }
+                }
+                if !unopened.is_empty() {
+                    tx.rollback().await?;
+                    return Ok(Resealed::Unopened(unopened));
+                }
+                let mut changed = 0;
+                for (token, new) in &resealed {
+                    // Only the value that was opened: a reinstall meanwhile keeps its newer token.
+                    changed += sqlx::query("UPDATE workspaces SET token_sealed = $1 WHERE team_id = $2 AND token_sealed = $3")
+                        .bind(new).bind(&token.team_id).bind(&token.token_sealed)
+                        .execute(&mut *tx).await?.rows_affected();
+                }
+                tx.commit().await?;
+                Ok(Resealed::Done(changed))
             }
 
             async fn create_install_state(&self, state: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {

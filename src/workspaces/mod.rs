@@ -48,7 +48,7 @@ pub struct Installs {
 
 /// What a bot token is bound to when sealed: its workspace (and never a person's).
 fn token_owner(team_id: &str) -> String {
-    crate::crypto::token_owner(team_id, "bot")
+    crate::crypto::token_owner(team_id, crate::store::installs::BOT)
 }
 
 impl Installs {
