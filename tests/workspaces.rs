@@ -288,7 +288,10 @@ async fn a_reinstall_within_the_retention_brings_the_workspace_back(backend: Bac
     };
     assert!(install(&app, T1, TOKEN1).await.body.contains("Installed"));
     known_in(&app, T1, M1, "Europe/Berlin").await;
+    known_in(&app, T1, R1[0], "Europe/Berlin").await;
     say_in(&app, T1, M1, "add tue 14:00-15:00").await;
+    let weekly = format!("1on1 {} every week on mon 10:00", mention(R1[0]));
+    say_in(&app, T1, M1, &weekly).await;
     uninstall(&app, T1).await;
     // An uninstalled workspace is told so, and its events and buttons do nothing.
     let refused = say_in(&app, T1, M1, "list").await;
@@ -338,6 +341,24 @@ async fn a_reinstall_within_the_retention_brings_the_workspace_back(backend: Bac
         .wait_for_calls("views.publish", 1, StdDuration::from_secs(5))
         .await;
     assert_eq!(published[0].token.as_deref(), Some("xoxb-team-one-third"));
+    // The 1:1 goes on: the reminders the uninstall cancelled are back, and the chain continues
+    // to the next meeting (Monday 28 December, 10:00 in Berlin).
+    for _ in 0..120 {
+        app.advance_and_tick(Duration::hours(1)).await;
+    }
+    let reminded: Vec<String> = app
+        .slack
+        .dm_messages(R1[0])
+        .iter()
+        .map(support::visible_text)
+        .filter(|text| text.contains("Your 1:1 with"))
+        .collect();
+    assert_eq!(
+        reminded.len(),
+        1,
+        "{reminded:?}\n{:?}",
+        app.db.reminders().await
+    );
 }
 
 async fn an_uninstalled_workspace_is_purged_after_the_retention(backend: Backend) {

@@ -72,7 +72,8 @@ const PURGE: &[&str] = &[
 #[async_trait]
 pub trait InstallStore: Send + Sync {
     async fn workspace(&self, team_id: &str) -> Result<Option<Workspace>, StoreError>;
-    /// Stores an install (a reinstall replaces the token and clears the uninstall).
+    /// Stores an install (a reinstall replaces the token and clears the uninstall; one within the
+    /// retention puts back the reminders the uninstall cancelled).
     async fn save_install(&self, workspace: &Workspace) -> Result<Installed, StoreError>;
     /// Marks the workspace uninstalled and cancels all its pending reminders with `reason`, in
     /// one transaction. False if it was not installed (unknown, or already uninstalled).
@@ -153,6 +154,12 @@ const UPSERT: &str =
      ON CONFLICT (team_id) DO UPDATE SET team_name = $2, enterprise_id = $3, bot_user_id = $4, \
      scopes = $5, token_sealed = $6, installed_at = $7, uninstalled_at = NULL";
 
+const RESTORE: &str =
+    "UPDATE reminders SET status = 'pending', last_error = NULL, finished_at = NULL, \
+     lease_until = NULL, claimed_by = NULL, \
+     next_attempt_at = CASE WHEN due_at > $3 THEN due_at ELSE $3 END \
+     WHERE team_id = $1 AND status = 'cancelled' AND finished_at >= $2";
+
 macro_rules! impl_install_store {
     ($db:ty) => {
         #[async_trait]
@@ -170,6 +177,14 @@ macro_rules! impl_install_store {
                     .bind(&w.team_id).bind(&w.team_name).bind(&w.enterprise_id).bind(&w.bot_user_id)
                     .bind(&w.scopes).bind(&w.token_sealed).bind(stored_instant(w.installed_at))
                     .execute(&mut *tx).await?;
+                if let Some((.., Some(gone_at))) = &before {
+                    // Back within the retention: what the uninstall cancelled is pending again (nothing
+                    // else of this workspace could be cancelled while it was gone), and the scheduler's
+                    // own rules apply (late, or dropped when over a day late; either way what follows
+                    // is planned, so every chain of reminders goes on).
+                    sqlx::query(RESTORE).bind(&w.team_id).bind(stored_instant(*gone_at))
+                        .bind(stored_instant(w.installed_at)).execute(&mut *tx).await?;
+                }
                 tx.commit().await?;
                 Ok(match before.map(workspace) {
                     None => Installed::New,
