@@ -46,6 +46,7 @@ on_both!(
     an_uninstalled_workspace_is_purged_after_the_retention,
     bad_install_callbacks_store_nothing,
     a_revoked_bot_token_is_an_uninstall,
+    another_replica_serves_an_install_and_stops_at_its_uninstall,
 );
 
 fn now(app: &TestApp) -> chrono::DateTime<chrono::Utc> {
@@ -629,4 +630,45 @@ async fn a_mentor_who_revokes_their_token_is_disconnected(backend: Backend) {
     // The workspace itself is still served.
     let listed = app.say(ANA, "list").await;
     assert!(listed.contains("14:00"), "{listed}");
+}
+
+async fn another_replica_serves_an_install_and_stops_at_its_uninstall(backend: Backend) {
+    let Some(app) = installs(backend, Duration::days(30)).await else {
+        return;
+    };
+    assert!(install(&app, T1, TOKEN1).await.body.contains("Installed"));
+    let other = app.installs_replica(Duration::days(30)).await;
+    // Slack knows the token and the people, whichever replica asks.
+    other.slack.knows_bot_token(TOKEN1, T1, "UBOTT0000000A1");
+    known_in(&other, T1, M1, "Europe/Berlin").await;
+    let asked = other.slack.calls_to("users.info");
+    assert!(!asked.is_empty() && asked.iter().all(|c| c.token.as_deref() == Some(TOKEN1)));
+    // An uninstall told to the first replica stops the other at once: no stale client there.
+    uninstall(&app, T1).await;
+    let said = say_in(&other, T1, M1, "list").await;
+    assert!(said.contains("isn't installed"), "{said}");
+    // And a reinstall through the other replica serves the first with the new token.
+    assert!(install(&other, T1, "xoxb-team-one-via-other")
+        .await
+        .body
+        .contains("Installed again"));
+    app.slack
+        .knows_bot_token("xoxb-team-one-via-other", T1, "UBOTT0000000A1");
+    app.slack
+        .set_user_in(T1, M1, "u1mgr00001", Some("Europe/Berlin"));
+    let said = say_in(&app, T1, M1, "list").await;
+    assert!(!said.contains("isn't installed"), "{said}");
+    let home = event(
+        T1,
+        json!({ "type": "app_home_opened", "user": M1, "channel": "D1", "event_ts": "1515449524.000016", "tab": "home" }),
+    );
+    assert_eq!(app.event(&home).await.status, 200);
+    let published = app
+        .slack
+        .wait_for_calls("views.publish", 1, StdDuration::from_secs(5))
+        .await;
+    assert_eq!(
+        published[0].token.as_deref(),
+        Some("xoxb-team-one-via-other")
+    );
 }

@@ -347,6 +347,21 @@ impl TestApp {
         Some(spawned.expect("application builds").0)
     }
 
+    /// A second replica of an app in "Add to Slack" mode: its own process state and fake Slack,
+    /// the same database.
+    pub async fn installs_replica(&self, uninstall_retention: chrono::Duration) -> TestApp {
+        let tweak = |config: &mut ServeConfig| {
+            config.bot_token = None;
+            config.uninstall_retention = uninstall_retention;
+        };
+        let (app, _) =
+            Self::try_spawn_configured(self.db.same(), false, Some(SECRET_KEY), None, tweak)
+                .await
+                .expect("application builds");
+        app.clock.set(officehours::clock::Clock::now(&*self.clock));
+        app
+    }
+
     async fn try_spawn_configured(
         db: TestDb,
         socket_mode: bool,

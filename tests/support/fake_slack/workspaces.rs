@@ -37,6 +37,16 @@ impl FakeSlack {
         lock(&self.state).install_codes.insert(code.into(), grant);
     }
 
+    /// A bot token Slack issued earlier (through another replica's install) for `team`.
+    pub fn knows_bot_token(&self, token: &str, team: &str, bot_user: &str) {
+        let bot = BotToken {
+            team: team.into(),
+            bot_user: bot_user.into(),
+            revoked: false,
+        };
+        lock(&self.state).bot_tokens.insert(token.into(), bot);
+    }
+
     /// Puts a person in `team` (users.info answers them, and only to that team's token).
     pub fn set_user_in(&self, team: &str, user_id: &str, name: &str, tz: Option<&str>) {
         self.set_user(user_id, name, tz);
