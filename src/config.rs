@@ -308,6 +308,14 @@ impl ServeArgs {
 /// The bot token: required, unless workspaces install the bot (then there is none).
 fn bot_token(args: &ServeArgs, p: &mut Problems) -> Option<Option<Secret>> {
     if args.installs() {
+        // Slack sends the admin back to PUBLIC_URL/slack/install/callback.
+        if args
+            .public_url
+            .as_deref()
+            .is_none_or(|url| url.trim().is_empty())
+        {
+            p.invalid.push("PUBLIC_URL: needed when workspaces install the bot (no SLACK_BOT_TOKEN): Slack sends admins back to PUBLIC_URL/slack/install/callback".to_owned());
+        }
         return Some(None);
     }
     let token = &args.slack_bot_token;
@@ -514,6 +522,34 @@ mod tests {
             database_url: DEFAULT_DATABASE_URL.into(),
             nudges: default_nudges(),
         }
+    }
+
+    #[test]
+    fn without_a_bot_token_but_with_the_client_id_and_secret_workspaces_install_the_bot() {
+        let args = ServeArgs {
+            slack_bot_token: None,
+            slack_client_id: Some("1111.2222".into()),
+            slack_client_secret: Some(Secret::new("client-very-secret")),
+            uninstall_retention: "0".into(),
+            ..good_args()
+        };
+        let err = ServeConfig::from_args(&common(), &args).unwrap_err();
+        assert!(err.missing.is_empty(), "{err}");
+        assert!(err.invalid[0].starts_with("PUBLIC_URL: needed"), "{err}");
+        let args = ServeArgs {
+            public_url: Some("https://officehours.example.com".into()),
+            ..args
+        };
+        let config = ServeConfig::from_args(&common(), &args).unwrap();
+        assert!(config.bot_token.is_none());
+        assert_eq!(config.uninstall_retention, chrono::Duration::zero());
+        // Without the client's secret there is no install, so the token is missing.
+        let args = ServeArgs {
+            slack_client_secret: None,
+            ..args
+        };
+        let err = ServeConfig::from_args(&common(), &args).unwrap_err();
+        assert_eq!(err.missing, vec!["SLACK_BOT_TOKEN"]);
     }
 
     #[test]
