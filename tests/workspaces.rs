@@ -372,6 +372,10 @@ async fn an_uninstalled_workspace_is_purged_after_the_retention(backend: Backend
         known_in(&app, team, user, "Europe/Berlin").await;
         say_in(&app, team, user, "add tue 14:00-15:00").await;
     }
+    let before = say_in(&app, T1, M1, &mention(M1)).await;
+    assert!(before.contains("14:00"), "{before}");
+    let open = say_in(&app, T1, M1, "").await;
+    assert!(open.contains("14:00"), "{open}");
     uninstall(&app, T1).await;
     let store = officehours::store::connect(&app.db.url).await.unwrap();
     let count = |team: &'static str| {
@@ -403,6 +407,13 @@ async fn an_uninstalled_workspace_is_purged_after_the_retention(backend: Backend
     assert!(matches!(swept[0].1, Ok(1)), "{:?}", swept[0]);
     assert_eq!(count(T1).await, 0);
     assert_eq!(count(T2).await, 3);
+    // Installed again after the purge, the workspace starts empty, in this process's read model too.
+    assert!(install(&app, T1, TOKEN1).await.body.contains("Installed"));
+    known_in(&app, T1, R1[0], "Europe/Berlin").await;
+    let asked = say_in(&app, T1, R1[0], &mention(M1)).await;
+    assert!(!asked.contains("14:00"), "{asked}");
+    let open = say_in(&app, T1, R1[0], "").await;
+    assert!(!open.contains(M1), "{open}");
     // With a retention of 0 an uninstall is purged at the next sweep.
     uninstall(&app, T2).await;
     sweep(&*store, now(&app), Duration::zero()).await;

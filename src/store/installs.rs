@@ -48,7 +48,10 @@ pub enum Installed {
 }
 
 /// The rows with a `team_id`, deleted by a purge. Children (windows, meetings, feedback) go with
-/// their parents first; `directory_revisions` last, since deleting people moves it.
+/// their parents first. The workspace's `directory_revisions` counter stays (a number, no one's
+/// data): deleting its people moves it on, so every replica's read model reloads the workspace
+/// empty; deleted, it would start again from 0 under copies that hold a higher count and are
+/// taken to be newer (counters only ever grow).
 const PURGE: &[&str] = &[
     "DELETE FROM windows WHERE team_id = $1",
     "DELETE FROM meetings WHERE cadence_id IN (SELECT id FROM cadences WHERE team_id = $1)",
@@ -65,7 +68,6 @@ const PURGE: &[&str] = &[
     "DELETE FROM invitations WHERE team_id = $1",
     "DELETE FROM slack_triggers WHERE team_id = $1",
     "DELETE FROM people WHERE team_id = $1",
-    "DELETE FROM directory_revisions WHERE team_id = $1",
     "DELETE FROM workspaces WHERE team_id = $1",
 ];
 
