@@ -232,11 +232,11 @@ async fn an_uninstall_in_the_middle_of_a_fan_out_stops_only_that_workspace(backe
         return;
     };
     two_workspaces_with_one_on_ones(&app).await;
-    // Slack holds each of the four DMs two seconds; the uninstall arrives while they are in flight.
+    // Slack holds each of the four DMs four seconds; the uninstall arrives while they are in flight.
     for _ in 0..4 {
         app.slack.fail_next(
             "chat.postMessage",
-            FakeFailure::Delay(StdDuration::from_secs(2)),
+            FakeFailure::Delay(StdDuration::from_secs(4)),
         );
     }
     let core = app.core.clone();
