@@ -164,7 +164,8 @@ fn scheduler(store: Arc<dyn Store>, fake: &FakeSlack) -> Core {
     Core::assemble(CoreParts {
         store,
         clock,
-        slack,
+        workspaces: officehours::ports::workspaces::SingleWorkspace::shared(slack),
+        installs: None,
         cipher: None,
         nudges: NudgeSettings::default(),
         presence: PresenceSettings::default(),

@@ -33,6 +33,7 @@ pub async fn run(common: &CommonArgs, serve: &ServeArgs, local: bool) -> bool {
         Err(err) => Err(list(&err.lines())),
     };
     let configuration_ok = report("configuration", configuration);
+    report("mode", Ok(mode(serve)));
     let database_ok = report(
         "database",
         tokio::time::timeout(TIMEOUT, database(&common.database_url))
@@ -40,6 +41,10 @@ pub async fn run(common: &CommonArgs, serve: &ServeArgs, local: bool) -> bool {
             .unwrap_or_else(|_| Err("no answer within 5 s".into())),
     );
     let slack = match serve.slack_login() {
+        None if serve.installs() => Ok(
+            "no bot token to try: each installed workspace's own token is used for its calls"
+                .into(),
+        ),
         Some((api_url, token)) => tokio::time::timeout(TIMEOUT, slack(&api_url, &token))
             .await
             .unwrap_or_else(|_| {
@@ -52,6 +57,20 @@ pub async fn run(common: &CommonArgs, serve: &ServeArgs, local: bool) -> bool {
     };
     let slack_ok = report("Slack", slack);
     configuration_ok && database_ok && slack_ok
+}
+
+/// Which workspaces this bot serves, as the configuration decides.
+fn mode(serve: &ServeArgs) -> String {
+    if serve.installs() {
+        let page = serve
+            .public_url
+            .as_deref()
+            .unwrap_or("PUBLIC_URL")
+            .trim_end_matches('/');
+        format!("every workspace that installs it (no SLACK_BOT_TOKEN; \"Add to Slack\" at {page}/slack/install)")
+    } else {
+        "one workspace, with SLACK_BOT_TOKEN".to_owned()
+    }
 }
 
 /// Several problems, one per line under the heading.

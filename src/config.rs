@@ -123,7 +123,8 @@ impl NudgeArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Bot token (xoxb-…) from the app's "OAuth & Permissions" page.
+    /// Bot token (xoxb-…) from the app's "OAuth & Permissions" page: serves that one workspace.
+    /// Unset (with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET), workspaces install the bot instead.
     #[arg(long, env = "SLACK_BOT_TOKEN", hide_env_values = true, global = true)]
     pub slack_bot_token: Option<Secret>,
     /// Signing secret from the app's "Basic Information" page.
@@ -194,6 +195,14 @@ pub struct ServeArgs {
     /// Days to keep delivered reminders and debrief feedback before they are deleted.
     #[arg(long, env = "RETENTION_DAYS", default_value = "365", global = true)]
     pub retention_days: String,
+    /// How long an uninstalled workspace's data is kept (a reinstall brings it back): `30d`, `12h`, `0`.
+    #[arg(
+        long,
+        env = "UNINSTALL_RETENTION",
+        default_value = "30d",
+        global = true
+    )]
+    pub uninstall_retention: String,
     #[command(flatten)]
     pub server: ServerArgs,
 }
@@ -215,7 +224,8 @@ pub struct ShellArgs {
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub database_url: String,
-    pub bot_token: Secret,
+    /// `None`: workspaces install the bot ("Add to Slack"), each with its own token.
+    pub bot_token: Option<Secret>,
     pub signing_secret: Secret,
     pub app_token: Option<Secret>,
     pub slack_api_url: String,
@@ -226,6 +236,8 @@ pub struct ServeConfig {
     pub tick: Option<std::time::Duration>,
     pub lease: std::time::Duration,
     pub retention: chrono::Duration,
+    /// How long an uninstalled workspace's data is kept (`UNINSTALL_RETENTION`).
+    pub uninstall_retention: chrono::Duration,
     pub presence: PresenceSettings,
     pub secret_key: Option<Secret>,
     /// The previous key while rotating (`OFFICEHOURS_SECRET_KEY_OLD`): opens, never seals.
@@ -274,6 +286,17 @@ impl ServeArgs {
         problems::listen_addr(&self.listen_addr).map_err(|e| format!("LISTEN_ADDR: {e}"))
     }
 
+    /// No bot token but the app's client id and secret: workspaces install the bot.
+    pub fn installs(&self) -> bool {
+        let set = |s: &Option<Secret>| s.as_ref().is_some_and(|s| !s.is_empty());
+        !set(&self.slack_bot_token)
+            && self
+                .slack_client_id
+                .as_deref()
+                .is_some_and(|id| !id.trim().is_empty())
+            && set(&self.slack_client_secret)
+    }
+
     /// The Web API base and bot token, when both are well-formed: `check` tries them even
     /// when some other setting is wrong.
     pub fn slack_login(&self) -> Option<(String, Secret)> {
@@ -286,6 +309,24 @@ impl ServeArgs {
         );
         url.zip(token)
     }
+}
+
+/// The bot token: required, unless workspaces install the bot (then there is none).
+fn bot_token(args: &ServeArgs, p: &mut Problems) -> Option<Option<Secret>> {
+    if args.installs() {
+        // Slack sends the admin back to PUBLIC_URL/slack/install/callback.
+        if args
+            .public_url
+            .as_deref()
+            .is_none_or(|url| url.trim().is_empty())
+        {
+            p.invalid.push("PUBLIC_URL: needed when workspaces install the bot (no SLACK_BOT_TOKEN): Slack sends admins back to PUBLIC_URL/slack/install/callback".to_owned());
+        }
+        return Some(None);
+    }
+    let token = &args.slack_bot_token;
+    p.required_secret("SLACK_BOT_TOKEN", token, problems::bot_token)
+        .map(Some)
 }
 
 fn api_url(text: &str) -> Result<String, String> {
@@ -319,10 +360,11 @@ impl ServeConfig {
     /// Every setting is read before any is missed, so `problems` ends up with all of them.
     fn gather(common: &CommonArgs, args: &ServeArgs, p: &mut Problems) -> Option<Self> {
         use crate::domain::duration::parse_duration;
-        let bot_token = p.required_secret(
-            "SLACK_BOT_TOKEN",
-            &args.slack_bot_token,
-            problems::bot_token,
+        let bot_token = bot_token(args, p);
+        let uninstall_retention = p.parse(
+            "UNINSTALL_RETENTION",
+            &args.uninstall_retention,
+            problems::uninstall_retention,
         );
         let signing_secret = p.required_secret(
             "SLACK_SIGNING_SECRET",
@@ -376,6 +418,7 @@ impl ServeConfig {
             tick: tick?,
             lease: lease?,
             retention: retention?,
+            uninstall_retention: uninstall_retention?,
             presence: PresenceSettings {
                 public_url,
                 client_id: args
@@ -435,7 +478,7 @@ mod tests {
     fn secrets_never_show_in_debug_output() {
         let cfg = ServeConfig {
             database_url: "sqlite://x.db".into(),
-            bot_token: Secret::new("xoxb-very-secret"),
+            bot_token: Some(Secret::new("xoxb-very-secret")),
             signing_secret: Secret::new("signing-very-secret"),
             app_token: Some(Secret::new("xapp-very-secret")),
             slack_api_url: DEFAULT_SLACK_API_URL.into(),
@@ -445,6 +488,7 @@ mod tests {
             tick: None,
             lease: std::time::Duration::from_secs(300),
             retention: chrono::Duration::days(365),
+            uninstall_retention: chrono::Duration::days(30),
             presence: PresenceSettings {
                 client_secret: Some(Secret::new("client-very-secret")),
                 ..PresenceSettings::default()
@@ -468,6 +512,7 @@ mod tests {
             tick: "15s".into(),
             lease: "5m".into(),
             retention_days: "365".into(),
+            uninstall_retention: "30d".into(),
             slack_client_id: None,
             slack_client_secret: None,
             secret_key: None,
@@ -483,6 +528,34 @@ mod tests {
             database_url: DEFAULT_DATABASE_URL.into(),
             nudges: default_nudges(),
         }
+    }
+
+    #[test]
+    fn without_a_bot_token_but_with_the_client_id_and_secret_workspaces_install_the_bot() {
+        let args = ServeArgs {
+            slack_bot_token: None,
+            slack_client_id: Some("1111.2222".into()),
+            slack_client_secret: Some(Secret::new("client-very-secret")),
+            uninstall_retention: "0".into(),
+            ..good_args()
+        };
+        let err = ServeConfig::from_args(&common(), &args).unwrap_err();
+        assert!(err.missing.is_empty(), "{err}");
+        assert!(err.invalid[0].starts_with("PUBLIC_URL: needed"), "{err}");
+        let args = ServeArgs {
+            public_url: Some("https://officehours.example.com".into()),
+            ..args
+        };
+        let config = ServeConfig::from_args(&common(), &args).unwrap();
+        assert!(config.bot_token.is_none());
+        assert_eq!(config.uninstall_retention, chrono::Duration::zero());
+        // Without the client's secret there is no install, so the token is missing.
+        let args = ServeArgs {
+            slack_client_secret: None,
+            ..args
+        };
+        let err = ServeConfig::from_args(&common(), &args).unwrap_err();
+        assert_eq!(err.missing, vec!["SLACK_BOT_TOKEN"]);
     }
 
     #[test]

@@ -63,13 +63,28 @@ pub async fn serve_cipher(
         .sealed_tokens()
         .await
         .context("reading the stored Slack user tokens")?;
-    let (cipher, origin) = load(source, tokens.is_empty())?;
+    let bot_tokens = store
+        .sealed_bot_tokens()
+        .await
+        .context("reading the installed workspaces' bot tokens")?;
+    let (cipher, origin) = load(source, tokens.is_empty() && bot_tokens.is_empty())?;
     let unopened = tokens
         .iter()
         .filter(|token| !opens(cipher.as_ref(), token))
         .count();
     if unopened > 0 {
         bail!(refusal(&origin, unopened, tokens.len()));
+    }
+    let unopened = bot_tokens
+        .iter()
+        .filter(|token| !opens(cipher.as_ref(), token))
+        .count();
+    if unopened > 0 {
+        bail!(
+            "{unopened} of {} installed workspaces' bot tokens do not open with the configured key: \
+             set {KEY_VAR} (or put back the key file) to the key they were sealed with",
+            bot_tokens.len()
+        );
     }
     if cipher.is_none() {
         tracing::warn!("{KEY_VAR} is not set, so mentors cannot connect their Slack status");
@@ -267,13 +282,22 @@ async fn reseal(
     opener: &TokenCipher,
     sealer: &TokenCipher,
 ) -> anyhow::Result<u64> {
-    let outcome = store
-        .reseal_tokens(&|token| {
-            let owner = owner(token);
-            let plain = Zeroizing::new(opener.decrypt(&token.token_sealed, &owner).ok()?);
-            Some(sealer.encrypt(&plain, &owner))
-        })
-        .await?;
+    let reseal = |token: &SealedToken| {
+        let owner = owner(token);
+        let plain = Zeroizing::new(opener.decrypt(&token.token_sealed, &owner).ok()?);
+        Some(sealer.encrypt(&plain, &owner))
+    };
+    // Installed workspaces' bot tokens first: a crash after them leaves every token opening with
+    // the old and new keys together, and running the rotation again finishes it.
+    match store.reseal_bot_tokens(&reseal).await? {
+        Resealed::Done(n) if n > 0 => println!("Re-sealed {n} workspace bot token(s)."),
+        Resealed::Done(_) => {}
+        Resealed::Unopened(tokens) => bail!(
+            "{} installed workspaces' bot token(s) open with no configured key, so nothing was re-sealed.",
+            tokens.len()
+        ),
+    }
+    let outcome = store.reseal_tokens(&reseal).await?;
     match outcome {
         Resealed::Done(n) => Ok(n),
         Resealed::Unopened(tokens_left) => bail!(

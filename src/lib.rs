@@ -28,6 +28,8 @@ pub mod presence;
 pub mod scheduler;
 /// What the bot says, as neutral messages (Block Kit and plain text are the adapters' business).
 pub mod views;
+/// Every workspace that installs the bot: its own token, the "Add to Slack" flow, uninstalls.
+pub mod workspaces;
 
 // The ports the core defines, and small values every ring may hold.
 /// The injected clock: real, frozen or offset.

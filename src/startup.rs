@@ -15,14 +15,19 @@ use tokio::sync::watch;
 use crate::app::{Core, CoreParts, NudgeSettings, PresenceSettings, SchedulerSettings};
 use crate::clock::Clock;
 use crate::config::{ServeConfig, ServerSettings};
+use crate::crypto::TokenCipher;
 use crate::keys::KeySource;
 use crate::ports::slack::SlackApi;
+use crate::ports::workspaces::{SingleWorkspace, Workspaces};
+use crate::secret::Secret;
 use crate::slack::api::SlackWebApi;
+use crate::slack::connector::SlackWebConnector;
 use crate::slack::socket_mode::SocketMode;
 use crate::slack::verify::SignatureVerifier;
 use crate::slack::{self, SlackApp};
 use crate::store::{self, Store};
 use crate::telemetry;
+use crate::workspaces::{InstallSettings, Installs};
 
 /// How long handled event ids are kept: Slack's last retry comes about five minutes after the first.
 const EVENT_MEMORY: chrono::Duration = chrono::Duration::days(1);
@@ -39,6 +44,7 @@ pub struct Application {
     tick: Option<Duration>,
     tasks: tokio_util::task::TaskTracker,
     retention: chrono::Duration,
+    uninstall_retention: chrono::Duration,
     hint_cooldown: chrono::Duration,
     socket_mode: Option<SocketMode>,
     server: ServerSettings,
@@ -56,13 +62,14 @@ impl Application {
                     store::redact_url(&config.database_url)
                 )
             })?;
-        let web = Arc::new(SlackWebApi::new(&config.slack_api_url, &config.bot_token)?);
-        let slack: Arc<dyn SlackApi> = web.clone();
+        let cipher = crate::keys::serve_cipher(&*store, &KeySource::of(&config)).await?;
+        let (web, workspaces, installs) = slack_clients(&config, &store, &clock, cipher.clone())?;
         let core = Core::assemble(CoreParts {
             store: store.clone(),
             clock: clock.clone(),
-            slack: slack.clone(),
-            cipher: crate::keys::serve_cipher(&*store, &KeySource::of(&config)).await?,
+            workspaces: workspaces.clone(),
+            installs,
+            cipher,
             nudges: config.nudges.clone(),
             presence: config.presence.clone(),
             scheduler: SchedulerSettings {
@@ -75,9 +82,9 @@ impl Application {
         let tasks = tokio_util::task::TaskTracker::new();
         let app = Arc::new(SlackApp {
             core: core.clone(),
-            slack,
+            workspaces,
             tasks: tasks.clone(),
-            bot_user_id: Default::default(),
+            bot_user_ids: Default::default(),
             encoded: Default::default(),
         });
         let socket_mode = match &config.app_token {
@@ -103,6 +110,7 @@ impl Application {
             tick: config.tick,
             tasks,
             retention: config.retention,
+            uninstall_retention: config.uninstall_retention,
             hint_cooldown: config.presence.hint_cooldown,
             socket_mode,
             server: config.server,
@@ -127,6 +135,7 @@ impl Application {
             self.store.clone(),
             self.clock.clone(),
             (self.retention, self.hint_cooldown),
+            self.uninstall_retention,
         ));
         let metrics_upkeep = tokio::spawn(crate::metrics::upkeep());
         let (stop, stopped) = watch::channel(false);
@@ -211,7 +220,8 @@ pub fn shell_core(
     Core::assemble(CoreParts {
         store,
         clock,
-        slack,
+        workspaces: SingleWorkspace::shared(slack),
+        installs: None,
         cipher: None,
         nudges,
         presence: PresenceSettings {
@@ -257,11 +267,17 @@ async fn housekeeping(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     (retention, hint_cooldown): (chrono::Duration, chrono::Duration),
+    uninstall_retention: chrono::Duration,
 ) {
     let mut every = tokio::time::interval(Duration::from_secs(3600));
     loop {
         every.tick().await;
-        let results = sweep(&*store, clock.now(), retention, hint_cooldown).await;
+        let now = clock.now();
+        let mut results: Vec<_> = sweep(&*store, now, retention, hint_cooldown)
+            .await
+            .into_iter()
+            .collect();
+        results.extend(sweep_workspaces(&*store, now, uninstall_retention).await);
         for (what, result) in results {
             match result {
                 Ok(0) => {}
@@ -312,6 +328,73 @@ pub async fn sweep(
             store.purge_visits_before(now - retention).await,
         ),
     ]
+}
+
+/// Housekeeping for installed workspaces: every row of each workspace uninstalled more than
+/// `uninstall_retention` ago (`UNINSTALL_RETENTION`) is deleted, and expired install states.
+pub async fn sweep_workspaces(
+    store: &dyn Store,
+    now: chrono::DateTime<chrono::Utc>,
+    uninstall_retention: chrono::Duration,
+) -> [(&'static str, Result<u64, store::StoreError>); 2] {
+    let purged = store
+        .purge_uninstalled_before(now - uninstall_retention)
+        .await
+        .map(|teams| {
+            for team in &teams {
+                tracing::info!(slack.team_id = %team, "deleted the data of an uninstalled workspace");
+            }
+            teams.len() as u64
+        });
+    [
+        ("uninstalled workspaces", purged),
+        (
+            "install states",
+            store.purge_expired_install_states(now).await,
+        ),
+    ]
+}
+
+/// The Slack side, as the configuration says: with `SLACK_BOT_TOKEN`, one client for everyone
+/// (single-token mode); without it, each installed workspace's own ("Add to Slack"). The first is
+/// a client for Socket Mode's listener.
+type SlackClients = (Arc<SlackWebApi>, Arc<dyn Workspaces>, Option<Arc<Installs>>);
+
+fn slack_clients(
+    config: &ServeConfig,
+    store: &Arc<dyn Store>,
+    clock: &Arc<dyn Clock>,
+    cipher: Option<TokenCipher>,
+) -> anyhow::Result<SlackClients> {
+    if let Some(token) = &config.bot_token {
+        let web = Arc::new(SlackWebApi::new(&config.slack_api_url, token)?);
+        let slack: Arc<dyn SlackApi> = web.clone();
+        return Ok((web, SingleWorkspace::shared(slack), None));
+    }
+    let presence = &config.presence;
+    let (Some(client_id), Some(client_secret), Some(public_url), Some(cipher)) = (
+        presence.client_id.clone(),
+        presence.client_secret.clone(),
+        presence.public_url.clone(),
+        cipher,
+    ) else {
+        anyhow::bail!("without SLACK_BOT_TOKEN, workspaces install the bot (\"Add to Slack\"): that needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, PUBLIC_URL and a token key (OFFICEHOURS_SECRET_KEY)");
+    };
+    let web = Arc::new(SlackWebApi::new(&config.slack_api_url, &Secret::default())?);
+    let installs = Arc::new(Installs::new(
+        store.clone(),
+        clock.clone(),
+        cipher,
+        Arc::new(SlackWebConnector::new(&config.slack_api_url)?),
+        InstallSettings {
+            client_id,
+            client_secret,
+            public_url,
+            authorize_url: presence.authorize_url.clone(),
+        },
+    ));
+    let workspaces: Arc<dyn Workspaces> = installs.clone();
+    Ok((web, workspaces, Some(installs)))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

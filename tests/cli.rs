@@ -567,3 +567,29 @@ async fn connect_over_http(
         Err(format!("the callback answered {status}: {page}"))
     }
 }
+
+/// `check` says which workspaces the bot serves, as the configuration alone decides.
+#[test]
+fn check_says_which_mode_is_in_effect() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("mode.db").display());
+    let (_, out) = check(&url, "http://127.0.0.1:9/api", support::BOT_TOKEN, &[]);
+    assert!(
+        out.contains("ok    mode: one workspace, with SLACK_BOT_TOKEN"),
+        "{out}"
+    );
+    let (_, out) = run(officehours()
+        .env("SLACK_SIGNING_SECRET", support::SIGNING_SECRET)
+        .env("SLACK_CLIENT_ID", support::fake_slack::CLIENT_ID)
+        .env("SLACK_CLIENT_SECRET", support::fake_slack::CLIENT_SECRET)
+        .env("PUBLIC_URL", support::PUBLIC_URL)
+        .env("DATABASE_URL", &url)
+        .arg("check"));
+    assert!(
+        out.contains("ok    configuration: complete")
+            && out.contains("ok    mode: every workspace that installs it")
+            && out.contains(&format!("{}/slack/install", support::PUBLIC_URL))
+            && out.contains("ok    Slack: no bot token to try"),
+        "{out}"
+    );
+}

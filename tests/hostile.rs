@@ -45,7 +45,7 @@ async fn start(database_url: &str, server: ServerSettings) -> Server {
     let slack = FakeSlack::start(BOT_TOKEN).await;
     let config = ServeConfig {
         database_url: database_url.to_owned(),
-        bot_token: Secret::new(BOT_TOKEN),
+        bot_token: Some(Secret::new(BOT_TOKEN)),
         signing_secret: Secret::new(SIGNING_SECRET),
         app_token: None,
         slack_api_url: slack.api_url(),
@@ -55,6 +55,7 @@ async fn start(database_url: &str, server: ServerSettings) -> Server {
         tick: None,
         lease: Duration::from_secs(300),
         retention: chrono::Duration::days(365),
+        uninstall_retention: chrono::Duration::days(30),
         presence: PresenceSettings::default(),
         secret_key: Some(Secret::new(support::SECRET_KEY)),
         secret_key_old: None,

@@ -174,6 +174,7 @@ on_both_databases!(
     a_replica_still_on_the_old_key_retries_what_it_cannot_open_and_offers_to_reconnect,
     forget_tokens_deletes_what_no_key_opens_tells_each_mentor_once_and_connect_works,
     a_dm_that_cannot_be_sent_is_reported_and_the_token_is_still_forgotten,
+    workspace_bot_tokens_are_checked_and_rotated_with_the_mentors_tokens,
 );
 
 async fn serve_refuses_a_key_that_does_not_open_the_stored_tokens(db: TestDb) {
@@ -504,4 +505,63 @@ async fn a_dm_that_cannot_be_sent_is_reported_and_the_token_is_still_forgotten(d
     assert!(text(&out).contains("set SLACK_BOT_TOKEN"), "{}", text(&out));
     let left: Vec<(String,)> = db.rows("SELECT user_id FROM connections").await;
     assert_eq!(left.len(), 1);
+}
+
+/// An installed workspace's bot token, as "Add to Slack" stores it, sealed under `sealer`.
+async fn store_bot_token(db: &TestDb, sealer: &TokenCipher, team: &str, token: &str) {
+    let store = store(db).await;
+    let workspace = officehours::store::installs::Workspace {
+        team_id: team.to_owned(),
+        team_name: "Example".to_owned(),
+        enterprise_id: None,
+        bot_user_id: "UBOT".to_owned(),
+        scopes: "chat:write".to_owned(),
+        token_sealed: sealer.encrypt(token, &token_owner(team, officehours::store::installs::BOT)),
+        installed_at: support::thursday_afternoon(),
+        uninstalled_at: None,
+    };
+    store.save_install(&workspace).await.unwrap();
+    store.close().await;
+}
+
+async fn workspace_bot_tokens_are_checked_and_rotated_with_the_mentors_tokens(db: TestDb) {
+    const BOT: &str = "xoxb-installed-workspace-token";
+    store_token(&db, &cipher(K2), ANA, ANA_TOKEN).await;
+    store_bot_token(&db, &cipher(K1), "T0INSTALL1", BOT).await;
+    // A key that opens the mentors' tokens but not a workspace's is refused too.
+    let refused = TestApp::spawn_keyed(db.same(), Some(K2), None).await;
+    let said = format!("{:#}", refused.err().expect("refused"));
+    assert!(
+        said.contains("1 of 1 installed workspaces' bot tokens do not open"),
+        "{said}"
+    );
+
+    let vars = [
+        ("OFFICEHOURS_SECRET_KEY", K2),
+        ("OFFICEHOURS_SECRET_KEY_OLD", K1),
+    ];
+    let out = officehours(&["keys", "rotate"], &db, &vars).await;
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("Re-sealed 1 workspace bot token(s)"),
+        "{said}"
+    );
+    assert!(!said.contains(BOT), "{said}");
+    let store = store(&db).await;
+    let sealed = store.sealed_bot_tokens().await.unwrap();
+    store.close().await;
+    let owner = token_owner("T0INSTALL1", officehours::store::installs::BOT);
+    assert_eq!(
+        cipher(K2).decrypt(&sealed[0].token_sealed, &owner).unwrap(),
+        BOT
+    );
+    assert!(cipher(K1).decrypt(&sealed[0].token_sealed, &owner).is_err());
+    // The new key alone now opens everything; the old one alone is refused.
+    assert!(TestApp::spawn_keyed(db.same(), Some(K2), None)
+        .await
+        .is_ok());
+    let old = TestApp::spawn_keyed(db.same(), Some(K1), None).await;
+    let said = format!("{:#}", old.err().expect("refused"));
+    assert!(said.contains("do not open"), "{said}");
 }

@@ -239,7 +239,8 @@ async fn model_core(app: &TestApp) -> Core {
             .await
             .expect("the database"),
         clock: app.clock.clone(),
-        slack,
+        workspaces: officehours::ports::workspaces::SingleWorkspace::shared(slack),
+        installs: None,
         cipher: Some(TokenCipher::from_key_text(support::SECRET_KEY).expect("the key")),
         nudges: NudgeSettings::default(),
         presence: PresenceSettings {

@@ -1012,7 +1012,7 @@ async fn race(app: &TestApp) {
     let replica = |store| {
         Arc::new(Scheduler::new(
             store,
-            slack.clone(),
+            officehours::ports::workspaces::SingleWorkspace::shared(slack.clone()),
             app.clock.clone(),
             Arc::new(Plain),
             settings.clone(),

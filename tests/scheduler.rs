@@ -47,7 +47,7 @@ async fn a_reminder_that_could_not_be_composed_is_retried_and_never_in_doubt(app
     );
     let scheduler = Arc::new(Scheduler::new(
         store,
-        slack,
+        officehours::ports::workspaces::SingleWorkspace::shared(slack),
         app.clock.clone(),
         Arc::new(Failing),
         SchedulerSettings::default(),

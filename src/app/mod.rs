@@ -8,6 +8,7 @@ mod buttons;
 mod events;
 mod feeds;
 mod hours;
+mod installs;
 mod pages;
 mod profiles;
 mod replays;
@@ -21,11 +22,12 @@ use crate::crypto::TokenCipher;
 use crate::deliveries::Deliveries;
 use crate::directory::Directory;
 use crate::nudges::{NudgeError, Nudges};
-use crate::ports::slack::SlackApi;
+use crate::ports::workspaces::Workspaces;
 use crate::presence::{PresenceError, PresenceService};
 use crate::scheduler::Scheduler;
 use crate::store::{Store, StoreError};
 use crate::views::Message;
+use crate::workspaces::Installs;
 
 pub use crate::commands::parse::COMMAND_WORDS;
 pub use crate::commands::Actor;
@@ -34,6 +36,7 @@ pub use crate::ports::slack::Attachment;
 pub use crate::presence::mentions::ChannelMessage;
 pub use crate::presence::{OAuthPage, PresenceSettings};
 pub use crate::scheduler::{SchedulerSettings, TickReport};
+pub use crate::workspaces::{Callback, InstallPage, INSTALL_COOKIE};
 pub use answer::Understood;
 pub use buttons::Pressed;
 pub use pages::Feed;
@@ -47,6 +50,8 @@ pub enum CoreError {
     Nudge(#[from] NudgeError),
     #[error(transparent)]
     Presence(#[from] PresenceError),
+    #[error(transparent)]
+    NotServed(#[from] crate::ports::workspaces::NotServed),
 }
 
 /// A reply plus what the transport needs to know to follow it up.
@@ -67,7 +72,10 @@ pub struct Handled {
 pub struct CoreParts {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
-    pub slack: Arc<dyn SlackApi>,
+    /// The Slack client of each workspace (one shared client in single-token mode).
+    pub workspaces: Arc<dyn Workspaces>,
+    /// Installed workspaces ("Add to Slack"); `None` in single-token mode.
+    pub installs: Option<Arc<Installs>>,
     /// Seals mentors' Slack tokens; `None` turns connecting off.
     pub cipher: Option<TokenCipher>,
     pub nudges: NudgeSettings,
@@ -79,7 +87,8 @@ pub struct CoreParts {
 pub struct Core {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    slack: Arc<dyn SlackApi>,
+    workspaces: Arc<dyn Workspaces>,
+    installs: Option<Arc<Installs>>,
     nudges: Nudges,
     presence: PresenceService,
     directory: Directory,
@@ -93,7 +102,8 @@ impl Core {
         let CoreParts {
             store,
             clock,
-            slack,
+            workspaces,
+            installs,
             cipher,
             nudges,
             presence,
@@ -102,7 +112,7 @@ impl Core {
         let presence = PresenceService::new(
             store.clone(),
             clock.clone(),
-            slack.clone(),
+            workspaces.clone(),
             cipher,
             presence,
         );
@@ -114,7 +124,7 @@ impl Core {
         });
         let scheduler = Arc::new(Scheduler::new(
             store.clone(),
-            slack.clone(),
+            workspaces.clone(),
             clock.clone(),
             composer,
             scheduler,
@@ -122,7 +132,8 @@ impl Core {
         Self {
             store,
             clock,
-            slack,
+            workspaces,
+            installs,
             nudges,
             presence,
             directory,

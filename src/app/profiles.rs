@@ -37,7 +37,8 @@ impl Core {
         if is_fresh(&person, now) {
             return Ok(false);
         }
-        let profile = match self.slack.profile(&actor.user_id).await {
+        let slack = self.workspaces.slack_for(&actor.team_id).await?;
+        let profile = match slack.profile(&actor.user_id).await {
             Ok(profile) => profile,
             // A permanent answer (user_not_found, missing scope) is cached as "no zone" so we do
             // not ask every time.

@@ -167,6 +167,27 @@ pub fn retention_days(text: &str) -> Result<chrono::Duration, String> {
     }
 }
 
+/// `30d`, `12h`, a bare number of days, or `0` (deleted at the next sweep).
+pub fn uninstall_retention(text: &str) -> Result<chrono::Duration, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: Option<i64> = number
+        .parse()
+        .ok()
+        .filter(|n| (0..=36_500 * 24).contains(n));
+    let made = match (n, unit.trim()) {
+        (Some(n), "" | "d" | "day" | "days") if n <= 36_500 => Some(chrono::Duration::days(n)),
+        (Some(n), "h" | "hour" | "hours") => Some(chrono::Duration::hours(n)),
+        _ => None,
+    };
+    made.ok_or_else(|| {
+        format!(
+            "`{text}` isn't a retention; use days or hours, e.g. 30d, 12h, or 0 to delete at once"
+        )
+    })
+}
+
 /// An absolute http(s) URL, without a trailing slash.
 pub fn http_url(text: &str, example: &str) -> Result<String, String> {
     let trimmed = text.trim().trim_end_matches('/');
@@ -243,6 +264,14 @@ mod tests {
         assert!(listen_addr("[::]:3000").is_ok());
         assert!(listen_addr("localhost").unwrap_err().contains("IP:port"));
         assert_eq!(retention_days("30"), Ok(chrono::Duration::days(30)));
+        assert_eq!(uninstall_retention("30d"), Ok(chrono::Duration::days(30)));
+        assert_eq!(uninstall_retention("0"), Ok(chrono::Duration::zero()));
+        assert_eq!(
+            uninstall_retention(" 12h "),
+            Ok(chrono::Duration::hours(12))
+        );
+        assert!(uninstall_retention("soon").is_err());
+        assert!(uninstall_retention("-1d").is_err());
         assert!(retention_days("0").is_err());
         assert!(retention_days("a year").is_err());
         assert_eq!(

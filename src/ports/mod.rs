@@ -4,3 +4,4 @@
 
 pub mod pacing;
 pub mod slack;
+pub mod workspaces;

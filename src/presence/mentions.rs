@@ -72,11 +72,15 @@ impl PresenceService {
         if lines.is_empty() {
             return Ok(false);
         }
-        if let Err(err) = self
-            .slack
-            .post_ephemeral(message.channel, sender, &hint(&lines))
-            .await
-        {
+        let posted = match self.slack(message.team_id).await {
+            Ok(slack) => {
+                slack
+                    .post_ephemeral(message.channel, sender, &hint(&lines))
+                    .await
+            }
+            Err(err) => Err(err.into()),
+        };
+        if let Err(err) = posted {
             tracing::warn!(error = %err, "could not post a mention hint");
             return Ok(false);
         }

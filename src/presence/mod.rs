@@ -14,6 +14,7 @@ use crate::clock::Clock;
 use crate::commands::Actor;
 use crate::crypto::TokenCipher;
 use crate::ports::slack::SlackApi;
+use crate::ports::workspaces::{NotServed, Workspaces};
 use crate::scheduler::Composed;
 use crate::secret::Secret;
 use crate::store::{Store, StoreError};
@@ -91,7 +92,7 @@ pub enum PresenceError {
 pub struct PresenceService {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    slack: Arc<dyn SlackApi>,
+    workspaces: Arc<dyn Workspaces>,
     /// `None` when no key is configured: connecting is then unavailable.
     cipher: Option<TokenCipher>,
     settings: PresenceSettings,
@@ -101,14 +102,14 @@ impl PresenceService {
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
-        slack: Arc<dyn SlackApi>,
+        workspaces: Arc<dyn Workspaces>,
         cipher: Option<TokenCipher>,
         settings: PresenceSettings,
     ) -> Self {
         Self {
             store,
             clock,
-            slack,
+            workspaces,
             cipher,
             settings,
         }
@@ -120,6 +121,11 @@ impl PresenceService {
 
     fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// The Slack client of the workspace `team_id`, with its own token.
+    async fn slack(&self, team_id: &str) -> Result<Arc<dyn SlackApi>, NotServed> {
+        self.workspaces.slack_for(team_id).await
     }
 
     /// Connecting needs an app client id and secret, a public URL to come back to, and a key.
@@ -180,7 +186,11 @@ impl PresenceService {
         if let Err(err) = status::restore(self, &actor.team_id, &actor.user_id, &token).await {
             tracing::warn!(error = %err, "could not restore the status before disconnecting");
         }
-        if let Err(err) = self.slack.revoke(&token).await {
+        let revoked = match self.slack(&actor.team_id).await {
+            Ok(slack) => slack.revoke(&token).await,
+            Err(err) => Err(err.into()),
+        };
+        if let Err(err) = revoked {
             tracing::warn!(error = %err, "auth.revoke failed; deleting the token anyway");
         }
         self.store

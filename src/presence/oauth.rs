@@ -146,11 +146,14 @@ impl PresenceService {
                 "Slack's answer was incomplete. Please run /officehours connect again.",
             ));
         };
-        let grant = match self
-            .slack
-            .oauth_access(client_id, secret, code, &callback)
-            .await
-        {
+        let slack = match self.slack(&team_id).await {
+            Ok(slack) => slack,
+            Err(err) => {
+                tracing::warn!(error = %err, "a connect callback for a workspace the bot doesn't serve");
+                return Ok(OAuthPage::page(403, "Not installed", "officehours isn't installed in this Slack workspace any more, so nothing was stored."));
+            }
+        };
+        let grant = match slack.oauth_access(client_id, secret, code, &callback).await {
             Ok(grant) => grant,
             Err(err) => {
                 tracing::warn!(error = %err, "oauth.v2.access failed");
@@ -163,7 +166,7 @@ impl PresenceService {
         };
         if grant.user_id != user_id || (!grant.team_id.is_empty() && grant.team_id != team_id) {
             // Someone approved with another account than the one that asked: keep nothing.
-            if let Err(err) = self.slack.revoke(&grant.access_token).await {
+            if let Err(err) = slack.revoke(&grant.access_token).await {
                 tracing::warn!(error = %err, "could not revoke a token from a mismatched approval");
             }
             return Ok(OAuthPage::page(

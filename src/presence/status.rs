@@ -194,10 +194,11 @@ pub(super) async fn restore(
     if !memory.shows_ours() {
         return Ok(());
     }
-    let current = p.slack.current_status(token).await?;
+    let slack = p.slack(team).await?;
+    let current = slack.current_status(token).await?;
     let step = StatusRule::Restore.apply(&memory, &current, p.now());
     if let Some(status) = &step.set {
-        p.slack.set_status(token, status).await?;
+        slack.set_status(token, status).await?;
     }
     p.store
         .set_status_memory(team, user, &StatusMemory::default())

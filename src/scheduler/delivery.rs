@@ -6,7 +6,7 @@ use std::hash::BuildHasher;
 use tracing::Instrument;
 
 use super::{Composed, Scheduler};
-use crate::ports::slack::SlackError;
+use crate::ports::slack::{SlackApi, SlackError};
 use crate::store::reminders::Finish;
 use crate::store::reminders::Reminder;
 use crate::views::Block;
@@ -53,13 +53,28 @@ impl Scheduler {
         now: DateTime<Utc>,
     ) -> Verdict {
         let span = tracing::info_span!("job", job.id = reminder.id, job.kind = %reminder.kind, slack.team_id = %reminder.team_id);
-        self.deliver_one(reminder, composed, now)
-            .instrument(span)
-            .await
+        async {
+            // Each workspace's reminders go out with its own token; one the bot no longer serves
+            // gets nothing more.
+            let slack = match self.workspaces.slack_for(&reminder.team_id).await {
+                Ok(slack) => slack,
+                Err(err) if err.is_transient() => {
+                    return self.retry_unsent(reminder, now, err.to_string())
+                }
+                Err(err) => {
+                    tracing::info!(key = %reminder.key, error = %err, "not delivering");
+                    return Verdict::Finish(Finish::Cancelled(err.to_string()));
+                }
+            };
+            self.deliver_one(&*slack, reminder, composed, now).await
+        }
+        .instrument(span)
+        .await
     }
 
     async fn deliver_one(
         &self,
+        slack: &dyn SlackApi,
         reminder: &Reminder,
         composed: anyhow::Result<Composed>,
         now: DateTime<Utc>,
@@ -69,7 +84,7 @@ impl Scheduler {
         let mut message = match composed {
             Ok(Composed::Send(message)) => message,
             Ok(Composed::Status(change)) => {
-                return self.change_status(reminder, *change, now).await
+                return self.change_status(slack, reminder, *change, now).await
             }
             Ok(Composed::Cancel(why)) => return Verdict::Finish(Finish::Cancelled(why)),
             // Nothing reached Slack: a plain retry, with no history look-up before it.
@@ -77,14 +92,13 @@ impl Scheduler {
                 return self.retry_unsent(reminder, now, format!("could not compose: {err:#}"))
             }
         };
-        let channel = match self.channel_for(reminder).await {
+        let channel = match self.channel_for(slack, reminder).await {
             Ok(channel) => channel,
             Err(err) => return self.retry(reminder, now, &err),
         };
         if reminder.in_doubt {
             // An earlier attempt may have reached Slack before we could record it: look before resending.
-            match self
-                .slack
+            match slack
                 .find_reminder(&channel, &reminder.key, reminder.due_at - HISTORY_SLACK)
                 .await
             {
@@ -116,8 +130,7 @@ impl Scheduler {
         }
         let sent = tokio::time::timeout(
             self.settings.call_timeout,
-            self.slack
-                .post_message(&channel, &message, Some(&reminder.key)),
+            slack.post_message(&channel, &message, Some(&reminder.key)),
         )
         .await;
         match sent {
@@ -152,7 +165,11 @@ impl Scheduler {
 
     /// A DM goes to the user id (Slack opens the DM); a group needs its conversation opened. For a
     /// history look-up a DM also needs its real channel id.
-    async fn channel_for(&self, reminder: &Reminder) -> Result<String, SlackError> {
+    async fn channel_for(
+        &self,
+        slack: &dyn SlackApi,
+        reminder: &Reminder,
+    ) -> Result<String, SlackError> {
         match reminder.recipients.as_slice() {
             [] => Err(SlackError::Api("no_recipients".to_owned())),
             [user] if !reminder.in_doubt => Ok(user.clone()),
@@ -160,11 +177,9 @@ impl Scheduler {
                 if let Ok(Some(channel)) = self.store.dm_channel(&reminder.team_id, user).await {
                     return Ok(channel);
                 }
-                self.slack
-                    .open_conversation(std::slice::from_ref(user))
-                    .await
+                slack.open_conversation(std::slice::from_ref(user)).await
             }
-            users => self.slack.open_conversation(users).await,
+            users => slack.open_conversation(users).await,
         }
     }
 

@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 use crate::clock::Clock;
 use crate::domain::slack_status::{StatusMemory, StatusRule};
 use crate::ports::pacing::Pacer;
-use crate::ports::slack::SlackApi;
+use crate::ports::workspaces::Workspaces;
 use crate::secret::Secret;
 use crate::store::reminders::{NewReminder, Reminder};
 use crate::store::{Store, StoreError};
@@ -136,7 +136,7 @@ impl TickReport {
 
 pub struct Scheduler {
     store: Arc<dyn Store>,
-    slack: Arc<dyn SlackApi>,
+    workspaces: Arc<dyn Workspaces>,
     clock: Arc<dyn Clock>,
     composer: Arc<dyn Composer>,
     settings: SchedulerSettings,
@@ -148,7 +148,7 @@ pub struct Scheduler {
 impl Scheduler {
     pub fn new(
         store: Arc<dyn Store>,
-        slack: Arc<dyn SlackApi>,
+        workspaces: Arc<dyn Workspaces>,
         clock: Arc<dyn Clock>,
         composer: Arc<dyn Composer>,
         settings: SchedulerSettings,
@@ -160,7 +160,7 @@ impl Scheduler {
         let pacer = Pacer::new(settings.per_channel);
         Self {
             store,
-            slack,
+            workspaces,
             clock,
             composer,
             settings,

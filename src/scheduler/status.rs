@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::delivery::Verdict;
 use super::{Scheduler, StatusChange};
 use crate::domain::slack_status::StatusStep;
-use crate::ports::slack::SlackError;
+use crate::ports::slack::{SlackApi, SlackError};
 use crate::store::reminders::{Finish, Reminder};
 use crate::store::StoreError;
 
@@ -30,6 +30,7 @@ impl From<StoreError> for Failure {
 impl Scheduler {
     pub(super) async fn change_status(
         &self,
+        slack: &dyn SlackApi,
         reminder: &Reminder,
         change: StatusChange,
         now: DateTime<Utc>,
@@ -39,7 +40,7 @@ impl Scheduler {
         };
         let performed = tokio::time::timeout(
             self.settings.call_timeout,
-            self.perform(&reminder.team_id, user, &change, now),
+            self.perform(slack, &reminder.team_id, user, &change, now),
         )
         .await
         .unwrap_or_else(|_| {
@@ -66,15 +67,16 @@ impl Scheduler {
 
     async fn perform(
         &self,
+        slack: &dyn SlackApi,
         team: &str,
         user: &str,
         change: &StatusChange,
         now: DateTime<Utc>,
     ) -> Result<StatusStep, Failure> {
-        let current = self.slack.current_status(&change.token).await?;
+        let current = slack.current_status(&change.token).await?;
         let step = change.rule.apply(&change.memory, &current, now);
         if let Some(status) = &step.set {
-            self.slack.set_status(&change.token, status).await?;
+            slack.set_status(&change.token, status).await?;
         }
         if let Some(memory) = &step.memory {
             self.store.set_status_memory(team, user, memory).await?;

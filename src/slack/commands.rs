@@ -73,12 +73,25 @@ pub(super) async fn answer(
     invocation: Invocation,
     text: &str,
 ) -> Arc<Message> {
+    record_actor(&actor);
+    // A workspace the bot doesn't serve is told so, and nothing of it is stored.
+    if let Some(refusal) = app.refusal(&actor.team_id).await {
+        return refusal;
+    }
+    answer_served(app, actor, invocation, text).await
+}
+
+async fn answer_served(
+    app: &Arc<SlackApp>,
+    actor: Actor,
+    invocation: Invocation,
+    text: &str,
+) -> Arc<Message> {
     let Invocation {
         channel,
         trigger_id,
         response_url,
     } = invocation;
-    record_actor(&actor);
     let understood = app.core.understand(&unescape(text));
     if let Some(url) = response_url.clone() {
         if app.core.needs_zone_first(&actor, &understood).await {
@@ -124,14 +137,17 @@ pub(super) async fn answer(
         }
         Err(_) => {
             // The database is slow: acknowledge now, and deliver the real answer when it is ready.
-            let late = app.clone();
+            let (late, actor_team) = (app.clone(), actor.team_id.clone());
             app.spawn_followup("late_reply", &actor, async move {
                 let message = match work.await {
                     Ok(Ok(handled)) => handled.message,
                     _ => Arc::new(replies::internal_error()),
                 };
                 if let Some(url) = response_url {
-                    late.slack.respond(&url, &message, true).await?;
+                    late.slack(&actor_team)
+                        .await?
+                        .respond(&url, &message, true)
+                        .await?;
                 }
                 Ok(())
             });
@@ -163,7 +179,8 @@ fn zone_first(
             .core
             .answer(&who, trigger, channel.as_deref(), &understood)
             .await?;
-        app2.slack.respond(&url, &handled.message, true).await?;
+        let slack = app2.slack(&who.team_id).await?;
+        slack.respond(&url, &handled.message, true).await?;
         Ok(())
     });
     let mut wait = Message::new("One moment…");
@@ -177,11 +194,11 @@ fn zone_first(
 fn send_file(app: &Arc<SlackApp>, actor: &Actor, file: Attachment) {
     let (app2, who) = (app.clone(), actor.clone());
     app.spawn_followup("send_file", actor, async move {
-        let channel = app2
-            .slack
+        let slack = app2.slack(&who.team_id).await?;
+        let channel = slack
             .open_conversation(std::slice::from_ref(&who.user_id))
             .await?;
-        app2.slack.upload_file(&channel, &file).await?;
+        slack.upload_file(&channel, &file).await?;
         Ok(())
     });
 }
@@ -207,7 +224,8 @@ fn follow_up(
             if let Some(url) = response_url {
                 let again = app2.core.answer(&who, None, None, &understood).await?;
                 if !again.zone_unknown {
-                    app2.slack.respond(&url, &again.message, true).await?;
+                    let slack = app2.slack(&who.team_id).await?;
+                    slack.respond(&url, &again.message, true).await?;
                 }
             }
         }

@@ -56,6 +56,18 @@ pub(super) async fn accept(
             return Ok(());
         }
     }
+    // Safe to repeat, so not deduplicated: a failure answers 503 and Slack's retry finishes it.
+    if let Some(done) = lifecycle(app, &callback).await {
+        return done;
+    }
+    // A workspace the bot doesn't serve (never installed, or removed): acknowledged, and nothing
+    // of it is done or written.
+    if let Err(err) = app.slack(&callback.team_id.0).await {
+        if !err.is_transient() {
+            tracing::warn!(error = %err, "ignoring an event from a workspace the bot doesn't serve");
+            return Ok(());
+        }
+    }
     match app.core.first_delivery(&callback.event_id.0).await {
         Ok(true) => dispatch(app, callback),
         Ok(false) => tracing::info!("duplicate delivery of an event; already handled"),
@@ -65,6 +77,39 @@ pub(super) async fn accept(
         }
     }
     Ok(())
+}
+
+/// An uninstall or revoked tokens: acted on before the acknowledgement, so that nothing more is
+/// sent for the workspace (or with the person's token) from the moment Slack told us.
+async fn lifecycle(
+    app: &Arc<SlackApp>,
+    callback: &SlackPushEventCallback,
+) -> Option<Result<(), CoreError>> {
+    let team = callback.team_id.0.as_str();
+    let done = match &callback.event {
+        SlackEventCallbackBody::AppUninstalled(_) => app.core.app_uninstalled(team).await,
+        // slack-morphism has no type for it: read from the raw event.
+        SlackEventCallbackBody::Unknown(raw) if raw["type"] == "tokens_revoked" => {
+            let ids = |kind: &str| -> Vec<String> {
+                raw["tokens"][kind]
+                    .as_array()
+                    .map(|ids| {
+                        ids.iter()
+                            .filter_map(|id| id.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            app.core
+                .tokens_revoked(team, &ids("oauth"), &ids("bot"))
+                .await
+        }
+        _ => return None,
+    };
+    if let Err(err) = &done {
+        tracing::error!(error = %err, "could not stop a workspace's work after an uninstall");
+    }
+    Some(done)
 }
 
 fn dispatch(app: &Arc<SlackApp>, callback: SlackPushEventCallback) {
@@ -83,7 +128,7 @@ fn dispatch(app: &Arc<SlackApp>, callback: SlackPushEventCallback) {
                     tracing::warn!(error = %format!("{err:#}"), "could not refresh the profile zone");
                 }
                 let view = app2.core.home(&who).await?;
-                app2.slack.publish_home(&who.user_id, &view).await?;
+                app2.slack(&who.team_id).await?.publish_home(&who.user_id, &view).await?;
                 Ok(())
             });
         }
@@ -102,7 +147,7 @@ fn dispatch(app: &Arc<SlackApp>, callback: SlackPushEventCallback) {
             let edited_or_special = message.subtype.is_some();
             let bot_id = message.sender.bot_id.map(|b| b.0);
             app.spawn_followup("mention_hint", &actor, async move {
-                let bot = app2.bot_user_id().await;
+                let bot = app2.bot_user_id(&who.team_id).await;
                 let seen = ChannelMessage {
                     team_id: &who.team_id,
                     channel: &channel.0,
@@ -128,7 +173,8 @@ fn dispatch(app: &Arc<SlackApp>, callback: SlackPushEventCallback) {
                     tracing::warn!(error = %format!("{err:#}"), "could not refresh the profile zone");
                 }
                 let answer = app2.core.run_text(&who, "").await?;
-                app2.slack.post_ephemeral(&channel, &who.user_id, &answer.message).await?;
+                let slack = app2.slack(&who.team_id).await?;
+                slack.post_ephemeral(&channel, &who.user_id, &answer.message).await?;
                 Ok(())
             });
         }

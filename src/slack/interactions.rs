@@ -69,6 +69,8 @@ async fn apply(
     event: SlackInteractionBlockActionsEvent,
 ) -> anyhow::Result<()> {
     let response_url = event.response_url.as_ref().map(|url| url.0.as_str());
+    // A press from a workspace the bot no longer serves changes nothing (the error is logged).
+    let slack = app.slack(&actor.team_id).await?;
     let trigger = Some(Trigger(&event.trigger_id.0));
     let (mut hours_changed, mut home_changed) = (false, false);
     // Slack sends one action per press; the trigger names that press.
@@ -80,10 +82,10 @@ async fn apply(
             .await?;
         // The trigger is good for three seconds: open the modal before anything else.
         if let Some(modal) = pressed.modal {
-            app.slack.open_modal(&event.trigger_id.0, &modal).await?;
+            slack.open_modal(&event.trigger_id.0, &modal).await?;
         }
         if let (Some(message), Some(url)) = (pressed.replace, response_url) {
-            app.slack.respond(url, &message, true).await?;
+            slack.respond(url, &message, true).await?;
         }
         hours_changed |= pressed.hours_changed;
         home_changed |= pressed.home_changed;
@@ -95,11 +97,11 @@ async fn apply(
     match (&event.container, response_url) {
         (SlackInteractionActionContainer::View(_), _) => {
             let view = app.core.home(actor).await?;
-            app.slack.publish_home(&actor.user_id, &view).await?;
+            slack.publish_home(&actor.user_id, &view).await?;
         }
         (_, Some(url)) if hours_changed => {
             let list = app.core.list(actor).await?;
-            app.slack.respond(url, &list, true).await?;
+            slack.respond(url, &list, true).await?;
         }
         _ => {}
     }
@@ -121,6 +123,10 @@ async fn view_submission(app: &SlackApp, raw: &Value) -> Option<HashMap<String, 
         user_id: user_id.to_owned(),
     };
     record_actor(&actor);
+    if let Err(err) = app.slack(&actor.team_id).await {
+        tracing::warn!(error = %err, "a modal submission from a workspace the bot doesn't serve");
+        return None;
+    }
     let view = &raw["view"];
     let trigger = raw["trigger_id"].as_str().map(Trigger);
     let callback_id = view["callback_id"].as_str().unwrap_or_default();

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod blocks;
 mod commands;
+pub mod connector;
 mod encoded;
 mod events;
 #[doc(hidden)]
@@ -19,35 +20,71 @@ use std::sync::Arc;
 
 use crate::app::{Actor, Core};
 use crate::ports::slack::SlackApi;
+use crate::ports::workspaces::{NotServed, Workspaces};
+use crate::views::{Block, Message};
 use verify::{require_slack_signature, SignatureVerifier};
 
 /// What the Slack handlers share.
 pub struct SlackApp {
     pub core: Core,
-    pub slack: Arc<dyn SlackApi>,
+    /// The Slack client of each workspace: every call goes out with its workspace's token.
+    pub workspaces: Arc<dyn Workspaces>,
     /// Follow-up work after an answer; shutdown waits for it.
     pub tasks: tokio_util::task::TaskTracker,
-    /// The bot's own user id (from `auth.test`), learnt once: a message that mentions the bot
-    /// is answered as an `app_mention`, not hinted about.
-    pub bot_user_id: tokio::sync::OnceCell<Option<String>>,
+    /// The bot's own user id in each workspace (from `auth.test`), learnt once: a message that
+    /// mentions the bot is answered as an `app_mention`, not hinted about.
+    pub bot_user_ids: std::sync::Mutex<std::collections::HashMap<String, String>>,
     /// Shared answers already encoded for the slash command's reply.
     pub encoded: encoded::EncodedAnswers,
 }
 
 impl SlackApp {
-    pub async fn bot_user_id(&self) -> Option<String> {
-        self.bot_user_id
-            .get_or_init(|| async {
-                match self.slack.auth_test().await {
-                    Ok(me) => Some(me.user_id),
-                    Err(err) => {
-                        tracing::warn!(error = %err, "auth.test failed; cannot tell mentions of the bot apart");
-                        None
-                    }
-                }
-            })
-            .await
-            .clone()
+    /// The Slack client of `team_id`'s workspace, with its own token.
+    pub async fn slack(&self, team_id: &str) -> Result<Arc<dyn SlackApi>, NotServed> {
+        self.workspaces.slack_for(team_id).await
+    }
+
+    pub async fn bot_user_id(&self, team_id: &str) -> Option<String> {
+        let known = (self.bot_user_ids.lock())
+            .unwrap_or_else(|e| e.into_inner())
+            .get(team_id)
+            .cloned();
+        if let Some(id) = known {
+            return Some(id);
+        }
+        let asked = match self.slack(team_id).await {
+            Ok(slack) => slack.auth_test().await.map_err(|e| e.to_string()),
+            Err(err) => Err(err.to_string()),
+        };
+        match asked {
+            Ok(me) => {
+                let mut ids = self.bot_user_ids.lock().unwrap_or_else(|e| e.into_inner());
+                ids.insert(team_id.to_owned(), me.user_id.clone());
+                Some(me.user_id)
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "auth.test failed; cannot tell mentions of the bot apart");
+                None
+            }
+        }
+    }
+
+    /// The answer for someone in a workspace the bot doesn't serve (never installed, or
+    /// uninstalled): said plainly, with a log line; `None` when it is served (or can't tell now).
+    async fn refusal(&self, team_id: &str) -> Option<Arc<Message>> {
+        let err = self.slack(team_id).await.err()?;
+        if err.is_transient() {
+            return None;
+        }
+        tracing::warn!(error = %err, "a command from a workspace the bot doesn't serve");
+        let mut message = Message::new("officehours isn't installed in this workspace");
+        message.push(Block::text(
+            ":no_entry: officehours isn't installed in this Slack workspace (or was removed), so I can't do anything here.",
+        ));
+        message.push(Block::context(
+            "Ask a workspace admin to add it again with the \"Add to Slack\" page of whoever runs this bot.",
+        ));
+        Some(Arc::new(message))
     }
 }
 

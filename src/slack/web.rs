@@ -10,12 +10,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::SlackApp;
-use crate::app::{CoreError, OAuthPage};
+use crate::app::{Callback, CoreError, InstallPage, OAuthPage, INSTALL_COOKIE};
 
 pub fn router(app: Arc<SlackApp>) -> Router {
     Router::new()
         .route("/slack/oauth/start", get(oauth_start))
         .route("/slack/oauth/callback", get(oauth_callback))
+        .route("/slack/install", get(install))
+        .route("/slack/install/callback", get(install_callback))
         .route("/ics/{file}", get(calendar))
         .with_state(app)
 }
@@ -60,6 +62,59 @@ async fn oauth_callback(
             .oauth_callback(get("code"), get("state"), get("error"))
             .await,
     )
+}
+
+fn install_page(result: Result<InstallPage, CoreError>) -> Response {
+    match result {
+        Ok(InstallPage {
+            status,
+            html,
+            set_cookie,
+        }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut response = (status, Html(html)).into_response();
+            let headers = response.headers_mut();
+            // The pages carry a one-time secret: no cache may keep them.
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            if let Some(cookie) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+                headers.insert(header::SET_COOKIE, cookie);
+            }
+            response
+        }
+        Err(err) => page(Err(err)),
+    }
+}
+
+async fn install(State(app): State<Arc<SlackApp>>) -> Response {
+    install_page(app.core.install_page().await)
+}
+
+async fn install_callback(
+    State(app): State<Arc<SlackApp>>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let get = |name: &str| query.get(name).map(String::as_str);
+    let cookie = install_cookie(&headers);
+    let back = Callback {
+        code: get("code"),
+        state: get("state"),
+        error: get("error"),
+        cookie_state: cookie.as_deref(),
+    };
+    install_page(app.core.install_callback(back).await)
+}
+
+/// The state this browser was given by the install page, from its `Cookie` header(s).
+fn install_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == INSTALL_COOKIE)
+        .map(|(_, value)| value.to_owned())
 }
 
 /// Calendar apps refetch hourly; within five minutes they may reuse what they have, and after

@@ -4,6 +4,7 @@ mod expiry;
 pub mod gatherings;
 pub mod notify;
 pub mod line;
+pub mod installs;
 pub mod nudges;
 pub mod one_on_one;
 mod postgres;
@@ -28,6 +29,7 @@ pub use expiry::ExpiryStore;
 pub use gatherings::GatheringStore;
 pub use notify::NotifyStore;
 pub use line::LineStore;
+pub use installs::InstallStore;
 pub use nudges::NudgeStore;
 pub use one_on_one::OneOnOneStore;
 pub use presence::PresenceStore;
@@ -190,6 +192,7 @@ pub trait Store:
     + ReplayStore
     + ExpiryStore
     + NotifyStore
+    + InstallStore
 {
 }
 impl<T> Store for T where
@@ -205,6 +208,7 @@ impl<T> Store for T where
         + ReplayStore
         + ExpiryStore
         + NotifyStore
+        + InstallStore
 {
 }
 

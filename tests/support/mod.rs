@@ -207,6 +207,7 @@ fn rand_suffix() -> String {
 pub struct Response {
     pub status: u16,
     pub body: String,
+    pub headers: hyper::HeaderMap,
 }
 
 impl Response {
@@ -328,12 +329,52 @@ impl TestApp {
         key: Option<&str>,
         old: Option<&str>,
     ) -> anyhow::Result<(TestApp, Option<fake_slack::socket::FakeSocket>)> {
+        Self::try_spawn_configured(db, socket_mode, key, old, |_| {}).await
+    }
+
+    /// The app in "Add to Slack" mode (no `SLACK_BOT_TOKEN`; the client id and secret set),
+    /// keeping an uninstalled workspace's data for `uninstall_retention`.
+    pub async fn spawn_installs(
+        backend: Backend,
+        uninstall_retention: chrono::Duration,
+    ) -> Option<TestApp> {
+        let db = TestDb::new(backend).await?;
+        let tweak = |config: &mut ServeConfig| {
+            config.bot_token = None;
+            config.uninstall_retention = uninstall_retention;
+        };
+        let spawned = Self::try_spawn_configured(db, false, Some(SECRET_KEY), None, tweak).await;
+        Some(spawned.expect("application builds").0)
+    }
+
+    /// A second replica of an app in "Add to Slack" mode: its own process state and fake Slack,
+    /// the same database.
+    pub async fn installs_replica(&self, uninstall_retention: chrono::Duration) -> TestApp {
+        let tweak = |config: &mut ServeConfig| {
+            config.bot_token = None;
+            config.uninstall_retention = uninstall_retention;
+        };
+        let (app, _) =
+            Self::try_spawn_configured(self.db.same(), false, Some(SECRET_KEY), None, tweak)
+                .await
+                .expect("application builds");
+        app.clock.set(officehours::clock::Clock::now(&*self.clock));
+        app
+    }
+
+    async fn try_spawn_configured(
+        db: TestDb,
+        socket_mode: bool,
+        key: Option<&str>,
+        old: Option<&str>,
+        tweak: impl FnOnce(&mut ServeConfig),
+    ) -> anyhow::Result<(TestApp, Option<fake_slack::socket::FakeSocket>)> {
         let slack = FakeSlack::start(BOT_TOKEN).await;
         let socket = socket_mode.then(|| slack.enable_socket_mode(APP_TOKEN));
         let clock = Arc::new(ManualClock::new(thursday_afternoon()));
-        let config = ServeConfig {
+        let mut config = ServeConfig {
             database_url: db.url.clone(),
-            bot_token: Secret::new(BOT_TOKEN),
+            bot_token: Some(Secret::new(BOT_TOKEN)),
             signing_secret: Secret::new(SIGNING_SECRET),
             app_token: socket.as_ref().map(|_| Secret::new(APP_TOKEN)),
             // A trailing slash is accepted, as users paste it.
@@ -345,6 +386,7 @@ impl TestApp {
             tick: None,
             lease: std::time::Duration::from_secs(300),
             retention: chrono::Duration::days(365),
+            uninstall_retention: chrono::Duration::days(30),
             presence: PresenceSettings {
                 public_url: Some(PUBLIC_URL.to_owned()),
                 client_id: Some(fake_slack::CLIENT_ID.to_owned()),
@@ -355,6 +397,7 @@ impl TestApp {
             secret_key_old: old.map(Secret::new),
             server: Default::default(),
         };
+        tweak(&mut config);
         // Slack stamps messages with its own clock; in tests that is the test clock.
         slack.set_clock({
             let clock = clock.clone();
@@ -396,6 +439,7 @@ impl TestApp {
             .expect("the app answers within 10 s")
             .expect("the app answers");
         let status = response.status().as_u16();
+        let headers = response.headers().clone();
         let bytes = response
             .into_body()
             .collect()
@@ -405,6 +449,7 @@ impl TestApp {
         Response {
             status,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            headers,
         }
     }
 
@@ -421,9 +466,14 @@ impl TestApp {
 
     /// The form Slack posts for `/officehours <text>` typed by `user`.
     pub fn command_form(&self, user: &str, text: &str, response_id: &str) -> String {
+        self.command_form_in(TEAM, user, text, response_id)
+    }
+
+    /// As `command_form`, typed in workspace `team`.
+    pub fn command_form_in(&self, team: &str, user: &str, text: &str, response_id: &str) -> String {
         url::form_urlencoded::Serializer::new(String::new())
             .append_pair("token", "gIkuvaNzQIHg97ATvDxqgjtO")
-            .append_pair("team_id", TEAM)
+            .append_pair("team_id", team)
             .append_pair("team_domain", "example")
             .append_pair("channel_id", "C2147483705")
             .append_pair("channel_name", "general")

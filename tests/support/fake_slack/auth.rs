@@ -78,6 +78,9 @@ pub(super) fn oauth_access(
         return Err(ApiError::new("bad_client_secret"));
     }
     let code = str_param(params, "code").ok_or_else(|| ApiError::new("invalid_code"))?;
+    if let Some(answer) = super::workspaces::install_access(st, code) {
+        return Ok(answer);
+    }
     let (team, user, token) = st
         .oauth_codes
         .remove(code)

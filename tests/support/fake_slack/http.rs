@@ -14,7 +14,7 @@ use super::faults::{apply_failure, next_failure};
 use super::files::{files_complete_upload, files_get_upload_url};
 use super::users::users_info;
 use super::views::{views_open, views_publish, views_update};
-use super::{lock, RecordedCall, Shared, State};
+use super::{lock, workspaces, RecordedCall, Shared, State};
 
 const METHODS: &[&str] = &[
     "apps.connections.open",
@@ -166,7 +166,35 @@ fn answer(state: &Shared, method: &str, call: &Call) -> Response {
     if matches!(method, "users.profile.get" | "users.profile.set") {
         return envelope(Err(ApiError::new("not_allowed_token_type")));
     }
+    // An installed workspace's token: only its own people and DMs.
+    match workspaces::token_team(&st, token) {
+        Some(Err(error)) => return envelope(Err(error)),
+        Some(Ok(team)) => {
+            if let Some(error) = workspaces::other_workspace(&st, &team, method, params) {
+                return envelope(Err(error));
+            }
+            if method == "auth.test" {
+                return envelope(Ok(
+                    workspaces::auth_test_of(&st, token.unwrap_or_default()).unwrap_or_default()
+                ));
+            }
+            if method == "auth.revoke" {
+                if let Some(bot) = token.and_then(|t| st.bot_tokens.get_mut(t)) {
+                    bot.revoked = true;
+                }
+                return envelope(Ok(json!({ "revoked": true })));
+            }
+            if method == "apps.connections.open" {
+                return envelope(Err(ApiError::new("not_allowed_token_type")));
+            }
+            return envelope(run_method(&mut st, method, params));
+        }
+        None => {}
+    }
     if let Err(error) = check_token(&st, method, token) {
+        return envelope(Err(error));
+    }
+    if let Some(error) = workspaces::other_workspace(&st, super::TEAM_ID, method, params) {
         return envelope(Err(error));
     }
     envelope(run_method(&mut st, method, params))

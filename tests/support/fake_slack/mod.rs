@@ -22,6 +22,7 @@ pub mod socket;
 mod users;
 mod views;
 mod watched;
+mod workspaces;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
@@ -38,6 +39,7 @@ use socket::FakeSocket;
 use users::FakeUser;
 pub use users::StatusNow;
 use watched::Watched;
+pub use workspaces::InstallGrant;
 
 /// Team, bot user, bot and app ids the fake answers with.
 pub const TEAM_ID: &str = "T0001";
@@ -99,6 +101,11 @@ struct State {
     user_tokens: HashMap<String, (String, bool)>,
     /// OAuth codes waiting to be exchanged: code -> (team, user, token).
     oauth_codes: HashMap<String, (String, String, String)>,
+    /// Installed workspaces' bot tokens; install codes waiting to be exchanged; each person's
+    /// workspace where it is not `TEAM_ID` (workspaces.rs).
+    bot_tokens: HashMap<String, workspaces::BotToken>,
+    install_codes: HashMap<String, InstallGrant>,
+    user_teams: HashMap<String, String>,
     /// Each user's current status and every status set, in order.
     statuses: HashMap<String, StatusNow>,
     status_sets: Vec<(String, StatusNow)>,
@@ -164,6 +171,9 @@ impl FakeSlack {
             base_url: format!("http://{addr}"),
             user_tokens: HashMap::new(),
             oauth_codes: HashMap::new(),
+            bot_tokens: HashMap::new(),
+            install_codes: HashMap::new(),
+            user_teams: HashMap::new(),
             statuses: HashMap::new(),
             status_sets: Vec::new(),
             shared_files: Vec::new(),
