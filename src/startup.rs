@@ -296,7 +296,7 @@ pub async fn sweep(
     now: chrono::DateTime<chrono::Utc>,
     retention: chrono::Duration,
     hint_cooldown: chrono::Duration,
-) -> [(&'static str, Result<u64, store::StoreError>); 7] {
+) -> [(&'static str, Result<u64, store::StoreError>); 8] {
     [
         (
             "event ids",

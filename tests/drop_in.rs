@@ -240,9 +240,9 @@ async fn an_unanswered_call_moves_to_the_back_of_the_line_after_ten_minutes(app:
     app.tick().await;
 
     app.advance_and_tick(Duration::minutes(9)).await;
-    assert!(dms_containing(&app, BEN, "back of her line").is_empty());
+    assert!(dms_containing(&app, BEN, "back of their line").is_empty());
     app.advance_and_tick(Duration::minutes(2)).await;
-    let skipped = dms_containing(&app, BEN, "back of her line");
+    let skipped = dms_containing(&app, BEN, "back of their line");
     assert_eq!(skipped.len(), 1, "{skipped:?}");
     assert!(skipped[0].contains("question is kept"), "{skipped:?}");
     let told = dms_containing(&app, ANA, "didn't answer your call");
@@ -258,7 +258,7 @@ async fn an_unanswered_call_moves_to_the_back_of_the_line_after_ten_minutes(app:
     let called = app.say(ANA, "next").await;
     assert!(called.contains(CHO), "{called}");
     app.advance_and_tick(Duration::minutes(1)).await;
-    assert_eq!(dms_containing(&app, BEN, "back of her line").len(), 1);
+    assert_eq!(dms_containing(&app, BEN, "back of their line").len(), 1);
 
     // A call answered in time (Done within ten minutes) is not skipped.
     let ids: Vec<(i64,)> = app
@@ -274,7 +274,7 @@ async fn an_unanswered_call_moves_to_the_back_of_the_line_after_ten_minutes(app:
     )
     .await;
     app.advance_and_tick(Duration::minutes(15)).await;
-    assert!(dms_containing(&app, CHO, "back of her line").is_empty());
+    assert!(dms_containing(&app, CHO, "back of their line").is_empty());
     assert_eq!(
         dms_containing(&app, ANA, "didn't answer your call").len(),
         1
@@ -312,7 +312,7 @@ async fn every_refusal_says_why_and_changes_nothing(app: TestApp) {
     }
     let full = app.say(BEN, &ask(ANA)).await;
     assert!(
-        full.contains("line is full; ask for her next window instead"),
+        full.contains("line is full; ask for their next window instead"),
         "{full}"
     );
     assert_eq!(line_rows(&app).await.len(), 20);
@@ -391,7 +391,7 @@ async fn a_question_asked_while_closed_is_held_and_first_when_she_opens(app: Tes
     app.say(ANA, "add fri 10:00-11:00 career").await;
     let held = app.say(BEN, &format!("{} promotion", ask(ANA))).await;
     assert!(
-        held.contains("held for her next window, Fri 04:00 your time"),
+        held.contains("held for their next window, Fri 04:00 your time"),
         "{held}"
     );
     app.tick().await;
@@ -601,7 +601,7 @@ async fn closing_with_people_waiting_keeps_them_first_and_delivers_the_questions
     // Asked while she is closed: held, behind the two kept from today.
     let dia = app.say(DIA, &format!("{} rust", ask(ANA))).await;
     assert!(
-        dia.contains("held for her next window, Fri 00:00 your time"),
+        dia.contains("held for their next window, Fri 00:00 your time"),
         "{dia}"
     );
     // A second tick tells nobody twice.
@@ -714,7 +714,7 @@ async fn a_held_question_reads_her_window_in_the_askers_zone_across_a_dst_change
         .set(chrono::Utc.with_ymd_and_hms(2027, 3, 12, 12, 0, 0).unwrap());
     let held = app.say(BEN, &format!("{} career", ask(ANA))).await;
     assert!(
-        held.contains("held for her next window, Mon 09:00 your time"),
+        held.contains("held for their next window, Mon 09:00 your time"),
         "{held}"
     );
     // Delivered at that instant, not an hour off.

@@ -18,10 +18,10 @@ use crate::domain::zone::parse_zone;
 // own file so each stays readable; they share this file's helpers.
 #[path = "parse_gatherings.rs"]
 mod gatherings;
-#[path = "parse_notify.rs"]
-mod notify;
 #[path = "parse_line.rs"]
 mod line;
+#[path = "parse_notify.rs"]
+mod notify;
 #[path = "parse_nudges.rs"]
 mod nudges;
 

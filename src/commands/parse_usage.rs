@@ -67,8 +67,9 @@ pub const USAGE_LINES: &[(&str, &str)] = &[
     ),
     (NOTIFY_LIST.0, "what I'll tell you about"),
     (NOTIFY_OFF.0, "stop telling you about that person, topic, or anything"),
+    (
         line::ASK.0,
-        "join that mentor's line if she is open now, else hold the question for her next window",
+        "join that mentor's line if they are open now, else hold the question for their next window",
     ),
     (line::ASK_CANCEL.0, "leave that mentor's line"),
     (line::QUEUE.0, "my line, as a mentor, with Next, Done and Not today"),

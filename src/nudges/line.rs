@@ -223,7 +223,12 @@ pub(super) async fn replan(n: &Nudges, team: &str, mentor: &str) -> Result<(), N
     let status = status_of(&n.store.mentor(team, mentor).await?, now);
     let plan = held_plan(team, mentor, &line, &status, now);
     n.store
-        .reconcile(&plan.prefix, &plan.reminders, "her hours changed", now)
+        .reconcile(
+            &plan.prefix,
+            &plan.reminders,
+            "the mentor's hours changed",
+            now,
+        )
         .await?;
     Ok(())
 }

@@ -103,7 +103,7 @@ async fn compose_about(
             words::closed_dm(&viewer, mentor, status.next.map(|o| o.start)),
         ),
         kinds::LINE_OPENED | kinds::LINE_CLOSED => {
-            Composed::Cancel("she is not open after all, or is still open".to_owned())
+            Composed::Cancel("the mentor is not open after all, or is still open".to_owned())
         }
         kinds::LINE_LATE | kinds::LINE_PLACED => {
             let line = n.store.line_of(team, mentor).await?;
@@ -141,7 +141,9 @@ async fn held_list(
 ) -> Result<Composed, StoreError> {
     let status = status_of(&n.store.mentor(team, mentor).await?, now);
     if !status.is_open() {
-        return Ok(Composed::Cancel("she isn't open after all".to_owned()));
+        return Ok(Composed::Cancel(
+            "the mentor isn't open after all".to_owned(),
+        ));
     }
     let line = n.store.line_of(team, mentor).await?;
     let waiting: Vec<(&str, Option<&str>)> = line

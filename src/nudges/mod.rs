@@ -5,9 +5,9 @@
 mod conference;
 mod debrief;
 mod digest;
-mod notify;
 mod line;
 mod line_compose;
+mod notify;
 mod one_on_one;
 mod review;
 
@@ -72,7 +72,7 @@ pub mod kinds {
     pub const LINE_CALL: &str = "line_call";
     /// Ten minutes after a call: an unanswered call moves them to the back of the line.
     pub const LINE_SKIP: &str = "line_skip";
-    /// To the asker: not today, kept for her next window.
+    /// To the asker: not today, kept for their next window.
     pub const LINE_NOT_TODAY: &str = "line_not_today";
     /// At the start of the mentor's window: to her, what was asked while she was closed.
     pub const LINE_HELD: &str = "line_held";

@@ -2,9 +2,9 @@
 
 mod expiry;
 pub mod gatherings;
-pub mod notify;
-pub mod line;
 pub mod installs;
+pub mod line;
+pub mod notify;
 pub mod nudges;
 pub mod one_on_one;
 mod postgres;
@@ -27,9 +27,9 @@ use crate::domain::window::{PublishedWindow, WeeklyWindow};
 
 pub use expiry::ExpiryStore;
 pub use gatherings::GatheringStore;
-pub use notify::NotifyStore;
-pub use line::LineStore;
 pub use installs::InstallStore;
+pub use line::LineStore;
+pub use notify::NotifyStore;
 pub use nudges::NudgeStore;
 pub use one_on_one::OneOnOneStore;
 pub use presence::PresenceStore;

@@ -97,7 +97,7 @@ fn minutes(d: Duration) -> String {
 pub fn opening_label(viewer: &Viewer, opens: Option<DateTime<Utc>>) -> String {
     match opens {
         Some(at) => format!("{} {}", local_label(viewer.tz, at), yours(viewer)),
-        None => "whenever she next opens (none is scheduled yet)".to_owned(),
+        None => "whenever they next open (none is scheduled yet)".to_owned(),
     }
 }
 
@@ -113,7 +113,7 @@ pub fn standing(
     let who = mention(mentor_id);
     let text = match standing {
         Standing::Waiting { place, ahead: 0, .. } => format!(
-            ":raising_hand: You're {} in line for {who}: you're next, and she'll message you when she's ready.",
+            ":raising_hand: You're {} in line for {who}: you're next, and they'll message you when they're ready.",
             ordinal(*place)
         ),
         Standing::Waiting { place, wait, .. } => {
@@ -128,7 +128,7 @@ pub fn standing(
         }
         Standing::Called => format!(":wave: {who} is ready for you now."),
         Standing::Held { opens } => format!(
-            ":hourglass_flowing_sand: Your question for {who} is held for her next window, {}: she'll see it then, in the order it was asked.",
+            ":hourglass_flowing_sand: Your question for {who} is held for their next window, {}: they'll see it then, in the order it was asked.",
             opening_label(viewer, *opens)
         ),
     };
@@ -168,12 +168,12 @@ pub fn cannot_be_asked(mentor_id: &str) -> Message {
 pub fn line_full(mentor_id: &str, held: bool) -> Message {
     if held {
         refused(&format!(
-            "{} already has 20 questions held for her next window; please try again after it.",
+            "{} already has 20 questions held for their next window; please try again after it.",
             mention(mentor_id)
         ))
     } else {
         refused(&format!(
-            "{}'s line is full; ask for her next window instead.",
+            "{}'s line is full; ask for their next window instead.",
             mention(mentor_id)
         ))
     }
@@ -327,7 +327,7 @@ pub fn call_dm(mentor_id: &str, link: Option<&str>) -> Message {
             button: "Join".to_owned(),
             url: url.to_owned(),
         }),
-        None => message.push(Block::text(format!("{text} Send her a message to start."))),
+        None => message.push(Block::text(format!("{text} Send them a message to start."))),
     };
     message.push(Block::context(format!(
         "If you can't come within {CALL_TIMEOUT_MINUTES} minutes, you'll go to the back of the line."
@@ -338,7 +338,7 @@ pub fn call_dm(mentor_id: &str, link: Option<&str>) -> Message {
 pub fn skipped_dm(mentor_id: &str) -> Message {
     with_hint(
         format!(
-            ":hourglass: You didn't answer {}'s call within {CALL_TIMEOUT_MINUTES} minutes, so you're now at the back of her line. Your question is kept.",
+            ":hourglass: You didn't answer {}'s call within {CALL_TIMEOUT_MINUTES} minutes, so you're now at the back of their line. Your question is kept.",
             mention(mentor_id)
         ),
         "`/officehours ask cancel @mentor` leaves the line.",
@@ -359,7 +359,7 @@ pub fn skipped_mentor_dm(asker_id: &str) -> Message {
 pub fn not_today_dm(viewer: &Viewer, mentor_id: &str, opens: Option<DateTime<Utc>>) -> Message {
     with_hint(
         format!(
-            ":calendar: {} can't see you today. Your question is kept for her next window, {}, and you'll be first in line then.",
+            ":calendar: {} can't see you today. Your question is kept for their next window, {}, and you'll be first in line then.",
             mention(mentor_id),
             opening_label(viewer, opens)
         ),
@@ -390,7 +390,7 @@ pub fn held_dm(waiting: &[(&str, Option<&str>)]) -> Message {
 /// To an asker as the mentor's window opens: she has their question, and they are in line.
 pub fn opened_dm(status: &MentorStatus, topic: Option<&str>) -> Message {
     let text = format!(
-        ":sunrise: {} is open now and has your question{}. You're in her line; she'll message you when she's ready.",
+        ":sunrise: {} is open now and has your question{}. You're in their line; they'll message you when they're ready.",
         mention(&status.user_id),
         quoted(topic)
     );
@@ -408,7 +408,7 @@ pub fn opened_dm(status: &MentorStatus, topic: Option<&str>) -> Message {
 pub fn closed_dm(viewer: &Viewer, mentor_id: &str, opens: Option<DateTime<Utc>>) -> Message {
     with_hint(
         format!(
-            ":door: {} has closed for now with you still in line. You're kept first in line for her next window, {}.",
+            ":door: {} has closed for now with you still in line. You're kept first in line for their next window, {}.",
             mention(mentor_id),
             opening_label(viewer, opens)
         ),
@@ -467,7 +467,7 @@ pub fn drop_in_modal(mentor_id: &str, open: bool, topics: &[String]) -> Modal {
         format!("Join {}'s line.", mention(mentor_id))
     } else {
         format!(
-            "{} isn't open now: your question is held for her next window.",
+            "{} isn't open now: your question is held for their next window.",
             mention(mentor_id)
         )
     })];
@@ -479,7 +479,7 @@ pub fn drop_in_modal(mentor_id: &str, open: bool, topics: &[String]) -> Modal {
     });
     if !topics.is_empty() {
         blocks.push(Block::context(format!(
-            "Her topics: {}",
+            "Their topics: {}",
             escape(&topics.join(", "))
         )));
     }

@@ -2,8 +2,8 @@
 
 pub mod format;
 pub mod home;
-pub mod notify;
 pub mod line;
+pub mod notify;
 pub mod replies;
 pub mod text;
 mod zones;

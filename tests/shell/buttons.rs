@@ -194,7 +194,7 @@ fn drop_in_next_and_done_work_from_the_shell() {
     let overview = shell.send("/officehours");
     assert!(overview.contains("] Drop in"), "{overview}");
     let form = shell.press("Drop in", &[]);
-    assert!(form.contains("Her topics: career"), "{form}");
+    assert!(form.contains("Their topics: career"), "{form}");
     let asked = shell.press("Ask", &["a career question"]);
     assert_eq!(
         one(&db, "SELECT topic FROM line WHERE asker_id = 'bob'").as_deref(),
