@@ -290,11 +290,22 @@ async fn reseal(
     // Installed workspaces' bot tokens first: a crash after them leaves every token opening with
     // the old and new keys together, and running the rotation again finishes it.
     match store.reseal_bot_tokens(&reseal).await? {
-        Resealed::Done(n) if n > 0 => println!("Re-sealed {n} workspace bot token(s)."),
+        Resealed::Done(n) if n > 0 => println!(
+            "Re-sealed {}.",
+            crate::views::replies::counted(
+                n as usize,
+                "workspace bot token",
+                "workspace bot tokens"
+            )
+        ),
         Resealed::Done(_) => {}
         Resealed::Unopened(tokens) => bail!(
-            "{} installed workspaces' bot token(s) open with no configured key, so nothing was re-sealed.",
-            tokens.len()
+            "{} open with no configured key, so nothing was re-sealed.",
+            crate::views::replies::counted(
+                tokens.len(),
+                "installed workspace's bot token",
+                "installed workspaces' bot tokens"
+            )
         ),
     }
     let outcome = store.reseal_tokens(&reseal).await?;

@@ -543,10 +543,7 @@ async fn workspace_bot_tokens_are_checked_and_rotated_with_the_mentors_tokens(db
     let out = officehours(&["keys", "rotate"], &db, &vars).await;
     let said = text(&out);
     assert!(out.status.success(), "{said}");
-    assert!(
-        said.contains("Re-sealed 1 workspace bot token(s)"),
-        "{said}"
-    );
+    assert!(said.contains("Re-sealed 1 workspace bot token."), "{said}");
     assert!(!said.contains(BOT), "{said}");
     let store = store(&db).await;
     let sealed = store.sealed_bot_tokens().await.unwrap();
@@ -563,5 +560,8 @@ async fn workspace_bot_tokens_are_checked_and_rotated_with_the_mentors_tokens(db
         .is_ok());
     let old = TestApp::spawn_keyed(db.same(), Some(K1), None).await;
     let said = format!("{:#}", old.err().expect("refused"));
-    assert!(said.contains("do not open"), "{said}");
+    assert!(
+        said.contains("does not open") || said.contains("do not open"),
+        "{said}"
+    );
 }
