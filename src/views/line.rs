@@ -206,11 +206,7 @@ pub fn queue(
         return message;
     }
     if let Some(until) = late_until {
-        message.push(Block::context(format!(
-            ":hourglass: You're running late: the estimates people see include it until {} {}, or until you call the next person.",
-            local_time_label(viewer.tz, until),
-            yours(viewer)
-        )));
+        message.push(running_late(viewer, until));
     }
     let mut place = 0;
     for e in line {
@@ -275,6 +271,15 @@ pub fn queue(
         }]));
     }
     message.fit(super::MAX_MESSAGE_BLOCKS)
+}
+
+/// Under the mentor's line while she runs late (what `late` stored).
+fn running_late(viewer: &Viewer, until: DateTime<Utc>) -> Block {
+    Block::context(format!(
+        ":hourglass: You're running late: the estimates people see include it until {} {}, or until you call the next person.",
+        local_time_label(viewer.tz, until),
+        yours(viewer)
+    ))
 }
 
 /// The line as the Home tab shows it: `queue`'s rows and buttons under "*Your line:* N waiting
