@@ -878,7 +878,8 @@ async fn late_moves_every_estimate_until_the_next_call(app: TestApp) {
     app.say(BEN, &ask(ANA)).await;
     let cho = app.say(CHO, &ask(ANA)).await;
     assert!(cho.contains("about 15 minutes: around 22:45"), "{cho}");
-    app.say(ANA, "late 10m").await;
+    let late = app.say(ANA, "late 10m").await;
+    assert!(late.contains("replaces this one"), "{late}");
     // A new ask: 3rd, two visits of 15 minutes plus 10 late; 14:10 UTC is 01:10 in Sydney.
     let dia = app.say(DIA, &ask(ANA)).await;
     assert!(

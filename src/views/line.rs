@@ -457,13 +457,17 @@ pub fn closed_dm(viewer: &Viewer, mentor_id: &str, opens: Option<DateTime<Utc>>)
     )
 }
 
-/// To the mentor: how many were told she runs late.
+/// To the mentor: how many were told she runs late, and that estimates now include it.
 pub fn late_told(told: usize, by: Duration) -> Message {
-    super::replies::simple(match told {
+    let told = match told {
         0 => format!(":hourglass: Nobody is waiting in your line, so nobody needed telling you're {} late.", minutes(by)),
         1 => format!(":hourglass: The 1 person waiting is being told you're running {} late, with their new estimate.", minutes(by)),
         n => format!(":hourglass: The {n} people waiting are being told you're running {} late, each with their new estimate.", minutes(by)),
-    })
+    };
+    with_hint(
+        told,
+        "Every estimate includes the delay until you call the next person or it has passed. A second `late` replaces this one.",
+    )
 }
 
 /// To someone waiting: the mentor runs late, and their new estimate.
