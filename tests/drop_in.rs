@@ -7,7 +7,7 @@ mod support;
 use chrono::Duration;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use support::{mention, posted, Backend, TestApp, TEAM};
+use support::{mention, posted, visible_text, Backend, TestApp, TEAM};
 
 use officehours::app::{Actor, Trigger};
 use officehours::views::text::render;
@@ -33,7 +33,9 @@ on_both_backends!(
     the_window_ending_with_people_waiting_tells_each_of_them,
     the_link_shows_while_she_is_open_and_in_her_calendar_feed,
     a_held_question_reads_her_window_in_the_askers_zone_across_a_dst_change,
-    the_line_survives_a_restart
+    the_line_survives_a_restart,
+    the_home_tab_shows_the_line_and_its_buttons_work_there,
+    late_moves_every_estimate_until_the_next_call
 );
 
 /// Ana (Berlin) open Thursdays 14:00-16:00, which it is now (14:30 her time); three askers in
@@ -754,4 +756,171 @@ async fn the_line_survives_a_restart(app: TestApp) {
     assert!(render(&busy.message).contains("still with"));
     restarted.tick().await;
     assert_eq!(dms_containing(&restarted, BEN, "is ready for you").len(), 1);
+}
+
+/// The mentor opening her Home tab, as Slack sends it.
+async fn open_home(app: &TestApp, user: &str) {
+    let body = json!({
+        "token": "XXYYZZ",
+        "team_id": TEAM,
+        "api_app_id": "A0001",
+        "event": { "type": "app_home_opened", "user": user, "channel": "D0LAN2Q65", "event_ts": "1515449522000016", "tab": "home" },
+        "type": "event_callback",
+        "event_id": format!("Ev{}", support::trigger_id()),
+        "event_time": 1515449522,
+        "authorizations": [{ "enterprise_id": null, "team_id": TEAM, "user_id": "UBOT", "is_bot": true, "is_enterprise_install": false }],
+        "is_ext_shared_channel": false
+    });
+    assert_eq!(app.event(&body).await.status, 200);
+}
+
+/// A press on a button of the Home tab (no response_url: the answer is the tab redrawn).
+async fn press_on_home(app: &TestApp, user: &str, action_id: &str, value: &str) {
+    let payload = json!({
+        "type": "block_actions",
+        "user": { "id": user, "username": "ana", "name": "ana", "team_id": TEAM },
+        "api_app_id": "A0001",
+        "token": "9s8d9as89d8as9d8as989",
+        "container": { "type": "view", "view_id": "V0001" },
+        "trigger_id": support::trigger_id(),
+        "team": { "id": TEAM, "domain": "example" },
+        "is_enterprise_install": false,
+        "actions": [{ "action_id": action_id, "block_id": "b1", "text": { "type": "plain_text", "text": "x", "emoji": true }, "value": value, "type": "button", "action_ts": "1548426417.840180" }],
+        "state": { "values": {} }
+    });
+    assert_eq!(app.interaction(&payload).await.status, 200);
+}
+
+/// The `nth` Home tab published to `user` (waiting for it).
+async fn published_home(app: &TestApp, user: &str, nth: usize) -> Value {
+    let calls = app
+        .slack
+        .wait_for_calls("views.publish", nth, std::time::Duration::from_secs(5))
+        .await;
+    let call = calls.last().expect("a publish");
+    assert_eq!(call.params["user_id"], user);
+    call.params["view"].clone()
+}
+
+/// The values of the buttons with `action_id` in a view, in order.
+fn button_values(view: &Value, action_id: &str) -> Vec<String> {
+    fn walk(v: &Value, action_id: &str, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                if map.get("action_id").and_then(Value::as_str) == Some(action_id) {
+                    out.push(map["value"].as_str().unwrap_or_default().to_owned());
+                }
+                map.values().for_each(|v| walk(v, action_id, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, action_id, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(view, action_id, &mut out);
+    out
+}
+
+async fn the_home_tab_shows_the_line_and_its_buttons_work_there(app: TestApp) {
+    ana_open(&app).await;
+    app.say(BEN, &format!("{} a career change", ask(ANA))).await;
+    app.say(CHO, &ask(ANA)).await;
+    open_home(&app, ANA).await;
+    let home = published_home(&app, ANA, 1).await;
+    let text = visible_text(&home);
+    let (ben, cho) = (
+        text.find(BEN).unwrap_or_else(|| panic!("Ben in {text}")),
+        text.find(CHO).unwrap_or_else(|| panic!("Cho in {text}")),
+    );
+    assert!(ben < cho, "in order: {text}");
+    // Who, what about, waiting since when in Ana's zone (13:30 UTC is 14:30 in Berlin).
+    assert!(
+        text.contains("Your line:* 2 waiting · this week: 0 drop-ins")
+            && text.contains("a career change")
+            && text.contains("since 14:30 your time"),
+        "{text}"
+    );
+    assert_eq!(button_values(&home, "officehours.line_next").len(), 1);
+    assert_eq!(button_values(&home, "officehours.line_not_today").len(), 2);
+
+    // Next, pressed on the Home tab: Ben is called and the tab is redrawn with him "Now".
+    press_on_home(&app, ANA, "officehours.line_next", ANA).await;
+    let home = published_home(&app, ANA, 2).await;
+    let text = visible_text(&home);
+    assert!(text.contains("Now:") && text.contains(BEN), "{text}");
+    assert!(button_values(&home, "officehours.line_next").is_empty());
+    let done = button_values(&home, "officehours.line_done");
+    assert_eq!(done.len(), 1, "{home}");
+    let called: Vec<(String,)> = app
+        .db
+        .rows("SELECT asker_id FROM line WHERE state = 'called'")
+        .await;
+    assert_eq!(called, [(BEN.to_owned(),)]);
+    app.tick().await;
+    assert_eq!(dms_containing(&app, BEN, "is ready for you").len(), 1);
+
+    // Done from the Home tab: the visit counts for this week, and Cho is all that waits.
+    app.clock.advance(Duration::minutes(12));
+    press_on_home(&app, ANA, "officehours.line_done", &done[0]).await;
+    let text = visible_text(&published_home(&app, ANA, 3).await);
+    assert!(
+        text.contains("Your line:* 1 waiting · this week: 1 drop-in") && !text.contains(BEN),
+        "{text}"
+    );
+    assert_eq!(
+        line_rows(&app).await,
+        [(CHO.to_owned(), "waiting".to_owned())]
+    );
+}
+
+async fn late_moves_every_estimate_until_the_next_call(app: TestApp) {
+    ana_open(&app).await;
+    app.say(BEN, &ask(ANA)).await;
+    let cho = app.say(CHO, &ask(ANA)).await;
+    assert!(cho.contains("about 15 minutes: around 22:45"), "{cho}");
+    let late = app.say(ANA, "late 10m").await;
+    assert!(late.contains("replaces this one"), "{late}");
+    // A new ask: 3rd, two visits of 15 minutes plus 10 late; 14:10 UTC is 01:10 in Sydney.
+    let dia = app.say(DIA, &ask(ANA)).await;
+    assert!(
+        dia.contains("3rd in line") && dia.contains("about 40 minutes: around 01:10 your time"),
+        "{dia}"
+    );
+    // Another replica reads the same delay; Ben, first, now hears when to expect her.
+    let other = app.replica().await;
+    let cho = other.say(CHO, &ask(ANA)).await;
+    assert!(cho.contains("about 25 minutes: around 22:55"), "{cho}");
+    let ben = app.say(BEN, &ask(ANA)).await;
+    assert!(
+        ben.contains("1st in line") && ben.contains("about 10 minutes"),
+        "{ben}"
+    );
+    let queue = app.say(ANA, "queue").await;
+    assert!(queue.contains("You're running late"), "{queue}");
+
+    // A second `late` says how late she is now: it replaces the first (20, not 30 more).
+    app.say(ANA, "late 20m").await;
+    let dia = app.say(DIA, &ask(ANA)).await;
+    assert!(dia.contains("about 50 minutes: around 01:20"), "{dia}");
+    app.tick().await;
+    let told = dms_containing(&app, CHO, "running about 20 minutes late");
+    assert!(
+        !told.is_empty() && told.iter().all(|t| t.contains("about 35 minutes")),
+        "{:?}",
+        app.slack.dm_messages(CHO)
+    );
+    assert!(dms_containing(&app, CHO, "about 10 minutes late").is_empty());
+
+    // Calling the next person ends it: the estimates are plain again, on both replicas.
+    let next = app.say(ANA, "next").await;
+    assert!(next.contains("Calling"), "{next}");
+    let dia = other.say(DIA, &ask(ANA)).await;
+    assert!(
+        dia.contains("2nd in line") && dia.contains("about 30 minutes: around 01:00"),
+        "{dia}"
+    );
+    let queue = app.say(ANA, "queue").await;
+    assert!(!queue.contains("running late"), "{queue}");
+    let stored: Vec<(i64,)> = app.db.rows("SELECT COUNT(*) FROM line_late").await;
+    assert_eq!(stored, [(0,)]);
 }

@@ -15,8 +15,8 @@ pub struct Pressed {
     pub replace: Option<Message>,
     /// The person's hours changed: redraw the Home tab, or the list, the button was on.
     pub hours_changed: bool,
-    /// Something else the Home tab shows changed (a 1:1 accepted or declined): redraw it if
-    /// the button was there.
+    /// Something else the Home tab shows changed (a 1:1 accepted or declined, the line moved
+    /// on): redraw it if the button was there.
     pub home_changed: bool,
 }
 
@@ -71,7 +71,11 @@ impl Core {
                     hours_changed: false,
                     home_changed: matches!(
                         other,
-                        actions::ONE_ON_ONE_ACCEPT | actions::ONE_ON_ONE_DECLINE
+                        actions::ONE_ON_ONE_ACCEPT
+                            | actions::ONE_ON_ONE_DECLINE
+                            | actions::LINE_NEXT
+                            | actions::LINE_DONE
+                            | actions::LINE_NOT_TODAY
                     ),
                 }),
                 None => {

@@ -77,15 +77,15 @@ impl Core {
         let me = self.store.mentor(&actor.team_id, &actor.user_id).await?;
         let everyone = self.directory.statuses(&actor.team_id, now).await?;
         let declined = self.nudges.declined_one_on_ones(actor).await?;
-        let line = self.store.line_of(&actor.team_id, &actor.user_id).await?;
-        let in_my_line = line.iter().filter(|e| e.called_at.is_none()).count();
+        let viewer = crate::directory::viewer_of(&me.person);
+        let my_line = self.nudges.home_line(actor, &viewer).await?;
         Ok(crate::views::home::home(
-            &crate::directory::viewer_of(&me.person),
+            &viewer,
             now,
             &status_of(&me, now),
             &everyone,
             &declined,
-            in_my_line,
+            my_line,
         ))
     }
 

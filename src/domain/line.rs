@@ -1,9 +1,11 @@
 //! Drop in: the rules of a mentor's line that need no database: the estimated length of a
 //! visit, a place as words, the topic label a visit keeps, and what a meeting link may be.
 
-use chrono::Duration;
+use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
+use chrono_tz::Tz;
 
 use super::topics::topic_matches;
+use super::tzmath::resolve_local;
 
 /// The estimate until a mentor has any visits to go by.
 pub const DEFAULT_VISIT_MINUTES: i64 = 15;
@@ -29,6 +31,19 @@ pub fn typical_visit(minutes: &[i64]) -> Duration {
         sorted[mid]
     };
     Duration::minutes(median.max(1))
+}
+
+/// What is left at `now` of the mentor's "running late until": zero once it has passed. Every
+/// estimate adds this, so a `late 10m` said five minutes ago adds five.
+pub fn late_left(until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Duration {
+    until.map_or_else(Duration::zero, |until| (until - now).max(Duration::zero()))
+}
+
+/// Monday 00:00 of this week in `tz` (the start of "this week: N drop-ins").
+pub fn week_start(tz: Tz, now: DateTime<Utc>) -> DateTime<Utc> {
+    let today = now.with_timezone(&tz).date_naive();
+    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    resolve_local(tz, monday.and_time(NaiveTime::MIN))
 }
 
 /// "1st", "2nd", "3rd", "11th", "22nd".
@@ -78,6 +93,37 @@ mod tests {
         assert_eq!(typical_visit(&[30, 5, 10]), Duration::minutes(10));
         assert_eq!(typical_visit(&[4, 8]), Duration::minutes(6));
         assert_eq!(typical_visit(&[0]), Duration::minutes(1));
+    }
+
+    #[test]
+    fn being_late_counts_down_and_never_below_zero() {
+        let now = DateTime::parse_from_rfc3339("2026-03-05T13:30:00Z")
+            .expect("an instant")
+            .with_timezone(&Utc);
+        assert_eq!(late_left(None, now), Duration::zero());
+        let until = now + Duration::minutes(10);
+        assert_eq!(late_left(Some(until), now), Duration::minutes(10));
+        assert_eq!(
+            late_left(Some(until), now + Duration::minutes(4)),
+            Duration::minutes(6)
+        );
+        assert_eq!(
+            late_left(Some(until), now + Duration::minutes(30)),
+            Duration::zero()
+        );
+    }
+
+    #[test]
+    fn the_week_starts_on_monday_in_the_mentors_zone() {
+        // Sunday 23:30 UTC is already Monday 08:30 in Tokyo: that Monday starts the week there.
+        let now = DateTime::parse_from_rfc3339("2026-03-08T23:30:00Z")
+            .expect("an instant")
+            .with_timezone(&Utc);
+        let tokyo = week_start(chrono_tz::Asia::Tokyo, now);
+        assert_eq!(tokyo.to_rfc3339(), "2026-03-08T15:00:00+00:00");
+        // Still Sunday evening in New York: its week began last Monday, before DST (UTC-5).
+        let new_york = week_start(chrono_tz::America::New_York, now);
+        assert_eq!(new_york.to_rfc3339(), "2026-03-02T05:00:00+00:00");
     }
 
     #[test]

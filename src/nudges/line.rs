@@ -11,7 +11,9 @@ use super::{kinds, reminder, ActionOutcome, NudgeError, Nudges};
 use crate::commands::parse::Command;
 use crate::commands::Actor;
 use crate::directory::{status_of, viewer_of};
-use crate::domain::line::{topic_label, typical_visit, CALL_TIMEOUT_MINUTES, MAX_QUESTION_CHARS};
+use crate::domain::line::{
+    late_left, topic_label, typical_visit, week_start, CALL_TIMEOUT_MINUTES, MAX_QUESTION_CHARS,
+};
 use crate::domain::status::{MentorStatus, Viewer};
 use crate::store::line::{Called, Join, Joined, LineEntry};
 use crate::store::reminders::{NewReminder, Wanted};
@@ -47,11 +49,12 @@ pub(super) async fn command(
     })
 }
 
-/// Where `asker` stands in `line` (in the store's order), given the mentor's state now.
+/// Where `asker` stands in `line` (in the store's order), given the mentor's state now and
+/// what is left of her running late (`late`), which every estimate includes.
 pub(super) fn standing_of(
     line: &[LineEntry],
     asker: &str,
-    minutes: &[i64],
+    (minutes, late): (&[i64], Duration),
     status: &MentorStatus,
     now: DateTime<Utc>,
 ) -> Standing {
@@ -77,7 +80,7 @@ pub(super) fn standing_of(
     Standing::Waiting {
         place,
         ahead,
-        wait: typical_visit(minutes) * i32::try_from(ahead).unwrap_or(i32::MAX),
+        wait: typical_visit(minutes) * i32::try_from(ahead).unwrap_or(i32::MAX) + late,
     }
 }
 
@@ -141,7 +144,8 @@ pub(super) async fn ask(
             line,
             visit_minutes,
         } => {
-            let standing = standing_of(&line, &actor.user_id, &visit_minutes, &status, now);
+            let late = late_left(n.store.late_until(team, mentor, now).await?, now);
+            let standing = standing_of(&line, &actor.user_id, (&visit_minutes, late), &status, now);
             let again = again.then_some(topic.is_some());
             Ok(words::standing(viewer, mentor, again, &standing, now))
         }
@@ -252,7 +256,9 @@ fn line_reminder(
 
 async fn queue(n: &Nudges, actor: &Actor, viewer: &Viewer) -> Result<Message, NudgeError> {
     let now = n.now();
-    let line = n.store.line_of(&actor.team_id, &actor.user_id).await?;
+    let (team, mentor) = (actor.team_id.as_str(), actor.user_id.as_str());
+    let line = n.store.line_of(team, mentor).await?;
+    let late_until = n.store.late_until(team, mentor, now).await?;
     let rows: Vec<InLine<'_>> = line
         .iter()
         .map(|e| InLine {
@@ -264,7 +270,30 @@ async fn queue(n: &Nudges, actor: &Actor, viewer: &Viewer) -> Result<Message, Nu
             later: e.called_at.is_none() && !e.waiting_at(now),
         })
         .collect();
-    Ok(words::queue(viewer, &rows, now))
+    Ok(words::queue(viewer, &rows, late_until, now))
+}
+
+/// The mentor's line for her Home tab, with the same buttons as `queue` and this week's
+/// visits; None while nobody is in it.
+pub(super) async fn home_line(
+    n: &Nudges,
+    actor: &Actor,
+    viewer: &Viewer,
+) -> Result<Option<Message>, NudgeError> {
+    if n.store
+        .line_of(&actor.team_id, &actor.user_id)
+        .await?
+        .is_empty()
+    {
+        return Ok(None);
+    }
+    let line = queue(n, actor, viewer).await?;
+    let since = week_start(viewer.tz, n.now());
+    let week = n
+        .store
+        .visits_since(&actor.team_id, &actor.user_id, since)
+        .await?;
+    Ok(Some(words::on_home(line, week)))
 }
 
 /// Calls the first person waiting, unless the mentor is with someone: a second press, or a
@@ -312,22 +341,27 @@ async fn next(n: &Nudges, actor: &Actor) -> Result<Message, NudgeError> {
     )
 }
 
-/// Everyone waiting is told she runs late, each with their new estimate (composed as it goes).
+/// She runs late by `by` from now: stored, so every estimate (on any replica) includes what is
+/// left of it until she calls the next person. A second `late` replaces the first (it says how
+/// late she is now, not more on top). Everyone waiting is told, each with their new estimate
+/// (composed as it goes); a DM still pending from an earlier `late` is replaced.
 async fn late(n: &Nudges, actor: &Actor, by: Duration) -> Result<Message, NudgeError> {
     let (team, mentor, now) = (actor.team_id.as_str(), actor.user_id.as_str(), n.now());
     let line = n.store.line_of(team, mentor).await?;
-    let told: Vec<NewReminder> = line
+    let told: Vec<Wanted> = line
         .iter()
         .filter(|e| e.waiting_at(now))
         .map(|e| {
-            let key = format!("line:late:{team}:{}:{}", e.id, now.timestamp());
+            let prefix = format!("line:late:{team}:{}:", e.id);
+            let key = format!("{prefix}{}", now.timestamp());
             let mut r = line_reminder(team, key, kinds::LINE_LATE, &e.asker_id, e, now);
             r.payload["late_minutes"] = json!(by.num_minutes());
-            r
+            Wanted::exactly(prefix, vec![r])
         })
         .collect();
-    n.store.schedule_all(&told, now).await?;
-    Ok(words::late_told(told.len(), by))
+    let count = told.len();
+    n.store.set_late(team, mentor, now + by, told, now).await?;
+    Ok(words::late_told(count, by))
 }
 
 async fn link(n: &Nudges, actor: &Actor, url: Option<&str>) -> Result<Message, NudgeError> {

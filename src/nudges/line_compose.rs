@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::line::standing_of;
 use super::{kinds, payload_i64, payload_str, Nudges};
 use crate::directory::{status_of, viewer_of};
+use crate::domain::line::late_left;
 use crate::scheduler::Composed;
 use crate::store::line::LineEntry;
 use crate::store::reminders::Reminder;
@@ -108,22 +109,21 @@ async fn compose_about(
         kinds::LINE_LATE | kinds::LINE_PLACED => {
             let line = n.store.line_of(team, mentor).await?;
             let minutes = n.store.visit_minutes(team, mentor).await?;
-            let standing = standing_of(&line, to, &minutes, &status, now);
+            // The stored delay, as every other estimate has it (it already includes this `late`).
+            let left = late_left(n.store.late_until(team, mentor, now).await?, now);
+            let standing = standing_of(&line, to, (&minutes, left), &status, now);
             if reminder.kind == kinds::LINE_PLACED {
                 return Ok(Composed::Send(words::standing(
                     &viewer, mentor, None, &standing, now,
                 )));
             }
-            let late =
-                chrono::Duration::minutes(payload_i64(reminder, "late_minutes").unwrap_or(0));
+            // How late she runs now (a later `late` replaced the one this was for).
             match standing {
-                Standing::Waiting { place, ahead, wait } => {
-                    let standing = Standing::Waiting {
-                        place,
-                        ahead,
-                        wait: wait + late,
-                    };
-                    Composed::Send(words::late_dm(&viewer, mentor, late, &standing, now))
+                _ if left <= chrono::Duration::zero() => Composed::Cancel(
+                    "no longer late: they called the next person, or the delay passed".to_owned(),
+                ),
+                Standing::Waiting { .. } => {
+                    Composed::Send(words::late_dm(&viewer, mentor, left, &standing, now))
                 }
                 _ => Composed::Cancel("no longer waiting".to_owned()),
             }

@@ -366,6 +366,15 @@ impl Nudges {
         Ok(one_on_one::declined(self, actor).await?)
     }
 
+    /// The mentor's line for her Home tab (None while it is empty).
+    pub async fn home_line(
+        &self,
+        actor: &Actor,
+        viewer: &crate::domain::status::Viewer,
+    ) -> Result<Option<Message>, NudgeError> {
+        line::home_line(self, actor, viewer).await
+    }
+
     /// Drop in's commands: `ask`, `ask cancel`, `queue`, `next`, `link`.
     pub async fn line(
         &self,

@@ -70,6 +70,7 @@ const PURGE: &[&str] = &[
     "DELETE FROM line WHERE team_id = $1",
     "DELETE FROM visits WHERE team_id = $1",
     "DELETE FROM meeting_links WHERE team_id = $1",
+    "DELETE FROM line_late WHERE team_id = $1",
     "DELETE FROM notify_subscriptions WHERE team_id = $1",
     "DELETE FROM people WHERE team_id = $1",
     "DELETE FROM workspaces WHERE team_id = $1",

@@ -141,6 +141,30 @@ pub trait LineStore: Send + Sync {
         called_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// `late`: the mentor runs late until `until` (replacing what a previous `late` said),
+    /// with the reminders that tell the people waiting, in one transaction.
+    async fn set_late(
+        &self,
+        team_id: &str,
+        mentor_id: &str,
+        until: DateTime<Utc>,
+        told: Vec<Wanted>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Until when the mentor runs late, if that is still ahead of `now`.
+    async fn late_until(
+        &self,
+        team_id: &str,
+        mentor_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// How many visits to the mentor ended at or after `since`.
+    async fn visits_since(
+        &self,
+        team_id: &str,
+        mentor_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<i64, StoreError>;
     async fn meeting_link(
         &self,
         team_id: &str,
@@ -292,6 +316,9 @@ macro_rules! impl_line_store {
                 let outcome = match called {
                     Some(row) => {
                         let called = entry(row);
+                        // Calling someone ends "running late": from here the estimates are plain again.
+                        sqlx::query("DELETE FROM line_late WHERE team_id = $1 AND mentor_id = $2")
+                            .bind(team_id).bind(mentor_id).execute(&mut *tx).await?;
                         Self::plan_in(&mut tx, on_call(&called, &[]), now).await?;
                         Called::Called(called)
                     }
@@ -350,6 +377,31 @@ macro_rules! impl_line_store {
                 let (before,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM line WHERE team_id = $1 AND id = $2 AND skipped_call = $3")
                     .bind(team_id).bind(id).bind(called_at).fetch_one(&self.pool).await?;
                 Ok(before > 0)
+            }
+
+            async fn set_late(&self, team_id: &str, mentor_id: &str, until: DateTime<Utc>, told: Vec<Wanted>, now: DateTime<Utc>) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO line_late (team_id, mentor_id, late_until) VALUES ($1, $2, $3) \
+                     ON CONFLICT (team_id, mentor_id) DO UPDATE SET late_until = excluded.late_until",
+                )
+                .bind(team_id).bind(mentor_id).bind(stored_instant(until))
+                .execute(&mut *tx).await?;
+                Self::plan_in(&mut tx, told, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn late_until(&self, team_id: &str, mentor_id: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+                let row: Option<(DateTime<Utc>,)> = sqlx::query_as("SELECT late_until FROM line_late WHERE team_id = $1 AND mentor_id = $2")
+                    .bind(team_id).bind(mentor_id).fetch_optional(&self.pool).await?;
+                Ok(row.map(|(until,)| until).filter(|until| *until > now))
+            }
+
+            async fn visits_since(&self, team_id: &str, mentor_id: &str, since: DateTime<Utc>) -> Result<i64, StoreError> {
+                let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM visits WHERE team_id = $1 AND mentor_id = $2 AND ended_at >= $3")
+                    .bind(team_id).bind(mentor_id).bind(stored_instant(since)).fetch_one(&self.pool).await?;
+                Ok(count)
             }
 
             async fn meeting_link(&self, team_id: &str, user_id: &str) -> Result<Option<String>, StoreError> {

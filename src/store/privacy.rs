@@ -487,6 +487,8 @@ macro_rules! impl_privacy_store {
                     .bind(team).bind(user).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM meeting_links WHERE team_id = $1 AND user_id = $2")
                     .bind(team).bind(user).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM line_late WHERE team_id = $1 AND mentor_id = $2")
+                    .bind(team).bind(user).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM people WHERE team_id = $1 AND user_id = $2").bind(team).bind(user).execute(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(gone)

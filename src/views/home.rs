@@ -1,4 +1,5 @@
-//! The App Home tab: my windows with remove buttons, an "Available now" toggle, and who is open now.
+//! The App Home tab: my line with its buttons, my windows with remove buttons, an "Available now"
+//! toggle, and who is open now.
 
 use chrono::{DateTime, Utc};
 
@@ -16,15 +17,15 @@ pub fn home(
     me: &MentorStatus,
     everyone: &[MentorStatus],
     declined: &[DeclinedOneOnOne],
-    in_my_line: usize,
+    my_line: Option<Message>,
 ) -> Message {
     let mut message = Message::new("Office hours");
     message.push(Block::Header("Your office hours".to_owned()));
     message.push(my_state(me, viewer, now));
-    if in_my_line > 0 {
-        message.push(Block::text(format!(
-            ":raising_hand: *Your line:* {in_my_line} waiting. `/officehours queue` shows it with Next, Done and Not today."
-        )));
+    // The line in order with its Next, Done and Not today buttons (a press redraws this tab).
+    if let Some(line) = my_line {
+        message.blocks.extend(line.blocks);
+        message.push(Block::Divider);
     }
     message.blocks.extend(my_windows(me));
     message.push(Block::context(

@@ -112,7 +112,7 @@ pub fn standing(
 ) -> Message {
     let who = mention(mentor_id);
     let text = match standing {
-        Standing::Waiting { place, ahead: 0, .. } => format!(
+        Standing::Waiting { place, ahead: 0, wait } if *wait <= Duration::zero() => format!(
             ":raising_hand: You're {} in line for {who}: you're next, and they'll message you when they're ready.",
             ordinal(*place)
         ),
@@ -190,14 +190,23 @@ pub fn left(mentor_id: &str, was_there: bool) -> Message {
     }
 }
 
-/// The mentor's line, in order, with its buttons.
-pub fn queue(viewer: &Viewer, line: &[InLine<'_>], now: DateTime<Utc>) -> Message {
+/// The mentor's line, in order, with its buttons; `late_until`: she said she runs late until
+/// then (the estimates people see include it).
+pub fn queue(
+    viewer: &Viewer,
+    line: &[InLine<'_>],
+    late_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Message {
     let waiting = line.iter().filter(|e| !e.called && !e.later).count();
     let mut message = Message::new(format!("Your line: {waiting} waiting"));
     message.push(Block::Header("Your line".to_owned()));
     if line.is_empty() {
         message.push(Block::text("Nobody is in your line."));
         return message;
+    }
+    if let Some(until) = late_until {
+        message.push(running_late(viewer, until));
     }
     let mut place = 0;
     for e in line {
@@ -224,7 +233,12 @@ pub fn queue(viewer: &Viewer, line: &[InLine<'_>], now: DateTime<Utc>) -> Messag
                 "kept for your next window".to_owned()
             } else {
                 place += 1;
-                format!("waiting {}", minutes((now - e.since).max(Duration::zero())))
+                format!(
+                    "waiting {}, since {} {}",
+                    minutes((now - e.since).max(Duration::zero())),
+                    local_time_label(viewer.tz, e.since),
+                    yours(viewer)
+                )
             };
             let number = if e.later {
                 "·".to_owned()
@@ -257,6 +271,33 @@ pub fn queue(viewer: &Viewer, line: &[InLine<'_>], now: DateTime<Utc>) -> Messag
         }]));
     }
     message.fit(super::MAX_MESSAGE_BLOCKS)
+}
+
+/// Under the mentor's line while she runs late (what `late` stored).
+fn running_late(viewer: &Viewer, until: DateTime<Utc>) -> Block {
+    Block::context(format!(
+        ":hourglass: You're running late: the estimates people see include it until {} {}, or until you call the next person.",
+        local_time_label(viewer.tz, until),
+        yours(viewer)
+    ))
+}
+
+/// The line as the Home tab shows it: `queue`'s rows and buttons under "*Your line:* N waiting
+/// · this week: M drop-ins" (`week`: visits since Monday, the mentor's time).
+pub fn on_home(mut queue: Message, week: i64) -> Message {
+    let visits = if week == 1 {
+        "1 drop-in".to_owned()
+    } else {
+        format!("{week} drop-ins")
+    };
+    // `queue`'s fallback is "Your line: N waiting"; its first block the header it replaces.
+    let waiting = queue.fallback.trim_start_matches("Your line: ").to_owned();
+    if let Some(first) = queue.blocks.first_mut() {
+        *first = Block::text(format!(
+            ":raising_hand: *Your line:* {waiting} · this week: {visits}"
+        ));
+    }
+    queue
 }
 
 fn button(text: &str, action_id: &'static str, id: i64, style: ButtonStyle) -> Button {
@@ -416,13 +457,17 @@ pub fn closed_dm(viewer: &Viewer, mentor_id: &str, opens: Option<DateTime<Utc>>)
     )
 }
 
-/// To the mentor: how many were told she runs late.
+/// To the mentor: how many were told she runs late, and that estimates now include it.
 pub fn late_told(told: usize, by: Duration) -> Message {
-    super::replies::simple(match told {
+    let told = match told {
         0 => format!(":hourglass: Nobody is waiting in your line, so nobody needed telling you're {} late.", minutes(by)),
         1 => format!(":hourglass: The 1 person waiting is being told you're running {} late, with their new estimate.", minutes(by)),
         n => format!(":hourglass: The {n} people waiting are being told you're running {} late, each with their new estimate.", minutes(by)),
-    })
+    };
+    with_hint(
+        told,
+        "Every estimate includes the delay until you call the next person or it has passed. A second `late` replaces this one.",
+    )
 }
 
 /// To someone waiting: the mentor runs late, and their new estimate.
