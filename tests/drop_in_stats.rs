@@ -21,7 +21,8 @@ const OTHER: &str = "U0OTH00001"; // Dia's manager, Berlin
 on_both_backends!(
     a_week_of_visits_gives_one_monday_dm_in_the_mentors_zone,
     the_digest_counts_each_reports_visits_and_never_what_was_asked,
-    forget_me_takes_the_visitor_out_of_the_week_and_the_digest
+    forget_me_takes_the_visitor_out_of_the_week_and_the_digest,
+    a_wait_put_off_with_not_today_counts_from_her_next_window
 );
 
 const WEEK_DM: &str = "Your office hours last week";
@@ -234,4 +235,35 @@ async fn forget_me_takes_the_visitor_out_of_the_week_and_the_digest(app: TestApp
         assert!(!digest.contains(BEN), "{digest}");
         assert!(!digest.contains("Office hours visited"), "{digest}");
     }
+}
+
+async fn a_wait_put_off_with_not_today_counts_from_her_next_window(app: TestApp) {
+    people(&app).await;
+    // Thursday 13:30 UTC: Ben joins and Ana can't see him today; her next window is Friday
+    // 10:00 Berlin (09:00 UTC), and she calls him at 09:05.
+    app.say(BEN, &format!("ask {} a career change", mention(ANA)))
+        .await;
+    let ids: Vec<(i64,)> = app.db.rows("SELECT id FROM line").await;
+    let trigger = support::trigger_id();
+    app.core
+        .press(
+            &actor(ANA),
+            Some(Trigger(&trigger)),
+            "officehours.line_not_today",
+            &ids[0].0.to_string(),
+        )
+        .await
+        .expect("Not today is handled");
+    app.clock.set(utc(4, 9, 5));
+    app.tick().await;
+    visit(&app, 10).await;
+
+    app.clock.set(utc(7, 8, 0));
+    app.tick().await;
+    let dms = dms_containing(&app, ANA, WEEK_DM);
+    assert_eq!(dms.len(), 1, "{:?}", app.slack.dm_messages(ANA));
+    assert!(
+        dms[0].contains("1 drop-in, median wait 5 minutes, most asked: career"),
+        "the night she was closed is not Ben's wait in her line: {dms:?}"
+    );
 }

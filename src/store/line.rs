@@ -51,7 +51,8 @@ pub struct Join<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VisitRecord {
     pub visitor_id: String,
-    /// When the visitor joined the line; None for visits logged before this was kept.
+    /// When the visitor began waiting to be called (joined the line, or the mentor's next window
+    /// after a "Not today"); None for visits logged before this was kept.
     pub joined_at: Option<DateTime<Utc>>,
     pub started_at: DateTime<Utc>,
     pub ended_at: DateTime<Utc>,
@@ -344,9 +345,11 @@ macro_rules! impl_line_store {
                     return Ok(None);
                 };
                 let started = done.called_at.unwrap_or(now);
+                // Someone put off with "Not today" began waiting again at the mentor's next window.
+                let waiting_since = done.not_before.map_or(done.joined_at, |t| t.max(done.joined_at)).min(started);
                 sqlx::query("INSERT INTO visits (team_id, mentor_id, visitor_id, started_at, ended_at, topic_label, joined_at, held) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                     .bind(team_id).bind(mentor_id).bind(&done.asker_id).bind(stored_instant(started)).bind(stored_instant(now)).bind(label(done.topic.as_deref()))
-                    .bind(stored_instant(done.joined_at)).bind(done.held)
+                    .bind(stored_instant(waiting_since)).bind(done.held)
                     .execute(&mut *tx).await?;
                 Self::plan_in(&mut tx, on_done(&done, &[]), now).await?;
                 tx.commit().await?;

@@ -139,7 +139,7 @@ impl ExportMore {
                 "mentor": mentor, "asker": asker, "about": topic, "joined_at": joined_at, "state": state,
             })).collect()),
             ("drop_in_visits", visits.into_iter().map(|(mentor, visitor, started, ended, label, joined, held)| json!({
-                "mentor": mentor, "visitor": visitor, "joined_line_at": joined, "started_at": started, "ended_at": ended, "topic": label, "held": held,
+                "mentor": mentor, "visitor": visitor, "waiting_since": joined, "started_at": started, "ended_at": ended, "topic": label, "held": held,
             })).collect()),
             ("meeting_link", meeting_link.map_or(Value::Null, |(url,)| Value::String(url))),
         ]
