@@ -71,6 +71,7 @@ pub const KINDS: &[Kind] = &[
         Owner::Nudges,
         Delivery::Message,
     ),
+    kind(nudges::kinds::LINE_WEEK, Owner::Nudges, Delivery::Message),
     kind(
         presence::kinds::STATUS_START,
         Owner::Presence,

@@ -67,6 +67,33 @@ pub fn topic_label(question: Option<&str>, topics: &[String]) -> Option<String> 
         .cloned()
 }
 
+/// The median of `values` (the mean of the middle two, rounded down, for an even count); None
+/// for none.
+pub fn median(values: &[i64]) -> Option<i64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    let mid = sorted.len() / 2;
+    match sorted.len() {
+        0 => None,
+        n if n % 2 == 1 => sorted.get(mid).copied(),
+        _ => Some((sorted[mid - 1] + sorted[mid]).div_euclid(2)),
+    }
+}
+
+/// The label asked most often (the first in alphabetical order on a tie); None for none.
+pub fn most_asked<'a>(labels: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for label in labels {
+        *counts.entry(label).or_default() += 1;
+    }
+    // `max_by_key` keeps the last of equals; reversed, the last is the alphabetically first.
+    counts
+        .into_iter()
+        .rev()
+        .max_by_key(|(_, n)| *n)
+        .map(|(label, _)| label)
+}
+
 /// Why a meeting link is refused, if it is: it must be an `https://` address with a host.
 pub fn link_problem(url: &str) -> Option<&'static str> {
     let Some(rest) = url.strip_prefix("https://") else {
@@ -85,6 +112,19 @@ pub fn link_problem(url: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn median_and_most_asked() {
+        assert_eq!(super::median(&[]), None);
+        assert_eq!(super::median(&[15, 0, 5]), Some(5));
+        assert_eq!(super::median(&[4, 1, 9, 2]), Some(3));
+        assert_eq!(
+            super::most_asked(["rust", "career", "rust", "career"]),
+            Some("career")
+        );
+        assert_eq!(super::most_asked(["rust", "career", "rust"]), Some("rust"));
+        assert_eq!(super::most_asked([]), None);
+    }
+
     use super::*;
 
     #[test]

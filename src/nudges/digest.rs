@@ -1,4 +1,5 @@
-//! The managers' weekly digest: overdue and upcoming 1:1s, debriefs, advancement talks, conference overlaps.
+//! The managers' weekly digest: overdue and upcoming 1:1s, debriefs, advancement talks,
+//! conference overlaps, and how often each report visited office hours.
 
 use chrono::NaiveDate;
 use chrono::{DateTime, Duration, Utc};
@@ -90,6 +91,7 @@ pub(super) async fn overview(
     let debriefs = debrief_lines(n, actor, today).await?;
     let talks = talk_lines(n, actor, today).await?;
     let overlaps = overlap_lines(n, actor, today, &one_on_ones.reports).await?;
+    let visits = visit_lines(n, actor, now, &one_on_ones.reports).await?;
     let sections: Vec<Block> = [
         with_buttons("*1:1s*", one_on_ones.lines),
         section("*Debriefs*", debriefs, None).into_iter().collect(),
@@ -100,6 +102,13 @@ pub(super) async fn overview(
             "*Conference overlaps*",
             overlaps,
             Some("_A chance to sponsor a get-together._"),
+        )
+        .into_iter()
+        .collect(),
+        section(
+            "*Office hours visited in the last 7 days*",
+            visits,
+            Some("_Counts only: what was asked is not shown._"),
         )
         .into_iter()
         .collect(),
@@ -315,6 +324,36 @@ async fn talk_lines(
         .into_iter()
         .filter(|r| r.on_date >= today && r.on_date <= today + Duration::days(30))
         .map(|r| format!("• <@{}> on {}", r.report_id, r.on_date))
+        .collect())
+}
+
+/// For each report, how many times they visited anyone's office hours in the last 7 days: a
+/// count, never what was said. Nothing when none of them did.
+async fn visit_lines(
+    n: &Nudges,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    reports: &[String],
+) -> Result<Vec<String>, StoreError> {
+    let mut counts = Vec::new();
+    for report in reports {
+        let made = n
+            .store
+            .visits_made(&actor.team_id, report, now - Duration::days(7), now)
+            .await?;
+        counts.push((report, made));
+    }
+    if counts.iter().all(|(_, made)| *made == 0) {
+        return Ok(Vec::new());
+    }
+    Ok(counts
+        .into_iter()
+        .map(|(report, made)| {
+            format!(
+                "• <@{report}>: {made} visit{}",
+                if made == 1 { "" } else { "s" }
+            )
+        })
         .collect())
 }
 

@@ -422,8 +422,18 @@ async fn done(n: &Nudges, actor: &Actor, id: i64) -> Result<Message, NudgeError>
         .flat_map(|w| w.topics)
         .collect();
     let label = |question: Option<&str>| topic_label(question, &topics);
+    let (tz, digest_at) = (n.zone_of(team, mentor).await?, n.settings.digest_at);
+    // Every visit of her week plans the same one Monday DM (its key is the week's).
+    let on_done = |_: &LineEntry, _: &[LineEntry]| {
+        let week = super::line_week::plan(team, mentor, tz, digest_at, now);
+        vec![one(week)]
+    };
     Ok(
-        match n.store.finish_visit(team, mentor, id, &label, now).await? {
+        match n
+            .store
+            .finish_visit(team, mentor, id, &label, &on_done, now)
+            .await?
+        {
             Some(e) => words::visit_done(&e.asker_id, now - e.called_at.unwrap_or(now)),
             None => words::gone_already(),
         },

@@ -7,6 +7,7 @@ mod debrief;
 mod digest;
 mod line;
 mod line_compose;
+mod line_week;
 mod notify;
 mod one_on_one;
 mod review;
@@ -84,6 +85,8 @@ pub mod kinds {
     pub const LINE_LATE: &str = "line_late";
     /// Ten minutes after a call, to the mentor: the call went unanswered, call the next.
     pub const LINE_SKIPPED: &str = "line_skipped";
+    /// Monday, to a mentor who had visits the week before: what her office hours added up to.
+    pub const LINE_WEEK: &str = "line_week";
 
     /// Every kind above; `deliveries::KINDS` says how each is delivered.
     pub const ALL: &[&str] = &[
@@ -108,6 +111,7 @@ pub mod kinds {
         LINE_CLOSED,
         LINE_LATE,
         LINE_SKIPPED,
+        LINE_WEEK,
     ];
 }
 
@@ -541,6 +545,7 @@ impl Composer for Nudges {
             | kinds::LINE_CLOSED
             | kinds::LINE_LATE
             | kinds::LINE_SKIPPED => line_compose::compose(self, reminder, now).await?,
+            kinds::LINE_WEEK => line_week::compose(self, reminder, now).await?,
             other => Composed::Cancel(format!("unknown reminder kind `{other}`")),
         })
     }

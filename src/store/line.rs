@@ -47,6 +47,20 @@ pub struct Join<'a> {
     pub held: bool,
 }
 
+/// One visit in the log, as a mentor's week is added up from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitRecord {
+    pub visitor_id: String,
+    /// When the visitor began waiting to be called (joined the line, or the mentor's next window
+    /// after a "Not today"); None for visits logged before this was kept.
+    pub joined_at: Option<DateTime<Utc>>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: DateTime<Utc>,
+    /// The question was held for the mentor's next window.
+    pub held: bool,
+    pub topic_label: Option<String>,
+}
+
 /// What joining did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Joined {
@@ -112,15 +126,33 @@ pub trait LineStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Called, StoreError>;
     /// Ends the visit of the person being called (`id`): their place and free text are deleted
-    /// and the visit is logged with its length and topic label. None if they were not called.
+    /// and the visit is logged with its length and topic label, with the reminders `on_done`
+    /// wants (the mentor's week), in one transaction. None if they were not called.
     async fn finish_visit(
         &self,
         team_id: &str,
         mentor_id: &str,
         id: i64,
         label: TopicLabel<'_>,
+        on_done: LineReminders<'_>,
         now: DateTime<Utc>,
     ) -> Result<Option<LineEntry>, StoreError>;
+    /// The mentor's visits that ended in `[from, to)`, oldest first.
+    async fn visits_between(
+        &self,
+        team_id: &str,
+        mentor_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<VisitRecord>, StoreError>;
+    /// How many visits (to anyone) that ended in `[from, to)` `visitor_id` made.
+    async fn visits_made(
+        &self,
+        team_id: &str,
+        visitor_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<i64, StoreError>;
     /// "Not today": the person keeps their place and question but is not called before
     /// `until` (the mentor's next window), with the reminders `on_change` wants.
     async fn not_today(
@@ -331,7 +363,7 @@ macro_rules! impl_line_store {
                 Ok(outcome)
             }
 
-            async fn finish_visit(&self, team_id: &str, mentor_id: &str, id: i64, label: TopicLabel<'_>, now: DateTime<Utc>) -> Result<Option<LineEntry>, StoreError> {
+            async fn finish_visit(&self, team_id: &str, mentor_id: &str, id: i64, label: TopicLabel<'_>, on_done: LineReminders<'_>, now: DateTime<Utc>) -> Result<Option<LineEntry>, StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let sql = format!("DELETE FROM line WHERE team_id = $1 AND mentor_id = $2 AND id = $3 AND state = 'called' RETURNING {ENTRY_COLUMNS}");
                 let row: Option<EntryRow> = sqlx::query_as(&sql).bind(team_id).bind(mentor_id).bind(id).fetch_optional(&mut *tx).await?;
@@ -340,11 +372,37 @@ macro_rules! impl_line_store {
                     return Ok(None);
                 };
                 let started = done.called_at.unwrap_or(now);
-                sqlx::query("INSERT INTO visits (team_id, mentor_id, visitor_id, started_at, ended_at, topic_label) VALUES ($1, $2, $3, $4, $5, $6)")
+                // Someone put off with "Not today" began waiting again at the mentor's next window.
+                let waiting_since = done.not_before.map_or(done.joined_at, |t| t.max(done.joined_at)).min(started);
+                sqlx::query("INSERT INTO visits (team_id, mentor_id, visitor_id, started_at, ended_at, topic_label, joined_at, held) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                     .bind(team_id).bind(mentor_id).bind(&done.asker_id).bind(stored_instant(started)).bind(stored_instant(now)).bind(label(done.topic.as_deref()))
+                    .bind(stored_instant(waiting_since)).bind(done.held)
                     .execute(&mut *tx).await?;
+                Self::plan_in(&mut tx, on_done(&done, &[]), now).await?;
                 tx.commit().await?;
                 Ok(Some(done))
+            }
+
+            async fn visits_between(&self, team_id: &str, mentor_id: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<VisitRecord>, StoreError> {
+                type Row = (String, Option<DateTime<Utc>>, DateTime<Utc>, DateTime<Utc>, bool, Option<String>);
+                let rows: Vec<Row> = sqlx::query_as(
+                    "SELECT visitor_id, joined_at, started_at, ended_at, held, topic_label FROM visits \
+                     WHERE team_id = $1 AND mentor_id = $2 AND ended_at >= $3 AND ended_at < $4 ORDER BY ended_at, id",
+                )
+                .bind(team_id).bind(mentor_id).bind(stored_instant(from)).bind(stored_instant(to))
+                .fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(|(visitor_id, joined_at, started_at, ended_at, held, topic_label)| VisitRecord {
+                    visitor_id, joined_at, started_at, ended_at, held, topic_label,
+                }).collect())
+            }
+
+            async fn visits_made(&self, team_id: &str, visitor_id: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, StoreError> {
+                let (count,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM visits WHERE team_id = $1 AND visitor_id = $2 AND ended_at >= $3 AND ended_at < $4",
+                )
+                .bind(team_id).bind(visitor_id).bind(stored_instant(from)).bind(stored_instant(to))
+                .fetch_one(&self.pool).await?;
+                Ok(count)
             }
 
             async fn not_today(&self, team_id: &str, mentor_id: &str, id: i64, until: DateTime<Utc>, on_change: LineReminders<'_>, now: DateTime<Utc>) -> Result<Option<LineEntry>, StoreError> {

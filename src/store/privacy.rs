@@ -48,7 +48,15 @@ type FeedbackReceivedRow = (i64, Option<String>, String, String, String, DateTim
 type HintRow = (String, String, DateTime<Utc>);
 type LinkRow = (DateTime<Utc>, Option<DateTime<Utc>>);
 type LineRow = (String, String, Option<String>, DateTime<Utc>, String);
-type VisitRow = (String, String, DateTime<Utc>, DateTime<Utc>, Option<String>);
+type VisitRow = (
+    String,
+    String,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+    bool,
+);
 type StatusMemoryRow = (
     Option<String>,
     Option<String>,
@@ -130,8 +138,8 @@ impl ExportMore {
             ("drop_in_lines", line.into_iter().map(|(mentor, asker, topic, joined_at, state)| json!({
                 "mentor": mentor, "asker": asker, "about": topic, "joined_at": joined_at, "state": state,
             })).collect()),
-            ("drop_in_visits", visits.into_iter().map(|(mentor, visitor, started, ended, label)| json!({
-                "mentor": mentor, "visitor": visitor, "started_at": started, "ended_at": ended, "topic": label,
+            ("drop_in_visits", visits.into_iter().map(|(mentor, visitor, started, ended, label, joined, held)| json!({
+                "mentor": mentor, "visitor": visitor, "waiting_since": joined, "started_at": started, "ended_at": ended, "topic": label, "held": held,
             })).collect()),
             ("meeting_link", meeting_link.map_or(Value::Null, |(url,)| Value::String(url))),
         ]
@@ -324,7 +332,7 @@ macro_rules! impl_privacy_store {
                 )
                 .bind(team).bind(user).fetch_all(&self.pool).await?;
                 let visits: Vec<VisitRow> = sqlx::query_as(
-                    "SELECT mentor_id, visitor_id, started_at, ended_at, topic_label FROM visits WHERE team_id = $1 AND (mentor_id = $2 OR visitor_id = $2) ORDER BY id",
+                    "SELECT mentor_id, visitor_id, started_at, ended_at, topic_label, joined_at, held FROM visits WHERE team_id = $1 AND (mentor_id = $2 OR visitor_id = $2) ORDER BY id",
                 )
                 .bind(team).bind(user).fetch_all(&self.pool).await?;
                 let meeting_link: Option<(String,)> = sqlx::query_as("SELECT url FROM meeting_links WHERE team_id = $1 AND user_id = $2")
