@@ -100,7 +100,11 @@ pub(super) async fn ask(
     let (team, now) = (actor.team_id.as_str(), n.now());
     let status = status_of(&n.store.mentor(team, mentor).await?, now);
     if !status.is_open() && status.windows.is_empty() {
-        return Ok(Err(words::cannot_be_asked(mentor)));
+        // Someone who joined before the mentor removed every window still has their place:
+        // say so, rather than "nothing to join" over a row that is there.
+        let line = n.store.line_of(team, mentor).await?;
+        let still_in = line.iter().any(|e| e.asker_id == actor.user_id);
+        return Ok(Err(words::cannot_be_asked(mentor, still_in)));
     }
     let held = !status.is_open();
     let join = Join {

@@ -158,7 +158,14 @@ pub fn not_yourself() -> Message {
     refused("You can't join your own line. To see it, type `/officehours queue`.")
 }
 
-pub fn cannot_be_asked(mentor_id: &str) -> Message {
+pub fn cannot_be_asked(mentor_id: &str, still_in_line: bool) -> Message {
+    if still_in_line {
+        return refused(&format!(
+            "{} has no office hours and isn't available now. You're still in their line from before, with your question, until they open again; `/officehours ask cancel {}` leaves it.",
+            mention(mentor_id),
+            mention(mentor_id)
+        ));
+    }
     refused(&format!(
         "{} has no office hours and isn't available now, so there's no line to join. `/officehours find <topic>` shows who mentors on what.",
         mention(mentor_id)
