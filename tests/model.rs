@@ -373,6 +373,19 @@ fn sequences_that_diverged_once() {
             Op::OpenNow { who: 0 },
             Op::OpenNow { who: 0 },
         ],
+        // The asker's `forget me` after a skip: the mentor's "skipped" DM names only the
+        // mentor, so it stays (the model first erased it: the model's error).
+        vec![
+            Op::OpenNow { who: 0 },
+            Op::Ask {
+                who: 1,
+                mentor: 0,
+                topic: false,
+            },
+            Op::Next { mentor: 0 },
+            Op::AdvanceMinutes { minutes: 10 },
+            Op::Forget { who: 1 },
+        ],
         // Asking again after the mentor removed all their windows: refused, the place kept.
         vec![
             Op::OpenNow { who: 0 },

@@ -39,6 +39,11 @@ pub struct Lines {
     /// Per (mentor, asker): how many times they were called (each call is one DM, keyed by
     /// its call). `forget me` by either erases them.
     pub calls: BTreeMap<(usize, usize), usize>,
+    /// Per (mentor, asker): calls left unanswered for 10 minutes (one DM to each side).
+    pub skips: BTreeMap<(usize, usize), usize>,
+    /// The mentor's side of `skips`: their DM names only them, so it outlives the asker's
+    /// `forget me`.
+    pub skipped: BTreeMap<(usize, usize), usize>,
     pub links: BTreeSet<usize>,
 }
 
@@ -266,11 +271,14 @@ impl Run<'_> {
     pub async fn advance_line(&mut self, by: Duration) {
         let target = self.now() + by;
         let timeout = Duration::minutes(officehours::domain::line::CALL_TIMEOUT_MINUTES);
-        for line in self.model.lines.by_mentor.values_mut() {
+        let lines = &mut self.model.lines;
+        for (mentor, line) in lines.by_mentor.iter_mut() {
             for place in line.iter_mut() {
                 if let Some(called) = place.called.filter(|t| *t + timeout <= target) {
                     place.called = None;
                     place.joined = called + timeout;
+                    *lines.skips.entry((*mentor, place.asker)).or_default() += 1;
+                    *lines.skipped.entry((*mentor, place.asker)).or_default() += 1;
                 }
             }
         }
@@ -286,6 +294,8 @@ impl Run<'_> {
             line.retain(|p| p.asker != who);
         }
         lines.calls.retain(|(m, a), _| *m != who && *a != who);
+        lines.skips.retain(|(m, a), _| *m != who && *a != who);
+        lines.skipped.retain(|(m, _), _| *m != who);
         lines.links.remove(&who);
     }
 
@@ -339,6 +349,7 @@ impl Run<'_> {
                 id
             );
         }
+        self.check_skips().await?;
         let links: Vec<(String,)> = self
             .db
             .rows(&format!(
@@ -350,6 +361,43 @@ impl Run<'_> {
             .filter_map(|(u,)| ids.iter().position(|i| i == u))
             .collect();
         prop_assert_eq!(&held, &self.model.lines.links, "meeting links");
+        Ok(())
+    }
+
+    /// Each skip the model made told the asker and the mentor once; no other skip was sent.
+    async fn check_skips(&self) -> Result<(), TestCaseError> {
+        let ids = people(&self.team);
+        let sent: Vec<(String, String, i64)> = self
+            .db
+            .rows(&format!(
+                "SELECT kind, recipients, COUNT(*) FROM reminders WHERE team_id = '{}' \
+                 AND kind IN ('line_skip', 'line_skipped') AND status = 'sent' GROUP BY kind, recipients",
+                self.team
+            ))
+            .await;
+        for (who, id) in ids.iter().enumerate() {
+            let lines = &self.model.lines;
+            for (kind, side, made) in [
+                ("line_skip", 1, &lines.skips),
+                ("line_skipped", 0, &lines.skipped),
+            ] {
+                let got = sent
+                    .iter()
+                    .find(|(k, to, _)| k == kind && to == id)
+                    .map_or(0, |r| r.2);
+                let expected: usize = (made.iter())
+                    .filter(|((m, a), _)| [*m, *a][side] == who)
+                    .map(|(_, n)| n)
+                    .sum();
+                prop_assert_eq!(
+                    got,
+                    i64::try_from(expected).unwrap_or(-1),
+                    "{} to {}",
+                    kind,
+                    id
+                );
+            }
+        }
         Ok(())
     }
 }
