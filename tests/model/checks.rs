@@ -73,6 +73,7 @@ impl Run<'_> {
         self.check_nothing_overdue(&pending)?;
         self.check_debriefs().await?;
         self.check_notify(&pending).await?;
+        self.check_line().await?;
         if let Op::Forget { who } = *op {
             self.check_forgotten(who).await?;
         }

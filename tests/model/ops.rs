@@ -120,6 +120,43 @@ pub enum Op {
     Advance {
         hours: i64,
     },
+    /// Drop in: `ask @mentor [topic]`; asking yourself is a refusal.
+    Ask {
+        who: usize,
+        mentor: usize,
+        topic: bool,
+    },
+    AskCancel {
+        who: usize,
+        mentor: usize,
+    },
+    /// A window around now in their zone (`add`), so people can drop in.
+    OpenNow {
+        who: usize,
+    },
+    /// The mentor's `next`.
+    Next {
+        mentor: usize,
+    },
+    /// Done (or Not today) pressed on the mentor's first place in line, with a fresh trigger
+    /// id, or pressed and then replayed with the same one.
+    Press {
+        mentor: usize,
+        done: bool,
+        replayed: bool,
+    },
+    Link {
+        who: usize,
+        on: bool,
+    },
+    Late {
+        who: usize,
+        minutes: i64,
+    },
+    /// Minutes pass (past a 10-minute unanswered call, or not).
+    AdvanceMinutes {
+        minutes: i64,
+    },
 }
 
 fn person() -> impl Strategy<Value = usize> {
@@ -161,6 +198,34 @@ pub fn op() -> impl Strategy<Value = Op> {
         2 => pair().prop_map(|(who, whom)| Op::Notify { who, whom }),
         1 => pair().prop_map(|(who, whom)| Op::NotifyOff { who, whom }),
         4 => (1..40_i64).prop_map(|hours| Op::Advance { hours }),
+        4 => (person(), person(), any::<bool>()).prop_map(|(who, mentor, topic)| Op::Ask { who, mentor, topic }),
+        1 => pair().prop_map(|(who, mentor)| Op::AskCancel { who, mentor }),
+        3 => person().prop_map(|mentor| Op::Next { mentor }),
+        3 => person().prop_map(|who| Op::OpenNow { who }),
+        3 => (person(), any::<bool>(), any::<bool>()).prop_map(|(mentor, done, replayed)| Op::Press { mentor, done, replayed }),
+        1 => (person(), any::<bool>()).prop_map(|(who, on)| Op::Link { who, on }),
+        1 => (person(), 5..120_i64).prop_map(|(who, minutes)| Op::Late { who, minutes }),
+        3 => (1..25_i64).prop_map(|minutes| Op::AdvanceMinutes { minutes }),
+    ]
+}
+
+/// Drop in steps, with what moves a line: hours opened and closed, time passing, `forget me`.
+pub fn line_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => person().prop_map(|who| Op::OpenNow { who }),
+        5 => (person(), person(), any::<bool>()).prop_map(|(who, mentor, topic)| Op::Ask { who, mentor, topic }),
+        1 => pair().prop_map(|(who, mentor)| Op::AskCancel { who, mentor }),
+        4 => person().prop_map(|mentor| Op::Next { mentor }),
+        4 => (person(), any::<bool>(), any::<bool>()).prop_map(|(mentor, done, replayed)| Op::Press { mentor, done, replayed }),
+        1 => (person(), any::<bool>()).prop_map(|(who, on)| Op::Link { who, on }),
+        1 => (person(), 5..120_i64).prop_map(|(who, minutes)| Op::Late { who, minutes }),
+        4 => (1..25_i64).prop_map(|minutes| Op::AdvanceMinutes { minutes }),
+        1 => (1..40_i64).prop_map(|hours| Op::Advance { hours }),
+        1 => person().prop_map(|who| Op::On { who }),
+        1 => person().prop_map(|who| Op::Off { who }),
+        1 => person().prop_map(|who| Op::RemoveAll { who }),
+        1 => (person(), 0..4_i64).prop_map(|(who, days)| Op::Away { who, days }),
+        1 => person().prop_map(|who| Op::Forget { who }),
     ]
 }
 
@@ -284,11 +349,19 @@ impl Run<'_> {
                 let held = self.model.subscriptions.remove(&(who, whom));
                 assert_eq!(reply.contains("won't DM you"), held, "notify off: {reply}");
             }
-            Op::Advance { hours } => self.advance(Duration::hours(hours)).await,
+            Op::Advance { hours } => self.advance_line(Duration::hours(hours)).await,
+            Op::AdvanceMinutes { minutes } => self.advance_line(Duration::minutes(minutes)).await,
+            Op::Ask { .. }
+            | Op::AskCancel { .. }
+            | Op::Next { .. }
+            | Op::OpenNow { .. }
+            | Op::Press { .. }
+            | Op::Link { .. }
+            | Op::Late { .. } => self.apply_line(op).await,
         }
     }
 
-    async fn add(&mut self, who: usize, day: usize, start: u32, len: u32) {
+    pub async fn add(&mut self, who: usize, day: usize, start: u32, len: u32) {
         let (text, window) = window_of(day, start, len);
         let reply = self.say(who, &format!("add {text}")).await;
         let mine = &mut self.model.windows[who];
@@ -462,5 +535,6 @@ impl Run<'_> {
         self.model
             .subscriptions
             .retain(|(s, m)| *s != who && *m != who);
+        self.forget_line(who);
     }
 }
