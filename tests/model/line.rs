@@ -141,11 +141,16 @@ impl Run<'_> {
         let line = lines.by_mentor.entry(mentor).or_default();
         if line.iter().any(|p| p.asker == who) {
             // Asking again keeps the place (and updates the question). A mentor who removed all
-            // their windows refuses it ("no line to join") though the place is kept: reported.
+            // their windows can't be asked again, and the reply says the place is kept.
             assert!(
                 !refused || self.model.windows[mentor].is_empty(),
                 "ask again: {reply}"
             );
+            assert!(
+                !refused || reply.contains("still in their line"),
+                "ask again of a mentor with no windows: {reply}"
+            );
+            assert!(!reply.contains("no line to join"), "ask again: {reply}");
             return;
         }
         // Only a mentor with no windows (and not available now) can't be asked.
