@@ -99,7 +99,7 @@ impl Core {
         let mentor = self.store.mentor(&actor.team_id, &user.id).await?;
         let known = self.store.person(&actor.team_id, &user.id).await?.is_some();
         // Slack resolves a real mention to an id; a plain "@word" it could not resolve is nobody we know.
-        if !known && user.label.is_none() && !looks_like_slack_id(&user.id) {
+        if !known && user.label.is_none() && !user.looks_like_slack_id() {
             return Ok(replies::unknown_person(&format!("@{}", user.id)));
         }
         Ok(replies::lookup(viewer, now, &status_of(&mentor, now)))
@@ -241,12 +241,4 @@ impl Core {
             .await?;
         Ok(replies::unavailable(viewer, now, hide_until))
     }
-}
-
-fn looks_like_slack_id(id: &str) -> bool {
-    id.len() >= 9
-        && id.starts_with(['U', 'W'])
-        && id
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }

@@ -37,6 +37,19 @@ pub struct UserRef {
     pub label: Option<String>,
 }
 
+impl UserRef {
+    /// Could this be a Slack user id? Slack turns a real mention into one; a plain "@word" it
+    /// could not resolve stays a word.
+    pub fn looks_like_slack_id(&self) -> bool {
+        let id = &self.id;
+        id.len() >= 9
+            && id.starts_with(['U', 'W'])
+            && id
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum OnSpec {
     UntilEndOfDay,

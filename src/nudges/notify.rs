@@ -67,7 +67,7 @@ async fn watch(n: &Nudges, actor: &Actor, asked: NotifyTarget) -> Result<Message
         }
         // Slack resolves a real mention to an id; a plain "@word" it could not resolve is nobody we know.
         let known = n.store.person(team, &person.id).await?.is_some();
-        if !known && person.label.is_none() && !looks_like_slack_id(&person.id) {
+        if !known && person.label.is_none() && !person.looks_like_slack_id() {
             return Ok(words::unknown_person(&format!("@{}", person.id)));
         }
     }
@@ -281,12 +281,4 @@ pub(super) async fn compose(
         &viewer,
         now,
     )))
-}
-
-fn looks_like_slack_id(id: &str) -> bool {
-    id.len() >= 9
-        && id.starts_with(['U', 'W'])
-        && id
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }

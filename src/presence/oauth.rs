@@ -6,7 +6,7 @@ use chrono::Duration;
 use super::{PresenceError, PresenceService, StoredToken};
 use crate::commands::Actor;
 use crate::views::replies::{simple, with_hint};
-use crate::views::{Block, Message};
+use crate::views::{page, Block, Message};
 
 /// How long a "Connect" link works.
 const STATE_LIFETIME: Duration = Duration::minutes(10);
@@ -25,7 +25,7 @@ impl OAuthPage {
         Self {
             status,
             redirect: None,
-            html: html(title, text),
+            html: page::paragraph(title, text),
         }
     }
 }
@@ -194,22 +194,5 @@ fn expired() -> OAuthPage {
         400,
         "This link doesn't work any more",
         "Connect links work once, for ten minutes, for the person who asked. Run /officehours connect in Slack for a new one.",
-    )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn html(title: &str, text: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{title} · officehours</title><style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1d1c1d;line-height:1.5}}\
-         h1{{font-size:1.4rem}}p{{color:#454245}}</style></head><body><h1>{title}</h1><p>{text}</p></body></html>",
-        title = escape(title),
-        text = escape(text)
     )
 }

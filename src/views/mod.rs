@@ -4,6 +4,7 @@ pub mod format;
 pub mod home;
 pub mod line;
 pub mod notify;
+pub mod page;
 pub mod replies;
 pub mod text;
 mod zones;

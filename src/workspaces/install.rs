@@ -8,6 +8,7 @@ use super::{token_owner, Installs};
 use crate::ports::workspaces::{BotGrant, Workspaces};
 use crate::store::installs::{Installed, Workspace};
 use crate::store::StoreError;
+use crate::views::page;
 
 /// How long an "Add to Slack" page's button works.
 const STATE_LIFETIME: Duration = Duration::minutes(10);
@@ -29,7 +30,7 @@ impl InstallPage {
     fn say(status: u16, title: &str, text: &str) -> Self {
         Self {
             status,
-            html: page(title, &format!("<p>{}</p>", escape(text))),
+            html: page::paragraph(title, text),
             set_cookie: None,
         }
     }
@@ -83,11 +84,11 @@ impl Installs {
              <p><a href=\"{}\"><img alt=\"Add to Slack\" height=\"40\" width=\"139\" src=\"https://platform.slack-edge.com/img/add_to_slack.png\" \
              srcset=\"https://platform.slack-edge.com/img/add_to_slack.png 1x, https://platform.slack-edge.com/img/add_to_slack@2x.png 2x\"></a></p>\
              <p>The button works once, for ten minutes, in this browser.</p>",
-            escape(url.as_str())
+            page::escape(url.as_str())
         );
         Ok(InstallPage {
             status: 200,
-            html: page("Add officehours to Slack", &body),
+            html: page::html("Add officehours to Slack", &body),
             set_cookie: Some(format!(
                 "{INSTALL_COOKIE}={state}; Path=/slack/install; Max-Age={}; HttpOnly; Secure; SameSite=Lax",
                 STATE_LIFETIME.num_seconds()
@@ -208,21 +209,5 @@ fn expired() -> InstallPage {
         400,
         "This link doesn't work any more",
         "An \"Add to Slack\" button works once, for ten minutes. Open the \"Add to Slack\" page again for a new one.",
-    )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{title} · officehours</title><style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1d1c1d;line-height:1.5}}\
-         h1{{font-size:1.4rem}}p{{color:#454245}}</style></head><body><h1>{title}</h1>{body}</body></html>",
-        title = escape(title),
     )
 }
