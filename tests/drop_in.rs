@@ -166,11 +166,20 @@ async fn next_calls_one_person_with_the_link_and_done_logs_the_visit(app: TestAp
     app.say(BEN, &format!("{} rust lifetimes", ask(ANA))).await;
     app.say(CHO, &ask(ANA)).await;
 
-    let called = app.say(ANA, "next").await;
+    let answer = app.command(ANA, "next").await.json();
+    let called = visible_text(&answer);
     assert!(
         called.contains("Calling") && called.contains(BEN),
         "{called}"
     );
+    // The answer carries that visit's Done and Not today, as `queue` would.
+    let calling: Vec<(i64,)> = app
+        .db
+        .rows("SELECT id FROM line WHERE state = 'called'")
+        .await;
+    let visit = vec![calling[0].0.to_string()];
+    assert_eq!(button_values(&answer, "officehours.line_done"), visit);
+    assert_eq!(button_values(&answer, "officehours.line_not_today"), visit);
     app.tick().await;
     let call = app.slack.dm_messages(BEN);
     let ready: Vec<&Value> = call

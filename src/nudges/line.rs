@@ -338,7 +338,7 @@ async fn next(n: &Nudges, actor: &Actor) -> Result<Message, NudgeError> {
     };
     Ok(
         match n.store.call_next(team, mentor, &on_call, now).await? {
-            Called::Called(e) => words::calling(&e.asker_id, e.topic.as_deref()),
+            Called::Called(e) => words::calling(&e.asker_id, e.topic.as_deref(), e.id),
             Called::Busy(e) => words::still_with(&e.asker_id),
             Called::Empty => words::nobody_waiting(),
         },

@@ -316,11 +316,23 @@ fn button(text: &str, action_id: &'static str, id: i64, style: ButtonStyle) -> B
     }
 }
 
-pub fn calling(asker_id: &str, topic: Option<&str>) -> Message {
-    with_hint(
+/// The answer to `next`: who is called, with the visit's own Done and Not today (the answer is
+/// where the mentor's eyes are; `queue` has them too).
+pub fn calling(asker_id: &str, topic: Option<&str>, id: i64) -> Message {
+    let mut message = with_hint(
         format!(":mega: Calling {}{}: I'm telling them you're ready.", mention(asker_id), quoted(topic)),
         "Press Done when you've finished. If they don't come within 10 minutes, they go to the back of the line.",
-    )
+    );
+    message.push(Block::Actions(vec![
+        button("Done", actions::LINE_DONE, id, ButtonStyle::Primary),
+        button(
+            "Not today",
+            actions::LINE_NOT_TODAY,
+            id,
+            ButtonStyle::Danger,
+        ),
+    ]));
+    message
 }
 
 pub fn still_with(asker_id: &str) -> Message {
