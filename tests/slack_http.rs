@@ -69,6 +69,7 @@ async fn published_text(app: &TestApp, user: &str, nth: usize) -> String {
 on_both_backends!(
     unsigned_stale_or_forged_requests_get_401,
     ssl_check_and_url_verification_are_answered,
+    a_malformed_command_form_gets_400_and_changes_nothing,
     bodies_over_one_mebibyte_get_413_before_parsing,
     app_home_is_published_on_open_and_slack_retries_are_deduplicated,
     home_buttons_toggle_availability_and_remove_windows,
@@ -154,6 +155,30 @@ async fn ssl_check_and_url_verification_are_answered(app: TestApp) {
         answer.json()["challenge"],
         "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
     );
+}
+
+/// The form is parsed by hand (not axum's `Form`): one it cannot read is refused in words,
+/// and nothing in it is acted on.
+async fn a_malformed_command_form_gets_400_and_changes_nothing(app: TestApp) {
+    let before = app.db.snapshot().await;
+    let twice = format!(
+        "team_id={TEAM}&team_id=T0OTHER&user_id=U0ANA&command=%2Fofficehours&text=add+mon+9-10&trigger_id={}",
+        support::trigger_id()
+    );
+    let answer = app
+        .post_signed(
+            "/slack/commands",
+            "application/x-www-form-urlencoded",
+            &twice,
+        )
+        .await;
+    assert_eq!(answer.status, 400);
+    assert!(
+        answer.body.contains("expected a slash command form"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(app.db.snapshot().await, before);
 }
 
 async fn bodies_over_one_mebibyte_get_413_before_parsing(app: TestApp) {
