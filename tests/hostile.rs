@@ -18,6 +18,7 @@ use officehours::presence::PresenceSettings;
 use officehours::secret::Secret;
 use officehours::startup::Application;
 use support::fake_slack::FakeSlack;
+use support::raw_http::{exchange, read_status, signed_head, status_within};
 use support::{signing, Backend, TestDb, BOT_TOKEN, SIGNING_SECRET, TEAM};
 
 /// What a request may take under attack and still count as answered.
@@ -76,63 +77,6 @@ async fn start(database_url: &str, server: ServerSettings) -> Server {
 async fn sqlite_server(server: ServerSettings) -> (Server, TestDb) {
     let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
     (start(&db.url, server).await, db)
-}
-
-/// The status of the answer read from `stream`, if one comes within `within`.
-async fn status_within(stream: &mut TcpStream, within: Duration) -> Option<u16> {
-    read_status(stream, within).await
-}
-
-async fn read_status(
-    stream: &mut (impl tokio::io::AsyncRead + Unpin),
-    within: Duration,
-) -> Option<u16> {
-    let mut seen = Vec::new();
-    let mut buf = [0u8; 4096];
-    let read = async {
-        while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => seen.extend_from_slice(&buf[..n]),
-            }
-        }
-    };
-    let _ = tokio::time::timeout(within, read).await;
-    let text = String::from_utf8_lossy(&seen);
-    text.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()
-}
-
-/// Sends `head` (and `body`) on a new connection and reads the answer's status.
-async fn exchange(
-    addr: std::net::SocketAddr,
-    head: &str,
-    body: impl Into<bytes::Bytes>,
-    within: Duration,
-) -> Option<u16> {
-    let mut stream = TcpStream::connect(addr).await.ok()?;
-    stream.write_all(head.as_bytes()).await.ok()?;
-    let (mut read, mut write) = stream.into_split();
-    // The server may answer and close before the whole body is sent (that is the point), so
-    // the body goes out while the answer is read.
-    let body = body.into();
-    let sending = tokio::spawn(async move {
-        let _ = write.write_all(&body).await;
-        write
-    });
-    let status = read_status(&mut read, within).await;
-    sending.abort();
-    status
-}
-
-fn signed_head(path: &str, body_len: usize, timestamp: i64, body: &str) -> String {
-    let headers = signing::signed_headers_at(SIGNING_SECRET, body, timestamp);
-    let mut head = format!(
-        "POST {path} HTTP/1.1\r\nhost: officehours\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {body_len}\r\nconnection: close\r\n"
-    );
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head + "\r\n"
 }
 
 fn now_unix() -> i64 {

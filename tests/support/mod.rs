@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fake_slack;
+pub mod raw_http;
 pub mod signing;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -458,6 +459,12 @@ impl TestApp {
     }
 
     /// POSTs a body signed with the app's signing secret, as Slack does.
+    /// The app's socket address, for raw requests (see `raw_http`).
+    pub fn addr(&self) -> std::net::SocketAddr {
+        let authority = self.base.trim_start_matches("http://");
+        authority.parse().expect("the app's base is http://ip:port")
+    }
+
     pub async fn post_signed(&self, path: &str, content_type: &str, body: &str) -> Response {
         let mut headers: Vec<(&str, String)> = signing::signed_headers(SIGNING_SECRET, body);
         headers.push(("content-type", content_type.to_owned()));
