@@ -138,7 +138,11 @@ fn next_line(status: &MentorStatus, viewer: &Viewer, now: DateTime<Utc>) -> Opti
     })
 }
 
-const MAX_LISTED: usize = 15;
+/// How many mentors the answer lists open now, and coming up. Each line carries its own
+/// button, so a longer list is a wall to scroll past in a busy channel (and a slower answer);
+/// the rest are counted, and `find` narrows them down.
+const MAX_OPEN_LISTED: usize = 10;
+const MAX_NEXT_LISTED: usize = 5;
 
 /// Open-now first (soonest to close last), then the upcoming windows by start.
 fn open_and_next(statuses: &[MentorStatus]) -> (Vec<&MentorStatus>, Vec<&MentorStatus>) {
@@ -180,7 +184,7 @@ fn who_is_open(
             vec!["Nobody right now.".to_owned()]
         } else {
             open.iter()
-                .take(MAX_LISTED)
+                .take(MAX_OPEN_LISTED)
                 .map(|s| open_line(s, viewer, now))
                 .collect()
         };
@@ -196,7 +200,7 @@ fn who_is_open(
         }
         let next_lines: Vec<(String, &MentorStatus)> = next
             .iter()
-            .take(MAX_LISTED)
+            .take(MAX_NEXT_LISTED)
             .filter_map(|s| next_line(s, viewer, now).map(|line| (line, *s)))
             .collect();
         if !next_lines.is_empty() {
@@ -206,7 +210,8 @@ fn who_is_open(
                 message.push(super::line::with_drop_in(line, status));
             }
         }
-        let hidden = open.len().saturating_sub(MAX_LISTED) + next.len().saturating_sub(MAX_LISTED);
+        let hidden = open.len().saturating_sub(MAX_OPEN_LISTED)
+            + next.len().saturating_sub(MAX_NEXT_LISTED);
         if hidden > 0 {
             message.push(Block::context(format!(
                 "…and {hidden} more. Narrow it down with `/officehours find &lt;topic&gt;`."
@@ -597,3 +602,7 @@ pub fn with_hint(text: impl Into<String>, hint: &str) -> Message {
         blocks: vec![Block::text(text), Block::context(hint)],
     }
 }
+
+#[cfg(test)]
+#[path = "replies_tests.rs"]
+mod tests;
