@@ -44,7 +44,12 @@ fn shown(message: &Message) -> String {
         Block::Context(lines) => lines.join(" "),
         _ => String::new(),
     };
-    message.blocks.iter().map(text).collect::<Vec<_>>().join("\n")
+    message
+        .blocks
+        .iter()
+        .map(text)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]

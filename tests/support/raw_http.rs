@@ -64,4 +64,3 @@ pub fn signed_head(path: &str, body_len: usize, timestamp: i64, body: &str) -> S
     }
     head + "\r\n"
 }
-
