@@ -20,6 +20,10 @@ pub struct Workspace {
     pub installed_at: DateTime<Utc>,
     /// Set by an uninstall (or the bot token's revocation); cleared by a reinstall.
     pub uninstalled_at: Option<DateTime<Utc>>,
+    /// With token rotation: the refresh token, sealed like the token (`crypto::refresh_owner`),
+    /// and when the token expires.
+    pub refresh_sealed: Option<String>,
+    pub token_expires_at: Option<DateTime<Utc>>,
 }
 
 /// The user id a workspace's bot token is sealed for (`crypto::token_owner(team, BOT)`): no
@@ -125,6 +129,8 @@ type WorkspaceRow = (
     String,
     DateTime<Utc>,
     Option<DateTime<Utc>>,
+    Option<String>,
+    Option<DateTime<Utc>>,
 );
 
 fn workspace(
@@ -137,6 +143,8 @@ fn workspace(
         token_sealed,
         installed_at,
         uninstalled_at,
+        refresh_sealed,
+        token_expires_at,
     ): WorkspaceRow,
 ) -> Workspace {
     Workspace {
@@ -148,18 +156,22 @@ fn workspace(
         token_sealed,
         installed_at,
         uninstalled_at,
+        refresh_sealed,
+        token_expires_at,
     }
 }
 
 const SELECT: &str =
     "SELECT team_id, team_name, enterprise_id, bot_user_id, scopes, token_sealed, \
-     installed_at, uninstalled_at FROM workspaces WHERE team_id = $1";
+     installed_at, uninstalled_at, refresh_sealed, token_expires_at FROM workspaces WHERE team_id = $1";
 
 const UPSERT: &str =
     "INSERT INTO workspaces (team_id, team_name, enterprise_id, bot_user_id, scopes, \
-     token_sealed, installed_at, uninstalled_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL) \
+     token_sealed, installed_at, uninstalled_at, refresh_sealed, token_expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9) \
      ON CONFLICT (team_id) DO UPDATE SET team_name = $2, enterprise_id = $3, bot_user_id = $4, \
-     scopes = $5, token_sealed = $6, installed_at = $7, uninstalled_at = NULL";
+     scopes = $5, token_sealed = $6, installed_at = $7, uninstalled_at = NULL, refresh_sealed = $8, \
+     token_expires_at = $9, refreshing_until = NULL";
 
 const RESTORE: &str =
     "UPDATE reminders SET status = 'pending', last_error = NULL, finished_at = NULL, \
@@ -183,6 +195,7 @@ macro_rules! impl_install_store {
                 sqlx::query(UPSERT)
                     .bind(&w.team_id).bind(&w.team_name).bind(&w.enterprise_id).bind(&w.bot_user_id)
                     .bind(&w.scopes).bind(&w.token_sealed).bind(stored_instant(w.installed_at))
+                    .bind(&w.refresh_sealed).bind(w.token_expires_at.map(stored_instant))
                     .execute(&mut *tx).await?;
                 if let Some((.., Some(gone_at))) = &before {
                     // Back within the retention: what the uninstall cancelled is pending again (nothing

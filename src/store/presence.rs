@@ -59,6 +59,19 @@ pub trait PresenceStore: Send + Sync {
         token_sealed: &str,
         scope: &str,
         now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.save_rotating_connection(team_id, user_id, token_sealed, scope, None, now)
+            .await
+    }
+    /// A connection whose token rotates: `rotation` is its sealed refresh token and expiry.
+    async fn save_rotating_connection(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        token_sealed: &str,
+        scope: &str,
+        rotation: Option<(&str, DateTime<Utc>)>,
+        now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     async fn connection(
         &self,
@@ -175,13 +188,17 @@ macro_rules! impl_presence_store {
     ($db:ty) => {
         #[async_trait]
         impl PresenceStore for SqlStore<$db> {
-            async fn save_connection(&self, team: &str, user: &str, sealed: &str, scope: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+            async fn save_rotating_connection(
+                &self, team: &str, user: &str, sealed: &str, scope: &str, rotation: Option<(&str, DateTime<Utc>)>, now: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO connections (team_id, user_id, token_sealed, scope, broken, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (team_id, user_id) DO UPDATE SET \
-                     token_sealed = excluded.token_sealed, scope = excluded.scope, broken = excluded.broken, updated_at = excluded.updated_at",
+                    "INSERT INTO connections (team_id, user_id, token_sealed, scope, broken, created_at, updated_at, \
+                     refresh_sealed, token_expires_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) ON CONFLICT (team_id, user_id) DO UPDATE SET \
+                     token_sealed = excluded.token_sealed, scope = excluded.scope, broken = excluded.broken, updated_at = excluded.updated_at, \
+                     refresh_sealed = excluded.refresh_sealed, token_expires_at = excluded.token_expires_at, refreshing_until = NULL",
                 )
                 .bind(team).bind(user).bind(sealed).bind(scope).bind(false).bind(stored_instant(now))
+                .bind(rotation.map(|(refresh, _)| refresh)).bind(rotation.map(|(_, at)| stored_instant(at)))
                 .execute(&self.pool).await?;
                 Ok(())
             }
