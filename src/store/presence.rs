@@ -20,16 +20,28 @@ pub struct SealedToken {
     pub team_id: String,
     pub user_id: String,
     pub token_sealed: String,
+    /// A rotating token's refresh token, sealed for `crypto::refresh_owner`.
+    pub refresh_sealed: Option<String>,
 }
 
-impl From<(String, String, String)> for SealedToken {
-    fn from((team_id, user_id, token_sealed): (String, String, String)) -> Self {
+impl From<(String, String, String, Option<String>)> for SealedToken {
+    fn from(
+        (team_id, user_id, token_sealed, refresh_sealed): (String, String, String, Option<String>),
+    ) -> Self {
         Self {
             team_id,
             user_id,
             token_sealed,
+            refresh_sealed,
         }
     }
+}
+
+/// A token (and its refresh token, if it rotates) sealed anew.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resealing {
+    pub token_sealed: String,
+    pub refresh_sealed: Option<String>,
 }
 
 /// What [`PresenceStore::reseal_tokens`] did.
@@ -43,12 +55,14 @@ pub enum Resealed {
 }
 
 /// The store knows no keys: the caller says what a token becomes (`None`: it cannot be opened).
-pub type ResealWith<'a> = &'a (dyn Fn(&SealedToken) -> Option<String> + Sync);
+pub type ResealWith<'a> = &'a (dyn Fn(&SealedToken) -> Option<Resealing> + Sync);
 /// Which tokens to forget, and for each, the key prefixes of the reminders that needed it.
 pub type ForgetWith<'a> = &'a (dyn Fn(&SealedToken) -> Option<Vec<String>> + Sync);
 
 const ALL_TOKENS: &str =
-    "SELECT team_id, user_id, token_sealed FROM connections ORDER BY team_id, user_id";
+    "SELECT team_id, user_id, token_sealed, refresh_sealed FROM connections ORDER BY team_id, user_id";
+
+type TokenRow = (String, String, String, Option<String>);
 
 #[async_trait]
 pub trait PresenceStore: Send + Sync {
@@ -232,13 +246,13 @@ macro_rules! impl_presence_store {
             }
 
             async fn sealed_tokens(&self) -> Result<Vec<SealedToken>, StoreError> {
-                let rows: Vec<(String, String, String)> = sqlx::query_as(ALL_TOKENS).fetch_all(&self.pool).await?;
+                let rows: Vec<TokenRow> = sqlx::query_as(ALL_TOKENS).fetch_all(&self.pool).await?;
                 Ok(rows.into_iter().map(SealedToken::from).collect())
             }
 
             async fn reseal_tokens(&self, reseal: ResealWith<'_>) -> Result<Resealed, StoreError> {
                 let mut tx = self.pool.begin().await?;
-                let rows: Vec<(String, String, String)> = sqlx::query_as(ALL_TOKENS).fetch_all(&mut *tx).await?;
+                let rows: Vec<TokenRow> = sqlx::query_as(ALL_TOKENS).fetch_all(&mut *tx).await?;
                 let (mut resealed, mut unopened) = (Vec::with_capacity(rows.len()), Vec::new());
                 for token in rows.into_iter().map(SealedToken::from) {
                     match reseal(&token) {
@@ -254,9 +268,9 @@ macro_rules! impl_presence_store {
                 for (token, new) in &resealed {
                     // Only the value that was opened: a mentor who reconnected meanwhile keeps the newer token.
                     changed += sqlx::query(
-                        "UPDATE connections SET token_sealed = $1 WHERE team_id = $2 AND user_id = $3 AND token_sealed = $4",
+                        "UPDATE connections SET token_sealed = $1, refresh_sealed = $5 WHERE team_id = $2 AND user_id = $3 AND token_sealed = $4",
                     )
-                    .bind(new).bind(&token.team_id).bind(&token.user_id).bind(&token.token_sealed)
+                    .bind(&new.token_sealed).bind(&token.team_id).bind(&token.user_id).bind(&token.token_sealed).bind(&new.refresh_sealed)
                     .execute(&mut *tx).await?.rows_affected();
                 }
                 tx.commit().await?;
@@ -265,7 +279,7 @@ macro_rules! impl_presence_store {
 
             async fn forget_tokens(&self, forget: ForgetWith<'_>, reason: &str, now: DateTime<Utc>) -> Result<Vec<SealedToken>, StoreError> {
                 let mut tx = self.pool.begin().await?;
-                let rows: Vec<(String, String, String)> = sqlx::query_as(ALL_TOKENS).fetch_all(&mut *tx).await?;
+                let rows: Vec<TokenRow> = sqlx::query_as(ALL_TOKENS).fetch_all(&mut *tx).await?;
                 let mut forgotten = Vec::new();
                 for token in rows.into_iter().map(SealedToken::from) {
                     let Some(prefixes) = forget(&token) else { continue };
