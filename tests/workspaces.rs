@@ -6,7 +6,7 @@
 mod support;
 
 use chrono::Duration;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::Duration as StdDuration;
 
 use support::fake_slack::FakeFailure;
@@ -251,8 +251,10 @@ async fn an_uninstalled_workspace_is_purged_after_the_retention(backend: Backend
     let Some(app) = installs(backend, Duration::days(30)).await else {
         return;
     };
-    assert!(install(&app, T1, TOKEN1).await.body.contains("Installed"));
-    assert!(install(&app, T2, TOKEN2).await.body.contains("Installed"));
+    for (team, token) in [(T1, TOKEN1), (T2, TOKEN2)] {
+        let page = install(&app, team, token).await;
+        assert!(page.body.contains("Installed"), "{}: {}", page.status, page.body);
+    }
     for (team, user) in [(T1, M1), (T2, M2)] {
         known_in(&app, team, user, "Europe/Berlin").await;
         say_in(&app, team, user, "add tue 14:00-15:00").await;

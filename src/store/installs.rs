@@ -216,12 +216,12 @@ macro_rules! impl_install_store {
                     .bind(&w.scopes).bind(&w.token_sealed).bind(stored_instant(w.installed_at))
                     .bind(&w.refresh_sealed).bind(w.token_expires_at.map(stored_instant))
                     .execute(&mut *tx).await?;
-                if let Some((.., Some(gone_at))) = &before {
+                if let Some(gone_at) = before.as_ref().and_then(|row| row.7) {
                     // Back within the retention: what the uninstall cancelled is pending again (nothing
                     // else of this workspace could be cancelled while it was gone), and the scheduler's
                     // own rules apply (late, or dropped when over a day late; either way what follows
                     // is planned, so every chain of reminders goes on).
-                    sqlx::query(RESTORE).bind(&w.team_id).bind(stored_instant(*gone_at))
+                    sqlx::query(RESTORE).bind(&w.team_id).bind(stored_instant(gone_at))
                         .bind(stored_instant(w.installed_at)).execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
