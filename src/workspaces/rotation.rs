@@ -18,6 +18,8 @@ use crate::store::{Store, StoreError};
 pub const REFRESH_AHEAD: Duration = Duration::hours(2);
 /// How long a replica holds a refresh before another may take it over.
 const LEASE: Duration = Duration::minutes(1);
+/// How long the refresh call may take: half the lease.
+const REFRESH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 /// How long a call that met an expired token waits for another replica's refresh.
 const WAIT_FOR_OTHERS: std::time::Duration = std::time::Duration::from_secs(3);
 const WAIT_STEP: std::time::Duration = std::time::Duration::from_millis(100);
@@ -182,10 +184,18 @@ impl Rotation {
             tracing::warn!(slack.team_id = %team_id, slack.user_id = %user_id, "a refresh token does not open with this process's key");
             return Ok(Some(Renewal::Unchanged));
         };
-        let answer = self
-            .oauth
-            .refresh_token(&self.client_id, &self.client_secret, &Secret::new(refresh))
-            .await;
+        // Well inside the lease: a second replica must never hold the same refresh token.
+        let answer = tokio::time::timeout(
+            REFRESH_TIMEOUT,
+            self.oauth
+                .refresh_token(&self.client_id, &self.client_secret, &Secret::new(refresh)),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(SlackError::Transport(format!(
+                "no answer from Slack within {REFRESH_TIMEOUT:?}"
+            )))
+        });
         let refreshed = match answer {
             Ok(refreshed) => refreshed,
             Err(err) if is_refusal(&err) => {
