@@ -264,6 +264,15 @@ async fn a_mentors_rotating_token_is_renewed_and_a_refused_one_ends_the_connecti
         app.advance_and_tick(Duration::hours(12)).await;
     }
     assert_eq!(app.slack.refreshes().len(), 3, "no loop");
+    // She is told once how to connect again.
+    let told: Vec<String> = app
+        .slack
+        .dm_messages(ANA)
+        .iter()
+        .map(support::visible_text)
+        .filter(|text| text.contains("no longer update your Slack status"))
+        .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
     // She can connect again.
     let again = app.say(ANA, "connect").await;
     assert!(!again.contains("already connected"), "{again}");

@@ -244,12 +244,18 @@ impl Rotation {
                 .await?;
             return Ok(());
         }
-        tracing::warn!(slack.team_id = %team_id, slack.user_id = %user_id, error = %err, "Slack refused to renew a mentor's user token: their connection is ended, as if revoked");
-        self.store
+        tracing::warn!(slack.team_id = %team_id, slack.user_id = %user_id, error = %err, "Slack refused to renew a mentor's user token: their connection is ended, as if revoked, and they are told once");
+        let first = self
+            .store
             .mark_connection_broken(team_id, user_id, now)
             .await?;
         for prefix in (self.user_reminders)(team_id, user_id) {
             self.store.cancel_pending(&prefix, USER_REFUSED, now).await?;
+        }
+        if first {
+            // They did nothing to end it, so unlike a revocation they are told how to connect again.
+            let notice = crate::presence::connection_broken_notice(team_id, user_id, now);
+            self.store.schedule(&notice, now).await?;
         }
         Ok(())
     }
