@@ -166,6 +166,7 @@ fn scheduler(store: Arc<dyn Store>, fake: &FakeSlack) -> Core {
         clock,
         workspaces: officehours::ports::workspaces::SingleWorkspace::shared(slack),
         installs: None,
+        single: None,
         cipher: None,
         nudges: NudgeSettings::default(),
         presence: PresenceSettings::default(),

@@ -358,6 +358,12 @@ pub fn token_owner(team_id: &str, user_id: &str) -> String {
     format!("{team_id}/{user_id}")
 }
 
+/// What a rotating token's refresh token is sealed with: its owner's, marked, so that a refresh
+/// token never opens as the token itself (or the other way round).
+pub fn refresh_owner(team_id: &str, user_id: &str) -> String {
+    format!("{team_id}/{user_id}/refresh")
+}
+
 fn associated_data(aad: &str) -> Vec<u8> {
     let mut data = Vec::with_capacity(AAD_CONTEXT.len() + aad.len());
     data.extend_from_slice(AAD_CONTEXT);

@@ -15,7 +15,7 @@ use crate::config::{normalize_api_url, CommonArgs, KeysCommand, ServeArgs, Serve
 use crate::crypto::{self, TokenCipher};
 use crate::ports::slack::SlackApi;
 use crate::secret::Secret;
-use crate::store::presence::{Resealed, SealedToken};
+use crate::store::presence::{Resealed, Resealing, SealedToken};
 use crate::store::{self, Store};
 use crate::views::{Block, Message};
 
@@ -23,6 +23,9 @@ const KEY_VAR: &str = "OFFICEHOURS_SECRET_KEY";
 const OLD_VAR: &str = "OFFICEHOURS_SECRET_KEY_OLD";
 /// Why a forgotten token's pending status changes were cancelled (seen in `reminders`).
 const FORGOTTEN: &str = "token forgotten: no configured key opened it";
+/// Why a workspace whose bot token was forgotten had its pending work cancelled.
+const BOT_FORGOTTEN: &str =
+    "the workspace's bot token was forgotten (no configured key opened it): uninstalled until the app is installed again";
 
 /// Where the key is configured: the variables, else a key file beside a SQLite database.
 pub struct KeySource<'a> {
@@ -123,13 +126,19 @@ fn load(source: &KeySource<'_>, may_create: bool) -> anyhow::Result<(Option<Toke
     Ok((Some(cipher), Origin::File(path)))
 }
 
+/// The token opens, and so does its refresh token if it rotates (a token that can't be renewed
+/// is lost within 12 hours all the same).
 fn opens(cipher: Option<&TokenCipher>, token: &SealedToken) -> bool {
-    cipher.is_some_and(|cipher| {
-        cipher
-            .decrypt(&token.token_sealed, &owner(token))
-            .map(Zeroizing::new)
-            .is_ok()
-    })
+    let open = |sealed: &str, owner: &str| {
+        cipher.is_some_and(|cipher| cipher.decrypt(sealed, owner).map(Zeroizing::new).is_ok())
+    };
+    open(&token.token_sealed, &owner(token))
+        && token.refresh_sealed.as_deref().is_none_or(|refresh| {
+            open(
+                refresh,
+                &crypto::refresh_owner(&token.team_id, &token.user_id),
+            )
+        })
 }
 
 fn owner(token: &SealedToken) -> String {
@@ -218,8 +227,8 @@ async fn run_keys(
         key: key.as_ref(),
         old: old.as_ref(),
     };
-    let slack = match action {
-        KeysCommand::ForgetTokens => Some(slack_for(args)?),
+    let messengers = match action {
+        KeysCommand::ForgetTokens => Some(Messengers::of(args)?),
         KeysCommand::Rotate => None,
     };
     let store = store::connect(&common.database_url)
@@ -230,8 +239,8 @@ async fn run_keys(
                 store::redact_url(&common.database_url)
             )
         })?;
-    let done = match slack {
-        Some(slack) => forget_tokens(&*store, &*slack, &source, chrono::Utc::now()).await,
+    let done = match &messengers {
+        Some(messengers) => forget_tokens(&*store, messengers, &source, chrono::Utc::now()).await,
         None => rotate(&*store, &source).await,
     };
     store.close().await;
@@ -282,10 +291,22 @@ async fn reseal(
     opener: &TokenCipher,
     sealer: &TokenCipher,
 ) -> anyhow::Result<u64> {
+    let again = |sealed: &str, owner: &str| {
+        let plain = Zeroizing::new(opener.decrypt(sealed, owner).ok()?);
+        Some(sealer.encrypt(&plain, owner))
+    };
     let reseal = |token: &SealedToken| {
-        let owner = owner(token);
-        let plain = Zeroizing::new(opener.decrypt(&token.token_sealed, &owner).ok()?);
-        Some(sealer.encrypt(&plain, &owner))
+        let refresh_sealed = match &token.refresh_sealed {
+            Some(refresh) => Some(again(
+                refresh,
+                &crypto::refresh_owner(&token.team_id, &token.user_id),
+            )?),
+            None => None,
+        };
+        Some(Resealing {
+            token_sealed: again(&token.token_sealed, &owner(token))?,
+            refresh_sealed,
+        })
     };
     // Installed workspaces' bot tokens first: a crash after them leaves every token opening with
     // the old and new keys together, and running the rotation again finishes it.
@@ -343,16 +364,87 @@ fn install(pending: &Path, path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn slack_for(args: &ServeArgs) -> anyhow::Result<Arc<dyn SlackApi>> {
-    let token = args
-        .slack_bot_token
-        .clone()
-        .filter(|t| !t.is_empty())
-        .context("`keys forget-tokens` tells each mentor by DM: set SLACK_BOT_TOKEN")?;
-    Ok(Arc::new(crate::slack::api::SlackWebApi::new(
-        &normalize_api_url(&args.slack_api_url),
-        &token,
-    )?))
+/// Who tells the mentors whose tokens are forgotten: the one bot of single-token mode
+/// (`SLACK_BOT_TOKEN`), or each installed workspace's own bot, where its token still opens.
+enum Messengers {
+    Single(Arc<dyn SlackApi>),
+    PerWorkspace { api_url: String },
+}
+
+impl Messengers {
+    fn of(args: &ServeArgs) -> anyhow::Result<Self> {
+        let api_url = normalize_api_url(&args.slack_api_url);
+        Ok(match args.slack_bot_token.clone().filter(|t| !t.is_empty()) {
+            Some(token) => Self::Single(Arc::new(crate::slack::api::SlackWebApi::new(
+                &api_url, &token,
+            )?)),
+            None => Self::PerWorkspace { api_url },
+        })
+    }
+
+    /// Checked before anything is deleted: a mentor who is not told would never know.
+    async fn check(&self, store: &dyn Store) -> anyhow::Result<()> {
+        match self {
+            Self::Single(slack) => {
+                slack.auth_test().await.map_err(|e| {
+                    anyhow::anyhow!("Slack refused SLACK_BOT_TOKEN ({e}); nothing was deleted")
+                })?;
+            }
+            // No installed workspace: a single-token deployment run without its token.
+            Self::PerWorkspace { .. } if store.sealed_bot_tokens().await?.is_empty() => bail!(
+                "`keys forget-tokens` tells each mentor by DM: set SLACK_BOT_TOKEN (no workspace installed the bot, so none of theirs can)"
+            ),
+            Self::PerWorkspace { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// The bot of `team_id`, if there is one to send with.
+    async fn bot_of(
+        &self,
+        store: &dyn Store,
+        cipher: Option<&TokenCipher>,
+        team_id: &str,
+    ) -> Option<Arc<dyn SlackApi>> {
+        let api_url = match self {
+            Self::Single(slack) => return Some(slack.clone()),
+            Self::PerWorkspace { api_url } => api_url,
+        };
+        let workspace = store.workspace(team_id).await.ok()??;
+        if workspace.uninstalled_at.is_some() {
+            return None;
+        }
+        let owner = crypto::token_owner(team_id, crate::store::installs::BOT);
+        let token = Zeroizing::new(cipher?.decrypt(&workspace.token_sealed, &owner).ok()?);
+        let slack = crate::slack::api::SlackWebApi::new(api_url, &Secret::new(token.as_str()));
+        Some(Arc::new(slack.ok()?))
+    }
+}
+
+/// Installed workspaces' bot tokens that no configured key opens: each workspace is stopped as
+/// if the app were removed (its data kept for `UNINSTALL_RETENTION`), and installing the app
+/// again brings it back with a new token. No one there can be told by the bot: they are named.
+async fn forget_bot_tokens(
+    store: &dyn Store,
+    cipher: Option<&TokenCipher>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    let forgotten = store
+        .forget_bot_tokens(&|token| !opens(cipher, token), BOT_FORGOTTEN, now)
+        .await?;
+    if forgotten.is_empty() {
+        return Ok(());
+    }
+    let teams: Vec<&str> = forgotten.iter().map(|t| t.team_id.as_str()).collect();
+    println!(
+        "Forgot {} that no configured key opens ({}): {} stopped as if the app had been removed, \
+         with {} data kept for UNINSTALL_RETENTION. Ask an admin there to add the app to Slack again.",
+        crate::views::replies::counted(forgotten.len(), "workspace bot token", "workspace bot tokens"),
+        teams.join(", "),
+        if forgotten.len() == 1 { "that workspace is" } else { "those workspaces are" },
+        if forgotten.len() == 1 { "its" } else { "their" },
+    );
+    Ok(())
 }
 
 /// Deletes the tokens no configured key opens (with the status changes that needed them, in one
@@ -360,16 +452,13 @@ fn slack_for(args: &ServeArgs) -> anyhow::Result<Arc<dyn SlackApi>> {
 /// error; the tokens stay deleted.
 async fn forget_tokens(
     store: &dyn Store,
-    slack: &dyn SlackApi,
+    messengers: &Messengers,
     source: &KeySource<'_>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<()> {
-    // Checked before anything is deleted: a mentor who is not told would never know.
-    slack
-        .auth_test()
-        .await
-        .map_err(|e| anyhow::anyhow!("Slack refused SLACK_BOT_TOKEN ({e}); nothing was deleted"))?;
+    messengers.check(store).await?;
     let (cipher, _) = load(source, false)?;
+    forget_bot_tokens(store, cipher.as_ref(), now).await?;
     let forgotten = store
         .forget_tokens(
             &|token| {
@@ -392,7 +481,13 @@ async fn forget_tokens(
     );
     let mut failed = 0;
     for token in &forgotten {
-        if let Err(err) = tell_to_reconnect(slack, &token.user_id).await {
+        let told = match messengers.bot_of(store, cipher.as_ref(), &token.team_id).await {
+            Some(slack) => tell_to_reconnect(&*slack, &token.user_id).await,
+            None => Err(crate::ports::slack::SlackError::Api(
+                "the workspace's bot token is gone too".to_owned(),
+            )),
+        };
+        if let Err(err) = told {
             failed += 1;
             tracing::warn!(error = %err, slack.team_id = %token.team_id, slack.user_id = %token.user_id, "could not DM a mentor whose token was forgotten");
             eprintln!(

@@ -27,7 +27,7 @@ use crate::slack::verify::SignatureVerifier;
 use crate::slack::{self, SlackApp};
 use crate::store::{self, Store};
 use crate::telemetry;
-use crate::workspaces::{InstallSettings, Installs};
+use crate::workspaces::{InstallSettings, Installs, Rotation, SingleToken};
 
 /// How long handled event ids are kept: Slack's last retry comes about five minutes after the first.
 const EVENT_MEMORY: chrono::Duration = chrono::Duration::days(1);
@@ -63,12 +63,24 @@ impl Application {
                 )
             })?;
         let cipher = crate::keys::serve_cipher(&*store, &KeySource::of(&config)).await?;
-        let (web, workspaces, installs) = slack_clients(&config, &store, &clock, cipher.clone())?;
+        let SlackClients {
+            web,
+            workspaces,
+            installs,
+            single,
+        } = slack_clients(&config, &store, &clock, cipher.clone())?;
+        if let Some(single) = &single {
+            single
+                .lift_stops()
+                .await
+                .context("lifting the stops of a previous SLACK_BOT_TOKEN")?;
+        }
         let core = Core::assemble(CoreParts {
             store: store.clone(),
             clock: clock.clone(),
             workspaces: workspaces.clone(),
             installs,
+            single,
             cipher,
             nudges: config.nudges.clone(),
             presence: config.presence.clone(),
@@ -222,6 +234,7 @@ pub fn shell_core(
         clock,
         workspaces: SingleWorkspace::shared(slack),
         installs: None,
+        single: None,
         cipher: None,
         nudges,
         presence: PresenceSettings {
@@ -356,9 +369,14 @@ pub async fn sweep_workspaces(
 }
 
 /// The Slack side, as the configuration says: with `SLACK_BOT_TOKEN`, one client for everyone
-/// (single-token mode); without it, each installed workspace's own ("Add to Slack"). The first is
-/// a client for Socket Mode's listener.
-type SlackClients = (Arc<SlackWebApi>, Arc<dyn Workspaces>, Option<Arc<Installs>>);
+/// (single-token mode); without it, each installed workspace's own ("Add to Slack").
+struct SlackClients {
+    /// A client for Socket Mode's listener.
+    web: Arc<SlackWebApi>,
+    workspaces: Arc<dyn Workspaces>,
+    installs: Option<Arc<Installs>>,
+    single: Option<Arc<SingleToken>>,
+}
 
 fn slack_clients(
     config: &ServeConfig,
@@ -366,17 +384,41 @@ fn slack_clients(
     clock: &Arc<dyn Clock>,
     cipher: Option<TokenCipher>,
 ) -> anyhow::Result<SlackClients> {
+    let presence = &config.presence;
+    // Renews rotating tokens (token rotation on): needs the key and the app's credentials.
+    let rotation = |oauth: Arc<dyn SlackApi>| {
+        let (Some(cipher), Some(id), Some(secret)) = (
+            cipher.clone(),
+            presence.client_id.clone(),
+            presence.client_secret.clone(),
+        ) else {
+            return None;
+        };
+        let rotation = Rotation::new(store.clone(), clock.clone(), cipher, oauth, (id, secret));
+        Some(Arc::new(rotation))
+    };
     if let Some(token) = &config.bot_token {
         let web = Arc::new(SlackWebApi::new(&config.slack_api_url, token)?);
         let slack: Arc<dyn SlackApi> = web.clone();
-        return Ok((web, SingleWorkspace::shared(slack), None));
+        let single = Arc::new(SingleToken::new(
+            slack.clone(),
+            token,
+            store.clone(),
+            clock.clone(),
+            rotation(slack),
+        ));
+        return Ok(SlackClients {
+            web,
+            workspaces: single.clone(),
+            installs: None,
+            single: Some(single),
+        });
     }
-    let presence = &config.presence;
-    let (Some(client_id), Some(client_secret), Some(public_url), Some(cipher)) = (
+    let (Some(client_id), Some(client_secret), Some(public_url), Some(key)) = (
         presence.client_id.clone(),
         presence.client_secret.clone(),
         presence.public_url.clone(),
-        cipher,
+        cipher.clone(),
     ) else {
         anyhow::bail!("without SLACK_BOT_TOKEN, workspaces install the bot (\"Add to Slack\"): that needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, PUBLIC_URL and a token key (OFFICEHOURS_SECRET_KEY)");
     };
@@ -384,7 +426,7 @@ fn slack_clients(
     let installs = Arc::new(Installs::new(
         store.clone(),
         clock.clone(),
-        cipher,
+        key,
         Arc::new(SlackWebConnector::new(&config.slack_api_url)?),
         InstallSettings {
             client_id,
@@ -392,9 +434,14 @@ fn slack_clients(
             public_url,
             authorize_url: presence.authorize_url.clone(),
         },
+        rotation(web.clone()),
     ));
-    let workspaces: Arc<dyn Workspaces> = installs.clone();
-    Ok((web, workspaces, Some(installs)))
+    Ok(SlackClients {
+        web,
+        workspaces: installs.clone(),
+        installs: Some(installs),
+        single: None,
+    })
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -6,7 +6,7 @@ mod support;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use officehours::crypto::{key_file_for, token_owner, TokenCipher};
+use officehours::crypto::{key_file_for, refresh_owner, token_owner, TokenCipher};
 use officehours::store::Store;
 use support::{Backend, TestApp, TestDb, BOT_TOKEN, TEAM};
 
@@ -175,6 +175,7 @@ on_both_databases!(
     forget_tokens_deletes_what_no_key_opens_tells_each_mentor_once_and_connect_works,
     a_dm_that_cannot_be_sent_is_reported_and_the_token_is_still_forgotten,
     workspace_bot_tokens_are_checked_and_rotated_with_the_mentors_tokens,
+    forget_tokens_stops_a_workspace_whose_bot_token_no_key_opens,
 );
 
 async fn serve_refuses_a_key_that_does_not_open_the_stored_tokens(db: TestDb) {
@@ -352,7 +353,12 @@ async fn rotating_a_key_file_moves_a_new_key_into_place_and_an_interrupted_rotat
     store
         .reseal_tokens(&|t| {
             let owner = token_owner(&t.team_id, &t.user_id);
-            Some(third.encrypt(&second.decrypt(&t.token_sealed, &owner).ok()?, &owner))
+            let token_sealed =
+                third.encrypt(&second.decrypt(&t.token_sealed, &owner).ok()?, &owner);
+            Some(officehours::store::presence::Resealing {
+                token_sealed,
+                refresh_sealed: None,
+            })
         })
         .await
         .unwrap();
@@ -509,7 +515,19 @@ async fn a_dm_that_cannot_be_sent_is_reported_and_the_token_is_still_forgotten(d
 
 /// An installed workspace's bot token, as "Add to Slack" stores it, sealed under `sealer`.
 async fn store_bot_token(db: &TestDb, sealer: &TokenCipher, team: &str, token: &str) {
+    store_rotating_bot_token(db, sealer, team, token, None).await
+}
+
+/// The same, with a refresh token when the app rotates its tokens.
+async fn store_rotating_bot_token(
+    db: &TestDb,
+    sealer: &TokenCipher,
+    team: &str,
+    token: &str,
+    refresh: Option<&str>,
+) {
     let store = store(db).await;
+    let bot = officehours::store::installs::BOT;
     let workspace = officehours::store::installs::Workspace {
         team_id: team.to_owned(),
         team_name: "Example".to_owned(),
@@ -519,15 +537,18 @@ async fn store_bot_token(db: &TestDb, sealer: &TokenCipher, team: &str, token: &
         token_sealed: sealer.encrypt(token, &token_owner(team, officehours::store::installs::BOT)),
         installed_at: support::thursday_afternoon(),
         uninstalled_at: None,
+        refresh_sealed: refresh.map(|r| sealer.encrypt(r, &refresh_owner(team, bot))),
+        token_expires_at: refresh.map(|_| support::thursday_afternoon() + chrono::Duration::hours(12)),
     };
     store.save_install(&workspace).await.unwrap();
     store.close().await;
 }
 
 async fn workspace_bot_tokens_are_checked_and_rotated_with_the_mentors_tokens(db: TestDb) {
-    const BOT: &str = "xoxb-installed-workspace-token";
+    const BOT: &str = "xoxe.xoxb-installed-workspace-token";
+    const REFRESH: &str = "xoxe-1-installed-workspace-refresh";
     store_token(&db, &cipher(K2), ANA, ANA_TOKEN).await;
-    store_bot_token(&db, &cipher(K1), "T0INSTALL1", BOT).await;
+    store_rotating_bot_token(&db, &cipher(K1), "T0INSTALL1", BOT, Some(REFRESH)).await;
     // A key that opens the mentors' tokens but not a workspace's is refused too.
     let refused = TestApp::spawn_keyed(db.same(), Some(K2), None).await;
     let said = format!("{:#}", refused.err().expect("refused"));
@@ -554,6 +575,11 @@ async fn workspace_bot_tokens_are_checked_and_rotated_with_the_mentors_tokens(db
         BOT
     );
     assert!(cipher(K1).decrypt(&sealed[0].token_sealed, &owner).is_err());
+    // Its refresh token too: the new key alone must renew it.
+    let refresh = sealed[0].refresh_sealed.as_deref().expect("a refresh token");
+    let renews = refresh_owner("T0INSTALL1", officehours::store::installs::BOT);
+    assert_eq!(cipher(K2).decrypt(refresh, &renews).unwrap(), REFRESH);
+    assert!(cipher(K1).decrypt(refresh, &renews).is_err());
     // The new key alone now opens everything; the old one alone is refused.
     assert!(TestApp::spawn_keyed(db.same(), Some(K2), None)
         .await
@@ -564,4 +590,53 @@ async fn workspace_bot_tokens_are_checked_and_rotated_with_the_mentors_tokens(db
         said.contains("does not open") || said.contains("do not open"),
         "{said}"
     );
+}
+
+/// Install mode (no SLACK_BOT_TOKEN): a workspace whose bot token no key opens is stopped as if
+/// uninstalled, and named; a mentor there whose token is lost too can't be told by its bot and
+/// is named; a mentor of a workspace whose bot token opens is told by that workspace's bot.
+async fn forget_tokens_stops_a_workspace_whose_bot_token_no_key_opens(db: TestDb) {
+    const LOST: &str = "T0LOST0001";
+    const KEPT: &str = TEAM;
+    store_rotating_bot_token(&db, &cipher(K1), LOST, "xoxe.xoxb-lost", Some("xoxe-1-lost")).await;
+    store_bot_token(&db, &cipher(K2), KEPT, BOT_TOKEN).await;
+    let lost_user = "U0LOST0001";
+    let store_ = store(&db).await;
+    let sealed = cipher(K1).encrypt("xoxp-lost-user", &token_owner(LOST, lost_user));
+    let now = support::thursday_afternoon();
+    store_
+        .save_connection(LOST, lost_user, &sealed, "users.profile:read", now)
+        .await
+        .unwrap();
+    store_.close().await;
+    store_token(&db, &cipher(K1), ANA, ANA_TOKEN).await;
+    let slack = support::fake_slack::FakeSlack::start(BOT_TOKEN).await;
+    let api = slack.api_url();
+    let vars = [
+        ("OFFICEHOURS_SECRET_KEY", K2),
+        ("SLACK_API_URL", api.as_str()),
+    ];
+
+    let out = officehours(&["keys", "forget-tokens"], &db, &vars).await;
+
+    let said = text(&out);
+    assert!(said.contains("Forgot 1 workspace bot token"), "{said}");
+    assert!(said.contains(LOST) && said.contains("add the app to Slack again"), "{said}");
+    assert!(said.contains("Forgot 2 Slack user tokens"), "{said}");
+    // Ana is told by her workspace's own bot; the lost workspace's mentor is named instead.
+    assert_eq!(slack.dm_messages(ANA).len(), 1, "{}", slack.calls_summary());
+    assert!(said.contains(lost_user), "{said}");
+    assert!(!out.status.success(), "one DM could not be sent: {said}");
+    let rows: Vec<(String, String, bool)> = db
+        .rows("SELECT team_id, token_sealed, uninstalled_at IS NOT NULL FROM workspaces ORDER BY team_id")
+        .await;
+    assert_eq!(rows[0].0, KEPT);
+    assert!(!rows[0].2, "the workspace whose token opens is untouched");
+    assert_eq!((rows[1].0.as_str(), rows[1].1.as_str(), rows[1].2), (LOST, "", true));
+    // The key now opens everything that is left: serve starts, and a second run finds nothing.
+    let again = officehours(&["keys", "forget-tokens"], &db, &vars).await;
+    assert!(text(&again).contains("Nothing to forget"), "{}", text(&again));
+    assert!(!text(&again).contains("workspace bot token"), "{}", text(&again));
+    let serving = TestApp::spawn_keyed(db.same(), Some(K2), None).await;
+    assert!(serving.is_ok(), "{:?}", serving.err());
 }

@@ -245,6 +245,7 @@ async fn model_core(app: &TestApp) -> Core {
         clock: app.clock.clone(),
         workspaces: officehours::ports::workspaces::SingleWorkspace::shared(slack),
         installs: None,
+        single: None,
         cipher: Some(TokenCipher::from_key_text(support::SECRET_KEY).expect("the key")),
         nudges: NudgeSettings::default(),
         presence: PresenceSettings {

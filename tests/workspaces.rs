@@ -6,11 +6,12 @@
 mod support;
 
 use chrono::Duration;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::Duration as StdDuration;
 
-use support::fake_slack::{FakeFailure, InstallGrant};
-use support::{mention, poll, Backend, Response, TestApp};
+use support::fake_slack::FakeFailure;
+use support::installs::{callback, event, grant, install, known_in, say_in, start_install, uninstall};
+use support::{mention, Backend, TestApp};
 
 const T1: &str = "T0000000A1";
 const T2: &str = "T0000000B2";
@@ -55,122 +56,6 @@ fn now(app: &TestApp) -> chrono::DateTime<chrono::Utc> {
 
 async fn installs(backend: Backend, retention: Duration) -> Option<TestApp> {
     TestApp::spawn_installs(backend, retention).await
-}
-
-/// The "Add to Slack" page: its cookie and the state in Slack's authorize link.
-async fn start_install(app: &TestApp) -> (String, String, url::Url) {
-    let page = app.get("/slack/install").await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let cookie = page
-        .headers
-        .get("set-cookie")
-        .and_then(|c| c.to_str().ok())
-        .expect("the install page sets its cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let href = page
-        .body
-        .split("href=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("a link to Slack")
-        .replace("&amp;", "&");
-    let link = url::Url::parse(&href).expect("the link is a URL");
-    let state = link
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .map(|(_, v)| v.into_owned())
-        .expect("a state");
-    (cookie, state, link)
-}
-
-async fn callback(app: &TestApp, query: &str, cookie: Option<&str>) -> Response {
-    let headers: Vec<(&str, String)> = cookie
-        .map(|c| vec![("cookie", c.to_owned())])
-        .unwrap_or_default();
-    app.request(
-        "GET",
-        &format!("/slack/install/callback?{query}"),
-        &headers,
-        "",
-    )
-    .await
-}
-
-fn grant(team: &str, token: &str) -> InstallGrant {
-    InstallGrant {
-        team: team.to_owned(),
-        team_name: format!("Team {team}"),
-        bot_token: token.to_owned(),
-        bot_user: format!("UBOT{team}"),
-        enterprise: None,
-    }
-}
-
-/// Installs `team` through the whole flow; the page it ends on.
-async fn install(app: &TestApp, team: &str, token: &str) -> Response {
-    let (cookie, state, _) = start_install(app).await;
-    let code = format!("code-{team}-{token}");
-    app.slack.approve_install(&code, grant(team, token));
-    callback(app, &format!("code={code}&state={state}"), Some(&cookie)).await
-}
-
-async fn say_in(app: &TestApp, team: &str, user: &str, text: &str) -> String {
-    let body = app.command_form_in(team, user, text, &format!("{team}-{user}"));
-    let response = app
-        .post_signed(
-            "/slack/commands",
-            "application/x-www-form-urlencoded",
-            &body,
-        )
-        .await;
-    assert_eq!(response.status, 200, "{}", response.body);
-    response.text()
-}
-
-/// Puts `user` in `team` with a zone, and waits until the bot has learnt it.
-async fn known_in(app: &TestApp, team: &str, user: &str, tz: &str) {
-    app.slack
-        .set_user_in(team, user, &user.to_lowercase(), Some(tz));
-    say_in(app, team, user, "help").await;
-    let learned = || async {
-        say_in(app, team, user, "list")
-            .await
-            .contains(tz)
-            .then_some(())
-    };
-    let found = poll(
-        StdDuration::from_secs(5),
-        StdDuration::from_millis(20),
-        learned,
-    )
-    .await;
-    assert!(
-        found.is_some(),
-        "the bot never learnt {user}'s zone in {team}"
-    );
-}
-
-fn event(team: &str, event: Value) -> Value {
-    json!({
-        "token": "XXYYZZ",
-        "team_id": team,
-        "api_app_id": "A0001",
-        "event": event,
-        "type": "event_callback",
-        "event_id": format!("Ev{}", support::trigger_id().replace('.', "")),
-        "event_time": 1515449522,
-    })
-}
-
-async fn uninstall(app: &TestApp, team: &str) {
-    let body = event(
-        team,
-        json!({ "type": "app_uninstalled", "event_ts": "1515449522.000016" }),
-    );
-    assert_eq!(app.event(&body).await.status, 200);
 }
 
 /// Two workspaces installed, a manager in each with 1:1s with two reports: four notices due.
@@ -366,8 +251,10 @@ async fn an_uninstalled_workspace_is_purged_after_the_retention(backend: Backend
     let Some(app) = installs(backend, Duration::days(30)).await else {
         return;
     };
-    assert!(install(&app, T1, TOKEN1).await.body.contains("Installed"));
-    assert!(install(&app, T2, TOKEN2).await.body.contains("Installed"));
+    for (team, token) in [(T1, TOKEN1), (T2, TOKEN2)] {
+        let page = install(&app, team, token).await;
+        assert!(page.body.contains("Installed"), "{}: {}", page.status, page.body);
+    }
     for (team, user) in [(T1, M1), (T2, M2)] {
         known_in(&app, team, user, "Europe/Berlin").await;
         say_in(&app, team, user, "add tue 14:00-15:00").await;

@@ -58,12 +58,15 @@ impl Core {
     }
 
     async fn uninstalled(&self, team_id: &str, reason: &str) -> Result<(), CoreError> {
-        match &self.installs {
-            Some(installs) => {
+        match (&self.installs, &self.single) {
+            (Some(installs), _) => {
                 installs.uninstalled(team_id, reason).await?;
             }
-            // Single-token mode keeps no workspaces: say so, for whoever runs the bot.
-            None => {
+            // Single-token mode: stopped until the bot runs with a new token.
+            (None, Some(single)) => {
+                single.stop(team_id, reason).await?;
+            }
+            (None, None) => {
                 tracing::warn!(slack.team_id = %team_id, reason, "SLACK_BOT_TOKEN no longer works here; reinstall the app and set the new token")
             }
         }

@@ -27,7 +27,7 @@ use crate::presence::{PresenceError, PresenceService};
 use crate::scheduler::Scheduler;
 use crate::store::{Store, StoreError};
 use crate::views::Message;
-use crate::workspaces::Installs;
+use crate::workspaces::{Installs, SingleToken};
 
 pub use crate::commands::parse::COMMAND_WORDS;
 pub use crate::commands::Actor;
@@ -76,6 +76,8 @@ pub struct CoreParts {
     pub workspaces: Arc<dyn Workspaces>,
     /// Installed workspaces ("Add to Slack"); `None` in single-token mode.
     pub installs: Option<Arc<Installs>>,
+    /// Single-token mode as `serve` runs it (stops on an uninstall); `None` otherwise.
+    pub single: Option<Arc<SingleToken>>,
     /// Seals mentors' Slack tokens; `None` turns connecting off.
     pub cipher: Option<TokenCipher>,
     pub nudges: NudgeSettings,
@@ -89,6 +91,7 @@ pub struct Core {
     clock: Arc<dyn Clock>,
     workspaces: Arc<dyn Workspaces>,
     installs: Option<Arc<Installs>>,
+    single: Option<Arc<SingleToken>>,
     nudges: Nudges,
     presence: PresenceService,
     directory: Directory,
@@ -104,6 +107,7 @@ impl Core {
             clock,
             workspaces,
             installs,
+            single,
             cipher,
             nudges,
             presence,
@@ -134,6 +138,7 @@ impl Core {
             clock,
             workspaces,
             installs,
+            single,
             nudges,
             presence,
             directory,

@@ -27,6 +27,11 @@ impl SlackError {
             || matches!(self, SlackError::Api(code) if code == "internal_error" || code == "fatal_error" || code == "service_unavailable")
     }
 
+    /// Slack says the token has expired (token rotation): a refreshed one may work.
+    pub fn is_token_expired(&self) -> bool {
+        matches!(self, SlackError::Api(code) if code == "token_expired")
+    }
+
     /// The token no longer works (revoked, expired, the account gone): asking again won't help.
     pub fn is_token_gone(&self) -> bool {
         matches!(self, SlackError::Api(code) if matches!(code.as_str(), "invalid_auth" | "token_revoked" | "account_inactive" | "token_expired" | "not_authed"))
@@ -106,6 +111,29 @@ pub trait SlackApi: Send + Sync {
         -> Result<(), SlackError>;
     /// `auth.revoke`: the token stops working.
     async fn revoke(&self, user_token: &Secret) -> Result<(), SlackError>;
+    /// `oauth.v2.access` with `grant_type=refresh_token` (token rotation): a new token and a new
+    /// refresh token for a bot or user token. Slack revokes `refresh_token` as it answers.
+    async fn refresh_token(
+        &self,
+        client_id: &str,
+        client_secret: &Secret,
+        refresh_token: &Secret,
+    ) -> Result<Refreshed, SlackError>;
+}
+
+/// A token that rotates (the app's `token_rotation_enabled`): what renews it, and for how long
+/// it works (Slack says 12 hours).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    pub refresh_token: Secret,
+    pub expires_in_secs: i64,
+}
+
+/// What a refresh gave: the new token, and what renews it next time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refreshed {
+    pub access_token: Secret,
+    pub rotation: Rotation,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +150,8 @@ pub struct UserGrant {
     pub user_id: String,
     pub access_token: Secret,
     pub scope: String,
+    /// With token rotation on: the refresh token and the token's lifetime.
+    pub rotation: Option<Rotation>,
 }
 
 /// A file for a person (their data export), shared in their DM by the Slack adapter.

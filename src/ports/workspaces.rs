@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use std::sync::Arc;
 
-use super::slack::{SlackApi, SlackError};
+use super::slack::{Rotation, SlackApi, SlackError};
 use crate::secret::Secret;
 
 /// Why there is no Slack client for a workspace.
@@ -16,6 +16,10 @@ pub enum NotServed {
     NotInstalled(String),
     #[error("workspace {0} uninstalled this bot")]
     Uninstalled(String),
+    /// Single-token mode: the app was removed (or its token revoked) while this bot runs with
+    /// that token; it serves the workspace again once started with a new one.
+    #[error("workspace {team} removed this bot ({reason}); it needs a new SLACK_BOT_TOKEN")]
+    Stopped { team: String, reason: String },
     /// The workspace's row could not be read or its token not opened: worth another try later.
     #[error("workspace {team} can't be served just now: {why}")]
     Unavailable { team: String, why: String },
@@ -37,6 +41,21 @@ pub trait Workspaces: Send + Sync {
     /// Whether workspaces install the bot ("Add to Slack") rather than share one token.
     fn installs(&self) -> bool {
         false
+    }
+    /// Slack said `expired`, a person's user token, has expired: a refreshed one (refreshed once
+    /// across replicas), or None when it does not rotate or could not be refreshed.
+    async fn renew_user_token(
+        &self,
+        _team_id: &str,
+        _user_id: &str,
+        _expired: &Secret,
+    ) -> Option<Secret> {
+        None
+    }
+    /// Refreshes every rotating token that expires within the next two hours (each once across
+    /// replicas): how many were refreshed.
+    async fn refresh_due(&self) -> usize {
+        0
     }
 }
 
@@ -67,6 +86,8 @@ pub struct BotGrant {
     pub bot_user_id: String,
     pub scope: String,
     pub access_token: Secret,
+    /// With token rotation on: the refresh token and the token's lifetime.
+    pub rotation: Option<Rotation>,
 }
 
 /// Makes Slack clients for installed workspaces and exchanges install codes.
@@ -89,7 +110,7 @@ impl From<NotServed> for SlackError {
     fn from(err: NotServed) -> Self {
         match err {
             NotServed::Unavailable { .. } => SlackError::Transport(err.to_string()),
-            NotServed::NotInstalled(_) | NotServed::Uninstalled(_) => {
+            NotServed::NotInstalled(_) | NotServed::Uninstalled(_) | NotServed::Stopped { .. } => {
                 SlackError::Api(NOT_SERVED.to_owned())
             }
         }

@@ -23,6 +23,7 @@ use crate::views::replies::{simple, with_hint};
 use crate::views::{Block, Message};
 
 pub use oauth::OAuthPage;
+pub use status::connection_broken_notice;
 
 /// Reminder kinds presence puts in the queue.
 pub mod kinds {

@@ -176,8 +176,17 @@ impl PresenceService {
             ));
         }
         let sealed = cipher.encrypt(grant.access_token.expose(), &Self::aad(&team_id, &user_id));
+        // With token rotation on, the token expires: what renews it is kept sealed beside it.
+        let rotation = grant.rotation.as_ref().map(|granted| {
+            let owner = crate::crypto::refresh_owner(&team_id, &user_id);
+            (
+                cipher.encrypt(granted.refresh_token.expose(), &owner),
+                now + Duration::seconds(granted.expires_in_secs.max(0)),
+            )
+        });
+        let rotation = rotation.as_ref().map(|(refresh, at)| (refresh.as_str(), *at));
         self.store
-            .save_connection(&team_id, &user_id, &sealed, &grant.scope, now)
+            .save_rotating_connection(&team_id, &user_id, &sealed, &grant.scope, rotation, now)
             .await?;
         self.plan(&team_id, &user_id).await?;
         tracing::info!(slack.team_id = %team_id, slack.user_id = %user_id, "connected a Slack status");

@@ -138,14 +138,7 @@ pub(super) async fn compose(
         token,
         rule,
         memory,
-        if_token_gone: NewReminder {
-            team_id: team.clone(),
-            key: format!("connection-broken:{team}:{user}:{}", now.timestamp()),
-            kind: kinds::CONNECTION_BROKEN.to_owned(),
-            recipients: vec![user.clone()],
-            payload: serde_json::json!({}),
-            due_at: now,
-        },
+        if_token_gone: connection_broken_notice(team, user, now),
     })))
 }
 
@@ -215,4 +208,16 @@ pub(super) async fn settled(p: &PresenceService, reminder: &Reminder) -> Result<
         }
     }
     Ok(())
+}
+
+/// The DM that tells a mentor their status can no longer be set (their token stopped working).
+pub fn connection_broken_notice(team: &str, user: &str, now: DateTime<Utc>) -> NewReminder {
+    NewReminder {
+        team_id: team.to_owned(),
+        key: format!("connection-broken:{team}:{user}:{}", now.timestamp()),
+        kind: kinds::CONNECTION_BROKEN.to_owned(),
+        recipients: vec![user.to_owned()],
+        payload: serde_json::json!({}),
+        due_at: now,
+    }
 }

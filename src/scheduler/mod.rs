@@ -184,6 +184,8 @@ impl Scheduler {
         let mut report = TickReport::default();
         let mut lag = chrono::Duration::zero();
         let limit = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
+        // Rotating tokens are renewed ahead of expiry first, so this round's calls use them.
+        self.workspaces.refresh_due().await;
         loop {
             // Each batch's claim starts its own lease, so a long round never works on stale ones.
             let now = self.clock.now();

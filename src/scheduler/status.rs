@@ -7,6 +7,7 @@ use super::delivery::Verdict;
 use super::{Scheduler, StatusChange};
 use crate::domain::slack_status::StatusStep;
 use crate::ports::slack::{SlackApi, SlackError};
+use crate::secret::Secret;
 use crate::store::reminders::{Finish, Reminder};
 use crate::store::StoreError;
 
@@ -40,7 +41,7 @@ impl Scheduler {
         };
         let performed = tokio::time::timeout(
             self.settings.call_timeout,
-            self.perform(slack, &reminder.team_id, user, &change, now),
+            self.perform_renewing(slack, &reminder.team_id, user, &change, now),
         )
         .await
         .unwrap_or_else(|_| {
@@ -65,7 +66,9 @@ impl Scheduler {
         }
     }
 
-    async fn perform(
+    /// Performs the change; if the person's token had expired (token rotation), renews it and
+    /// performs it once more with the new one.
+    async fn perform_renewing(
         &self,
         slack: &dyn SlackApi,
         team: &str,
@@ -73,10 +76,33 @@ impl Scheduler {
         change: &StatusChange,
         now: DateTime<Utc>,
     ) -> Result<StatusStep, Failure> {
-        let current = slack.current_status(&change.token).await?;
+        let first = self.perform(slack, team, user, &change.token, change, now).await;
+        let Err(Failure::Slack(err)) = &first else {
+            return first;
+        };
+        if !err.is_token_expired() {
+            return first;
+        }
+        let Some(token) = self.workspaces.renew_user_token(team, user, &change.token).await else {
+            return first;
+        };
+        tracing::info!(slack.team_id = %team, slack.user_id = %user, "the person's token had expired: renewed, trying again");
+        self.perform(slack, team, user, &token, change, now).await
+    }
+
+    async fn perform(
+        &self,
+        slack: &dyn SlackApi,
+        team: &str,
+        user: &str,
+        token: &Secret,
+        change: &StatusChange,
+        now: DateTime<Utc>,
+    ) -> Result<StatusStep, Failure> {
+        let current = slack.current_status(token).await?;
         let step = change.rule.apply(&change.memory, &current, now);
         if let Some(status) = &step.set {
-            slack.set_status(&change.token, status).await?;
+            slack.set_status(token, status).await?;
         }
         if let Some(memory) = &step.memory {
             self.store.set_status_memory(team, user, memory).await?;

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use std::sync::Mutex;
 
 use crate::ports::slack::{
-    Attachment, BotIdentity, Posted, Profile, SlackApi, SlackError, SlackStatus, UserGrant,
+    Attachment, BotIdentity, Posted, Profile, Refreshed, SlackApi, SlackError, SlackStatus,
+    UserGrant,
 };
 use crate::secret::Secret;
 use crate::views::{Message, Modal};
@@ -155,6 +156,16 @@ impl SlackApi for Outbox {
 
     async fn revoke(&self, _token: &Secret) -> Result<(), SlackError> {
         Ok(())
+    }
+
+    /// No token in the terminal rotates.
+    async fn refresh_token(
+        &self,
+        _id: &str,
+        _secret: &Secret,
+        _refresh: &Secret,
+    ) -> Result<Refreshed, SlackError> {
+        Err(SlackError::Api("not_available_in_the_shell".to_owned()))
     }
 
     async fn open_modal(&self, _trigger_id: &str, _modal: &Modal) -> Result<(), SlackError> {

@@ -9,8 +9,8 @@ use std::time::Duration;
 use super::blocks::{home_view, message_content, modal_view};
 use crate::ports::pacing::Pacer;
 use crate::ports::slack::{
-    Attachment, BotIdentity, Posted, Profile, SlackApi, SlackError, SlackStatus, UserGrant,
-    REMINDER_EVENT_TYPE,
+    Attachment, BotIdentity, Posted, Profile, Refreshed, SlackApi, SlackError, SlackStatus,
+    UserGrant, REMINDER_EVENT_TYPE,
 };
 use crate::secret::Secret;
 use crate::views::{Message, Modal};
@@ -116,6 +116,8 @@ struct OAuthAuthedUser {
     id: String,
     scope: Option<String>,
     access_token: Option<String>,
+    #[serde(flatten)]
+    rotation: super::rotation::RotationFields,
 }
 
 /// The real thing, through slack-morphism.
@@ -478,6 +480,7 @@ impl SlackApi for SlackWebApi {
             user_id: answer.authed_user.id,
             access_token: Secret::new(token),
             scope: answer.authed_user.scope.unwrap_or_default(),
+            rotation: answer.authed_user.rotation.rotation(),
         })
     }
 
@@ -536,6 +539,15 @@ impl SlackApi for SlackWebApi {
         })
         .await?;
         Ok(())
+    }
+
+    async fn refresh_token(
+        &self,
+        client_id: &str,
+        client_secret: &Secret,
+        refresh_token: &Secret,
+    ) -> Result<Refreshed, SlackError> {
+        super::rotation::refresh(self, client_id, client_secret, refresh_token).await
     }
 }
 

@@ -39,6 +39,8 @@ struct OAuthBotResponse {
     enterprise: Option<Named>,
     #[serde(default)]
     is_enterprise_install: bool,
+    #[serde(flatten)]
+    rotation: super::rotation::RotationFields,
 }
 
 #[derive(serde::Deserialize)]
@@ -105,6 +107,7 @@ impl SlackConnector for SlackWebConnector {
             bot_user_id: answer.bot_user_id,
             scope: answer.scope,
             access_token: Secret::new(token),
+            rotation: answer.rotation.rotation(),
         })
     }
 }

@@ -10,6 +10,7 @@ mod events;
 #[doc(hidden)]
 pub mod fuzz;
 mod interactions;
+mod rotation;
 pub mod socket_mode;
 pub mod verify;
 pub mod web;
@@ -77,6 +78,16 @@ impl SlackApp {
             return None;
         }
         tracing::warn!(error = %err, "a command from a workspace the bot doesn't serve");
+        if let NotServed::Stopped { .. } = err {
+            let mut message = Message::new("officehours was removed from this workspace");
+            message.push(Block::text(
+                ":no_entry: officehours was removed from this Slack workspace, so I can't do anything here. Nothing you set up is lost.",
+            ));
+            message.push(Block::context(
+                "Whoever runs this bot needs to add the app to Slack again and restart it with the new bot token (SLACK_BOT_TOKEN).",
+            ));
+            return Some(Arc::new(message));
+        }
         let mut message = Message::new("officehours isn't installed in this workspace");
         message.push(Block::text(
             ":no_entry: officehours isn't installed in this Slack workspace (or was removed), so I can't do anything here.",

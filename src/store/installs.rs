@@ -6,6 +6,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::presence::{ResealWith, Resealed, SealedToken};
+pub use super::presence::Resealing;
+
+/// Which tokens to take: the store knows no keys, the caller says.
+pub type PickWith<'a> = &'a (dyn Fn(&SealedToken) -> bool + Sync);
 use super::{stored_instant, SqlStore, StoreError};
 
 /// A workspace as its install left it. The token is sealed (`crypto`), bound to the team.
@@ -20,19 +24,27 @@ pub struct Workspace {
     pub installed_at: DateTime<Utc>,
     /// Set by an uninstall (or the bot token's revocation); cleared by a reinstall.
     pub uninstalled_at: Option<DateTime<Utc>>,
+    /// With token rotation: the refresh token, sealed like the token (`crypto::refresh_owner`),
+    /// and when the token expires.
+    pub refresh_sealed: Option<String>,
+    pub token_expires_at: Option<DateTime<Utc>>,
 }
 
 /// The user id a workspace's bot token is sealed for (`crypto::token_owner(team, BOT)`): no
 /// Slack user id looks like it, so it never opens as a person's token or the other way round.
 pub const BOT: &str = "bot";
 
-const ALL_BOT_TOKENS: &str = "SELECT team_id, token_sealed FROM workspaces ORDER BY team_id";
+/// A workspace whose token was forgotten (`keys forget-tokens`) keeps its row, uninstalled, with
+/// no token: it has none to check or re-seal.
+const ALL_BOT_TOKENS: &str = "SELECT team_id, token_sealed, refresh_sealed FROM workspaces \
+     WHERE token_sealed <> '' ORDER BY team_id";
 
-fn bot_token((team_id, token_sealed): (String, String)) -> SealedToken {
+fn bot_token((team_id, token_sealed, refresh_sealed): (String, String, Option<String>)) -> SealedToken {
     SealedToken {
         team_id,
         user_id: BOT.to_owned(),
         token_sealed,
+        refresh_sealed,
     }
 }
 
@@ -102,6 +114,17 @@ pub trait InstallStore: Send + Sync {
     /// nothing of some, writes nothing and names them.
     async fn reseal_bot_tokens(&self, reseal: ResealWith<'_>) -> Result<Resealed, StoreError>;
 
+    /// In one transaction: for each bot token `forget` picks, the workspace is marked
+    /// uninstalled (as if the app were removed: its data kept for the retention, a reinstall
+    /// brings it back), its token and refresh token deleted and its pending reminders cancelled
+    /// with `reason`. Returns the forgotten ones.
+    async fn forget_bot_tokens(
+        &self,
+        forget: PickWith<'_>,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SealedToken>, StoreError>;
+
     async fn create_install_state(
         &self,
         state: &str,
@@ -125,6 +148,8 @@ type WorkspaceRow = (
     String,
     DateTime<Utc>,
     Option<DateTime<Utc>>,
+    Option<String>,
+    Option<DateTime<Utc>>,
 );
 
 fn workspace(
@@ -137,6 +162,8 @@ fn workspace(
         token_sealed,
         installed_at,
         uninstalled_at,
+        refresh_sealed,
+        token_expires_at,
     ): WorkspaceRow,
 ) -> Workspace {
     Workspace {
@@ -148,18 +175,22 @@ fn workspace(
         token_sealed,
         installed_at,
         uninstalled_at,
+        refresh_sealed,
+        token_expires_at,
     }
 }
 
 const SELECT: &str =
     "SELECT team_id, team_name, enterprise_id, bot_user_id, scopes, token_sealed, \
-     installed_at, uninstalled_at FROM workspaces WHERE team_id = $1";
+     installed_at, uninstalled_at, refresh_sealed, token_expires_at FROM workspaces WHERE team_id = $1";
 
 const UPSERT: &str =
     "INSERT INTO workspaces (team_id, team_name, enterprise_id, bot_user_id, scopes, \
-     token_sealed, installed_at, uninstalled_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL) \
+     token_sealed, installed_at, uninstalled_at, refresh_sealed, token_expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9) \
      ON CONFLICT (team_id) DO UPDATE SET team_name = $2, enterprise_id = $3, bot_user_id = $4, \
-     scopes = $5, token_sealed = $6, installed_at = $7, uninstalled_at = NULL";
+     scopes = $5, token_sealed = $6, installed_at = $7, uninstalled_at = NULL, refresh_sealed = $8, \
+     token_expires_at = $9, refreshing_until = NULL";
 
 const RESTORE: &str =
     "UPDATE reminders SET status = 'pending', last_error = NULL, finished_at = NULL, \
@@ -183,13 +214,14 @@ macro_rules! impl_install_store {
                 sqlx::query(UPSERT)
                     .bind(&w.team_id).bind(&w.team_name).bind(&w.enterprise_id).bind(&w.bot_user_id)
                     .bind(&w.scopes).bind(&w.token_sealed).bind(stored_instant(w.installed_at))
+                    .bind(&w.refresh_sealed).bind(w.token_expires_at.map(stored_instant))
                     .execute(&mut *tx).await?;
-                if let Some((.., Some(gone_at))) = &before {
+                if let Some(gone_at) = before.as_ref().and_then(|row| row.7) {
                     // Back within the retention: what the uninstall cancelled is pending again (nothing
                     // else of this workspace could be cancelled while it was gone), and the scheduler's
                     // own rules apply (late, or dropped when over a day late; either way what follows
                     // is planned, so every chain of reminders goes on).
-                    sqlx::query(RESTORE).bind(&w.team_id).bind(stored_instant(*gone_at))
+                    sqlx::query(RESTORE).bind(&w.team_id).bind(stored_instant(gone_at))
                         .bind(stored_instant(w.installed_at)).execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
@@ -242,13 +274,13 @@ macro_rules! impl_install_store {
             }
 
             async fn sealed_bot_tokens(&self) -> Result<Vec<SealedToken>, StoreError> {
-                let rows: Vec<(String, String)> = sqlx::query_as(ALL_BOT_TOKENS).fetch_all(&self.pool).await?;
+                let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(ALL_BOT_TOKENS).fetch_all(&self.pool).await?;
                 Ok(rows.into_iter().map(bot_token).collect())
             }
 
             async fn reseal_bot_tokens(&self, reseal: ResealWith<'_>) -> Result<Resealed, StoreError> {
                 let mut tx = self.pool.begin().await?;
-                let rows: Vec<(String, String)> = sqlx::query_as(ALL_BOT_TOKENS).fetch_all(&mut *tx).await?;
+                let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(ALL_BOT_TOKENS).fetch_all(&mut *tx).await?;
                 let (mut resealed, mut unopened) = (Vec::with_capacity(rows.len()), Vec::new());
                 for token in rows.into_iter().map(bot_token) {
                     match reseal(&token) {
@@ -263,12 +295,43 @@ macro_rules! impl_install_store {
                 let mut changed = 0;
                 for (token, new) in &resealed {
                     // Only the value that was opened: a reinstall meanwhile keeps its newer token.
-                    changed += sqlx::query("UPDATE workspaces SET token_sealed = $1 WHERE team_id = $2 AND token_sealed = $3")
-                        .bind(new).bind(&token.team_id).bind(&token.token_sealed)
+                    changed += sqlx::query("UPDATE workspaces SET token_sealed = $1, refresh_sealed = $4 WHERE team_id = $2 AND token_sealed = $3")
+                        .bind(&new.token_sealed).bind(&token.team_id).bind(&token.token_sealed).bind(&new.refresh_sealed)
                         .execute(&mut *tx).await?.rows_affected();
                 }
                 tx.commit().await?;
                 Ok(Resealed::Done(changed))
+            }
+
+            async fn forget_bot_tokens(
+                &self, forget: PickWith<'_>, reason: &str, now: DateTime<Utc>,
+            ) -> Result<Vec<SealedToken>, StoreError> {
+                let now = stored_instant(now);
+                let mut tx = self.pool.begin().await?;
+                let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(ALL_BOT_TOKENS).fetch_all(&mut *tx).await?;
+                let mut forgotten = Vec::new();
+                for token in rows.into_iter().map(bot_token) {
+                    if !forget(&token) {
+                        continue;
+                    }
+                    let done = sqlx::query(
+                        "UPDATE workspaces SET token_sealed = '', refresh_sealed = NULL, token_expires_at = NULL, \
+                         refreshing_until = NULL, uninstalled_at = COALESCE(uninstalled_at, $1) \
+                         WHERE team_id = $2 AND token_sealed = $3",
+                    )
+                    .bind(now).bind(&token.team_id).bind(&token.token_sealed).execute(&mut *tx).await?;
+                    if done.rows_affected() == 0 {
+                        continue;
+                    }
+                    sqlx::query(
+                        "UPDATE reminders SET status = 'cancelled', last_error = $1, finished_at = $2 \
+                         WHERE team_id = $3 AND status = 'pending'",
+                    )
+                    .bind(reason).bind(now).bind(&token.team_id).execute(&mut *tx).await?;
+                    forgotten.push(token);
+                }
+                tx.commit().await?;
+                Ok(forgotten)
             }
 
             async fn create_install_state(&self, state: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {

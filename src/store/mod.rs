@@ -15,6 +15,7 @@ pub mod reminders;
 mod replays;
 mod scoped;
 mod sql;
+pub mod tokens;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -28,6 +29,7 @@ use crate::domain::window::{PublishedWindow, WeeklyWindow};
 pub use expiry::ExpiryStore;
 pub use gatherings::GatheringStore;
 pub use installs::InstallStore;
+pub use tokens::TokenStore;
 pub use line::LineStore;
 pub use notify::NotifyStore;
 pub use nudges::NudgeStore;
@@ -193,6 +195,7 @@ pub trait Store:
     + ExpiryStore
     + NotifyStore
     + InstallStore
+    + TokenStore
 {
 }
 impl<T> Store for T where
@@ -209,6 +212,7 @@ impl<T> Store for T where
         + ExpiryStore
         + NotifyStore
         + InstallStore
+        + TokenStore
 {
 }
 

@@ -20,16 +20,28 @@ pub struct SealedToken {
     pub team_id: String,
     pub user_id: String,
     pub token_sealed: String,
+    /// A rotating token's refresh token, sealed for `crypto::refresh_owner`.
+    pub refresh_sealed: Option<String>,
 }
 
-impl From<(String, String, String)> for SealedToken {
-    fn from((team_id, user_id, token_sealed): (String, String, String)) -> Self {
+impl From<(String, String, String, Option<String>)> for SealedToken {
+    fn from(
+        (team_id, user_id, token_sealed, refresh_sealed): (String, String, String, Option<String>),
+    ) -> Self {
         Self {
             team_id,
             user_id,
             token_sealed,
+            refresh_sealed,
         }
     }
+}
+
+/// A token (and its refresh token, if it rotates) sealed anew.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resealing {
+    pub token_sealed: String,
+    pub refresh_sealed: Option<String>,
 }
 
 /// What [`PresenceStore::reseal_tokens`] did.
@@ -43,12 +55,14 @@ pub enum Resealed {
 }
 
 /// The store knows no keys: the caller says what a token becomes (`None`: it cannot be opened).
-pub type ResealWith<'a> = &'a (dyn Fn(&SealedToken) -> Option<String> + Sync);
+pub type ResealWith<'a> = &'a (dyn Fn(&SealedToken) -> Option<Resealing> + Sync);
 /// Which tokens to forget, and for each, the key prefixes of the reminders that needed it.
 pub type ForgetWith<'a> = &'a (dyn Fn(&SealedToken) -> Option<Vec<String>> + Sync);
 
 const ALL_TOKENS: &str =
-    "SELECT team_id, user_id, token_sealed FROM connections ORDER BY team_id, user_id";
+    "SELECT team_id, user_id, token_sealed, refresh_sealed FROM connections ORDER BY team_id, user_id";
+
+type TokenRow = (String, String, String, Option<String>);
 
 #[async_trait]
 pub trait PresenceStore: Send + Sync {
@@ -58,6 +72,19 @@ pub trait PresenceStore: Send + Sync {
         user_id: &str,
         token_sealed: &str,
         scope: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.save_rotating_connection(team_id, user_id, token_sealed, scope, None, now)
+            .await
+    }
+    /// A connection whose token rotates: `rotation` is its sealed refresh token and expiry.
+    async fn save_rotating_connection(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        token_sealed: &str,
+        scope: &str,
+        rotation: Option<(&str, DateTime<Utc>)>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     async fn connection(
@@ -175,13 +202,17 @@ macro_rules! impl_presence_store {
     ($db:ty) => {
         #[async_trait]
         impl PresenceStore for SqlStore<$db> {
-            async fn save_connection(&self, team: &str, user: &str, sealed: &str, scope: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+            async fn save_rotating_connection(
+                &self, team: &str, user: &str, sealed: &str, scope: &str, rotation: Option<(&str, DateTime<Utc>)>, now: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO connections (team_id, user_id, token_sealed, scope, broken, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (team_id, user_id) DO UPDATE SET \
-                     token_sealed = excluded.token_sealed, scope = excluded.scope, broken = excluded.broken, updated_at = excluded.updated_at",
+                    "INSERT INTO connections (team_id, user_id, token_sealed, scope, broken, created_at, updated_at, \
+                     refresh_sealed, token_expires_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) ON CONFLICT (team_id, user_id) DO UPDATE SET \
+                     token_sealed = excluded.token_sealed, scope = excluded.scope, broken = excluded.broken, updated_at = excluded.updated_at, \
+                     refresh_sealed = excluded.refresh_sealed, token_expires_at = excluded.token_expires_at, refreshing_until = NULL",
                 )
                 .bind(team).bind(user).bind(sealed).bind(scope).bind(false).bind(stored_instant(now))
+                .bind(rotation.map(|(refresh, _)| refresh)).bind(rotation.map(|(_, at)| stored_instant(at)))
                 .execute(&self.pool).await?;
                 Ok(())
             }
@@ -215,13 +246,13 @@ macro_rules! impl_presence_store {
             }
 
             async fn sealed_tokens(&self) -> Result<Vec<SealedToken>, StoreError> {
-                let rows: Vec<(String, String, String)> = sqlx::query_as(ALL_TOKENS).fetch_all(&self.pool).await?;
+                let rows: Vec<TokenRow> = sqlx::query_as(ALL_TOKENS).fetch_all(&self.pool).await?;
                 Ok(rows.into_iter().map(SealedToken::from).collect())
             }
 
             async fn reseal_tokens(&self, reseal: ResealWith<'_>) -> Result<Resealed, StoreError> {
                 let mut tx = self.pool.begin().await?;
-                let rows: Vec<(String, String, String)> = sqlx::query_as(ALL_TOKENS).fetch_all(&mut *tx).await?;
+                let rows: Vec<TokenRow> = sqlx::query_as(ALL_TOKENS).fetch_all(&mut *tx).await?;
                 let (mut resealed, mut unopened) = (Vec::with_capacity(rows.len()), Vec::new());
                 for token in rows.into_iter().map(SealedToken::from) {
                     match reseal(&token) {
@@ -237,9 +268,9 @@ macro_rules! impl_presence_store {
                 for (token, new) in &resealed {
                     // Only the value that was opened: a mentor who reconnected meanwhile keeps the newer token.
                     changed += sqlx::query(
-                        "UPDATE connections SET token_sealed = $1 WHERE team_id = $2 AND user_id = $3 AND token_sealed = $4",
+                        "UPDATE connections SET token_sealed = $1, refresh_sealed = $5 WHERE team_id = $2 AND user_id = $3 AND token_sealed = $4",
                     )
-                    .bind(new).bind(&token.team_id).bind(&token.user_id).bind(&token.token_sealed)
+                    .bind(&new.token_sealed).bind(&token.team_id).bind(&token.user_id).bind(&token.token_sealed).bind(&new.refresh_sealed)
                     .execute(&mut *tx).await?.rows_affected();
                 }
                 tx.commit().await?;
@@ -248,7 +279,7 @@ macro_rules! impl_presence_store {
 
             async fn forget_tokens(&self, forget: ForgetWith<'_>, reason: &str, now: DateTime<Utc>) -> Result<Vec<SealedToken>, StoreError> {
                 let mut tx = self.pool.begin().await?;
-                let rows: Vec<(String, String, String)> = sqlx::query_as(ALL_TOKENS).fetch_all(&mut *tx).await?;
+                let rows: Vec<TokenRow> = sqlx::query_as(ALL_TOKENS).fetch_all(&mut *tx).await?;
                 let mut forgotten = Vec::new();
                 for token in rows.into_iter().map(SealedToken::from) {
                     let Some(prefixes) = forget(&token) else { continue };

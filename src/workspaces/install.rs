@@ -156,6 +156,11 @@ impl Installs {
             return Ok(InstallPage::say(400, "Not installed", "Installing officehours for a whole Enterprise Grid organisation isn't supported yet; install it in each workspace instead. Nothing was stored."));
         }
         let team = grant.team_id.clone();
+        let rotation = match (&grant.rotation, &self.rotation) {
+            (Some(granted), Some(rotation)) => Some(rotation.seal(&team, crate::store::installs::BOT, granted)),
+            _ => None,
+        };
+        let (refresh_sealed, token_expires_at) = rotation.unzip();
         let workspace = Workspace {
             team_id: team.clone(),
             team_name: grant.team_name.clone(),
@@ -167,6 +172,8 @@ impl Installs {
                 .encrypt(grant.access_token.expose(), &token_owner(&team)),
             installed_at: self.clock.now(),
             uninstalled_at: None,
+            refresh_sealed,
+            token_expires_at,
         };
         let installed = self.store.save_install(&workspace).await?;
         self.forget(&team);

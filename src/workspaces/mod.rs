@@ -4,8 +4,13 @@
 //! the retention has run out (`startup`'s janitor).
 
 mod install;
+mod renewing;
+pub mod rotation;
+mod single;
 
 pub use install::{Callback, INSTALL_COOKIE};
+pub use rotation::Rotation;
+pub use single::SingleToken;
 
 use async_trait::async_trait;
 use std::collections::HashMap;
@@ -44,6 +49,8 @@ pub struct Installs {
     /// Clients already made, by team, with the sealed token they were made from: a token
     /// replaced by a reinstall (here or on another replica) makes a new client.
     clients: Mutex<Kept>,
+    /// Renews rotating tokens; `None` without a token key.
+    rotation: Option<Arc<Rotation>>,
 }
 
 /// What a bot token is bound to when sealed: its workspace (and never a person's).
@@ -58,6 +65,7 @@ impl Installs {
         cipher: TokenCipher,
         connector: Arc<dyn SlackConnector>,
         settings: InstallSettings,
+        rotation: Option<Arc<Rotation>>,
     ) -> Self {
         Self {
             store,
@@ -66,6 +74,7 @@ impl Installs {
             connector,
             settings,
             clients: Mutex::default(),
+            rotation,
         }
     }
 
@@ -107,10 +116,20 @@ impl Workspaces for Installs {
             .cipher
             .decrypt(&workspace.token_sealed, &token_owner(team_id))
             .map_err(|e| unavailable(format!("its bot token does not open: {e}")))?;
-        let client = self
+        let token = Secret::new(token);
+        let mut client = self
             .connector
-            .connect(&Secret::new(token))
+            .connect(&token)
             .map_err(|e| unavailable(e.to_string()))?;
+        if let (Some(rotation), Some(_)) = (&self.rotation, &workspace.refresh_sealed) {
+            client = Arc::new(renewing::Renewing {
+                team_id: team_id.to_owned(),
+                token,
+                client,
+                rotation: rotation.clone(),
+                connector: self.connector.clone(),
+            });
+        }
         self.clients
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -127,5 +146,19 @@ impl Workspaces for Installs {
 
     fn installs(&self) -> bool {
         true
+    }
+
+    async fn renew_user_token(&self, team_id: &str, user_id: &str, expired: &Secret) -> Option<Secret> {
+        match self.rotation.as_ref()?.renew(team_id, user_id, expired).await {
+            rotation::Renewal::Renewed(token) => Some(token),
+            _ => None,
+        }
+    }
+
+    async fn refresh_due(&self) -> usize {
+        match &self.rotation {
+            Some(rotation) => rotation.refresh_due().await,
+            None => 0,
+        }
     }
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fake_slack;
+pub mod installs;
 pub mod raw_http;
 pub mod signing;
 
@@ -363,6 +364,47 @@ impl TestApp {
         app
     }
 
+    /// A second replica of an app in "Add to Slack" mode that talks to this app's fake Slack
+    /// (one Slack for both, so what one replica's refresh revokes, the other meets).
+    pub async fn installs_replica_same_slack(&self) -> TestApp {
+        let tweak = |config: &mut ServeConfig| config.bot_token = None;
+        let (app, _) = Self::try_spawn_with_slack(
+            self.db.same(),
+            self.slack.handle(),
+            false,
+            (Some(SECRET_KEY), None),
+            tweak,
+        )
+        .await
+        .expect("application builds");
+        app.clock.set(officehours::clock::Clock::now(&*self.clock));
+        // The fake follows the first replica's clock; the test moves both together.
+        self.slack.set_clock({
+            let clock = self.clock.clone();
+            move || officehours::clock::Clock::now(&*clock)
+        });
+        app
+    }
+
+    /// A replica of this single-token app started with another `SLACK_BOT_TOKEN` (as after
+    /// the app was installed again), against its own fake Slack that knows that token.
+    pub async fn replica_with_bot_token(&self, token: &str) -> TestApp {
+        let slack = FakeSlack::start(token).await;
+        let token = Secret::new(token);
+        let tweak = |config: &mut ServeConfig| config.bot_token = Some(token);
+        let (app, _) = Self::try_spawn_with_slack(
+            self.db.same(),
+            slack,
+            false,
+            (Some(SECRET_KEY), None),
+            tweak,
+        )
+        .await
+        .expect("application builds");
+        app.clock.set(officehours::clock::Clock::now(&*self.clock));
+        app
+    }
+
     async fn try_spawn_configured(
         db: TestDb,
         socket_mode: bool,
@@ -371,6 +413,16 @@ impl TestApp {
         tweak: impl FnOnce(&mut ServeConfig),
     ) -> anyhow::Result<(TestApp, Option<fake_slack::socket::FakeSocket>)> {
         let slack = FakeSlack::start(BOT_TOKEN).await;
+        Self::try_spawn_with_slack(db, slack, socket_mode, (key, old), tweak).await
+    }
+
+    async fn try_spawn_with_slack(
+        db: TestDb,
+        slack: FakeSlack,
+        socket_mode: bool,
+        (key, old): (Option<&str>, Option<&str>),
+        tweak: impl FnOnce(&mut ServeConfig),
+    ) -> anyhow::Result<(TestApp, Option<fake_slack::socket::FakeSocket>)> {
         let socket = socket_mode.then(|| slack.enable_socket_mode(APP_TOKEN));
         let clock = Arc::new(ManualClock::new(thursday_afternoon()));
         let mut config = ServeConfig {

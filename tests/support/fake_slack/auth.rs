@@ -77,6 +77,9 @@ pub(super) fn oauth_access(
     if secret != CLIENT_SECRET {
         return Err(ApiError::new("bad_client_secret"));
     }
+    if str_param(params, "grant_type") == Some("refresh_token") {
+        return super::rotation::refresh(st, params);
+    }
     let code = str_param(params, "code").ok_or_else(|| ApiError::new("invalid_code"))?;
     if let Some(answer) = super::workspaces::install_access(st, code) {
         return Ok(answer);
@@ -86,9 +89,17 @@ pub(super) fn oauth_access(
         .remove(code)
         .ok_or_else(|| ApiError::new("invalid_code"))?;
     st.user_tokens.insert(token.clone(), (user.clone(), false));
+    let mut authed_user = json!({ "id": user, "scope": "users.profile:read,users.profile:write", "access_token": token, "token_type": "user" });
+    if let Value::Object(fields) = &mut authed_user {
+        let renews = super::rotation::Renews::User {
+            team: team.clone(),
+            user: user.clone(),
+        };
+        super::rotation::issue(st, &token, renews, fields);
+    }
     Ok(json!({
         "app_id": APP_ID,
-        "authed_user": { "id": user, "scope": "users.profile:read,users.profile:write", "access_token": token, "token_type": "user" },
+        "authed_user": authed_user,
         "team": { "id": team, "name": "Example" },
         "enterprise": null,
         "is_enterprise_install": false

@@ -160,6 +160,9 @@ fn answer(state: &Shared, method: &str, call: &Call) -> Response {
     if method == "oauth.v2.access" {
         return envelope(oauth_access(&mut st, params, call.basic.clone()));
     }
+    if let Err(expired) = super::rotation::check_expiry(&st, token) {
+        return envelope(Err(expired));
+    }
     if let Some(result) = user_token_call(&mut st, method, token, params) {
         return envelope(result);
     }

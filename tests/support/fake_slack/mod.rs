@@ -18,6 +18,7 @@ mod faults;
 mod files;
 mod http;
 mod params;
+mod rotation;
 pub mod socket;
 mod users;
 mod views;
@@ -106,6 +107,8 @@ struct State {
     bot_tokens: HashMap<String, workspaces::BotToken>,
     install_codes: HashMap<String, InstallGrant>,
     user_teams: HashMap<String, String>,
+    /// Token rotation, when the test turns it on (rotation.rs).
+    rotation: rotation::Rotation,
     /// Each user's current status and every status set, in order.
     statuses: HashMap<String, StatusNow>,
     status_sets: Vec<(String, StatusNow)>,
@@ -132,10 +135,12 @@ pub struct FakeSlack {
 }
 
 impl Drop for FakeSlack {
+    /// The fake that started the server stops it; a `handle` stops nothing.
     fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+        let Some(tx) = self.shutdown.take() else {
+            return;
+        };
+        let _ = tx.send(());
         if let Some(socket) = lock(&self.state).socket.take() {
             socket.stop();
         }
@@ -174,6 +179,7 @@ impl FakeSlack {
             bot_tokens: HashMap::new(),
             install_codes: HashMap::new(),
             user_teams: HashMap::new(),
+            rotation: Default::default(),
             statuses: HashMap::new(),
             status_sets: Vec::new(),
             shared_files: Vec::new(),
@@ -201,6 +207,15 @@ impl FakeSlack {
             addr,
             state,
             shutdown: Some(tx),
+        }
+    }
+
+    /// The same fake Slack, for a second replica: one Slack, as in production.
+    pub fn handle(&self) -> FakeSlack {
+        FakeSlack {
+            addr: self.addr,
+            state: self.state.clone(),
+            shutdown: None,
         }
     }
 

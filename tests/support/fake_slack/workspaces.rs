@@ -163,7 +163,7 @@ pub(super) fn install_access(st: &mut State, code: &str) -> Option<Value> {
     } else {
         json!({ "id": grant.team, "name": grant.team_name })
     };
-    Some(json!({
+    let mut answer = json!({
         "access_token": grant.bot_token,
         "token_type": "bot",
         "scope": "commands,users:read,chat:write,im:write,mpim:write,im:history,mpim:history,files:write,app_mentions:read,channels:history,groups:history",
@@ -173,5 +173,13 @@ pub(super) fn install_access(st: &mut State, code: &str) -> Option<Value> {
         "enterprise": grant.enterprise.map(|id| json!({ "id": id, "name": "Example Org" })),
         "is_enterprise_install": org,
         "authed_user": { "id": "UINSTALLER" },
-    }))
+    });
+    if let (Value::Object(fields), false) = (&mut answer, org) {
+        let renews = super::rotation::Renews::Bot {
+            team: grant.team.clone(),
+            bot_user: grant.bot_user.clone(),
+        };
+        super::rotation::issue(st, &grant.bot_token, renews, fields);
+    }
+    Some(answer)
 }
