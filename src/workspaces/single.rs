@@ -8,7 +8,9 @@
 
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use super::rotation::{Renewal, Rotation};
 use crate::clock::Clock;
@@ -24,7 +26,14 @@ pub struct SingleToken {
     /// SHA-256 of the bot token, hex: what a stop remembers of it.
     digest: String,
     rotation: Option<Arc<Rotation>>,
+    /// Per workspace, the stop (its reason) or none, and when that was read: every command and
+    /// delivery asks, and a read per request would cost the slash command a database round
+    /// trip. Another replica's stop is seen within `STOP_FRESH`.
+    seen: Mutex<HashMap<String, (Instant, Option<String>)>>,
 }
+
+/// How long a read of a workspace's stop is trusted.
+const STOP_FRESH: Duration = Duration::from_secs(1);
 
 /// A token's SHA-256, in hex: enough to tell two tokens apart, nothing to call Slack with.
 pub fn token_digest(token: &Secret) -> String {
@@ -48,6 +57,7 @@ impl SingleToken {
             clock,
             digest: token_digest(token),
             rotation,
+            seen: Mutex::new(HashMap::new()),
         }
     }
 
@@ -58,10 +68,23 @@ impl SingleToken {
             .store
             .lift_token_stops(&self.digest, self.clock.now())
             .await?;
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).clear();
         for team in &lifted {
             tracing::info!(slack.team_id = %team, "served again: the bot runs with a new token since the app was removed");
         }
         Ok(lifted)
+    }
+
+    /// The stop last read for `team_id`, if that was within `STOP_FRESH`.
+    fn fresh(&self, team_id: &str) -> Option<Option<String>> {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let (read, stop) = seen.get(team_id)?;
+        (read.elapsed() < STOP_FRESH).then(|| stop.clone())
+    }
+
+    fn remember(&self, team_id: &str, stop: Option<String>) {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.insert(team_id.to_owned(), (Instant::now(), stop));
     }
 
     /// The app was removed from `team_id`, or its token revoked: its work stops. False if it
@@ -71,6 +94,7 @@ impl SingleToken {
             .store
             .stop_token(team_id, reason, &self.digest, self.clock.now())
             .await?;
+        self.remember(team_id, Some(reason.to_owned()));
         if stopped {
             tracing::warn!(slack.team_id = %team_id, reason, "the workspace removed the app: its work is stopped until the bot is started with a new SLACK_BOT_TOKEN (install the app again to get one)");
         }
@@ -80,17 +104,30 @@ impl SingleToken {
 
 #[async_trait]
 impl Workspaces for SingleToken {
-    /// Read on every call, so a stop seen by any replica stops this one too.
+    /// Read at most once a second per workspace, so a stop made by any replica stops this one
+    /// too within that second.
     async fn slack_for(&self, team_id: &str) -> Result<Arc<dyn SlackApi>, NotServed> {
-        match self.store.token_stop(team_id).await {
-            Ok(None) => Ok(self.slack.clone()),
-            Ok(Some(stop)) => Err(NotServed::Stopped {
+        let stop = match self.fresh(team_id) {
+            Some(stop) => stop,
+            None => match self.store.token_stop(team_id).await {
+                Ok(stop) => {
+                    let reason = stop.map(|s| s.reason);
+                    self.remember(team_id, reason.clone());
+                    reason
+                }
+                Err(err) => {
+                    return Err(NotServed::Unavailable {
+                        team: team_id.to_owned(),
+                        why: err.to_string(),
+                    })
+                }
+            },
+        };
+        match stop {
+            None => Ok(self.slack.clone()),
+            Some(reason) => Err(NotServed::Stopped {
                 team: team_id.to_owned(),
-                reason: stop.reason,
-            }),
-            Err(err) => Err(NotServed::Unavailable {
-                team: team_id.to_owned(),
-                why: err.to_string(),
+                reason,
             }),
         }
     }
