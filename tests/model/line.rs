@@ -3,12 +3,11 @@
 //! check that the `line` table and the call DMs planned are the model's.
 
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
-use officehours::app::Trigger;
 use officehours::views::actions;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::model_ops::{people, Op};
+use super::model_ops::{id_of, people, Op, PEOPLE};
 use super::Run;
 
 /// One place in a mentor's line.
@@ -45,6 +44,8 @@ pub struct Lines {
     /// `forget me`.
     pub skipped: BTreeMap<(usize, usize), usize>,
     pub links: BTreeSet<usize>,
+    /// How many people of crowds have asked (their ids follow `PEOPLE`'s).
+    pub crowd: usize,
 }
 
 impl Lines {
@@ -61,7 +62,13 @@ impl Run<'_> {
     }
 
     fn at(&self, who: usize) -> String {
-        format!("<@{}>", people(&self.team)[who])
+        format!("<@{}>", self.id(who))
+    }
+
+    /// The people and everyone of a crowd who asked so far.
+    fn everyone(&self) -> Vec<String> {
+        let n = PEOPLE.len() + self.model.lines.crowd;
+        (0..n).map(|who| id_of(&self.team, who)).collect()
     }
 
     pub async fn apply_line(&mut self, op: &Op) {
@@ -88,6 +95,8 @@ impl Run<'_> {
                 done,
                 replayed,
             } => self.press_line(mentor, done, replayed).await,
+            Op::Crowd { mentor, n } => self.crowd(mentor, n).await,
+            Op::NextTwice { mentor, both } => self.next_twice(mentor, both).await,
             Op::Link { who, on } => {
                 if on {
                     let url = format!("https://meet.example.com/{}", people(&self.team)[who]);
@@ -136,6 +145,7 @@ impl Run<'_> {
             return;
         }
         let refused = reply.contains("no office hours");
+        let full = reply.contains("line is full") || reply.contains("already has 20 questions");
         let now = self.now();
         let lines = &mut self.model.lines;
         let line = lines.by_mentor.entry(mentor).or_default();
@@ -158,6 +168,12 @@ impl Run<'_> {
             assert!(self.model.windows[mentor].is_empty(), "ask: {reply}");
             return;
         }
+        // A line holds 20 people at most (waiting, called or held); the next is refused.
+        let max = usize::try_from(officehours::store::line::MAX_LINE).unwrap_or(20);
+        assert_eq!(full, line.len() >= max, "ask with {} in line: {reply}", line.len());
+        if full {
+            return;
+        }
         lines.seq += 1;
         line.push(Place {
             asker: who,
@@ -171,8 +187,14 @@ impl Run<'_> {
 
     async fn next(&mut self, mentor: usize) {
         let reply = self.say(mentor, "next").await;
+        self.called_next(mentor, &reply);
+    }
+
+    /// What a Next (typed or pressed, once or twice) must have done, and said (`reply`: the
+    /// answer, or the answers to both presses).
+    fn called_next(&mut self, mentor: usize, reply: &str) {
         let now = self.now();
-        let names: Vec<String> = (0..people(&self.team).len()).map(|p| self.at(p)).collect();
+        let names: Vec<String> = self.everyone().iter().map(|id| format!("<@{id}>")).collect();
         let line = self.model.lines.by_mentor.entry(mentor).or_default();
         if let Some(called) = line.iter().find(|p| p.called.is_some()) {
             let expected = format!("You're still with {}", names[called.asker]);
@@ -196,6 +218,29 @@ impl Run<'_> {
         }
     }
 
+    /// People new to the workspace ask the mentor one after the other (Slack told the bot their
+    /// zones first): the line takes them until it holds 20.
+    async fn crowd(&mut self, mentor: usize, n: usize) {
+        for _ in 0..n {
+            let who = PEOPLE.len() + self.model.lines.crowd;
+            self.model.lines.crowd += 1;
+            self.profile(who).await;
+            self.ask(who, mentor, who % 2 == 0).await;
+        }
+    }
+
+    /// Next pressed twice at once, each press with its own trigger, on one replica or two: one
+    /// person is called, at most.
+    async fn next_twice(&mut self, mentor: usize, both: bool) {
+        let id = self.id(mentor);
+        let replies = self
+            .press_twice_at_once(mentor, actions::LINE_NEXT, &id, both)
+            .await;
+        let calls = replies.matches("I'm telling them you're ready").count();
+        assert!(calls <= 1, "Next pressed twice called {calls}: {replies}");
+        self.called_next(mentor, &replies);
+    }
+
     /// Done or Not today on the first place in the mentor's line (the one being called, if
     /// anyone is): acted on once, whether the press is replayed or not.
     async fn press_line(&mut self, mentor: usize, done: bool, replayed: bool) {
@@ -214,18 +259,7 @@ impl Run<'_> {
         } else {
             actions::LINE_NOT_TODAY
         };
-        let trigger = crate::support::trigger_id();
-        for _ in 0..if replayed { 2 } else { 1 } {
-            self.core
-                .press(
-                    &self.actor(mentor),
-                    Some(Trigger(&trigger)),
-                    action,
-                    &id.to_string(),
-                )
-                .await
-                .expect("a press");
-        }
+        self.press(mentor, action, &id.to_string(), replayed).await;
         let line = self.model.lines.by_mentor.entry(mentor).or_default();
         if done {
             // Done ends a visit; on someone not being called it changes nothing.
@@ -249,12 +283,13 @@ impl Run<'_> {
     }
 
     async fn line_id(&self, mentor: usize, asker: usize) -> i64 {
-        let ids = people(&self.team);
         let rows: Vec<(i64,)> = self
             .db
             .rows(&format!(
                 "SELECT id FROM line WHERE team_id = '{}' AND mentor_id = '{}' AND asker_id = '{}'",
-                self.team, ids[mentor], ids[asker]
+                self.team,
+                self.id(mentor),
+                self.id(asker)
             ))
             .await;
         rows.first().map_or(-1, |(id,)| *id)
@@ -307,7 +342,7 @@ impl Run<'_> {
     /// The `line` table holds the model's lines in order, with the one called; each call the
     /// model made is one call DM planned or sent, no more; the links are the model's.
     pub async fn check_line(&self) -> Result<(), TestCaseError> {
-        let ids = people(&self.team);
+        let ids = self.everyone();
         let team = &self.team;
         let rows: Vec<(String, String, String)> = self
             .db
@@ -316,7 +351,7 @@ impl Run<'_> {
                  ORDER BY mentor_id, CASE WHEN state = 'called' THEN 0 ELSE 1 END, joined_at, id"
             ))
             .await;
-        for (mentor, id) in ids.iter().enumerate() {
+        for (mentor, id) in people(&self.team).iter().enumerate() {
             let stored: Vec<(String, bool)> = rows
                 .iter()
                 .filter(|(m, ..)| m == id)
@@ -371,7 +406,7 @@ impl Run<'_> {
 
     /// Each skip the model made told the asker and the mentor once; no other skip was sent.
     async fn check_skips(&self) -> Result<(), TestCaseError> {
-        let ids = people(&self.team);
+        let ids = self.everyone();
         let sent: Vec<(String, String, i64)> = self
             .db
             .rows(&format!(
