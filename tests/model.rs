@@ -26,6 +26,8 @@ use support::{Backend, TestApp};
 mod checks;
 #[path = "model/line.rs"]
 mod line;
+#[path = "model/line_dms.rs"]
+mod line_dms;
 #[path = "model/http.rs"]
 mod http;
 #[path = "model/ops.rs"]
@@ -308,10 +310,11 @@ fn run_backend(backend: Backend) {
     }
     let h = h.into_inner().unwrap_or_else(|e| e.into_inner());
     eprintln!(
-        "{backend:?}: {} sequences, {} restarts, {} requests to a second replica, no divergence",
+        "{backend:?}: {} sequences, {} restarts, {} requests to a second replica, {:?}, no divergence",
         case.into_inner(),
         h.restarts,
-        h.replica_requests
+        h.replica_requests,
+        h.seen
     );
     runtime.block_on(h.stop());
 }

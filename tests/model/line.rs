@@ -22,10 +22,12 @@ pub struct Place {
     pub seq: u64,
     /// "Not today": not called before this (the mentor's next window).
     pub not_before: Option<DateTime<Utc>>,
+    /// Asked while she was closed (the answer said the question is held): never told she closed.
+    pub held: bool,
 }
 
 impl Place {
-    fn waiting_at(&self, now: DateTime<Utc>) -> bool {
+    pub fn waiting_at(&self, now: DateTime<Utc>) -> bool {
         self.called.is_none() && self.not_before.is_none_or(|t| t <= now)
     }
 }
@@ -57,7 +59,7 @@ impl Lines {
 }
 
 impl Run<'_> {
-    fn now(&self) -> DateTime<Utc> {
+    pub fn now(&self) -> DateTime<Utc> {
         officehours::clock::Clock::now(&*self.app.clock)
     }
 
@@ -127,6 +129,7 @@ impl Run<'_> {
                     reply.contains(&expected),
                     "late {minutes}m, {told} waiting: {reply}"
                 );
+                self.check_late(who).await;
             }
             _ => {}
         }
@@ -172,6 +175,7 @@ impl Run<'_> {
         let max = usize::try_from(officehours::store::line::MAX_LINE).unwrap_or(20);
         assert_eq!(full, line.len() >= max, "ask with {} in line: {reply}", line.len());
         if full {
+            self.h.saw("a full line refused");
             return;
         }
         lines.seq += 1;
@@ -181,6 +185,7 @@ impl Run<'_> {
             joined: now,
             seq: lines.seq,
             not_before: None,
+            held: reply.contains("is held for their next window"),
         });
         lines.sort();
     }
@@ -237,6 +242,9 @@ impl Run<'_> {
             .press_twice_at_once(mentor, actions::LINE_NEXT, &id, both)
             .await;
         let calls = replies.matches("I'm telling them you're ready").count();
+        if calls == 1 && both {
+            self.h.saw("a Next pressed on two replicas at once");
+        }
         assert!(calls <= 1, "Next pressed twice called {calls}: {replies}");
         self.called_next(mentor, &replies);
     }
@@ -282,7 +290,7 @@ impl Run<'_> {
         self.model.lines.sort();
     }
 
-    async fn line_id(&self, mentor: usize, asker: usize) -> i64 {
+    pub async fn line_id(&self, mentor: usize, asker: usize) -> i64 {
         let rows: Vec<(i64,)> = self
             .db
             .rows(&format!(

@@ -285,9 +285,7 @@ impl Run<'_> {
                 self.model.windows[who].clear();
             }
             Op::On { who } => self.on(who).await,
-            Op::Off { who } => {
-                self.say(who, "off").await;
-            }
+            Op::Off { who } => self.off(who).await,
             Op::Away { who, days } => self.away(who, days).await,
             Op::AwayOff { who } => {
                 self.say(who, "away off").await;

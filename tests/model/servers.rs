@@ -70,6 +70,9 @@ pub struct Harness {
     /// How many restarts and replica requests the run made, for the summary.
     pub restarts: usize,
     pub replica_requests: usize,
+    /// How often each rare thing the model checks happened (a full line, a late DM, …): a
+    /// summary that shows the checks were reached.
+    pub seen: std::collections::BTreeMap<&'static str, usize>,
 }
 
 impl Harness {
@@ -84,6 +87,7 @@ impl Harness {
             to_replica: false,
             restarts: 0,
             replica_requests: 0,
+            seen: Default::default(),
         }
     }
 
@@ -95,6 +99,10 @@ impl Harness {
         old.stop().await;
         self.core = super::model_core(app).await;
         self.restarts += 1;
+    }
+
+    pub fn saw(&mut self, what: &'static str) {
+        *self.seen.entry(what).or_default() += 1;
     }
 
     /// Where the next request goes (the replica once, when asked).
