@@ -173,7 +173,12 @@ impl Run<'_> {
         }
         // A line holds 20 people at most (waiting, called or held); the next is refused.
         let max = usize::try_from(officehours::store::line::MAX_LINE).unwrap_or(20);
-        assert_eq!(full, line.len() >= max, "ask with {} in line: {reply}", line.len());
+        assert_eq!(
+            full,
+            line.len() >= max,
+            "ask with {} in line: {reply}",
+            line.len()
+        );
         if full {
             self.h.saw("a full line refused");
             return;
@@ -199,7 +204,11 @@ impl Run<'_> {
     /// answer, or the answers to both presses).
     fn called_next(&mut self, mentor: usize, reply: &str) {
         let now = self.now();
-        let names: Vec<String> = self.everyone().iter().map(|id| format!("<@{id}>")).collect();
+        let names: Vec<String> = self
+            .everyone()
+            .iter()
+            .map(|id| format!("<@{id}>"))
+            .collect();
         let line = self.model.lines.by_mentor.entry(mentor).or_default();
         if let Some(called) = line.iter().find(|p| p.called.is_some()) {
             let expected = format!("You're still with {}", names[called.asker]);

@@ -43,7 +43,9 @@ impl Run<'_> {
             ))
             .await;
         for (asker, key, waiting) in &expected {
-            let planned = pending.iter().any(|(k,)| k == key);
+            // A `late` again in the same second is the same DM, already sent.
+            let sent = self.dm_keys(*asker).contains(key);
+            let planned = sent || pending.iter().any(|(k,)| k == key);
             assert_eq!(planned, *waiting, "{key} planned for {asker}");
         }
         self.advance_line(Duration::zero()).await;
@@ -82,7 +84,11 @@ impl Run<'_> {
             }
             // Once for this closing; an earlier closing (another opening) was told before.
             assert!(!owed || told >= 1, "{} not told she closed", place.asker);
-            assert!(!place.held || told == 0, "held {} told she closed", place.asker);
+            assert!(
+                !place.held || told == 0,
+                "held {} told she closed",
+                place.asker
+            );
         }
     }
 }

@@ -586,7 +586,7 @@ impl TestApp {
 /// The configuration `serve` gets in tests: the test's database and fake Slack, a token key, the
 /// scheduler ticked by hand. A test that runs apps of its own (a restart, a replica) starts from it.
 pub fn serve_config(db: &TestDb, slack: &FakeSlack) -> ServeConfig {
-ServeConfig {
+    ServeConfig {
         database_url: db.url.clone(),
         bot_token: Some(Secret::new(BOT_TOKEN)),
         signing_secret: Secret::new(SIGNING_SECRET),
