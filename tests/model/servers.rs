@@ -96,7 +96,9 @@ impl Harness {
         self.idle().await;
         let fresh = Server::start(app).await;
         let old = std::mem::replace(&mut self.primary, fresh);
-        old.stop().await;
+        // As in a rolling deploy, the old process winds down while the new one serves (its
+        // shutdown can wait out its grace period; nothing reaches it any more).
+        tokio::spawn(old.stop());
         self.core = super::model_core(app).await;
         self.restarts += 1;
     }
