@@ -327,6 +327,7 @@ impl Run<'_> {
     /// instant the scheduler skips it.
     pub async fn advance_line(&mut self, by: Duration) {
         let target = self.now() + by;
+        let owed = self.owed_at_windows(target).await;
         let timeout = Duration::minutes(officehours::domain::line::CALL_TIMEOUT_MINUTES);
         let lines = &mut self.model.lines;
         for (mentor, line) in lines.by_mentor.iter_mut() {
@@ -341,6 +342,7 @@ impl Run<'_> {
         }
         self.model.lines.sort();
         self.advance(by).await;
+        self.check_owed(&owed);
     }
 
     /// `forget me`: their places, their line, their calls and their link are gone.

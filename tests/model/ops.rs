@@ -182,6 +182,10 @@ pub enum Op {
         mentor: usize,
         both: bool,
     },
+    /// Time passes to a minute past the mentor's next window's start (an hour, if she has none).
+    ToNextWindow {
+        mentor: usize,
+    },
     /// The app restarts (a deploy): nothing it held in memory survives.
     Restart,
     /// The next command or press reaches a second replica on the same database.
@@ -258,6 +262,7 @@ pub fn line_op() -> impl Strategy<Value = Op> {
         1 => (person(), 0..4_i64).prop_map(|(who, days)| Op::Away { who, days }),
         1 => person().prop_map(|who| Op::Forget { who }),
         1 => (person(), 1..24_usize).prop_map(|(mentor, n)| Op::Crowd { mentor, n }),
+        2 => person().prop_map(|mentor| Op::ToNextWindow { mentor }),
         2 => (person(), any::<bool>()).prop_map(|(mentor, both)| Op::NextTwice { mentor, both }),
         1 => Just(Op::Restart),
         3 => Just(Op::ToReplica),
@@ -384,6 +389,10 @@ impl Run<'_> {
             }
             Op::Advance { hours } => self.advance_line(Duration::hours(hours)).await,
             Op::AdvanceMinutes { minutes } => self.advance_line(Duration::minutes(minutes)).await,
+            Op::ToNextWindow { mentor } => {
+                let by = self.to_next_window(mentor).await;
+                self.advance_line(by).await;
+            }
             Op::Restart => self.h.restart(self.app).await,
             Op::ToReplica => self.h.to_replica = true,
             Op::Ask { .. }
