@@ -24,6 +24,15 @@ impl Run<'_> {
             .post_signed_to(&base, "/slack/commands", FORM, &form)
             .await;
         assert_eq!(response.status, 200, "`{text}`: {}", response.body);
+        if std::mem::take(&mut self.h.retried) {
+            // The retry carries the same trigger: answered, and not acted on again.
+            let again = self
+                .app
+                .post_signed_to(&base, "/slack/commands", FORM, &form)
+                .await;
+            assert_eq!(again.status, 200, "`{text}` again: {}", again.body);
+            self.h.saw("a command sent twice");
+        }
         let mut answer = response.json();
         // Slow (a loaded machine): acknowledged now, answered through response_url.
         let body = &response.body;

@@ -23,9 +23,10 @@ pub struct Owed {
 impl Run<'_> {
     /// Whether the mentor is open now, as her own `list` says (on the app, not the replica).
     pub async fn open_now(&mut self, who: usize) -> bool {
-        let to_replica = std::mem::take(&mut self.h.to_replica);
+        let flags = (self.h.to_replica, self.h.retried);
+        (self.h.to_replica, self.h.retried) = (false, false);
         let list = self.say(who, "list").await;
-        self.h.to_replica = to_replica;
+        (self.h.to_replica, self.h.retried) = flags;
         list.contains("You are in office hours now") || list.contains("You are available now")
     }
 

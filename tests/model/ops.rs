@@ -190,6 +190,8 @@ pub enum Op {
     Restart,
     /// The next command or press reaches a second replica on the same database.
     ToReplica,
+    /// Slack sends the next command twice, the same request (a retry): it is acted on once.
+    Retried,
 }
 
 fn person() -> impl Strategy<Value = usize> {
@@ -241,6 +243,7 @@ pub fn op() -> impl Strategy<Value = Op> {
         3 => (1..25_i64).prop_map(|minutes| Op::AdvanceMinutes { minutes }),
         1 => Just(Op::Restart),
         2 => Just(Op::ToReplica),
+        2 => Just(Op::Retried),
     ]
 }
 
@@ -266,6 +269,7 @@ pub fn line_op() -> impl Strategy<Value = Op> {
         2 => (person(), any::<bool>()).prop_map(|(mentor, both)| Op::NextTwice { mentor, both }),
         1 => Just(Op::Restart),
         3 => Just(Op::ToReplica),
+        3 => Just(Op::Retried),
     ]
 }
 
@@ -395,6 +399,7 @@ impl Run<'_> {
             }
             Op::Restart => self.h.restart(self.app).await,
             Op::ToReplica => self.h.to_replica = true,
+            Op::Retried => self.h.retried = true,
             Op::Ask { .. }
             | Op::AskCancel { .. }
             | Op::Next { .. }

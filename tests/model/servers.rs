@@ -67,6 +67,8 @@ pub struct Harness {
     pub store: std::sync::Arc<dyn officehours::store::Store>,
     /// The next command or press goes to the replica.
     pub to_replica: bool,
+    /// The next command is sent twice, the same request.
+    pub retried: bool,
     /// How many restarts and replica requests the run made, for the summary.
     pub restarts: usize,
     pub replica_requests: usize,
@@ -85,6 +87,7 @@ impl Harness {
                 .await
                 .expect("the database"),
             to_replica: false,
+            retried: false,
             restarts: 0,
             replica_requests: 0,
             seen: Default::default(),
