@@ -411,6 +411,46 @@ fn sequences_that_diverged_once() {
                 topic: false,
             },
         ],
+        // Someone still waiting after her window opened was never told she closed again, nor
+        // that she opened the week after: nothing planned past the first opening (the bot's).
+        vec![
+            Op::OpenNow { who: 0 },
+            Op::Ask {
+                who: 1,
+                mentor: 0,
+                topic: false,
+            },
+            Op::Advance { hours: 3 },
+            Op::ToNextWindow { mentor: 0 },
+            Op::Advance { hours: 3 },
+            Op::ToNextWindow { mentor: 0 },
+        ],
+        // Not a divergence, but every kind of step of Drop in at least once, whatever the
+        // random sequences happen to reach: a full line, late, two replicas, a restart, a
+        // retried command, a replayed press, off, the next window.
+        vec![
+            Op::OpenNow { who: 0 },
+            Op::Crowd { mentor: 0, n: 21 },
+            Op::Late {
+                who: 0,
+                minutes: 10,
+            },
+            Op::ToReplica,
+            Op::NextTwice {
+                mentor: 0,
+                both: true,
+            },
+            Op::Restart,
+            Op::Retried,
+            Op::Next { mentor: 0 },
+            Op::Press {
+                mentor: 0,
+                done: true,
+                replayed: true,
+            },
+            Op::Off { who: 0 },
+            Op::ToNextWindow { mentor: 0 },
+        ],
         vec![
             Op::Disconnect { who: 2 },
             Op::Join {
