@@ -135,6 +135,12 @@ impl Application {
         self.core.clone()
     }
 
+    /// The work the Slack handlers go on with after answering (a press is applied after its
+    /// acknowledgement, a profile looked up): shutdown waits for it, and so can a test.
+    pub fn followups(&self) -> tokio_util::task::TaskTracker {
+        self.tasks.clone()
+    }
+
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }

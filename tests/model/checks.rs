@@ -374,7 +374,7 @@ impl Run<'_> {
 }
 
 /// The reminder key a post carries as message metadata (sent as a JSON string).
-fn reminder_key(params: &serde_json::Value) -> String {
+pub fn reminder_key(params: &serde_json::Value) -> String {
     let metadata = match &params["metadata"] {
         serde_json::Value::String(text) => serde_json::from_str(text).unwrap_or_default(),
         other => other.clone(),

@@ -3,12 +3,11 @@
 //! check that the `line` table and the call DMs planned are the model's.
 
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
-use officehours::app::Trigger;
 use officehours::views::actions;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::model_ops::{people, Op};
+use super::model_ops::{id_of, people, Op, PEOPLE};
 use super::Run;
 
 /// One place in a mentor's line.
@@ -23,10 +22,12 @@ pub struct Place {
     pub seq: u64,
     /// "Not today": not called before this (the mentor's next window).
     pub not_before: Option<DateTime<Utc>>,
+    /// Asked while she was closed (the answer said the question is held): never told she closed.
+    pub held: bool,
 }
 
 impl Place {
-    fn waiting_at(&self, now: DateTime<Utc>) -> bool {
+    pub fn waiting_at(&self, now: DateTime<Utc>) -> bool {
         self.called.is_none() && self.not_before.is_none_or(|t| t <= now)
     }
 }
@@ -45,6 +46,8 @@ pub struct Lines {
     /// `forget me`.
     pub skipped: BTreeMap<(usize, usize), usize>,
     pub links: BTreeSet<usize>,
+    /// How many people of crowds have asked (their ids follow `PEOPLE`'s).
+    pub crowd: usize,
 }
 
 impl Lines {
@@ -56,12 +59,18 @@ impl Lines {
 }
 
 impl Run<'_> {
-    fn now(&self) -> DateTime<Utc> {
+    pub fn now(&self) -> DateTime<Utc> {
         officehours::clock::Clock::now(&*self.app.clock)
     }
 
     fn at(&self, who: usize) -> String {
-        format!("<@{}>", people(&self.team)[who])
+        format!("<@{}>", self.id(who))
+    }
+
+    /// The people and everyone of a crowd who asked so far.
+    fn everyone(&self) -> Vec<String> {
+        let n = PEOPLE.len() + self.model.lines.crowd;
+        (0..n).map(|who| id_of(&self.team, who)).collect()
     }
 
     pub async fn apply_line(&mut self, op: &Op) {
@@ -88,6 +97,8 @@ impl Run<'_> {
                 done,
                 replayed,
             } => self.press_line(mentor, done, replayed).await,
+            Op::Crowd { mentor, n } => self.crowd(mentor, n).await,
+            Op::NextTwice { mentor, both } => self.next_twice(mentor, both).await,
             Op::Link { who, on } => {
                 if on {
                     let url = format!("https://meet.example.com/{}", people(&self.team)[who]);
@@ -118,6 +129,7 @@ impl Run<'_> {
                     reply.contains(&expected),
                     "late {minutes}m, {told} waiting: {reply}"
                 );
+                self.check_late(who).await;
             }
             _ => {}
         }
@@ -136,6 +148,7 @@ impl Run<'_> {
             return;
         }
         let refused = reply.contains("no office hours");
+        let full = reply.contains("line is full") || reply.contains("already has 20 questions");
         let now = self.now();
         let lines = &mut self.model.lines;
         let line = lines.by_mentor.entry(mentor).or_default();
@@ -158,6 +171,18 @@ impl Run<'_> {
             assert!(self.model.windows[mentor].is_empty(), "ask: {reply}");
             return;
         }
+        // A line holds 20 people at most (waiting, called or held); the next is refused.
+        let max = usize::try_from(officehours::store::line::MAX_LINE).unwrap_or(20);
+        assert_eq!(
+            full,
+            line.len() >= max,
+            "ask with {} in line: {reply}",
+            line.len()
+        );
+        if full {
+            self.h.saw("a full line refused");
+            return;
+        }
         lines.seq += 1;
         line.push(Place {
             asker: who,
@@ -165,14 +190,25 @@ impl Run<'_> {
             joined: now,
             seq: lines.seq,
             not_before: None,
+            held: reply.contains("is held for their next window"),
         });
         lines.sort();
     }
 
     async fn next(&mut self, mentor: usize) {
         let reply = self.say(mentor, "next").await;
+        self.called_next(mentor, &reply);
+    }
+
+    /// What a Next (typed or pressed, once or twice) must have done, and said (`reply`: the
+    /// answer, or the answers to both presses).
+    fn called_next(&mut self, mentor: usize, reply: &str) {
         let now = self.now();
-        let names: Vec<String> = (0..people(&self.team).len()).map(|p| self.at(p)).collect();
+        let names: Vec<String> = self
+            .everyone()
+            .iter()
+            .map(|id| format!("<@{id}>"))
+            .collect();
         let line = self.model.lines.by_mentor.entry(mentor).or_default();
         if let Some(called) = line.iter().find(|p| p.called.is_some()) {
             let expected = format!("You're still with {}", names[called.asker]);
@@ -196,6 +232,32 @@ impl Run<'_> {
         }
     }
 
+    /// People new to the workspace ask the mentor one after the other (Slack told the bot their
+    /// zones first): the line takes them until it holds 20.
+    async fn crowd(&mut self, mentor: usize, n: usize) {
+        for _ in 0..n {
+            let who = PEOPLE.len() + self.model.lines.crowd;
+            self.model.lines.crowd += 1;
+            self.profile(who).await;
+            self.ask(who, mentor, who % 2 == 0).await;
+        }
+    }
+
+    /// Next pressed twice at once, each press with its own trigger, on one replica or two: one
+    /// person is called, at most.
+    async fn next_twice(&mut self, mentor: usize, both: bool) {
+        let id = self.id(mentor);
+        let replies = self
+            .press_twice_at_once(mentor, actions::LINE_NEXT, &id, both)
+            .await;
+        let calls = replies.matches("I'm telling them you're ready").count();
+        if calls == 1 && both {
+            self.h.saw("a Next pressed on two replicas at once");
+        }
+        assert!(calls <= 1, "Next pressed twice called {calls}: {replies}");
+        self.called_next(mentor, &replies);
+    }
+
     /// Done or Not today on the first place in the mentor's line (the one being called, if
     /// anyone is): acted on once, whether the press is replayed or not.
     async fn press_line(&mut self, mentor: usize, done: bool, replayed: bool) {
@@ -214,18 +276,7 @@ impl Run<'_> {
         } else {
             actions::LINE_NOT_TODAY
         };
-        let trigger = crate::support::trigger_id();
-        for _ in 0..if replayed { 2 } else { 1 } {
-            self.core
-                .press(
-                    &self.actor(mentor),
-                    Some(Trigger(&trigger)),
-                    action,
-                    &id.to_string(),
-                )
-                .await
-                .expect("a press");
-        }
+        self.press(mentor, action, &id.to_string(), replayed).await;
         let line = self.model.lines.by_mentor.entry(mentor).or_default();
         if done {
             // Done ends a visit; on someone not being called it changes nothing.
@@ -248,13 +299,14 @@ impl Run<'_> {
         self.model.lines.sort();
     }
 
-    async fn line_id(&self, mentor: usize, asker: usize) -> i64 {
-        let ids = people(&self.team);
+    pub async fn line_id(&self, mentor: usize, asker: usize) -> i64 {
         let rows: Vec<(i64,)> = self
             .db
             .rows(&format!(
                 "SELECT id FROM line WHERE team_id = '{}' AND mentor_id = '{}' AND asker_id = '{}'",
-                self.team, ids[mentor], ids[asker]
+                self.team,
+                self.id(mentor),
+                self.id(asker)
             ))
             .await;
         rows.first().map_or(-1, |(id,)| *id)
@@ -275,6 +327,7 @@ impl Run<'_> {
     /// instant the scheduler skips it.
     pub async fn advance_line(&mut self, by: Duration) {
         let target = self.now() + by;
+        let owed = self.owed_at_windows(target).await;
         let timeout = Duration::minutes(officehours::domain::line::CALL_TIMEOUT_MINUTES);
         let lines = &mut self.model.lines;
         for (mentor, line) in lines.by_mentor.iter_mut() {
@@ -289,6 +342,7 @@ impl Run<'_> {
         }
         self.model.lines.sort();
         self.advance(by).await;
+        self.check_owed(&owed);
     }
 
     /// `forget me`: their places, their line, their calls and their link are gone.
@@ -307,7 +361,7 @@ impl Run<'_> {
     /// The `line` table holds the model's lines in order, with the one called; each call the
     /// model made is one call DM planned or sent, no more; the links are the model's.
     pub async fn check_line(&self) -> Result<(), TestCaseError> {
-        let ids = people(&self.team);
+        let ids = self.everyone();
         let team = &self.team;
         let rows: Vec<(String, String, String)> = self
             .db
@@ -316,7 +370,7 @@ impl Run<'_> {
                  ORDER BY mentor_id, CASE WHEN state = 'called' THEN 0 ELSE 1 END, joined_at, id"
             ))
             .await;
-        for (mentor, id) in ids.iter().enumerate() {
+        for (mentor, id) in people(&self.team).iter().enumerate() {
             let stored: Vec<(String, bool)> = rows
                 .iter()
                 .filter(|(m, ..)| m == id)
@@ -371,7 +425,7 @@ impl Run<'_> {
 
     /// Each skip the model made told the asker and the mentor once; no other skip was sent.
     async fn check_skips(&self) -> Result<(), TestCaseError> {
-        let ids = people(&self.team);
+        let ids = self.everyone();
         let sent: Vec<(String, String, i64)> = self
             .db
             .rows(&format!(

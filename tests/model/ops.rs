@@ -21,6 +21,20 @@ pub fn people(team: &str) -> Vec<String> {
         .collect()
 }
 
+/// The Slack user id of one of the people or, past them, of the `who - PEOPLE.len()`th person
+/// of a crowd (people who only ask).
+pub fn id_of(team: &str, who: usize) -> String {
+    match PEOPLE.get(who) {
+        Some((tag, _)) => format!("U{tag}{}", &team[2..]),
+        None => format!("UX{:03}{}", who - PEOPLE.len(), &team[2..]),
+    }
+}
+
+/// Each person's zone; a crowd spreads over the same three.
+pub fn zone_of(who: usize) -> &'static str {
+    PEOPLE[who % PEOPLE.len()].1
+}
+
 #[derive(Debug, Clone)]
 pub enum Op {
     Add {
@@ -157,6 +171,27 @@ pub enum Op {
     AdvanceMinutes {
         minutes: i64,
     },
+    /// `n` people who are new to the workspace ask the mentor, one after the other: enough of
+    /// them fill the line (20), and the rest are refused.
+    Crowd {
+        mentor: usize,
+        n: usize,
+    },
+    /// The mentor's Next pressed twice at once (a double click), on one replica or on two.
+    NextTwice {
+        mentor: usize,
+        both: bool,
+    },
+    /// Time passes to a minute past the mentor's next window's start (an hour, if she has none).
+    ToNextWindow {
+        mentor: usize,
+    },
+    /// The app restarts (a deploy): nothing it held in memory survives.
+    Restart,
+    /// The next command or press reaches a second replica on the same database.
+    ToReplica,
+    /// Slack sends the next command twice, the same request (a retry): it is acted on once.
+    Retried,
 }
 
 fn person() -> impl Strategy<Value = usize> {
@@ -206,6 +241,9 @@ pub fn op() -> impl Strategy<Value = Op> {
         1 => (person(), any::<bool>()).prop_map(|(who, on)| Op::Link { who, on }),
         1 => (person(), 5..120_i64).prop_map(|(who, minutes)| Op::Late { who, minutes }),
         3 => (1..25_i64).prop_map(|minutes| Op::AdvanceMinutes { minutes }),
+        1 => Just(Op::Restart),
+        2 => Just(Op::ToReplica),
+        2 => Just(Op::Retried),
     ]
 }
 
@@ -226,6 +264,12 @@ pub fn line_op() -> impl Strategy<Value = Op> {
         1 => person().prop_map(|who| Op::RemoveAll { who }),
         1 => (person(), 0..4_i64).prop_map(|(who, days)| Op::Away { who, days }),
         1 => person().prop_map(|who| Op::Forget { who }),
+        1 => (person(), 12..24_usize).prop_map(|(mentor, n)| Op::Crowd { mentor, n }),
+        2 => person().prop_map(|mentor| Op::ToNextWindow { mentor }),
+        2 => (person(), any::<bool>()).prop_map(|(mentor, both)| Op::NextTwice { mentor, both }),
+        1 => Just(Op::Restart),
+        3 => Just(Op::ToReplica),
+        3 => Just(Op::Retried),
     ]
 }
 
@@ -233,7 +277,7 @@ const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 impl Run<'_> {
     fn mention(&self, who: usize) -> String {
-        format!("<@{}>", super::people(&self.team)[who])
+        format!("<@{}>", self.id(who))
     }
 
     pub async fn apply(&mut self, op: &Op) {
@@ -250,9 +294,7 @@ impl Run<'_> {
                 self.model.windows[who].clear();
             }
             Op::On { who } => self.on(who).await,
-            Op::Off { who } => {
-                self.say(who, "off").await;
-            }
+            Op::Off { who } => self.off(who).await,
             Op::Away { who, days } => self.away(who, days).await,
             Op::AwayOff { who } => {
                 self.say(who, "away off").await;
@@ -351,13 +393,22 @@ impl Run<'_> {
             }
             Op::Advance { hours } => self.advance_line(Duration::hours(hours)).await,
             Op::AdvanceMinutes { minutes } => self.advance_line(Duration::minutes(minutes)).await,
+            Op::ToNextWindow { mentor } => {
+                let by = self.to_next_window(mentor).await;
+                self.advance_line(by).await;
+            }
+            Op::Restart => self.h.restart(self.app).await,
+            Op::ToReplica => self.h.to_replica = true,
+            Op::Retried => self.h.retried = true,
             Op::Ask { .. }
             | Op::AskCancel { .. }
             | Op::Next { .. }
             | Op::OpenNow { .. }
             | Op::Press { .. }
             | Op::Link { .. }
-            | Op::Late { .. } => self.apply_line(op).await,
+            | Op::Late { .. }
+            | Op::Crowd { .. }
+            | Op::NextTwice { .. } => self.apply_line(op).await,
         }
     }
 
@@ -398,7 +449,7 @@ impl Run<'_> {
     }
 
     async fn still_away(&self, who: usize) -> bool {
-        let id = &super::people(&self.team)[who];
+        let id = &self.id(who);
         let rows: Vec<(Option<chrono::DateTime<chrono::Utc>>,)> = self
             .db
             .rows(&format!(
@@ -434,16 +485,12 @@ impl Run<'_> {
             .and_then(|rest| rest.split(|c: char| !c.is_ascii_alphanumeric()).next())
             .unwrap_or_else(|| panic!("no connect link: {reply}"))
             .to_owned();
-        let id = &super::people(&self.team)[who];
+        let id = self.id(who);
         let code = format!("code-{id}-{state}");
         let token = format!("xoxp-{id}-{state}");
-        self.app.slack.approve_oauth(&code, &self.team, id, &token);
-        let page = self
-            .core
-            .oauth_callback(Some(&code), Some(&state), None)
-            .await
-            .expect("the callback");
-        assert_eq!(page.status, 200, "{}", page.html);
+        self.app.slack.approve_oauth(&code, &self.team, &id, &token);
+        let page = self.oauth_callback(&code, &state).await;
+        assert_eq!(page.status, 200, "{}", page.body);
         self.model.connected.insert(who);
     }
 
@@ -466,10 +513,7 @@ impl Run<'_> {
         } else {
             actions::ONE_ON_ONE_DECLINE
         };
-        self.core
-            .press(&self.actor(report), None, action, &id.to_string())
-            .await
-            .expect("a press");
+        self.press(report, action, &id.to_string(), false).await;
         if let Some(state) = self.model.pairs.get_mut(&(manager, report)) {
             state.declined = !accept;
         }
@@ -516,15 +560,14 @@ impl Run<'_> {
             ))
             .await;
         if let Some((meeting,)) = meetings.first() {
-            self.core
-                .press(&self.actor(manager), None, action, &meeting.to_string())
-                .await
-                .expect("a press");
+            self.press(manager, action, &meeting.to_string(), false)
+                .await;
         }
     }
 
     async fn forget(&mut self, who: usize) {
-        self.core.forget(&self.actor(who)).await.expect("forget");
+        // "Delete everything", the button `forget me` answers with.
+        self.press(who, actions::FORGET_ME, "", false).await;
         self.model.windows[who].clear();
         self.model.connected.remove(&who);
         self.model.away.remove(&who);

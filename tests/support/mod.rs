@@ -425,31 +425,10 @@ impl TestApp {
     ) -> anyhow::Result<(TestApp, Option<fake_slack::socket::FakeSocket>)> {
         let socket = socket_mode.then(|| slack.enable_socket_mode(APP_TOKEN));
         let clock = Arc::new(ManualClock::new(thursday_afternoon()));
-        let mut config = ServeConfig {
-            database_url: db.url.clone(),
-            bot_token: Some(Secret::new(BOT_TOKEN)),
-            signing_secret: Secret::new(SIGNING_SECRET),
-            app_token: socket.as_ref().map(|_| Secret::new(APP_TOKEN)),
-            // A trailing slash is accepted, as users paste it.
-            slack_api_url: officehours::config::normalize_api_url(&format!("{}/", slack.api_url())),
-            listen_addr: "127.0.0.1:0".parse().unwrap(),
-            public_url: None,
-            nudges: NudgeSettings::default(),
-            // Tests tick the scheduler by hand, with the test clock: nothing waits for real time.
-            tick: None,
-            lease: std::time::Duration::from_secs(300),
-            retention: chrono::Duration::days(365),
-            uninstall_retention: chrono::Duration::days(30),
-            presence: PresenceSettings {
-                public_url: Some(PUBLIC_URL.to_owned()),
-                client_id: Some(fake_slack::CLIENT_ID.to_owned()),
-                client_secret: Some(Secret::new(fake_slack::CLIENT_SECRET)),
-                ..PresenceSettings::default()
-            },
-            secret_key: key.map(Secret::new),
-            secret_key_old: old.map(Secret::new),
-            server: Default::default(),
-        };
+        let mut config = serve_config(&db, &slack);
+        config.app_token = socket.as_ref().map(|_| Secret::new(APP_TOKEN));
+        config.secret_key = key.map(Secret::new);
+        config.secret_key_old = old.map(Secret::new);
         tweak(&mut config);
         // Slack stamps messages with its own clock; in tests that is the test clock.
         slack.set_clock({
@@ -480,9 +459,22 @@ impl TestApp {
         headers: &[(&str, String)],
         body: impl Into<Bytes>,
     ) -> Response {
+        self.request_to(&self.base, method, path, headers, body)
+            .await
+    }
+
+    /// As `request`, to another app at `base` (one the test runs itself).
+    pub async fn request_to(
+        &self,
+        base: &str,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: impl Into<Bytes>,
+    ) -> Response {
         let mut builder = hyper::Request::builder()
             .method(method)
-            .uri(format!("{}{path}", self.base));
+            .uri(format!("{base}{path}"));
         for (name, value) in headers {
             builder = builder.header(*name, value);
         }
@@ -518,9 +510,22 @@ impl TestApp {
     }
 
     pub async fn post_signed(&self, path: &str, content_type: &str, body: &str) -> Response {
+        self.post_signed_to(&self.base, path, content_type, body)
+            .await
+    }
+
+    /// As `post_signed`, to another app at `base` on this test's database and fake Slack.
+    pub async fn post_signed_to(
+        &self,
+        base: &str,
+        path: &str,
+        content_type: &str,
+        body: &str,
+    ) -> Response {
         let mut headers: Vec<(&str, String)> = signing::signed_headers(SIGNING_SECRET, body);
         headers.push(("content-type", content_type.to_owned()));
-        self.request("POST", path, &headers, body.to_owned()).await
+        self.request_to(base, "POST", path, &headers, body.to_owned())
+            .await
     }
 
     /// The form Slack posts for `/officehours <text>` typed by `user`.
@@ -627,6 +632,36 @@ impl TestApp {
         if poll(Duration::from_secs(5), every, learned).await.is_none() {
             panic!("the bot never learned {user}'s zone {tz}");
         }
+    }
+}
+
+/// The configuration `serve` gets in tests: the test's database and fake Slack, a token key, the
+/// scheduler ticked by hand. A test that runs apps of its own (a restart, a replica) starts from it.
+pub fn serve_config(db: &TestDb, slack: &FakeSlack) -> ServeConfig {
+    ServeConfig {
+        database_url: db.url.clone(),
+        bot_token: Some(Secret::new(BOT_TOKEN)),
+        signing_secret: Secret::new(SIGNING_SECRET),
+        app_token: None,
+        // A trailing slash is accepted, as users paste it.
+        slack_api_url: officehours::config::normalize_api_url(&format!("{}/", slack.api_url())),
+        listen_addr: "127.0.0.1:0".parse().unwrap(),
+        public_url: None,
+        nudges: NudgeSettings::default(),
+        // Tests tick the scheduler by hand, with the test clock: nothing waits for real time.
+        tick: None,
+        lease: std::time::Duration::from_secs(300),
+        retention: chrono::Duration::days(365),
+        uninstall_retention: chrono::Duration::days(30),
+        presence: PresenceSettings {
+            public_url: Some(PUBLIC_URL.to_owned()),
+            client_id: Some(fake_slack::CLIENT_ID.to_owned()),
+            client_secret: Some(Secret::new(fake_slack::CLIENT_SECRET)),
+            ..PresenceSettings::default()
+        },
+        secret_key: Some(Secret::new(SECRET_KEY)),
+        secret_key_old: None,
+        server: Default::default(),
     }
 }
 
