@@ -35,9 +35,12 @@ pub(super) async fn command(
             }
         }
         Command::AskCancel(mentor) => {
+            let (team, now) = (actor.team_id.as_str(), n.now());
+            let redraw =
+                |e: &LineEntry, _: &[LineEntry]| vec![home_redraw(team, &mentor.id, ("left", e.id), now)];
             let gone = n
                 .store
-                .leave_line(&actor.team_id, &mentor.id, &actor.user_id)
+                .leave_line(team, &mentor.id, &actor.user_id, &redraw, now)
                 .await?;
             words::left(&mentor.id, gone.is_some())
         }
@@ -115,7 +118,10 @@ pub(super) async fn ask(
         held,
     };
     let on_join = |e: &LineEntry, again: bool, line: &[LineEntry]| {
-        let mut wanted = vec![held_plan(team, mentor, line, &status, now)];
+        let mut wanted = vec![
+            held_plan(team, mentor, line, &status, now),
+            home_redraw(team, mentor, ("joined", e.id), now),
+        ];
         // The mentor hears of a new place while she is open; held questions wait for her window.
         if !again && !held {
             let key = format!("line:joined:{team}:{}", e.id);
@@ -166,6 +172,17 @@ async fn viewer(n: &Nudges, actor: &Actor) -> Result<Viewer, crate::store::Store
 
 fn one(reminder: NewReminder) -> Wanted {
     Wanted::one_key(reminder.key.clone(), vec![reminder])
+}
+
+/// The mentor's Home tab, drawn again once this is delivered: her line changed without her
+/// pressing anything there. Keyed by the change (`what` happened to place `id`, and when), so
+/// each change is drawn once; one pending row per mentor (a later change replaces it, and it
+/// draws the line as it is then), so a burst of joins is one publish.
+fn home_redraw(team: &str, mentor: &str, (what, id): (&str, i64), now: DateTime<Utc>) -> Wanted {
+    let prefix = format!("home:{team}:{mentor}:");
+    let key = format!("{prefix}{}:{what}:{id}", now.timestamp_millis());
+    let redraw = reminder(team, key, kinds::HOME, vec![mentor.to_owned()], json!({}), now);
+    Wanted::exactly(prefix, vec![redraw])
 }
 
 /// What the people in the mentor's line are told as her window closes and when she next opens,

@@ -87,6 +87,9 @@ pub mod kinds {
     pub const LINE_SKIPPED: &str = "line_skipped";
     /// Monday, to a mentor who had visits the week before: what her office hours added up to.
     pub const LINE_WEEK: &str = "line_week";
+    /// The mentor's Home tab, published again after someone joined or left her line (planned
+    /// here, drawn by `home`).
+    pub const HOME: &str = "home";
 
     /// Every kind above; `deliveries::KINDS` says how each is delivered.
     pub const ALL: &[&str] = &[
@@ -112,6 +115,7 @@ pub mod kinds {
         LINE_LATE,
         LINE_SKIPPED,
         LINE_WEEK,
+        HOME,
     ];
 }
 

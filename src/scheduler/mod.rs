@@ -28,6 +28,9 @@ pub enum Composed {
     /// A change to the recipient's own Slack status, made with their token (boxed: it is the
     /// rare, large variant).
     Status(Box<StatusChange>),
+    /// The recipient's App Home tab, published again (idempotent: a second publish of the same
+    /// view changes nothing, so there is nothing to look for in doubt).
+    Home(Message),
     /// Not worth sending any more (the 1:1 was stopped, the digest has nothing to say).
     Cancel(String),
 }

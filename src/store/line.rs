@@ -103,12 +103,15 @@ pub trait LineStore: Send + Sync {
         on_join: JoinReminders<'_>,
         now: DateTime<Utc>,
     ) -> Result<Joined, StoreError>;
-    /// Leaves the line; the place removed, if there was one.
+    /// Leaves the line, with the reminders `on_leave` wants (given the place removed and the
+    /// line after), in one transaction; the place removed, if there was one.
     async fn leave_line(
         &self,
         team_id: &str,
         mentor_id: &str,
         asker_id: &str,
+        on_leave: LineReminders<'_>,
+        now: DateTime<Utc>,
     ) -> Result<Option<LineEntry>, StoreError>;
     /// The mentor's line in order: the person being called first, then by arrival.
     async fn line_of(&self, team_id: &str, mentor_id: &str) -> Result<Vec<LineEntry>, StoreError>;
@@ -312,10 +315,16 @@ macro_rules! impl_line_store {
                 Ok(Joined::InLine { again, line, visit_minutes })
             }
 
-            async fn leave_line(&self, team_id: &str, mentor_id: &str, asker_id: &str) -> Result<Option<LineEntry>, StoreError> {
+            async fn leave_line(&self, team_id: &str, mentor_id: &str, asker_id: &str, on_leave: LineReminders<'_>, now: DateTime<Utc>) -> Result<Option<LineEntry>, StoreError> {
+                let mut tx = self.pool.begin().await?;
                 let sql = format!("DELETE FROM line WHERE team_id = $1 AND mentor_id = $2 AND asker_id = $3 RETURNING {ENTRY_COLUMNS}");
-                let row: Option<EntryRow> = sqlx::query_as(&sql).bind(team_id).bind(mentor_id).bind(asker_id).fetch_optional(&self.pool).await?;
-                Ok(row.map(entry))
+                let gone: Option<LineEntry> = sqlx::query_as(&sql).bind(team_id).bind(mentor_id).bind(asker_id).fetch_optional(&mut *tx).await?.map(entry);
+                if let Some(gone) = &gone {
+                    let line = Self::line_in(&mut tx, team_id, mentor_id).await?;
+                    Self::plan_in(&mut tx, on_leave(gone, &line), now).await?;
+                }
+                tx.commit().await?;
+                Ok(gone)
             }
 
             async fn line_of(&self, team_id: &str, mentor_id: &str) -> Result<Vec<LineEntry>, StoreError> {
