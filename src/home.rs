@@ -42,7 +42,11 @@ impl HomeTab {
 
     /// A queued redraw: the tab as it is when the row is delivered, whatever changed since it
     /// was planned (so one publish covers every change before it).
-    pub async fn compose(&self, reminder: &Reminder, now: DateTime<Utc>) -> anyhow::Result<Composed> {
+    pub async fn compose(
+        &self,
+        reminder: &Reminder,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Composed> {
         let [user] = reminder.recipients.as_slice() else {
             return Ok(Composed::Cancel("a Home tab is one person's".to_owned()));
         };

@@ -16,7 +16,14 @@ const DIA: &str = "U0DIA00001"; // Sydney
 
 on_both_backends!(
     joining_and_leaving_redraw_the_mentors_home_tab_once_per_change_durably,
+    off_and_on_again_the_same_day_is_announced_once_per_opening,
+    a_second_window_the_same_day_is_announced_and_so_is_its_end,
+    the_person_with_her_as_she_closes_is_told_the_visit_goes_on,
 );
+
+const CLOSED: &str = "has closed for now";
+const OPENED: &str = "is open now and has your question";
+const LIST: &str = "asked while you were closed";
 
 /// Ana (Berlin) open Thursdays 14:00-16:00, which it is now (14:30 her time).
 async fn ana_open(app: &TestApp) {
@@ -86,7 +93,8 @@ async fn joining_and_leaving_redraw_the_mentors_home_tab_once_per_change_durably
     // Slack fails the publish (each of the client's own three tries): the row is retried, and
     // another replica (as if this one stopped) does it.
     for _ in 0..3 {
-        app.slack.fail_next("views.publish", FakeFailure::Status(503));
+        app.slack
+            .fail_next("views.publish", FakeFailure::Status(503));
     }
     app.say(DIA, &ask(ANA)).await;
     app.tick().await;
@@ -99,4 +107,140 @@ async fn joining_and_leaving_redraw_the_mentors_home_tab_once_per_change_durably
         text.contains("Your line:* 2 waiting") && text.contains(DIA),
         "{text}"
     );
+}
+
+/// How many DMs each of `users` got containing `needle`.
+fn counts(app: &TestApp, users: &[&str], needle: &str) -> Vec<usize> {
+    users
+        .iter()
+        .map(|u| dms_containing(app, u, needle).len())
+        .collect()
+}
+
+async fn off_and_on_again_the_same_day_is_announced_once_per_opening(app: TestApp) {
+    ana_open(&app).await;
+    app.say(BEN, &format!("{} career", ask(ANA))).await;
+    app.say(CHO, &ask(ANA)).await;
+    app.tick().await;
+    app.say(ANA, "off").await;
+    app.tick().await;
+    assert_eq!(counts(&app, &[BEN, CHO], CLOSED), [1, 1]);
+    assert_eq!(counts(&app, &[BEN, CHO], OPENED), [0, 0]);
+
+    // Back within the hour, the same day: the two kept first hear she is open, once, and she
+    // gets their questions.
+    app.clock.advance(Duration::minutes(40));
+    let on = app.say(ANA, "on").await;
+    assert!(!on.is_empty());
+    app.tick().await;
+    assert_eq!(counts(&app, &[BEN, CHO], OPENED), [1, 1]);
+    assert_eq!(counts(&app, &[ANA], LIST), [1]);
+    // Planned again (another `on`, someone joining, a replica's tick): nobody is told twice.
+    app.say(ANA, "on").await;
+    app.say(DIA, &ask(ANA)).await;
+    let other = app.replica().await;
+    other.advance_and_tick(Duration::minutes(1)).await;
+    app.advance_and_tick(Duration::minutes(1)).await;
+    let both = |users: &[&str], needle: &str| -> Vec<usize> {
+        let (a, b) = (counts(&app, users, needle), counts(&other, users, needle));
+        a.iter().zip(b).map(|(a, b)| a + b).collect()
+    };
+    assert_eq!(both(&[BEN, CHO, DIA], OPENED), [1, 1, 0]);
+    assert_eq!(both(&[ANA], LIST), [1]);
+    assert_eq!(both(&[BEN, CHO, DIA], CLOSED), [1, 1, 0]);
+
+    // Closed a second time and open a third: each is told again, once each time.
+    app.say(ANA, "off").await;
+    app.advance_and_tick(Duration::minutes(1)).await;
+    assert_eq!(both(&[BEN, CHO, DIA], CLOSED), [2, 2, 1]);
+    app.clock.advance(Duration::minutes(20));
+    app.say(ANA, "on").await;
+    app.tick().await;
+    other.clock.advance(Duration::minutes(22));
+    other.tick().await;
+    assert_eq!(both(&[BEN, CHO, DIA], OPENED), [2, 2, 1]);
+    assert_eq!(both(&[ANA], LIST), [2]);
+    let called = app.say(ANA, "next").await;
+    assert!(called.contains(BEN), "kept first: {called}");
+}
+
+async fn a_second_window_the_same_day_is_announced_and_so_is_its_end(app: TestApp) {
+    ana_open(&app).await;
+    // A second window on Thursdays, 18:00-19:00 Berlin (17:00-18:00 UTC).
+    let added = app.say(ANA, "add thu 18:00-19:00 rust").await;
+    assert!(added.contains("Added window"), "{added}");
+    app.say(CHO, &ask(ANA)).await;
+    app.tick().await;
+    // 16:00 Berlin: the first window ends with Cho waiting.
+    app.advance_and_tick(Duration::minutes(91)).await;
+    assert_eq!(counts(&app, &[CHO], CLOSED), [1]);
+    assert_eq!(counts(&app, &[CHO], OPENED), [0]);
+    // 18:00 Berlin: open again, and Cho hears it.
+    app.advance_and_tick(Duration::minutes(120)).await;
+    assert_eq!(counts(&app, &[CHO], OPENED), [1]);
+    assert_eq!(counts(&app, &[ANA], LIST), [1]);
+    // Restarted meanwhile: 19:00 Berlin, the second window ends with Cho still waiting.
+    let other = app.replica().await;
+    other.advance_and_tick(Duration::minutes(61)).await;
+    assert_eq!(counts(&other, &[CHO], CLOSED), [1]);
+    // And a week on, her next Thursday: open again, told once.
+    other
+        .advance_and_tick(Duration::days(7) - Duration::minutes(300))
+        .await;
+    other.advance_and_tick(Duration::minutes(5)).await;
+    assert_eq!(counts(&other, &[CHO], OPENED), [1]);
+    assert_eq!(counts(&app, &[CHO], CLOSED), [1]);
+}
+
+async fn the_person_with_her_as_she_closes_is_told_the_visit_goes_on(app: TestApp) {
+    const WITH: &str = "office hours have ended while you're with them";
+    ana_open(&app).await;
+    app.say(BEN, &ask(ANA)).await;
+    app.say(CHO, &ask(ANA)).await;
+    // 15:55 Berlin: she calls Ben; the window ends at 16:00 with him being seen, Cho waiting.
+    app.advance_and_tick(Duration::minutes(85)).await;
+    app.say(ANA, "next").await;
+    app.tick().await;
+    app.advance_and_tick(Duration::minutes(6)).await;
+    assert_eq!(counts(&app, &[BEN], WITH), [1]);
+    assert_eq!(counts(&app, &[BEN, CHO], CLOSED), [0, 1]);
+    assert_eq!(counts(&app, &[CHO], WITH), [0]);
+    let other = app.replica().await;
+    other.advance_and_tick(Duration::minutes(1)).await;
+    app.advance_and_tick(Duration::minutes(1)).await;
+    assert_eq!(counts(&app, &[BEN], WITH), [1]);
+    assert_eq!(counts(&other, &[BEN], WITH), [0]);
+    // The visit was kept: Done ends it and logs it.
+    let ids: Vec<(i64,)> = app
+        .db
+        .rows("SELECT id FROM line WHERE state = 'called'")
+        .await;
+    assert_eq!(ids.len(), 1);
+    let done = app
+        .core
+        .press(
+            &officehours::app::Actor {
+                team_id: support::TEAM.to_owned(),
+                user_id: ANA.to_owned(),
+            },
+            Some(officehours::app::Trigger(&support::trigger_id())),
+            "officehours.line_done",
+            &ids[0].0.to_string(),
+        )
+        .await
+        .expect("done");
+    assert!(done.replace.is_some());
+    let visits: Vec<(String,)> = app.db.rows("SELECT visitor_id FROM visits").await;
+    assert_eq!(visits, [(BEN.to_owned(),)]);
+
+    // `off` while she is with someone tells them at once, once per call.
+    app.clock
+        .set(support::thursday_afternoon() + Duration::days(7));
+    app.say(ANA, "next").await;
+    app.tick().await;
+    app.say(ANA, "off").await;
+    app.tick().await;
+    app.say(ANA, "off").await;
+    app.advance_and_tick(Duration::minutes(1)).await;
+    assert_eq!(counts(&app, &[CHO], WITH), [1]);
 }

@@ -36,8 +36,9 @@ pub(super) async fn command(
         }
         Command::AskCancel(mentor) => {
             let (team, now) = (actor.team_id.as_str(), n.now());
-            let redraw =
-                |e: &LineEntry, _: &[LineEntry]| vec![home_redraw(team, &mentor.id, ("left", e.id), now)];
+            let redraw = |e: &LineEntry, _: &[LineEntry]| {
+                vec![home_redraw(team, &mentor.id, ("left", e.id), now)]
+            };
             let gone = n
                 .store
                 .leave_line(team, &mentor.id, &actor.user_id, &redraw, now)
@@ -181,13 +182,24 @@ fn one(reminder: NewReminder) -> Wanted {
 fn home_redraw(team: &str, mentor: &str, (what, id): (&str, i64), now: DateTime<Utc>) -> Wanted {
     let prefix = format!("home:{team}:{mentor}:");
     let key = format!("{prefix}{}:{what}:{id}", now.timestamp_millis());
-    let redraw = reminder(team, key, kinds::HOME, vec![mentor.to_owned()], json!({}), now);
+    let redraw = reminder(
+        team,
+        key,
+        kinds::HOME,
+        vec![mentor.to_owned()],
+        json!({}),
+        now,
+    );
     Wanted::exactly(prefix, vec![redraw])
 }
 
-/// What the people in the mentor's line are told as her window closes and when she next opens,
-/// and her list of questions then. Keyed by mentor and next opening, so a change of hours
-/// moves or cancels them, and an `off` brings the closing notices forward to now.
+/// What the people in the mentor's line are told as she closes and opens, and her list of
+/// questions as she opens. Each place is told the next announcement it has not heard (its
+/// `announced` count: odd, it last heard she closed): that she is open (now, or at her next
+/// opening) or that she closed (at the end of this stretch, or now if she already did). Keyed
+/// by place and announcement number, so each closing and each opening is told once, however
+/// often this is planned again, on any replica, and two in one day are two. The person with
+/// her is told once per call as she closes. Settling any of these plans the next.
 pub(super) fn held_plan(
     team: &str,
     mentor: &str,
@@ -196,46 +208,59 @@ pub(super) fn held_plan(
     now: DateTime<Utc>,
 ) -> Wanted {
     let prefix = format!("line:held:{team}:{mentor}:");
-    let Some(opens) = status.next.map(|o| o.start) else {
-        return Wanted::exactly(prefix, Vec::new());
+    let open = status.is_open();
+    // Closing: at the end of her stretch, or now if she is closed already (`off`, or the
+    // window ended while this was being planned).
+    let closes = status.presence.until().unwrap_or(now);
+    let opens = if open {
+        Some(now)
+    } else {
+        status.next.map(|o| o.start)
     };
-    let at = opens.timestamp();
-    let waiting: Vec<&LineEntry> = line.iter().filter(|e| e.called_at.is_none()).collect();
     let mut wanted = Vec::new();
-    if let Some(first) = waiting.first() {
-        let key = format!("{prefix}{at}:list");
+    let mut list = None;
+    for e in line {
+        if let Some(called) = e.called_at {
+            let key = format!("{prefix}with:{}:{}", e.id, called.timestamp());
+            wanted.push(line_reminder(
+                team,
+                key,
+                kinds::LINE_CLOSED,
+                &e.asker_id,
+                e,
+                closes,
+            ));
+            continue;
+        }
+        let step = e.announced + 1;
+        let heard_closed = e.announced % 2 == 1;
+        let (kind, due) = match (heard_closed, opens) {
+            // Told she closed (or held): that she is open, once she is and they may be called.
+            (true, Some(opens)) if e.not_before.is_none_or(|t| t <= opens) => {
+                (kinds::LINE_OPENED, opens)
+            }
+            // "Not today" told them already that they wait for her next window.
+            (false, _) if e.not_before.is_none_or(|t| t <= now) => (kinds::LINE_CLOSED, closes),
+            _ => continue,
+        };
+        if kind == kinds::LINE_OPENED && list.is_none() {
+            list = Some((e, due));
+        }
+        let key = format!("{prefix}{}:{step}", e.id);
+        let mut told = line_reminder(team, key, kind, &e.asker_id, e, due);
+        told.payload["step"] = json!(step);
+        wanted.push(told);
+    }
+    // Her list, as she opens to the first of them: keyed by that place and announcement.
+    if let Some((first, due)) = list {
+        let key = format!("{prefix}list:{}:{}", first.id, first.announced + 1);
         wanted.push(line_reminder(
             team,
             key,
             kinds::LINE_HELD,
             mentor,
             first,
-            opens,
-        ));
-    }
-    // Closing with people waiting: at the end of her stretch, or now if she closed early. Not
-    // for questions asked while she was closed (they were told they are held).
-    let closes = status.presence.until().unwrap_or(now);
-    for e in waiting.iter().filter(|e| !e.held && e.not_before.is_none()) {
-        let key = format!("{prefix}{at}:closed:{}", e.id);
-        wanted.push(line_reminder(
-            team,
-            key,
-            kinds::LINE_CLOSED,
-            &e.asker_id,
-            e,
-            closes,
-        ));
-    }
-    for e in waiting {
-        let key = format!("{prefix}{at}:opened:{}", e.id);
-        wanted.push(line_reminder(
-            team,
-            key,
-            kinds::LINE_OPENED,
-            &e.asker_id,
-            e,
-            opens,
+            due,
         ));
     }
     Wanted::exactly(prefix, wanted)
@@ -321,7 +346,8 @@ pub(super) async fn home_line(
 /// press on another replica, calls nobody else.
 async fn next(n: &Nudges, actor: &Actor) -> Result<Message, NudgeError> {
     let (team, mentor, now) = (actor.team_id.as_str(), actor.user_id.as_str(), n.now());
-    let on_call = |e: &LineEntry, _: &[LineEntry]| {
+    let status = status_of(&n.store.mentor(team, mentor).await?, now);
+    let on_call = |e: &LineEntry, line: &[LineEntry]| {
         let called = e.called_at.map_or(0, |t| t.timestamp());
         let timeout = now + Duration::minutes(CALL_TIMEOUT_MINUTES);
         let call = format!("line:call:{team}:{}:{called}", e.id);
@@ -351,6 +377,7 @@ async fn next(n: &Nudges, actor: &Actor) -> Result<Message, NudgeError> {
                 e,
                 timeout,
             )),
+            held_plan(team, mentor, line, &status, now),
         ]
     };
     Ok(

@@ -558,6 +558,12 @@ impl Composer for Nudges {
         match reminder.kind.as_str() {
             kinds::ONE_ON_ONE => one_on_one::plan_after(self, reminder, now).await?,
             kinds::NOTIFY => notify::plan_after(self, reminder).await?,
+            // Told she closed or opened (or not, after all): the next announcement follows.
+            kinds::LINE_OPENED | kinds::LINE_CLOSED | kinds::LINE_HELD => {
+                if let Some(mentor) = payload_str(reminder, "mentor") {
+                    line::replan(self, &reminder.team_id, mentor).await?;
+                }
+            }
             kinds::DIGEST => {
                 if let [manager] = reminder.recipients.as_slice() {
                     digest::plan_next(self, &reminder.team_id, manager, reminder.due_at.max(now))

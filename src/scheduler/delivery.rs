@@ -86,7 +86,9 @@ impl Scheduler {
             Ok(Composed::Status(change)) => {
                 return self.change_status(slack, reminder, *change, now).await
             }
-            Ok(Composed::Home(view)) => return self.publish_home(slack, reminder, &view, now).await,
+            Ok(Composed::Home(view)) => {
+                return self.publish_home(slack, reminder, &view, now).await
+            }
             Ok(Composed::Cancel(why)) => return Verdict::Finish(Finish::Cancelled(why)),
             // Nothing reached Slack: a plain retry, with no history look-up before it.
             Err(err) => {
@@ -170,7 +172,11 @@ impl Scheduler {
                 ts: String::new(),
             }),
             Ok(Err(err)) => self.retry(reminder, now, &err),
-            Err(_) => self.retry_unsent(reminder, now, "no answer from Slack to views.publish".to_owned()),
+            Err(_) => self.retry_unsent(
+                reminder,
+                now,
+                "no answer from Slack to views.publish".to_owned(),
+            ),
         }
     }
 
