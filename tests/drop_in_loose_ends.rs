@@ -244,3 +244,62 @@ async fn the_person_with_her_as_she_closes_is_told_the_visit_goes_on(app: TestAp
     app.advance_and_tick(Duration::minutes(1)).await;
     assert_eq!(counts(&app, &[CHO], WITH), [1]);
 }
+
+/// The scheduler loop runs, ticking once an hour: what a command plans for now goes out at
+/// once all the same (the command wakes it), and again for a second command, and a press.
+mod a_command_that_plans_a_dm_for_now_wakes_the_scheduler {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        if let Some(app) = TestApp::spawn_ticking(Backend::Sqlite, HOUR).await {
+            wakes(app).await
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(app) = TestApp::spawn_ticking(Backend::Postgres, HOUR).await {
+            wakes(app).await
+        }
+    }
+
+    const HOUR: std::time::Duration = std::time::Duration::from_secs(3600);
+    const SOON: std::time::Duration = std::time::Duration::from_secs(5);
+
+    async fn wakes(app: TestApp) {
+        // The loop's first tick comes at once; let it pass, so the next is an hour away.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        ana_open(&app).await;
+        app.say(BEN, &ask(ANA)).await;
+        let joined = app.slack.wait_for_dm_messages(ANA, 1, SOON).await;
+        assert!(
+            posted(&joined[0]).1.contains("joined your line"),
+            "{joined:?}"
+        );
+        app.say(CHO, &ask(ANA)).await;
+        let joined = app.slack.wait_for_dm_messages(ANA, 2, SOON).await;
+        assert!(posted(&joined[1]).1.contains(CHO), "{joined:?}");
+        let pressed = app
+            .core
+            .press(
+                &officehours::app::Actor {
+                    team_id: support::TEAM.to_owned(),
+                    user_id: ANA.to_owned(),
+                },
+                Some(officehours::app::Trigger(&support::trigger_id())),
+                "officehours.line_next",
+                ANA,
+            )
+            .await
+            .expect("next");
+        assert!(pressed.replace.is_some());
+        let called = app.slack.wait_for_dm_messages(BEN, 1, SOON).await;
+        assert!(
+            posted(&called[0]).1.contains("is ready for you"),
+            "{called:?}"
+        );
+        // Delivered once each, by the loop alone.
+        assert_eq!(app.slack.dm_messages(ANA).len(), 2);
+    }
+}
