@@ -19,6 +19,7 @@ on_both_backends!(
     off_and_on_again_the_same_day_is_announced_once_per_opening,
     a_second_window_the_same_day_is_announced_and_so_is_its_end,
     the_person_with_her_as_she_closes_is_told_the_visit_goes_on,
+    a_week_of_held_questions_alone_still_gets_its_monday_dm,
 );
 
 const CLOSED: &str = "has closed for now";
@@ -302,4 +303,38 @@ mod a_command_that_plans_a_dm_for_now_wakes_the_scheduler {
         // Delivered once each, by the loop alone.
         assert_eq!(app.slack.dm_messages(ANA).len(), 2);
     }
+}
+
+async fn a_week_of_held_questions_alone_still_gets_its_monday_dm(app: TestApp) {
+    use chrono::TimeZone;
+    const WEEK_DM: &str = "Your office hours last week";
+    let utc = |d, h, m| chrono::Utc.with_ymd_and_hms(2026, 12, d, h, m, 0).unwrap();
+    ana_open(&app).await;
+    // Thursday evening, Ana closed: Ben's and Cho's questions are held; Cho thinks better of it.
+    app.clock.set(utc(3, 17, 0));
+    let held = app.say(BEN, &format!("{} career", ask(ANA))).await;
+    assert!(held.contains("held"), "{held}");
+    app.say(CHO, &ask(ANA)).await;
+    app.say(CHO, &format!("ask cancel {}", mention(ANA))).await;
+    // Monday 09:00 Berlin, two replicas: one DM, with no visits and Ben's question waiting.
+    app.clock.set(utc(7, 8, 0));
+    let other = app.replica().await;
+    let _ = tokio::join!(app.tick(), other.tick());
+    app.advance_and_tick(Duration::hours(1)).await;
+    let mut dms = dms_containing(&app, ANA, WEEK_DM);
+    dms.extend(dms_containing(&other, ANA, WEEK_DM));
+    assert_eq!(dms.len(), 1, "{dms:?}");
+    assert!(
+        dms[0].contains("no drop-ins, 1 question held (waiting for your next window)."),
+        "{dms:?}"
+    );
+    // The next week had nothing new (Ben's question was last week's): no DM.
+    app.clock.set(utc(14, 8, 0));
+    app.tick().await;
+    app.advance_and_tick(Duration::hours(1)).await;
+    let all: Vec<(i64,)> = app
+        .db
+        .rows("SELECT COUNT(*) FROM reminders WHERE kind = 'line_week' AND status = 'sent'")
+        .await;
+    assert_eq!(all, [(1,)]);
 }

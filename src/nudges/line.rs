@@ -111,6 +111,7 @@ pub(super) async fn ask(
         return Ok(Err(words::cannot_be_asked(mentor, still_in)));
     }
     let held = !status.is_open();
+    let week = week_if_held(n, team, mentor, held, now).await?;
     let join = Join {
         team_id: team,
         mentor_id: mentor,
@@ -134,6 +135,9 @@ pub(super) async fn ask(
                 e,
                 now,
             )));
+        }
+        if let Some(week) = week.clone().filter(|_| !again) {
+            wanted.push(one(week));
         }
         if by_modal {
             let key = format!("line:placed:{team}:{}:{}", e.id, now.timestamp());
@@ -161,6 +165,27 @@ pub(super) async fn ask(
             Ok(words::standing(viewer, mentor, again, &standing, now))
         }
     })
+}
+
+/// A question held for her counts in her Monday DM for this week, visited or not.
+async fn week_if_held(
+    n: &Nudges,
+    team: &str,
+    mentor: &str,
+    held: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<NewReminder>, crate::store::StoreError> {
+    if !held {
+        return Ok(None);
+    }
+    let tz = n.zone_of(team, mentor).await?;
+    Ok(Some(super::line_week::plan(
+        team,
+        mentor,
+        tz,
+        n.settings.digest_at,
+        now,
+    )))
 }
 
 /// The person pressing, as a reader (their zone).

@@ -152,6 +152,15 @@ pub trait LineStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<VisitRecord>, StoreError>;
+    /// How many questions held for the mentor's next window were asked in `[from, to)` and
+    /// are still in her line (not yet a visit).
+    async fn held_waiting(
+        &self,
+        team_id: &str,
+        mentor_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<i64, StoreError>;
     /// How many visits (to anyone) that ended in `[from, to)` `visitor_id` made.
     async fn visits_made(
         &self,
@@ -415,6 +424,15 @@ macro_rules! impl_line_store {
                 Ok(rows.into_iter().map(|(visitor_id, joined_at, started_at, ended_at, held, topic_label)| VisitRecord {
                     visitor_id, joined_at, started_at, ended_at, held, topic_label,
                 }).collect())
+            }
+
+            async fn held_waiting(&self, team_id: &str, mentor_id: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, StoreError> {
+                let (count,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM line WHERE team_id = $1 AND mentor_id = $2 AND held AND joined_at >= $3 AND joined_at < $4",
+                )
+                .bind(team_id).bind(mentor_id).bind(stored_instant(from)).bind(stored_instant(to))
+                .fetch_one(&self.pool).await?;
+                Ok(count)
             }
 
             async fn visits_made(&self, team_id: &str, visitor_id: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, StoreError> {
