@@ -20,6 +20,7 @@ on_both_backends!(
     a_second_window_the_same_day_is_announced_and_so_is_its_end,
     the_person_with_her_as_she_closes_is_told_the_visit_goes_on,
     a_week_of_held_questions_alone_still_gets_its_monday_dm,
+    a_notice_planned_before_the_upgrade_is_not_told_twice,
 );
 
 const CLOSED: &str = "has closed for now";
@@ -337,4 +338,46 @@ async fn a_week_of_held_questions_alone_still_gets_its_monday_dm(app: TestApp) {
         .rows("SELECT COUNT(*) FROM reminders WHERE kind = 'line_week' AND status = 'sent'")
         .await;
     assert_eq!(all, [(1,)]);
+}
+
+/// A line upgraded mid-flight: the "she is open" notice was planned under the key used before
+/// announcements were numbered. It is sent, counts as that announcement, and is not followed
+/// by the same news under the new key.
+async fn a_notice_planned_before_the_upgrade_is_not_told_twice(app: TestApp) {
+    ana_open(&app).await;
+    app.say(BEN, &ask(ANA)).await;
+    app.say(ANA, "off").await;
+    app.tick().await;
+    assert_eq!(counts(&app, &[BEN], CLOSED), [1]);
+    // The pending notice, as the version before wrote it: its old key, no number.
+    let rows: Vec<(i64, String, String)> = app
+        .db
+        .rows("SELECT id, key, payload FROM reminders WHERE kind = 'line_opened' AND status = 'pending'")
+        .await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let (id, key, payload) = &rows[0];
+    let mut old: Value = serde_json::from_str(payload).expect("a payload");
+    old.as_object_mut().expect("an object").remove("step");
+    let line_id = old["line_id"].as_i64().expect("a place");
+    let old_key = key.replace(
+        &format!(":{line_id}:2"),
+        &format!(":1765371600:opened:{line_id}"),
+    );
+    assert_ne!(&old_key, key);
+    app.db
+        .execute(&format!(
+            "UPDATE reminders SET key = '{old_key}', payload = '{old}' WHERE id = {id}"
+        ))
+        .await;
+    // Her next window (Thursday 10 December, 13:00 UTC): told once, on every tick after.
+    use chrono::TimeZone;
+    app.clock.set(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 12, 10, 13, 0, 30)
+            .unwrap(),
+    );
+    app.tick().await;
+    app.advance_and_tick(Duration::minutes(1)).await;
+    app.advance_and_tick(Duration::minutes(1)).await;
+    assert_eq!(counts(&app, &[BEN], OPENED), [1]);
 }

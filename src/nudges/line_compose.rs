@@ -168,12 +168,20 @@ async fn told_open_or_closed(
 
 /// Records the announcement the reminder is for on the place (so the next one is planned
 /// with the next number); false if the place has moved past it. A reminder planned before
-/// announcements were numbered is sent as it is.
+/// announcements were numbered is sent as it is, and counts as the next one if it is the
+/// kind the place awaits (else its number would be planned and sent a second time).
 async fn announced(n: &Nudges, reminder: &Reminder, entry: &LineEntry) -> Result<bool, StoreError> {
-    match payload_i64(reminder, "step") {
-        Some(step) => n.store.announce(&reminder.team_id, entry.id, step).await,
-        None => Ok(true),
-    }
+    let step = match payload_i64(reminder, "step") {
+        Some(step) => step,
+        None => {
+            let heard_closed = entry.announced % 2 == 1;
+            if heard_closed != (reminder.kind == kinds::LINE_OPENED) {
+                return Ok(true);
+            }
+            entry.announced + 1
+        }
+    };
+    n.store.announce(&reminder.team_id, entry.id, step).await
 }
 
 /// To the mentor as her window opens: what was asked while she was closed, in order.
