@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::home::HomeTab;
 use crate::nudges::{self, Nudges};
 use crate::presence::{self, PresenceService};
 use crate::scheduler::{Composed, Composer};
@@ -15,6 +16,8 @@ use crate::store::reminders::Reminder;
 pub enum Owner {
     Nudges,
     Presence,
+    /// The App Home tab (`home`): drawn from everything the tab shows.
+    Home,
 }
 
 /// How the scheduler delivers it, through the Slack port.
@@ -24,6 +27,8 @@ pub enum Delivery {
     Message,
     /// A change to the recipient's own Slack status.
     Status,
+    /// The recipient's App Home tab, published again.
+    Home,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +77,7 @@ pub const KINDS: &[Kind] = &[
         Delivery::Message,
     ),
     kind(nudges::kinds::LINE_WEEK, Owner::Nudges, Delivery::Message),
+    kind(nudges::kinds::HOME, Owner::Home, Delivery::Home),
     kind(
         presence::kinds::STATUS_START,
         Owner::Presence,
@@ -101,12 +107,14 @@ fn fits(kind: &Kind, composed: &Composed) -> bool {
         Composed::Cancel(_) => true,
         Composed::Send(_) => kind.delivery == Delivery::Message,
         Composed::Status(_) => kind.delivery == Delivery::Status,
+        Composed::Home(_) => kind.delivery == Delivery::Home,
     }
 }
 
 pub struct Deliveries {
     pub nudges: Nudges,
     pub presence: PresenceService,
+    pub home: HomeTab,
 }
 
 impl Deliveries {
@@ -134,6 +142,7 @@ impl Composer for Deliveries {
         let composed = match kind.owner {
             Owner::Presence => self.presence.compose(reminder, now).await,
             Owner::Nudges => self.nudges.compose(reminder, now).await,
+            Owner::Home => self.home.compose(reminder, now).await,
         };
         Self::checked(kind, composed)
     }
@@ -142,7 +151,7 @@ impl Composer for Deliveries {
         match kind_of(&reminder.kind).map(|k| k.owner) {
             Some(Owner::Presence) => Ok(self.presence.settled(reminder).await?),
             Some(Owner::Nudges) => self.nudges.settled(reminder, now).await,
-            None => Ok(()),
+            Some(Owner::Home) | None => Ok(()),
         }
     }
 
@@ -214,6 +223,7 @@ mod tests {
             let owned = match kind.owner {
                 Owner::Nudges => nudges::kinds::ALL.contains(&kind.name),
                 Owner::Presence => presence::kinds::ALL.contains(&kind.name),
+                Owner::Home => kind.name == nudges::kinds::HOME,
             };
             assert!(owned, "{} is not its owner's kind", kind.name);
         }

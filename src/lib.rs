@@ -20,6 +20,8 @@ pub mod commands;
 pub mod deliveries;
 /// The in-memory read model of who is open, kept current across replicas.
 pub mod directory;
+/// The App Home tab: drawn on request, and republished through the queue when a line moves.
+pub mod home;
 /// 1:1s, debriefs, reviews, conferences, the digest and "tell me when": what each plans and says.
 pub mod nudges;
 /// Slack status during office hours, OAuth connect, away, mention hints, the calendar address.

@@ -866,13 +866,16 @@ async fn the_home_tab_shows_the_line_and_its_buttons_work_there(app: TestApp) {
         .rows("SELECT asker_id FROM line WHERE state = 'called'")
         .await;
     assert_eq!(called, [(BEN.to_owned(),)]);
+    // The tick also delivers the redraw Ben's and Cho's joining planned (the third publish).
     app.tick().await;
     assert_eq!(dms_containing(&app, BEN, "is ready for you").len(), 1);
+    let text = visible_text(&published_home(&app, ANA, 3).await);
+    assert!(text.contains("Now:") && text.contains(BEN), "{text}");
 
     // Done from the Home tab: the visit counts for this week, and Cho is all that waits.
     app.clock.advance(Duration::minutes(12));
     press_on_home(&app, ANA, "officehours.line_done", &done[0]).await;
-    let text = visible_text(&published_home(&app, ANA, 3).await);
+    let text = visible_text(&published_home(&app, ANA, 4).await);
     assert!(
         text.contains("Your line:* 1 waiting · this week: 1 drop-in") && !text.contains(BEN),
         "{text}"

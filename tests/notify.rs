@@ -29,6 +29,8 @@ on_both_backends!(
     export_and_forget_me_cover_subscriptions,
     a_mentor_open_when_asked_is_announced_from_her_next_opening,
     the_subscribers_new_zone_moves_their_working_hours,
+    an_opening_before_work_then_one_at_work_the_same_day_is_announced,
+    a_change_of_hours_replans_only_the_topic_subscriptions_it_concerns,
 );
 
 fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
@@ -491,4 +493,79 @@ async fn the_subscribers_new_zone_moves_their_working_hours(app: TestApp) {
         [utc(2026, 12, 4, 13, 0)],
         "{got:?}"
     );
+}
+
+async fn an_opening_before_work_then_one_at_work_the_same_day_is_announced(app: TestApp) {
+    people(&app).await;
+    // Friday 07:00-07:30 Berlin is before Cleo's working day (08:00); 15:00-16:00 is inside it.
+    app.say(ANA, "add fri 07:00-07:30").await;
+    app.say(ANA, "add fri 15:00-16:00").await;
+    app.say(CLEO, &format!("notify {}", mention(ANA))).await;
+    run_until(&app, utc(2026, 12, 4, 18, 0)).await;
+    let got: Vec<DateTime<Utc>> = notes(&app, CLEO).iter().map(|n| n.0).collect();
+    assert_eq!(got, [utc(2026, 12, 4, 14, 0)]);
+
+    // The same by hand, Monday: "available now" at 06:00 Berlin, then again at 10:00.
+    run_until(&app, utc(2026, 12, 7, 5, 0)).await;
+    app.say(ANA, "on for 1h").await;
+    run_until(&app, utc(2026, 12, 7, 9, 0)).await;
+    assert_eq!(notes(&app, CLEO).len(), 1, "nothing before work");
+    app.say(ANA, "on for 1h").await;
+    app.tick().await;
+    let got: Vec<DateTime<Utc>> = notes(&app, CLEO).iter().map(|n| n.0).collect();
+    assert_eq!(got, [utc(2026, 12, 4, 14, 0), utc(2026, 12, 7, 9, 0)]);
+    // And only once that day, on any replica.
+    let other = app.replica().await;
+    app.say(ANA, "off").await;
+    app.say(ANA, "on for 1h").await;
+    other.advance_and_tick(Duration::minutes(5)).await;
+    app.advance_and_tick(Duration::minutes(5)).await;
+    assert_eq!(notes(&app, CLEO).len() + notes(&other, CLEO).len(), 2);
+}
+
+async fn a_change_of_hours_replans_only_the_topic_subscriptions_it_concerns(app: TestApp) {
+    people(&app).await;
+    app.say(ANA, "add fri 13:00-14:00 rust").await;
+    app.say(DAN, "add fri 15:00-16:00 café").await;
+    app.say(CLEO, "notify rust").await;
+    app.say(BEN, "notify cafe").await;
+    // Mark Ben's planned DMs, to see which change plans them again.
+    app.db
+        .execute(&format!(
+            "UPDATE reminders SET recipients = 'U0MARKED01' WHERE kind = 'notify' AND recipients = '{BEN}' AND status = 'pending'"
+        ))
+        .await;
+    let marked = |app: &TestApp| {
+        let db = app.db.same();
+        async move {
+            let rows: Vec<(i64,)> = db
+                .rows("SELECT COUNT(*) FROM reminders WHERE recipients = 'U0MARKED01' AND status = 'pending'")
+                .await;
+            rows[0].0
+        }
+    };
+    assert!(marked(&app).await > 0);
+    // Ana has no window on café: Ben's subscription is not hers to replan.
+    app.say(ANA, "add fri 17:00-18:00 rust").await;
+    app.say(ANA, "on for 1h").await;
+    assert!(
+        marked(&app).await > 0,
+        "replanned for a mentor not on its topic"
+    );
+    // Dan's change concerns it: planned again, and Cleo's rust DMs are untouched by it.
+    let cleo_before = pending_notifies(&app).await;
+    app.say(DAN, "add mon 15:00-16:00 cafe").await;
+    assert_eq!(marked(&app).await, 0, "Dan is on its topic");
+    let cleo_after = pending_notifies(&app).await;
+    let cleo = |rows: &[(String, String)]| -> Vec<String> {
+        rows.iter()
+            .filter(|(key, _)| key.contains(CLEO))
+            .map(|(key, _)| key.clone())
+            .collect()
+    };
+    assert_eq!(cleo(&cleo_before), cleo(&cleo_after));
+    // Ben still hears of Dan on Friday, at 09:00 his time.
+    run_until(&app, utc(2026, 12, 4, 16, 0)).await;
+    let ben: Vec<DateTime<Utc>> = notes(&app, BEN).iter().map(|n| n.0).collect();
+    assert_eq!(ben, [utc(2026, 12, 4, 14, 0)]);
 }

@@ -240,6 +240,11 @@ impl Core {
         } else if traits.moves_openings {
             self.replan_notify(actor).await;
         }
+        if !traits.read_only {
+            // What the command planned for now (the mentor's "someone joined" DM, a place DM)
+            // goes out without waiting for the next tick; the rows are committed by now.
+            self.scheduler.wake();
+        }
         if traits.tip_here {
             let me = self.store.mentor(&actor.team_id, &actor.user_id).await?;
             if !me.windows.is_empty() {

@@ -33,6 +33,18 @@ impl Core {
         if !self.first_time(actor, trigger).await? {
             return Ok(Pressed::default());
         }
+        let pressed = self.pressed(actor, action_id, value).await?;
+        // What the press planned for now (a call DM, say) goes out without waiting for a tick.
+        self.scheduler.wake();
+        Ok(pressed)
+    }
+
+    async fn pressed(
+        &self,
+        actor: &Actor,
+        action_id: &str,
+        value: &str,
+    ) -> Result<Pressed, CoreError> {
         match action_id {
             actions::REMOVE_WINDOW => {
                 match value.parse::<i64>() {
@@ -106,6 +118,9 @@ impl Core {
         if submitted.is_err() {
             // Sent back to be corrected: nothing was saved.
             self.not_done(actor, trigger).await;
+        } else {
+            // The place DM (and the mentor's) go out now, not at the next tick.
+            self.scheduler.wake();
         }
         Ok(submitted)
     }

@@ -73,20 +73,7 @@ impl Core {
 
     /// The App Home tab for one person.
     pub async fn home(&self, actor: &Actor) -> Result<Message, CoreError> {
-        let now = self.clock.now();
-        let me = self.store.mentor(&actor.team_id, &actor.user_id).await?;
-        let everyone = self.directory.statuses(&actor.team_id, now).await?;
-        let declined = self.nudges.declined_one_on_ones(actor).await?;
-        let viewer = crate::directory::viewer_of(&me.person);
-        let my_line = self.nudges.home_line(actor, &viewer).await?;
-        Ok(crate::views::home::home(
-            &viewer,
-            now,
-            &status_of(&me, now),
-            &everyone,
-            &declined,
-            my_line,
-        ))
+        Ok(self.home.draw(actor, self.clock.now()).await?)
     }
 
     async fn lookup(

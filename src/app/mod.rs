@@ -21,6 +21,7 @@ use crate::clock::Clock;
 use crate::crypto::TokenCipher;
 use crate::deliveries::Deliveries;
 use crate::directory::Directory;
+use crate::home::HomeTab;
 use crate::nudges::{NudgeError, Nudges};
 use crate::ports::workspaces::Workspaces;
 use crate::presence::{PresenceError, PresenceService};
@@ -95,6 +96,7 @@ pub struct Core {
     nudges: Nudges,
     presence: PresenceService,
     directory: Directory,
+    home: HomeTab,
     scheduler: Arc<Scheduler>,
     /// Calendar feeds as last rendered.
     feeds: Arc<feeds::FeedCache>,
@@ -122,9 +124,15 @@ impl Core {
         );
         let nudges = Nudges::new(store.clone(), clock.clone(), nudges);
         let directory = Directory::new(store.clone(), clock.clone());
+        let home = HomeTab {
+            store: store.clone(),
+            directory: directory.clone(),
+            nudges: nudges.clone(),
+        };
         let composer = Arc::new(Deliveries {
             nudges: nudges.clone(),
             presence: presence.clone(),
+            home: home.clone(),
         });
         let scheduler = Arc::new(Scheduler::new(
             store.clone(),
@@ -142,6 +150,7 @@ impl Core {
             nudges,
             presence,
             directory,
+            home,
             scheduler,
             feeds: Default::default(),
         }

@@ -35,9 +35,13 @@ pub(super) async fn command(
             }
         }
         Command::AskCancel(mentor) => {
+            let (team, now) = (actor.team_id.as_str(), n.now());
+            let redraw = |e: &LineEntry, _: &[LineEntry]| {
+                vec![home_redraw(team, &mentor.id, ("left", e.id), now)]
+            };
             let gone = n
                 .store
-                .leave_line(&actor.team_id, &mentor.id, &actor.user_id)
+                .leave_line(team, &mentor.id, &actor.user_id, &redraw, now)
                 .await?;
             words::left(&mentor.id, gone.is_some())
         }
@@ -107,6 +111,7 @@ pub(super) async fn ask(
         return Ok(Err(words::cannot_be_asked(mentor, still_in)));
     }
     let held = !status.is_open();
+    let week = week_if_held(n, team, mentor, held, now).await?;
     let join = Join {
         team_id: team,
         mentor_id: mentor,
@@ -115,7 +120,10 @@ pub(super) async fn ask(
         held,
     };
     let on_join = |e: &LineEntry, again: bool, line: &[LineEntry]| {
-        let mut wanted = vec![held_plan(team, mentor, line, &status, now)];
+        let mut wanted = vec![
+            held_plan(team, mentor, line, &status, now),
+            home_redraw(team, mentor, ("joined", e.id), now),
+        ];
         // The mentor hears of a new place while she is open; held questions wait for her window.
         if !again && !held {
             let key = format!("line:joined:{team}:{}", e.id);
@@ -127,6 +135,9 @@ pub(super) async fn ask(
                 e,
                 now,
             )));
+        }
+        if let Some(week) = week.clone().filter(|_| !again) {
+            wanted.push(one(week));
         }
         if by_modal {
             let key = format!("line:placed:{team}:{}:{}", e.id, now.timestamp());
@@ -156,6 +167,27 @@ pub(super) async fn ask(
     })
 }
 
+/// A question held for her counts in her Monday DM for this week, visited or not.
+async fn week_if_held(
+    n: &Nudges,
+    team: &str,
+    mentor: &str,
+    held: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<NewReminder>, crate::store::StoreError> {
+    if !held {
+        return Ok(None);
+    }
+    let tz = n.zone_of(team, mentor).await?;
+    Ok(Some(super::line_week::plan(
+        team,
+        mentor,
+        tz,
+        n.settings.digest_at,
+        now,
+    )))
+}
+
 /// The person pressing, as a reader (their zone).
 async fn viewer(n: &Nudges, actor: &Actor) -> Result<Viewer, crate::store::StoreError> {
     let person = n.store.person(&actor.team_id, &actor.user_id).await?;
@@ -168,9 +200,31 @@ fn one(reminder: NewReminder) -> Wanted {
     Wanted::one_key(reminder.key.clone(), vec![reminder])
 }
 
-/// What the people in the mentor's line are told as her window closes and when she next opens,
-/// and her list of questions then. Keyed by mentor and next opening, so a change of hours
-/// moves or cancels them, and an `off` brings the closing notices forward to now.
+/// The mentor's Home tab, drawn again once this is delivered: her line changed without her
+/// pressing anything there. Keyed by the change (`what` happened to place `id`, and when), so
+/// each change is drawn once; one pending row per mentor (a later change replaces it, and it
+/// draws the line as it is then), so a burst of joins is one publish.
+fn home_redraw(team: &str, mentor: &str, (what, id): (&str, i64), now: DateTime<Utc>) -> Wanted {
+    let prefix = format!("home:{team}:{mentor}:");
+    let key = format!("{prefix}{}:{what}:{id}", now.timestamp_millis());
+    let redraw = reminder(
+        team,
+        key,
+        kinds::HOME,
+        vec![mentor.to_owned()],
+        json!({}),
+        now,
+    );
+    Wanted::exactly(prefix, vec![redraw])
+}
+
+/// What the people in the mentor's line are told as she closes and opens, and her list of
+/// questions as she opens. Each place is told the next announcement it has not heard (its
+/// `announced` count: odd, it last heard she closed): that she is open (now, or at her next
+/// opening) or that she closed (at the end of this stretch, or now if she already did). Keyed
+/// by place and announcement number, so each closing and each opening is told once, however
+/// often this is planned again, on any replica, and two in one day are two. The person with
+/// her is told once per call as she closes. Settling any of these plans the next.
 pub(super) fn held_plan(
     team: &str,
     mentor: &str,
@@ -179,46 +233,59 @@ pub(super) fn held_plan(
     now: DateTime<Utc>,
 ) -> Wanted {
     let prefix = format!("line:held:{team}:{mentor}:");
-    let Some(opens) = status.next.map(|o| o.start) else {
-        return Wanted::exactly(prefix, Vec::new());
+    let open = status.is_open();
+    // Closing: at the end of her stretch, or now if she is closed already (`off`, or the
+    // window ended while this was being planned).
+    let closes = status.presence.until().unwrap_or(now);
+    let opens = if open {
+        Some(now)
+    } else {
+        status.next.map(|o| o.start)
     };
-    let at = opens.timestamp();
-    let waiting: Vec<&LineEntry> = line.iter().filter(|e| e.called_at.is_none()).collect();
     let mut wanted = Vec::new();
-    if let Some(first) = waiting.first() {
-        let key = format!("{prefix}{at}:list");
+    let mut list = None;
+    for e in line {
+        if let Some(called) = e.called_at {
+            let key = format!("{prefix}with:{}:{}", e.id, called.timestamp());
+            wanted.push(line_reminder(
+                team,
+                key,
+                kinds::LINE_CLOSED,
+                &e.asker_id,
+                e,
+                closes,
+            ));
+            continue;
+        }
+        let step = e.announced + 1;
+        let heard_closed = e.announced % 2 == 1;
+        let (kind, due) = match (heard_closed, opens) {
+            // Told she closed (or held): that she is open, once she is and they may be called.
+            (true, Some(opens)) if e.not_before.is_none_or(|t| t <= opens) => {
+                (kinds::LINE_OPENED, opens)
+            }
+            // "Not today" told them already that they wait for her next window.
+            (false, _) if e.not_before.is_none_or(|t| t <= now) => (kinds::LINE_CLOSED, closes),
+            _ => continue,
+        };
+        if kind == kinds::LINE_OPENED && list.is_none() {
+            list = Some((e, due));
+        }
+        let key = format!("{prefix}{}:{step}", e.id);
+        let mut told = line_reminder(team, key, kind, &e.asker_id, e, due);
+        told.payload["step"] = json!(step);
+        wanted.push(told);
+    }
+    // Her list, as she opens to the first of them: keyed by that place and announcement.
+    if let Some((first, due)) = list {
+        let key = format!("{prefix}list:{}:{}", first.id, first.announced + 1);
         wanted.push(line_reminder(
             team,
             key,
             kinds::LINE_HELD,
             mentor,
             first,
-            opens,
-        ));
-    }
-    // Closing with people waiting: at the end of her stretch, or now if she closed early. Not
-    // for questions asked while she was closed (they were told they are held).
-    let closes = status.presence.until().unwrap_or(now);
-    for e in waiting.iter().filter(|e| !e.held && e.not_before.is_none()) {
-        let key = format!("{prefix}{at}:closed:{}", e.id);
-        wanted.push(line_reminder(
-            team,
-            key,
-            kinds::LINE_CLOSED,
-            &e.asker_id,
-            e,
-            closes,
-        ));
-    }
-    for e in waiting {
-        let key = format!("{prefix}{at}:opened:{}", e.id);
-        wanted.push(line_reminder(
-            team,
-            key,
-            kinds::LINE_OPENED,
-            &e.asker_id,
-            e,
-            opens,
+            due,
         ));
     }
     Wanted::exactly(prefix, wanted)
@@ -326,7 +393,8 @@ pub(super) async fn home_line(
 /// press on another replica, calls nobody else.
 async fn next(n: &Nudges, actor: &Actor) -> Result<Message, NudgeError> {
     let (team, mentor, now) = (actor.team_id.as_str(), actor.user_id.as_str(), n.now());
-    let on_call = |e: &LineEntry, _: &[LineEntry]| {
+    let status = status_of(&n.store.mentor(team, mentor).await?, now);
+    let on_call = |e: &LineEntry, line: &[LineEntry]| {
         let called = e.called_at.map_or(0, |t| t.timestamp());
         let timeout = now + Duration::minutes(CALL_TIMEOUT_MINUTES);
         let call = format!("line:call:{team}:{}:{called}", e.id);
@@ -356,6 +424,7 @@ async fn next(n: &Nudges, actor: &Actor) -> Result<Message, NudgeError> {
                 e,
                 timeout,
             )),
+            held_plan(team, mentor, line, &status, now),
         ]
     };
     Ok(

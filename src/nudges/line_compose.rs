@@ -7,6 +7,7 @@ use super::line::standing_of;
 use super::{kinds, payload_i64, payload_str, Nudges};
 use crate::directory::{status_of, viewer_of};
 use crate::domain::line::late_left;
+use crate::domain::status::{MentorStatus, Viewer};
 use crate::scheduler::Composed;
 use crate::store::line::LineEntry;
 use crate::store::reminders::Reminder;
@@ -97,14 +98,8 @@ async fn compose_about(
             mentor,
             instant(reminder, "not_before"),
         )),
-        kinds::LINE_OPENED if status.is_open() && entry.waiting_at(now) => {
-            Composed::Send(words::opened_dm(&status, entry.topic.as_deref()))
-        }
-        kinds::LINE_CLOSED if !status.is_open() && entry.called_at.is_none() => Composed::Send(
-            words::closed_dm(&viewer, mentor, status.next.map(|o| o.start)),
-        ),
         kinds::LINE_OPENED | kinds::LINE_CLOSED => {
-            Composed::Cancel("the mentor is not open after all, or is still open".to_owned())
+            told_open_or_closed(n, reminder, entry, (&viewer, &status), now).await?
         }
         kinds::LINE_LATE | kinds::LINE_PLACED => {
             let line = n.store.line_of(team, mentor).await?;
@@ -130,6 +125,63 @@ async fn compose_about(
         }
         other => Composed::Cancel(format!("unknown line reminder `{other}`")),
     })
+}
+
+/// That the mentor opened or closed, to someone in her line; or, as she closes, to the person
+/// with her (the visit goes on until she presses Done).
+async fn told_open_or_closed(
+    n: &Nudges,
+    reminder: &Reminder,
+    entry: &LineEntry,
+    (viewer, status): (&Viewer, &MentorStatus),
+    now: DateTime<Utc>,
+) -> Result<Composed, StoreError> {
+    let mentor = status.user_id.as_str();
+    Ok(match reminder.kind.as_str() {
+        kinds::LINE_OPENED if status.is_open() && entry.waiting_at(now) => {
+            match announced(n, reminder, entry).await? {
+                true => Composed::Send(words::opened_dm(status, entry.topic.as_deref())),
+                false => Composed::Cancel("they were told already".to_owned()),
+            }
+        }
+        kinds::LINE_CLOSED if !status.is_open() && entry.called_at.is_none() => {
+            match announced(n, reminder, entry).await? {
+                true => Composed::Send(words::closed_dm(
+                    viewer,
+                    mentor,
+                    status.next.map(|o| o.start),
+                )),
+                false => Composed::Cancel("they were told already".to_owned()),
+            }
+        }
+        // With her as she closes: the visit goes on until she presses Done.
+        kinds::LINE_CLOSED
+            if !status.is_open()
+                && entry.called_at.is_some()
+                && entry.called_at == instant(reminder, "called_at") =>
+        {
+            Composed::Send(words::closed_while_with_dm(mentor))
+        }
+        _ => Composed::Cancel("the mentor is not open after all, or is still open".to_owned()),
+    })
+}
+
+/// Records the announcement the reminder is for on the place (so the next one is planned
+/// with the next number); false if the place has moved past it. A reminder planned before
+/// announcements were numbered is sent as it is, and counts as the next one if it is the
+/// kind the place awaits (else its number would be planned and sent a second time).
+async fn announced(n: &Nudges, reminder: &Reminder, entry: &LineEntry) -> Result<bool, StoreError> {
+    let step = match payload_i64(reminder, "step") {
+        Some(step) => step,
+        None => {
+            let heard_closed = entry.announced % 2 == 1;
+            if heard_closed != (reminder.kind == kinds::LINE_OPENED) {
+                return Ok(true);
+            }
+            entry.announced + 1
+        }
+    };
+    n.store.announce(&reminder.team_id, entry.id, step).await
 }
 
 /// To the mentor as her window opens: what was asked while she was closed, in order.

@@ -1,7 +1,7 @@
 //! Drop in, what it adds up to: a mentor's Monday DM about her last week of office hours
 //! ("6 drop-ins, 2 questions held, median wait 7 minutes, most asked: career"). Planned when a
-//! visit ends, keyed by mentor and ISO week in her zone, so every visit of a week plans the same
-//! one reminder and it is sent once; composed from the visit log when it is due, so what it says
+//! visit ends or a question is held for her, keyed by mentor and ISO week in her zone, so
+//! everything of a week plans the same one reminder and it is sent once; composed from the visit log when it is due, so what it says
 //! is what the log holds then (a visitor who said `forget me` is no longer counted).
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
@@ -77,28 +77,36 @@ pub(super) async fn compose(
             "a week's summary without its week".to_owned(),
         ));
     };
-    let visits = n
-        .store
-        .visits_between(&reminder.team_id, mentor, from, to)
-        .await?;
-    if visits.is_empty() {
-        return Ok(Composed::Cancel("no visits that week".to_owned()));
+    let team = reminder.team_id.as_str();
+    let visits = n.store.visits_between(team, mentor, from, to).await?;
+    let waiting = n.store.held_waiting(team, mentor, from, to).await?;
+    if visits.is_empty() && waiting == 0 {
+        return Ok(Composed::Cancel(
+            "no visits and no questions held that week".to_owned(),
+        ));
     }
-    Ok(Composed::Send(summary(&visits)))
+    Ok(Composed::Send(summary(&visits, waiting)))
 }
 
-/// "6 drop-ins, 2 questions held, median wait 7 minutes, most asked: career". The median wait
+/// "6 drop-ins, 2 questions held, median wait 7 minutes, most asked: career". Questions held
+/// are those visited and those asked that week still `waiting` for her window. The median wait
 /// leaves out held questions: their wait is mostly the mentor being closed, not her line.
-pub(super) fn figures(visits: &[VisitRecord]) -> String {
+pub(super) fn figures(visits: &[VisitRecord], waiting: i64) -> String {
     let count = visits.len();
-    let mut parts = vec![format!(
-        "{count} drop-in{}",
-        if count == 1 { "" } else { "s" }
-    )];
-    let held = visits.iter().filter(|v| v.held).count();
+    let mut parts = vec![match count {
+        0 => "no drop-ins".to_owned(),
+        1 => "1 drop-in".to_owned(),
+        n => format!("{n} drop-ins"),
+    }];
+    let held = i64::try_from(visits.iter().filter(|v| v.held).count()).unwrap_or(0) + waiting;
     if held > 0 {
+        let still = match waiting {
+            0 => String::new(),
+            w if w == held => " (waiting for your next window)".to_owned(),
+            w => format!(" ({w} waiting for your next window)"),
+        };
         parts.push(format!(
-            "{held} question{} held",
+            "{held} question{} held{still}",
             if held == 1 { "" } else { "s" }
         ));
     }
@@ -119,10 +127,10 @@ pub(super) fn figures(visits: &[VisitRecord]) -> String {
     parts.join(", ")
 }
 
-fn summary(visits: &[VisitRecord]) -> Message {
+fn summary(visits: &[VisitRecord], waiting: i64) -> Message {
     let text = format!(
         ":bar_chart: Your office hours last week: {}.",
-        figures(visits)
+        figures(visits, waiting)
     );
     let mut message = Message::new(text.clone());
     message.push(Block::text(text));
@@ -159,8 +167,16 @@ mod tests {
             visit(-600, 30, true, None),
         ];
         assert_eq!(
-            figures(&visits),
+            figures(&visits, 0),
             "4 drop-ins, 1 question held, median wait 5 minutes, most asked: career"
+        );
+        assert_eq!(
+            figures(&visits, 2),
+            "4 drop-ins, 3 questions held (2 waiting for your next window), median wait 5 minutes, most asked: career"
+        );
+        assert_eq!(
+            figures(&[], 1),
+            "no drop-ins, 1 question held (waiting for your next window)"
         );
     }
 

@@ -87,6 +87,9 @@ pub mod kinds {
     pub const LINE_SKIPPED: &str = "line_skipped";
     /// Monday, to a mentor who had visits the week before: what her office hours added up to.
     pub const LINE_WEEK: &str = "line_week";
+    /// The mentor's Home tab, published again after someone joined or left her line (planned
+    /// here, drawn by `home`).
+    pub const HOME: &str = "home";
 
     /// Every kind above; `deliveries::KINDS` says how each is delivered.
     pub const ALL: &[&str] = &[
@@ -112,6 +115,7 @@ pub mod kinds {
         LINE_LATE,
         LINE_SKIPPED,
         LINE_WEEK,
+        HOME,
     ];
 }
 
@@ -561,6 +565,12 @@ impl Composer for Nudges {
             }
             kinds::ONE_ON_ONE => one_on_one::plan_after(self, reminder, now).await?,
             kinds::NOTIFY => notify::plan_after(self, reminder).await?,
+            // Told she closed or opened (or not, after all): the next announcement follows.
+            kinds::LINE_OPENED | kinds::LINE_CLOSED | kinds::LINE_HELD => {
+                if let Some(mentor) = payload_str(reminder, "mentor") {
+                    line::replan(self, &reminder.team_id, mentor).await?;
+                }
+            }
             kinds::DIGEST => {
                 if let [manager] = reminder.recipients.as_slice() {
                     digest::plan_next(self, &reminder.team_id, manager, reminder.due_at.max(now))

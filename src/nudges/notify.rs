@@ -186,9 +186,26 @@ fn wanted(
 }
 
 /// Plans again every subscription `user_id`'s change of hours or zone may concern: those
-/// watching them (or a topic), and their own (their working hours moved with their zone).
+/// watching them, those watching a topic of their windows, and their own (their working hours
+/// moved with their zone). Topic subscriptions on topics they have no window on are left alone,
+/// so the work grows with who watches them, not with the workspace. A DM planned on a window
+/// they have just removed is not moved here: the composer finds nobody watched open at its time
+/// and cancels it, and settling it plans that subscription again.
 pub(super) async fn replan_for(n: &Nudges, team_id: &str, user_id: &str) -> Result<(), StoreError> {
-    let mut subs = n.store.subscriptions_watching(team_id, user_id).await?;
+    let theirs = n.store.mentor(team_id, user_id).await?;
+    let mut subs: Vec<Subscription> = n
+        .store
+        .subscriptions_watching(team_id, user_id)
+        .await?
+        .into_iter()
+        .filter(|sub| match &sub.target {
+            Target::Person(_) => true,
+            Target::Topic(topic) => theirs
+                .windows
+                .iter()
+                .any(|w| w.topics.iter().any(|t| topic_matches(t, topic))),
+        })
+        .collect();
     for own in n.store.subscriptions(team_id, user_id).await? {
         if !subs.iter().any(|s| s.id == own.id) {
             subs.push(own);
@@ -203,7 +220,7 @@ async fn replan(n: &Nudges, team_id: &str, subs: &[Subscription]) -> Result<(), 
         return Ok(());
     }
     let now = n.now();
-    let mentors = n.store.mentors(team_id, now).await?;
+    let mentors = watchable(n, team_id, subs, now).await?;
     let mut ids: Vec<String> = subs.iter().map(|s| s.user_id.clone()).collect();
     ids.sort();
     ids.dedup();
@@ -224,6 +241,29 @@ async fn replan(n: &Nudges, team_id: &str, subs: &[Subscription]) -> Result<(), 
         .collect();
     n.store.reconcile_all(&groups, "replanned", now).await?;
     Ok(())
+}
+
+/// The mentors `subs` may watch: only the people watched, unless one of them watches a topic
+/// (then everyone, as any mentor may have a window on it).
+async fn watchable(
+    n: &Nudges,
+    team_id: &str,
+    subs: &[Subscription],
+    now: DateTime<Utc>,
+) -> Result<Vec<Mentor>, StoreError> {
+    let mut people = Vec::new();
+    for sub in subs {
+        match &sub.target {
+            Target::Topic(_) => return n.store.mentors(team_id, now).await,
+            Target::Person(id) if !people.contains(id) => people.push(id.clone()),
+            Target::Person(_) => {}
+        }
+    }
+    let mut mentors = Vec::with_capacity(people.len());
+    for id in &people {
+        mentors.push(n.store.mentor(team_id, id).await?);
+    }
+    Ok(mentors)
 }
 
 /// After one of its DMs is settled (sent or not), the subscription's next days are planned.

@@ -86,6 +86,9 @@ impl Scheduler {
             Ok(Composed::Status(change)) => {
                 return self.change_status(slack, reminder, *change, now).await
             }
+            Ok(Composed::Home(view)) => {
+                return self.publish_home(slack, reminder, &view, now).await
+            }
             Ok(Composed::Cancel(why)) => return Verdict::Finish(Finish::Cancelled(why)),
             // Nothing reached Slack: a plain retry, with no history look-up before it.
             Err(err) => {
@@ -146,6 +149,34 @@ impl Scheduler {
                 ));
                 self.retry(reminder, now, &err)
             }
+        }
+    }
+
+    /// A Home tab published again. No history to search and no pacing per channel: a publish
+    /// replaces the whole tab, so doing it twice is harmless.
+    async fn publish_home(
+        &self,
+        slack: &dyn SlackApi,
+        reminder: &Reminder,
+        view: &crate::views::Message,
+        now: DateTime<Utc>,
+    ) -> Verdict {
+        let [user] = reminder.recipients.as_slice() else {
+            return Verdict::Finish(Finish::Cancelled("a Home tab is one person's".to_owned()));
+        };
+        let published =
+            tokio::time::timeout(self.settings.call_timeout, slack.publish_home(user, view)).await;
+        match published {
+            Ok(Ok(())) => Verdict::Finish(Finish::Sent {
+                channel: String::new(),
+                ts: String::new(),
+            }),
+            Ok(Err(err)) => self.retry(reminder, now, &err),
+            Err(_) => self.retry_unsent(
+                reminder,
+                now,
+                "no answer from Slack to views.publish".to_owned(),
+            ),
         }
     }
 

@@ -28,6 +28,9 @@ pub enum Composed {
     /// A change to the recipient's own Slack status, made with their token (boxed: it is the
     /// rare, large variant).
     Status(Box<StatusChange>),
+    /// The recipient's App Home tab, published again (idempotent: a second publish of the same
+    /// view changes nothing, so there is nothing to look for in doubt).
+    Home(Message),
     /// Not worth sending any more (the 1:1 was stopped, the digest has nothing to say).
     Cancel(String),
 }
@@ -143,6 +146,9 @@ pub struct Scheduler {
     /// Names this process's claims, so it only finishes what it holds and can hand them back.
     owner: String,
     pacer: Pacer,
+    /// Rung when something was planned that may be due now: the loop ticks at once instead of
+    /// at its next interval. Only a shortcut: the rows are durable, and every tick finds them.
+    wake: tokio::sync::Notify,
 }
 
 impl Scheduler {
@@ -166,7 +172,14 @@ impl Scheduler {
             settings,
             owner,
             pacer,
+            wake: tokio::sync::Notify::new(),
         }
+    }
+
+    /// Asks the loop to tick now (a command committed a reminder due now). Wakes given while a
+    /// tick runs are one more tick after it; with no loop running (tests, the shell), nothing.
+    pub fn wake(&self) {
+        self.wake.notify_one();
     }
 
     pub fn owner(&self) -> &str {
@@ -307,12 +320,15 @@ impl Scheduler {
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                _ = every.tick() => {
-                    if let Err(err) = self.tick().await {
-                        tracing::warn!(error = %err, "scheduler tick failed; will try again");
-                    }
-                }
+                _ = every.tick() => {}
+                _ = self.wake.notified() => {}
                 _ = stop.changed() => break,
+            }
+            if *stop.borrow() {
+                break;
+            }
+            if let Err(err) = self.tick().await {
+                tracing::warn!(error = %err, "scheduler tick failed; will try again");
             }
             if *stop.borrow() {
                 break;

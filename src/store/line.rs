@@ -27,6 +27,10 @@ pub struct LineEntry {
     pub called_at: Option<DateTime<Utc>>,
     /// "Not today": not called before then (the mentor's next window).
     pub not_before: Option<DateTime<Utc>>,
+    /// How many times they were told the mentor closed or opened: odd, the last they heard is
+    /// that she is closed (or that their question is held); even, that she is open. Each
+    /// announcement is the next number, so each closing and opening is told once.
+    pub announced: i64,
 }
 
 impl LineEntry {
@@ -103,12 +107,15 @@ pub trait LineStore: Send + Sync {
         on_join: JoinReminders<'_>,
         now: DateTime<Utc>,
     ) -> Result<Joined, StoreError>;
-    /// Leaves the line; the place removed, if there was one.
+    /// Leaves the line, with the reminders `on_leave` wants (given the place removed and the
+    /// line after), in one transaction; the place removed, if there was one.
     async fn leave_line(
         &self,
         team_id: &str,
         mentor_id: &str,
         asker_id: &str,
+        on_leave: LineReminders<'_>,
+        now: DateTime<Utc>,
     ) -> Result<Option<LineEntry>, StoreError>;
     /// The mentor's line in order: the person being called first, then by arrival.
     async fn line_of(&self, team_id: &str, mentor_id: &str) -> Result<Vec<LineEntry>, StoreError>;
@@ -145,6 +152,15 @@ pub trait LineStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<VisitRecord>, StoreError>;
+    /// How many questions held for the mentor's next window were asked in `[from, to)` and
+    /// are still in her line (not yet a visit).
+    async fn held_waiting(
+        &self,
+        team_id: &str,
+        mentor_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<i64, StoreError>;
     /// How many visits (to anyone) that ended in `[from, to)` `visitor_id` made.
     async fn visits_made(
         &self,
@@ -173,6 +189,10 @@ pub trait LineStore: Send + Sync {
         called_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Records announcement number `step` (the mentor closed or opened) to place `id`. True if
+    /// this did it now or it was done before (a retry of the same announcement); false if the
+    /// place has moved on past it or never reached the one before.
+    async fn announce(&self, team_id: &str, id: i64, step: i64) -> Result<bool, StoreError>;
     /// `late`: the mentor runs late until `until` (replacing what a previous `late` said),
     /// with the reminders that tell the people waiting, in one transaction.
     async fn set_late(
@@ -219,13 +239,14 @@ type EntryRow = (
     bool,
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
+    i64,
 );
 
 const ENTRY_COLUMNS: &str =
-    "id, mentor_id, asker_id, topic, joined_at, held, called_at, not_before";
+    "id, mentor_id, asker_id, topic, joined_at, held, called_at, not_before, announced";
 
 fn entry(row: EntryRow) -> LineEntry {
-    let (id, mentor_id, asker_id, topic, joined_at, held, called_at, not_before) = row;
+    let (id, mentor_id, asker_id, topic, joined_at, held, called_at, not_before, announced) = row;
     LineEntry {
         id,
         mentor_id,
@@ -235,6 +256,7 @@ fn entry(row: EntryRow) -> LineEntry {
         held,
         called_at,
         not_before,
+        announced,
     }
 }
 
@@ -247,7 +269,7 @@ const CALL_NEXT: &str = "UPDATE line SET state = 'called', called_at = $3 \
      WHERE state = 'waiting' AND id = (SELECT id FROM line WHERE team_id = $1 AND mentor_id = $2 AND state = 'waiting' \
      AND (not_before IS NULL OR not_before <= $3) ORDER BY joined_at, id LIMIT 1) \
      AND NOT EXISTS (SELECT 1 FROM line WHERE team_id = $1 AND mentor_id = $2 AND state = 'called') \
-     RETURNING id, mentor_id, asker_id, topic, joined_at, held, called_at, not_before";
+     RETURNING id, mentor_id, asker_id, topic, joined_at, held, called_at, not_before, announced";
 
 /// `$lock` serialises changes to one mentor's line on PostgreSQL (an advisory lock); SQLite has
 /// one writer at a time, taken by each transaction's first statement, which is a write.
@@ -291,11 +313,12 @@ macro_rules! impl_line_store {
                     entry(row)
                 } else {
                     let sql = format!(
-                        "INSERT INTO line (team_id, mentor_id, asker_id, topic, joined_at, held, state) \
-                         VALUES ($1, $2, $3, $4, $5, $6, 'waiting') RETURNING {ENTRY_COLUMNS}"
+                        "INSERT INTO line (team_id, mentor_id, asker_id, topic, joined_at, held, state, announced) \
+                         VALUES ($1, $2, $3, $4, $5, $6, 'waiting', $7) RETURNING {ENTRY_COLUMNS}"
                     );
                     let row: EntryRow = sqlx::query_as(&sql)
                         .bind(team_id).bind(mentor_id).bind(asker_id).bind(topic).bind(stored_instant(now)).bind(held)
+                        .bind(i64::from(held))
                         .fetch_one(&mut *tx).await?;
                     let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM line WHERE team_id = $1 AND mentor_id = $2")
                         .bind(team_id).bind(mentor_id).fetch_one(&mut *tx).await?;
@@ -312,10 +335,16 @@ macro_rules! impl_line_store {
                 Ok(Joined::InLine { again, line, visit_minutes })
             }
 
-            async fn leave_line(&self, team_id: &str, mentor_id: &str, asker_id: &str) -> Result<Option<LineEntry>, StoreError> {
+            async fn leave_line(&self, team_id: &str, mentor_id: &str, asker_id: &str, on_leave: LineReminders<'_>, now: DateTime<Utc>) -> Result<Option<LineEntry>, StoreError> {
+                let mut tx = self.pool.begin().await?;
                 let sql = format!("DELETE FROM line WHERE team_id = $1 AND mentor_id = $2 AND asker_id = $3 RETURNING {ENTRY_COLUMNS}");
-                let row: Option<EntryRow> = sqlx::query_as(&sql).bind(team_id).bind(mentor_id).bind(asker_id).fetch_optional(&self.pool).await?;
-                Ok(row.map(entry))
+                let gone: Option<LineEntry> = sqlx::query_as(&sql).bind(team_id).bind(mentor_id).bind(asker_id).fetch_optional(&mut *tx).await?.map(entry);
+                if let Some(gone) = &gone {
+                    let line = Self::line_in(&mut tx, team_id, mentor_id).await?;
+                    Self::plan_in(&mut tx, on_leave(gone, &line), now).await?;
+                }
+                tx.commit().await?;
+                Ok(gone)
             }
 
             async fn line_of(&self, team_id: &str, mentor_id: &str) -> Result<Vec<LineEntry>, StoreError> {
@@ -351,7 +380,8 @@ macro_rules! impl_line_store {
                         // Calling someone ends "running late": from here the estimates are plain again.
                         sqlx::query("DELETE FROM line_late WHERE team_id = $1 AND mentor_id = $2")
                             .bind(team_id).bind(mentor_id).execute(&mut *tx).await?;
-                        Self::plan_in(&mut tx, on_call(&called, &[]), now).await?;
+                        let line = Self::line_in(&mut tx, team_id, mentor_id).await?;
+                        Self::plan_in(&mut tx, on_call(&called, &line), now).await?;
                         Called::Called(called)
                     }
                     None => match Self::line_in(&mut tx, team_id, mentor_id).await?.into_iter().next() {
@@ -396,6 +426,15 @@ macro_rules! impl_line_store {
                 }).collect())
             }
 
+            async fn held_waiting(&self, team_id: &str, mentor_id: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, StoreError> {
+                let (count,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM line WHERE team_id = $1 AND mentor_id = $2 AND held AND joined_at >= $3 AND joined_at < $4",
+                )
+                .bind(team_id).bind(mentor_id).bind(stored_instant(from)).bind(stored_instant(to))
+                .fetch_one(&self.pool).await?;
+                Ok(count)
+            }
+
             async fn visits_made(&self, team_id: &str, visitor_id: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, StoreError> {
                 let (count,): (i64,) = sqlx::query_as(
                     "SELECT COUNT(*) FROM visits WHERE team_id = $1 AND visitor_id = $2 AND ended_at >= $3 AND ended_at < $4",
@@ -408,8 +447,8 @@ macro_rules! impl_line_store {
             async fn not_today(&self, team_id: &str, mentor_id: &str, id: i64, until: DateTime<Utc>, on_change: LineReminders<'_>, now: DateTime<Utc>) -> Result<Option<LineEntry>, StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let sql = format!(
-                    "UPDATE line SET state = 'waiting', called_at = NULL, not_before = $4 \
-                     WHERE team_id = $1 AND mentor_id = $2 AND id = $3 RETURNING {ENTRY_COLUMNS}"
+                    "UPDATE line SET state = 'waiting', called_at = NULL, not_before = $4, \
+                     announced = announced + (announced + 1) % 2 WHERE team_id = $1 AND mentor_id = $2 AND id = $3 RETURNING {ENTRY_COLUMNS}"
                 );
                 let row: Option<EntryRow> = sqlx::query_as(&sql).bind(team_id).bind(mentor_id).bind(id).bind(stored_instant(until)).fetch_optional(&mut *tx).await?;
                 let changed = row.map(entry);
@@ -435,6 +474,14 @@ macro_rules! impl_line_store {
                 let (before,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM line WHERE team_id = $1 AND id = $2 AND skipped_call = $3")
                     .bind(team_id).bind(id).bind(called_at).fetch_one(&self.pool).await?;
                 Ok(before > 0)
+            }
+
+            async fn announce(&self, team_id: &str, id: i64, step: i64) -> Result<bool, StoreError> {
+                sqlx::query("UPDATE line SET announced = $3 WHERE team_id = $1 AND id = $2 AND announced = $3 - 1")
+                    .bind(team_id).bind(id).bind(step).execute(&self.pool).await?;
+                let now: Option<(i64,)> = sqlx::query_as("SELECT announced FROM line WHERE team_id = $1 AND id = $2")
+                    .bind(team_id).bind(id).fetch_optional(&self.pool).await?;
+                Ok(now.is_some_and(|(announced,)| announced == step))
             }
 
             async fn set_late(&self, team_id: &str, mentor_id: &str, until: DateTime<Utc>, told: Vec<Wanted>, now: DateTime<Utc>) -> Result<(), StoreError> {

@@ -476,6 +476,17 @@ pub fn closed_dm(viewer: &Viewer, mentor_id: &str, opens: Option<DateTime<Utc>>)
     )
 }
 
+/// To the person with the mentor as she closes: the visit is not cut short.
+pub fn closed_while_with_dm(mentor_id: &str) -> Message {
+    with_hint(
+        format!(
+            ":door: {}'s office hours have ended while you're with them. Your visit isn't cut short: take the time you need; it ends when they press Done.",
+            mention(mentor_id)
+        ),
+        "If you haven't met yet, answer their call now: an unanswered call still moves you back into their line after 10 minutes, kept for their next window.",
+    )
+}
+
 /// To the mentor: how many were told she runs late, and that estimates now include it.
 pub fn late_told(told: usize, by: Duration) -> Message {
     let told = match told {

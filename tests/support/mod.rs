@@ -349,6 +349,14 @@ impl TestApp {
         Some(spawned.expect("application builds").0)
     }
 
+    /// The app with its scheduler loop running every `tick` (other tests tick it by hand).
+    pub async fn spawn_ticking(backend: Backend, tick: std::time::Duration) -> Option<TestApp> {
+        let db = TestDb::new(backend).await?;
+        let tweak = |config: &mut ServeConfig| config.tick = Some(tick);
+        let spawned = Self::try_spawn_configured(db, false, Some(SECRET_KEY), None, tweak).await;
+        Some(spawned.expect("application builds").0)
+    }
+
     /// A second replica of an app in "Add to Slack" mode: its own process state and fake Slack,
     /// the same database.
     pub async fn installs_replica(&self, uninstall_retention: chrono::Duration) -> TestApp {
