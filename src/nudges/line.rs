@@ -308,28 +308,6 @@ pub(super) async fn replan(n: &Nudges, team: &str, mentor: &str) -> Result<(), N
     Ok(())
 }
 
-/// Her window has opened (or was to): whoever is still in line is told at the closing and the
-/// opening after it too, however many weeks they wait. Planned under that next opening's keys
-/// alone, so the DMs of this opening still going out are left as they are.
-pub(super) async fn plan_next_opening(
-    n: &Nudges,
-    team: &str,
-    mentor: &str,
-    now: DateTime<Utc>,
-) -> Result<(), NudgeError> {
-    let line = n.store.line_of(team, mentor).await?;
-    let status = status_of(&n.store.mentor(team, mentor).await?, now);
-    let Some(opens) = status.next.map(|o| o.start) else {
-        return Ok(());
-    };
-    let plan = held_plan(team, mentor, &line, &status, now);
-    let prefix = format!("{}{}:", plan.prefix, opens.timestamp());
-    n.store
-        .reconcile(&prefix, &plan.reminders, "her next window moved", now)
-        .await?;
-    Ok(())
-}
-
 fn line_reminder(
     team: &str,
     key: String,

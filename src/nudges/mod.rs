@@ -556,13 +556,6 @@ impl Composer for Nudges {
 
     async fn settled(&self, reminder: &Reminder, now: DateTime<Utc>) -> anyhow::Result<()> {
         match reminder.kind.as_str() {
-            // Nothing else plans past this opening: someone who waits on would hear nothing at
-            // her next closing and opening.
-            kinds::LINE_HELD | kinds::LINE_OPENED => {
-                if let Some(mentor) = payload_str(reminder, "mentor") {
-                    line::plan_next_opening(self, &reminder.team_id, mentor, now).await?;
-                }
-            }
             kinds::ONE_ON_ONE => one_on_one::plan_after(self, reminder, now).await?,
             kinds::NOTIFY => notify::plan_after(self, reminder).await?,
             // Told she closed or opened (or not, after all): the next announcement follows.
