@@ -57,6 +57,7 @@ async fn start(database_url: &str, server: ServerSettings) -> Server {
         lease: Duration::from_secs(300),
         retention: chrono::Duration::days(365),
         uninstall_retention: chrono::Duration::days(30),
+        messages_per_minute: 200,
         presence: PresenceSettings::default(),
         secret_key: Some(Secret::new(support::SECRET_KEY)),
         secret_key_old: None,

@@ -17,6 +17,7 @@ mod conversations;
 mod faults;
 mod files;
 mod http;
+mod limits;
 mod params;
 pub mod socket;
 mod users;
@@ -35,6 +36,7 @@ use serde_json::Value;
 
 pub use faults::FakeFailure;
 pub use files::SharedFile;
+pub use limits::FakeLimits;
 use socket::FakeSocket;
 use users::FakeUser;
 pub use users::StatusNow;
@@ -58,6 +60,8 @@ pub struct RecordedCall {
     pub http_method: String,
     pub token: Option<String>,
     pub params: Value,
+    /// When the call arrived, in real time.
+    pub at: std::time::Instant,
 }
 
 /// Slack's "now" when a test sets one.
@@ -115,6 +119,8 @@ struct State {
     last_ts_micros: u64,
     /// Posts tagged with a reminder key, counted for the benches.
     deliveries: chat::Deliveries,
+    /// Per-workspace rate limits, once a test enforces them, and per-workspace failures.
+    limits: limits::Limits,
 }
 
 /// The state, and the signal that the fake recorded something (a call, a message, a hook post,
@@ -180,6 +186,7 @@ impl FakeSlack {
             view_seq: 0,
             last_ts_micros: chat::FIRST_TS_MICROS - chat::TS_STEP_MICROS,
             deliveries: chat::Deliveries::default(),
+            limits: limits::Limits::default(),
         });
         let app = Router::new()
             .route(
