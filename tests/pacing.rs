@@ -209,7 +209,12 @@ fn attempts_over_one(rows: &[(String, String, i32)]) -> Vec<&str> {
 }
 
 async fn a_burst_in_one_workspace_does_not_delay_another(app: TestApp) {
-    let rig = rig(app, settings()).await;
+    // A tick long enough that most of A's burst waits for its turn in memory, not in the queue.
+    let long_tick = SchedulerSettings {
+        tick: Duration::from_secs(3),
+        ..settings()
+    };
+    let rig = rig(app, long_tick).await;
     // The burst is claimed first: forty DMs in A, then three in B.
     due(&rig, TA, 40, |i| user(TA, i), 2).await;
     due(&rig, TB, 3, |i| user(TB, i), 1).await;
