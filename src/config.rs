@@ -415,11 +415,7 @@ impl ServeConfig {
             &args.retention_days,
             problems::retention_days,
         );
-        let per_minute = p.parse(
-            "WORKSPACE_MESSAGES_PER_MINUTE",
-            &args.messages_per_minute,
-            problems::messages_per_minute,
-        );
+        let per_minute = messages_per_minute(args, p);
         let server = p.extend(args.server.settings());
         let public_url = public_url?;
         Some(Self {
@@ -452,6 +448,16 @@ impl ServeConfig {
             server: server?,
         })
     }
+}
+
+/// `WORKSPACE_MESSAGES_PER_MINUTE`, read on its own to keep `gather` short.
+fn messages_per_minute(args: &ServeArgs, p: &mut Problems) -> Option<u32> {
+    let var = "WORKSPACE_MESSAGES_PER_MINUTE";
+    p.parse(
+        var,
+        &args.messages_per_minute,
+        problems::messages_per_minute,
+    )
 }
 
 /// `15s`, `1m`, `500ms`; `off` (or 0) runs no scheduler in this process. Seconds matter here,

@@ -235,6 +235,7 @@ pub fn shell_core(
         scheduler: SchedulerSettings {
             per_channel: Duration::ZERO,
             per_workspace: Duration::ZERO,
+            per_tier3_call: Duration::ZERO,
             only_team: Some(team),
             ..Default::default()
         },

@@ -131,7 +131,13 @@ fn user(team: &str, i: usize) -> String {
 }
 
 /// `n` DMs in `team`, the i-th to `to(i)`, due `ago` ago; returns their keys.
-async fn due(rig: &Rig, team: &str, n: usize, to: impl Fn(usize) -> String, ago: i64) -> Vec<String> {
+async fn due(
+    rig: &Rig,
+    team: &str,
+    n: usize,
+    to: impl Fn(usize) -> String,
+    ago: i64,
+) -> Vec<String> {
     let now = Utc::now();
     let mut reminders = Vec::new();
     for i in 0..n {
@@ -148,7 +154,10 @@ async fn due(rig: &Rig, team: &str, n: usize, to: impl Fn(usize) -> String, ago:
             due_at: now - chrono::Duration::seconds(ago),
         });
     }
-    rig.store.schedule_all(&reminders, now).await.expect("scheduled");
+    rig.store
+        .schedule_all(&reminders, now)
+        .await
+        .expect("scheduled");
     reminders.into_iter().map(|r| r.key).collect()
 }
 
@@ -224,29 +233,53 @@ async fn a_burst_in_one_workspace_does_not_delay_another(app: TestApp) {
     assert_eq!(b.len(), 3, "B's DMs, each once");
     for call in &b {
         let after = call.at - started;
-        assert!(after < Duration::from_secs(1), "B's DM waited {after:?} behind A's burst");
+        assert!(
+            after < Duration::from_secs(1),
+            "B's DM waited {after:?} behind A's burst"
+        );
     }
     // A's own DMs were spread at its ceiling: five at once, then ten a second.
     let a = posts_in(&rig, TA);
     assert_eq!(a.len(), 40);
     let spread = a[39].at - a[0].at;
-    assert!(spread >= Duration::from_millis(3300), "A's burst took only {spread:?}");
+    assert!(
+        spread >= Duration::from_millis(3300),
+        "A's burst took only {spread:?}"
+    );
     assert_eq!(rig.app.slack.rate_limited(), 0, "429s met");
-    assert!(report.deferred > 0, "A's tail waited in the queue, not in memory: {report:?}");
+    assert!(
+        report.deferred > 0,
+        "A's tail waited in the queue, not in memory: {report:?}"
+    );
     each_sent_once(&rig, 43).await;
     // Waiting for a turn counts no attempt.
-    let rows: Vec<(String, String, i32)> = rig.app.db.rows("SELECT key, status, attempts FROM reminders").await;
+    let rows: Vec<(String, String, i32)> = rig
+        .app
+        .db
+        .rows("SELECT key, status, attempts FROM reminders")
+        .await;
     assert!(attempts_over_one(&rows).is_empty(), "{rows:?}");
 }
 
 async fn a_429_in_one_workspace_pauses_only_that_one(app: TestApp) {
     // One delivery at a time: once the 429 is in, nothing of A is under way.
-    let rig = rig(app, SchedulerSettings { concurrency: 1, ..settings() }).await;
+    let rig = rig(
+        app,
+        SchedulerSettings {
+            concurrency: 1,
+            ..settings()
+        },
+    )
+    .await;
     due(&rig, TA, 6, |i| user(TA, i), 2).await;
     due(&rig, TB, 6, |i| user(TB, i), 1).await;
-    rig.app
-        .slack
-        .fail_next_in(TA, "chat.postMessage", FakeFailure::RateLimited { retry_after_secs: 2 });
+    rig.app.slack.fail_next_in(
+        TA,
+        "chat.postMessage",
+        FakeFailure::RateLimited {
+            retry_after_secs: 2,
+        },
+    );
     let started = Instant::now();
     let report = deliver(&rig, 12, Duration::from_secs(30)).await;
     let a = posts_in(&rig, TA);
@@ -255,19 +288,29 @@ async fn a_429_in_one_workspace_pauses_only_that_one(app: TestApp) {
     assert_eq!(a.len(), 7, "{a:?}");
     for call in &a[1..] {
         let after = call.at - limited.at;
-        assert!(after >= Duration::from_secs(2), "A posted {after:?} after its 429");
+        assert!(
+            after >= Duration::from_secs(2),
+            "A posted {after:?} after its 429"
+        );
     }
     // B went on meanwhile.
     let b = posts_in(&rig, TB);
     assert_eq!(b.len(), 6);
     for call in &b {
         let after = call.at - started;
-        assert!(after < Duration::from_secs(1), "B's DM waited {after:?} on A's 429");
+        assert!(
+            after < Duration::from_secs(1),
+            "B's DM waited {after:?} on A's 429"
+        );
     }
     assert_eq!(report.retried, 1, "{report:?}");
     each_sent_once(&rig, 12).await;
     // Only the reminder Slack refused counts a second attempt; the rest only waited.
-    let rows: Vec<(String, String, i32)> = rig.app.db.rows("SELECT key, status, attempts FROM reminders").await;
+    let rows: Vec<(String, String, i32)> = rig
+        .app
+        .db
+        .rows("SELECT key, status, attempts FROM reminders")
+        .await;
     assert_eq!(attempts_over_one(&rows).len(), 1, "{rows:?}");
 }
 
@@ -277,7 +320,9 @@ async fn a_fan_out_past_the_ceiling_is_spread_and_meets_no_429(app: TestApp) {
     let c = SlackWebApi::new(&rig.app.slack.api_url(), &Secret::new(token(TC))).unwrap();
     let burst: Vec<_> = (0..12)
         .map(|i| {
-            rig.app.slack.set_user_in(TC, &user(TC, i), "c", Some("UTC"));
+            rig.app
+                .slack
+                .set_user_in(TC, &user(TC, i), "c", Some("UTC"));
             let message = Message::new("unpaced");
             let channel = user(TC, i);
             let c = &c;
@@ -285,16 +330,26 @@ async fn a_fan_out_past_the_ceiling_is_spread_and_meets_no_429(app: TestApp) {
         })
         .collect();
     futures_util::future::join_all(burst).await;
-    assert!(rig.app.slack.rate_limited_in(TC) > 0, "the fake enforces no ceiling");
+    assert!(
+        rig.app.slack.rate_limited_in(TC) > 0,
+        "the fake enforces no ceiling"
+    );
     // A: thirty DMs, three of them to one person (one channel); B: ten at the same time.
     due(&rig, TA, 30, |i| user(TA, if i < 3 { 0 } else { i }), 1).await;
     due(&rig, TB, 10, |i| user(TB, i), 1).await;
     let report = deliver(&rig, 40, Duration::from_secs(30)).await;
-    assert_eq!(rig.app.slack.rate_limited_in(TA) + rig.app.slack.rate_limited_in(TB), 0, "429s met");
+    assert_eq!(
+        rig.app.slack.rate_limited_in(TA) + rig.app.slack.rate_limited_in(TB),
+        0,
+        "429s met"
+    );
     assert!(report.deferred > 0, "{report:?}");
     let a = posts_in(&rig, TA);
     assert_eq!(a.len(), 30);
-    assert!(a[29].at - a[0].at >= Duration::from_millis(2400), "A's fan-out was not spread");
+    assert!(
+        a[29].at - a[0].at >= Duration::from_millis(2400),
+        "A's fan-out was not spread"
+    );
     // The three to one person went a second apart.
     let to_first: Vec<Instant> = a
         .iter()
@@ -303,7 +358,10 @@ async fn a_fan_out_past_the_ceiling_is_spread_and_meets_no_429(app: TestApp) {
         .collect();
     assert_eq!(to_first.len(), 3);
     for pair in to_first.windows(2) {
-        assert!(pair[1] - pair[0] >= Duration::from_millis(900), "{to_first:?}");
+        assert!(
+            pair[1] - pair[0] >= Duration::from_millis(900),
+            "{to_first:?}"
+        );
     }
     each_sent_once(&rig, 40).await;
 }

@@ -6,7 +6,7 @@ use std::hash::BuildHasher;
 use tracing::Instrument;
 
 use super::{Composed, Scheduler};
-use crate::ports::pacing::POST_MESSAGE;
+use crate::ports::pacing::{HISTORY, OPEN, POST_MESSAGE};
 use crate::ports::slack::{SlackApi, SlackError};
 use crate::store::reminders::Finish;
 use crate::store::reminders::Reminder;
@@ -45,7 +45,9 @@ pub(super) enum Verdict {
         in_doubt: bool,
     },
     /// Not tried: back in the queue until `at`, its workspace's turn, with no attempt counted.
-    PutBack { at: DateTime<Utc> },
+    PutBack {
+        at: DateTime<Utc>,
+    },
 }
 
 impl Scheduler {
@@ -102,7 +104,7 @@ impl Scheduler {
         let channel = match self.channel_for(slack, reminder).await {
             Ok(channel) => channel,
             Err(err) => {
-                self.hold_if_limited(&reminder.team_id, "conversations.open", &err);
+                self.hold_if_limited(&reminder.team_id, OPEN, &err);
                 return self.retry(reminder, now, &err);
             }
         };
@@ -118,7 +120,7 @@ impl Scheduler {
                 }
                 Ok(None) => {}
                 Err(err) => {
-                    self.hold_if_limited(&reminder.team_id, "conversations.history", &err);
+                    self.hold_if_limited(&reminder.team_id, HISTORY, &err);
                     return self.retry(reminder, now, &err);
                 }
             }
@@ -143,8 +145,11 @@ impl Scheduler {
         now: DateTime<Utc>,
     ) -> Verdict {
         // Slack may have answered another of this workspace's messages with a 429 meanwhile.
-        if let Some(until) = self.pacing.held_until(&reminder.team_id, POST_MESSAGE) {
-            return self.put_back(now, until);
+        let held = self
+            .pacing
+            .held_until(&reminder.team_id, POST_MESSAGE, self.clock.now());
+        if let Some(until) = held {
+            return self.put_back_until(now, until);
         }
         // After waiting our turn the claim may be about to lapse; another replica could then take
         // the reminder over. Give it back instead of racing it.
@@ -276,7 +281,13 @@ impl Scheduler {
         match self.store.put_back_all(&self.owner, rows).await {
             Ok(kept) => kept
                 .into_iter()
-                .map(|kept| if kept { Outcome::Deferred } else { Outcome::Lost })
+                .map(|kept| {
+                    if kept {
+                        Outcome::Deferred
+                    } else {
+                        Outcome::Lost
+                    }
+                })
                 .collect(),
             Err(err) => {
                 // Their leases hand them to a later tick.
@@ -292,8 +303,8 @@ impl Scheduler {
         if let SlackError::RateLimited(after) = err {
             let wait = after.unwrap_or(RATE_LIMITED_WAIT);
             tracing::warn!(slack.team_id = %team_id, slack.method = method, retry_after_secs = wait.as_secs(), "Slack rate-limited the workspace; holding its calls back");
-            self.pacing
-                .hold(team_id, method, tokio::time::Instant::now() + wait);
+            let wait = Duration::from_std(wait).unwrap_or(Duration::seconds(30));
+            self.pacing.hold(team_id, method, self.clock.now() + wait);
         }
     }
 

@@ -97,6 +97,8 @@ pub struct SchedulerSettings {
     pub per_workspace: Duration,
     /// Messages a workspace may get at once after a quiet spell, before the ceiling spaces them.
     pub burst: u32,
+    /// Between two calls of a Tier 3 method (conversations.open, .history) in one workspace.
+    pub per_tier3_call: Duration,
     pub max_attempts: i32,
     /// Longest one delivery may take before it counts as in doubt.
     pub call_timeout: Duration,
@@ -114,6 +116,7 @@ impl Default for SchedulerSettings {
             per_channel: Duration::from_secs(1),
             per_workspace: Duration::from_millis(60_000 / DEFAULT_MESSAGES_PER_MINUTE),
             burst: 20,
+            per_tier3_call: crate::ports::pacing::TIER3_INTERVAL,
             max_attempts: 8,
             call_timeout: Duration::from_secs(30),
             only_team: None,

@@ -17,7 +17,7 @@ use tokio::time::Instant;
 
 use super::delivery::Verdict;
 use super::{Composed, Scheduler, TickReport};
-use crate::ports::pacing::Turn;
+use crate::ports::pacing::{Turn, HISTORY, OPEN};
 use crate::store::reminders::Reminder;
 use crate::store::StoreError;
 
@@ -83,7 +83,12 @@ impl Scheduler {
 
     /// Composes a batch (rows read in bulk), gives each message its turn, and sets the sends off;
     /// writes down what is already decided once a few dozen verdicts are in.
-    async fn start_batch(self: &Arc<Self>, batch: Vec<Reminder>, now: DateTime<Utc>, round: &mut Round) {
+    async fn start_batch(
+        self: &Arc<Self>,
+        batch: Vec<Reminder>,
+        now: DateTime<Utc>,
+        round: &mut Round,
+    ) {
         let mut fresh = Vec::with_capacity(batch.len());
         for reminder in batch {
             match Self::too_late(&reminder, now) {
@@ -121,38 +126,77 @@ impl Scheduler {
         }
     }
 
-    /// The message's turn in its workspace, or the verdict that puts it back until its turn.
-    fn turn(&self, reminder: &Reminder, now: DateTime<Utc>, round: &mut Round) -> Result<Instant, Verdict> {
+    /// The message's turn in its workspace (and that of the Tier 3 calls it needs first), or the
+    /// verdict that puts it back until its turn.
+    fn turn(
+        &self,
+        reminder: &Reminder,
+        now: DateTime<Utc>,
+        round: &mut Round,
+    ) -> Result<Instant, Verdict> {
+        let (team, horizon) = (&reminder.team_id, self.horizon());
         // A DM's channel id may not be known yet, so a channel is named by who is in it.
         let channel = reminder.recipients.join(",");
-        let earliest = match self.pacing.take_turn(&reminder.team_id, &channel, self.horizon()) {
-            Turn::At(slot) => return Ok(slot),
-            Turn::Later(earliest) => earliest,
+        let clock_now = self.clock.now();
+        let mut turns = vec![self.pacing.take_turn(team, &channel, horizon, clock_now)];
+        let tier3 = self.settings.per_tier3_call;
+        if reminder.recipients.len() > 1 {
+            turns.push(
+                self.pacing
+                    .take_call_turn(team, OPEN, tier3, horizon, clock_now),
+            );
+        }
+        if reminder.in_doubt {
+            turns.push(
+                self.pacing
+                    .take_call_turn(team, HISTORY, tier3, horizon, clock_now),
+            );
+        }
+        let latest =
+            |pick: fn(Turn) -> Option<Instant>| turns.iter().copied().filter_map(pick).max();
+        let Some(earliest) = latest(|turn| match turn {
+            Turn::Later(at) => Some(at),
+            Turn::At(_) => None,
+        }) else {
+            return Ok(latest(|turn| match turn {
+                Turn::At(at) => Some(at),
+                Turn::Later(_) => None,
+            })
+            .unwrap_or_else(Instant::now));
         };
         let next = round
             .put_back
-            .get(&reminder.team_id)
+            .get(team)
             .map_or(earliest, |next| (*next).max(earliest));
         let step = self.pacing.limits().per_workspace;
-        round.put_back.insert(reminder.team_id.clone(), next + step);
+        round.put_back.insert(team.clone(), next + step);
         Err(self.put_back(now, next))
     }
 
-    /// Back in the queue untried, due at `turn` (at least a second on, past the stored times'
-    /// whole seconds, so this tick does not claim it again).
-    pub(super) fn put_back(&self, now: DateTime<Utc>, turn: Instant) -> Verdict {
+    /// Back in the queue untried, due at `turn`.
+    fn put_back(&self, now: DateTime<Utc>, turn: Instant) -> Verdict {
         let wait = turn.saturating_duration_since(Instant::now());
-        let wait = chrono::Duration::from_std(wait.max(Duration::from_secs(1)))
-            .unwrap_or(chrono::Duration::seconds(1));
+        let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(1));
+        self.put_back_until(now, self.clock.now() + wait)
+    }
+
+    /// Back in the queue untried, due at `at` by the scheduler's clock; at least a second on
+    /// (stored times are whole seconds), so this tick does not claim it again.
+    pub(super) fn put_back_until(&self, now: DateTime<Utc>, at: DateTime<Utc>) -> Verdict {
+        let soonest = now.max(self.clock.now()) + chrono::Duration::seconds(1);
         Verdict::PutBack {
-            at: now.max(self.clock.now()) + wait,
+            at: at.max(soonest),
         }
     }
 
     /// How far ahead a message's turn is waited for in memory: a tick (the next tick takes over
     /// from there), and well within a claim's lease.
     fn horizon(&self) -> Duration {
-        let lease = self.settings.lease.to_std().unwrap_or(Duration::from_secs(300));
+        let lease = self
+            .settings
+            .lease
+            .to_std()
+            .unwrap_or(Duration::from_secs(300));
         self.settings.tick.min(lease / 4)
     }
 

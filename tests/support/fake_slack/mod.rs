@@ -36,6 +36,8 @@ use serde_json::Value;
 
 pub use faults::FakeFailure;
 pub use files::SharedFile;
+// Only the test binaries that enforce limits name it.
+#[allow(unused_imports)]
 pub use limits::FakeLimits;
 use socket::FakeSocket;
 use users::FakeUser;
