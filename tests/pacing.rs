@@ -30,6 +30,7 @@ on_both_backends!(
     a_burst_in_one_workspace_does_not_delay_another,
     a_429_in_one_workspace_pauses_only_that_one,
     a_fan_out_past_the_ceiling_is_spread_and_meets_no_429,
+    a_group_dm_fan_out_waits_its_turns_without_holding_slots,
 );
 
 const TA: &str = "T0000000PA";
@@ -100,6 +101,11 @@ struct Rig {
 }
 
 async fn rig(app: TestApp, settings: SchedulerSettings) -> Rig {
+    rig_with(app, settings, true).await
+}
+
+/// `paced`: whether the Slack clients keep their own Tier 3 pacing.
+async fn rig_with(app: TestApp, settings: SchedulerSettings, paced: bool) -> Rig {
     app.slack.enforce_limits(fake_limits());
     let mut clients: HashMap<String, Arc<dyn SlackApi>> = HashMap::new();
     for team in [TA, TB, TC] {
@@ -107,6 +113,7 @@ async fn rig(app: TestApp, settings: SchedulerSettings) -> Rig {
             .knows_bot_token(&token(team), team, &format!("UBOT{team}"));
         let client = SlackWebApi::new(&app.slack.api_url(), &Secret::new(token(team)))
             .expect("a Slack client");
+        let client = if paced { client } else { client.unpaced() };
         clients.insert(team.to_owned(), Arc::new(client));
     }
     let store = officehours::store::connect(&app.db.url)
@@ -130,7 +137,8 @@ fn user(team: &str, i: usize) -> String {
     format!("U{}{i:05}", &team[team.len() - 1..])
 }
 
-/// `n` DMs in `team`, the i-th to `to(i)`, due `ago` ago; returns their keys.
+/// `n` DMs in `team`, the i-th to `to(i)` (several, comma-separated, for a group DM), due
+/// `ago` ago; returns their keys.
 async fn due(
     rig: &Rig,
     team: &str,
@@ -141,15 +149,17 @@ async fn due(
     let now = Utc::now();
     let mut reminders = Vec::new();
     for i in 0..n {
-        let recipient = to(i);
-        rig.app
-            .slack
-            .set_user_in(team, &recipient, &recipient.to_lowercase(), Some("UTC"));
+        let recipients: Vec<String> = to(i).split(',').map(str::to_owned).collect();
+        for recipient in &recipients {
+            rig.app
+                .slack
+                .set_user_in(team, recipient, &recipient.to_lowercase(), Some("UTC"));
+        }
         reminders.push(NewReminder {
             team_id: team.to_owned(),
             key: format!("pacing:{team}:{i}"),
             kind: "1on1".to_owned(),
-            recipients: vec![recipient],
+            recipients,
             payload: json!({}),
             due_at: now - chrono::Duration::seconds(ago),
         });
@@ -364,4 +374,45 @@ async fn a_fan_out_past_the_ceiling_is_spread_and_meets_no_429(app: TestApp) {
         );
     }
     each_sent_once(&rig, 40).await;
+}
+
+async fn a_group_dm_fan_out_waits_its_turns_without_holding_slots(app: TestApp) {
+    // The Slack clients do not pace here, so the scheduler's own turns for conversations.open
+    // (a Tier 3 method, per workspace) are all there is; it takes them before a delivery slot.
+    let settings = SchedulerSettings {
+        tick: Duration::from_secs(3),
+        concurrency: 2,
+        per_tier3_call: Duration::from_millis(250),
+        ..settings()
+    };
+    let rig = rig_with(app, settings, false).await;
+    let pair = |i: usize| format!("{},{}", user(TA, 2 * i), user(TA, 2 * i + 1));
+    due(&rig, TA, 10, pair, 2).await;
+    due(&rig, TB, 3, |i| user(TB, i), 1).await;
+    let started = Instant::now();
+    deliver(&rig, 13, Duration::from_secs(30)).await;
+    for call in posts_in(&rig, TB) {
+        let after = call.at - started;
+        assert!(
+            after < Duration::from_secs(1),
+            "B's DM waited {after:?} behind A's group DMs"
+        );
+    }
+    let token_a = token(TA);
+    let opens: Vec<Instant> = rig
+        .app
+        .slack
+        .calls_to("conversations.open")
+        .into_iter()
+        .filter(|call| call.token.as_deref() == Some(token_a.as_str()))
+        .map(|call| call.at)
+        .collect();
+    assert_eq!(opens.len(), 10);
+    for pair in opens.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= Duration::from_millis(200),
+            "opens too close: {opens:?}"
+        );
+    }
+    each_sent_once(&rig, 13).await;
 }
