@@ -69,8 +69,8 @@ async fn run() {
     println!("== officehours scheduler at scale ==");
     println!("{}", support::machine::describe());
     println!(
-        "scheduler settings: the binary's defaults (batch {}, {} deliveries in flight, one message per channel per {:?}, lease {} min); \
-         fake Slack unthrottled (no 429s), on loopback",
+        "scheduler settings: the binary's defaults (batch {}, {} deliveries in flight, one message per channel per {:?}, lease {} min) \
+         but no workspace message ceiling (WORKSPACE_MESSAGES_PER_MINUTE=0); fake Slack unthrottled (no 429s), on loopback",
         defaults.batch,
         defaults.concurrency,
         defaults.per_channel,
@@ -172,6 +172,8 @@ fn scheduler(store: Arc<dyn Store>, fake: &FakeSlack) -> Core {
         presence: PresenceSettings::default(),
         scheduler: SchedulerSettings {
             tick: Duration::from_secs(1),
+            // One workspace, an unthrottled fake: the ceiling would measure Slack, not the bot.
+            per_workspace: Duration::ZERO,
             ..Default::default()
         },
     })

@@ -203,6 +203,15 @@ pub struct ServeArgs {
         global = true
     )]
     pub uninstall_retention: String,
+    /// The most messages a minute the bot sends into one workspace (Slack's workspace-wide
+    /// ceiling); `0` sets no ceiling (only against a test double).
+    #[arg(
+        long,
+        env = "WORKSPACE_MESSAGES_PER_MINUTE",
+        default_value = "200",
+        global = true
+    )]
+    pub messages_per_minute: String,
     #[command(flatten)]
     pub server: ServerArgs,
 }
@@ -238,6 +247,8 @@ pub struct ServeConfig {
     pub retention: chrono::Duration,
     /// How long an uninstalled workspace's data is kept (`UNINSTALL_RETENTION`).
     pub uninstall_retention: chrono::Duration,
+    /// Messages a minute into one workspace at most (`WORKSPACE_MESSAGES_PER_MINUTE`); 0: no ceiling.
+    pub messages_per_minute: u32,
     pub presence: PresenceSettings,
     pub secret_key: Option<Secret>,
     /// The previous key while rotating (`OFFICEHOURS_SECRET_KEY_OLD`): opens, never seals.
@@ -404,6 +415,7 @@ impl ServeConfig {
             &args.retention_days,
             problems::retention_days,
         );
+        let per_minute = messages_per_minute(args, p);
         let server = p.extend(args.server.settings());
         let public_url = public_url?;
         Some(Self {
@@ -419,6 +431,7 @@ impl ServeConfig {
             lease: lease?,
             retention: retention?,
             uninstall_retention: uninstall_retention?,
+            messages_per_minute: per_minute?,
             presence: PresenceSettings {
                 public_url,
                 client_id: args
@@ -435,6 +448,16 @@ impl ServeConfig {
             server: server?,
         })
     }
+}
+
+/// `WORKSPACE_MESSAGES_PER_MINUTE`, read on its own to keep `gather` short.
+fn messages_per_minute(args: &ServeArgs, p: &mut Problems) -> Option<u32> {
+    let var = "WORKSPACE_MESSAGES_PER_MINUTE";
+    p.parse(
+        var,
+        &args.messages_per_minute,
+        problems::messages_per_minute,
+    )
 }
 
 /// `15s`, `1m`, `500ms`; `off` (or 0) runs no scheduler in this process. Seconds matter here,
@@ -489,6 +512,7 @@ mod tests {
             lease: std::time::Duration::from_secs(300),
             retention: chrono::Duration::days(365),
             uninstall_retention: chrono::Duration::days(30),
+            messages_per_minute: 200,
             presence: PresenceSettings {
                 client_secret: Some(Secret::new("client-very-secret")),
                 ..PresenceSettings::default()
@@ -513,6 +537,7 @@ mod tests {
             lease: "5m".into(),
             retention_days: "365".into(),
             uninstall_retention: "30d".into(),
+            messages_per_minute: "200".into(),
             slack_client_id: None,
             slack_client_secret: None,
             secret_key: None,
@@ -580,6 +605,7 @@ mod tests {
             slack_app_token: Some(Secret::new("xoxb-very-secret")),
             listen_addr: "nowhere".into(),
             retention_days: "-3".into(),
+            messages_per_minute: "lots".into(),
             tick: "soon".into(),
             lease: "off".into(),
             hint_cooldown: "forever".into(),
@@ -594,6 +620,7 @@ mod tests {
             "SLACK_APP_TOKEN: ",
             "LISTEN_ADDR: `nowhere`",
             "RETENTION_DAYS: `-3`",
+            "WORKSPACE_MESSAGES_PER_MINUTE: `lots`",
             "OFFICEHOURS_TICK: ",
             "OFFICEHOURS_LEASE: ",
             "HINT_COOLDOWN: ",
@@ -601,7 +628,7 @@ mod tests {
         ] {
             assert!(said.contains(var), "{var} not in {said}");
         }
-        assert_eq!(err.invalid.len(), 9, "{said}");
+        assert_eq!(err.invalid.len(), 10, "{said}");
         assert!(!said.contains("very-secret"), "{said}");
     }
 

@@ -374,12 +374,14 @@ enum Messengers {
 impl Messengers {
     fn of(args: &ServeArgs) -> anyhow::Result<Self> {
         let api_url = normalize_api_url(&args.slack_api_url);
-        Ok(match args.slack_bot_token.clone().filter(|t| !t.is_empty()) {
-            Some(token) => Self::Single(Arc::new(crate::slack::api::SlackWebApi::new(
-                &api_url, &token,
-            )?)),
-            None => Self::PerWorkspace { api_url },
-        })
+        Ok(
+            match args.slack_bot_token.clone().filter(|t| !t.is_empty()) {
+                Some(token) => Self::Single(Arc::new(crate::slack::api::SlackWebApi::new(
+                    &api_url, &token,
+                )?)),
+                None => Self::PerWorkspace { api_url },
+            },
+        )
     }
 
     /// Checked before anything is deleted: a mentor who is not told would never know.
@@ -481,7 +483,10 @@ async fn forget_tokens(
     );
     let mut failed = 0;
     for token in &forgotten {
-        let told = match messengers.bot_of(store, cipher.as_ref(), &token.team_id).await {
+        let told = match messengers
+            .bot_of(store, cipher.as_ref(), &token.team_id)
+            .await
+        {
             Some(slack) => tell_to_reconnect(&*slack, &token.user_id).await,
             None => Err(crate::ports::slack::SlackError::Api(
                 "the workspace's bot token is gone too".to_owned(),

@@ -108,7 +108,7 @@ pub fn slack_call(method: &'static str, outcome: &str) {
     metrics::counter!("officehours_slack_api_calls_total", "method" => method, "outcome" => outcome.to_owned()).increment(1);
 }
 
-/// Reminders by what happened to them: `due` (claimed), `sent`, `retried`, `failed`, `dropped`, `cancelled`.
+/// Reminders by what happened to them: `due` (claimed), `sent`, `retried`, `failed`, `dropped`, `cancelled`, `deferred`.
 pub fn reminders(outcome: &'static str, count: usize) {
     if count > 0 {
         metrics::counter!("officehours_reminders_total", "outcome" => outcome)

@@ -88,6 +88,10 @@ impl Application {
                 tick: config.tick.unwrap_or(Duration::from_secs(15)),
                 lease: chrono::Duration::from_std(config.lease)
                     .unwrap_or(chrono::Duration::minutes(5)),
+                per_workspace: match config.messages_per_minute {
+                    0 => Duration::ZERO,
+                    n => Duration::from_secs(60) / n,
+                },
                 ..Default::default()
             },
         });
@@ -249,6 +253,8 @@ pub fn shell_core(
         },
         scheduler: SchedulerSettings {
             per_channel: Duration::ZERO,
+            per_workspace: Duration::ZERO,
+            per_tier3_call: Duration::ZERO,
             only_team: Some(team),
             ..Default::default()
         },

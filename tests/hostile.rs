@@ -19,7 +19,7 @@ use officehours::secret::Secret;
 use officehours::startup::Application;
 use support::fake_slack::FakeSlack;
 use support::raw_http::{exchange, read_status, signed_head, status_within};
-use support::{signing, Backend, TestDb, BOT_TOKEN, SIGNING_SECRET, TEAM};
+use support::{Backend, TestDb, BOT_TOKEN, SIGNING_SECRET, TEAM};
 
 /// What a request may take under attack and still count as answered.
 const PROMPT: Duration = Duration::from_secs(1);
@@ -57,6 +57,7 @@ async fn start(database_url: &str, server: ServerSettings) -> Server {
         lease: Duration::from_secs(300),
         retention: chrono::Duration::days(365),
         uninstall_retention: chrono::Duration::days(30),
+        messages_per_minute: 200,
         presence: PresenceSettings::default(),
         secret_key: Some(Secret::new(support::SECRET_KEY)),
         secret_key_old: None,

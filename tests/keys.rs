@@ -538,7 +538,8 @@ async fn store_rotating_bot_token(
         installed_at: support::thursday_afternoon(),
         uninstalled_at: None,
         refresh_sealed: refresh.map(|r| sealer.encrypt(r, &refresh_owner(team, bot))),
-        token_expires_at: refresh.map(|_| support::thursday_afternoon() + chrono::Duration::hours(12)),
+        token_expires_at: refresh
+            .map(|_| support::thursday_afternoon() + chrono::Duration::hours(12)),
     };
     store.save_install(&workspace).await.unwrap();
     store.close().await;
@@ -576,7 +577,10 @@ async fn workspace_bot_tokens_are_checked_and_rotated_with_the_mentors_tokens(db
     );
     assert!(cipher(K1).decrypt(&sealed[0].token_sealed, &owner).is_err());
     // Its refresh token too: the new key alone must renew it.
-    let refresh = sealed[0].refresh_sealed.as_deref().expect("a refresh token");
+    let refresh = sealed[0]
+        .refresh_sealed
+        .as_deref()
+        .expect("a refresh token");
     let renews = refresh_owner("T0INSTALL1", officehours::store::installs::BOT);
     assert_eq!(cipher(K2).decrypt(refresh, &renews).unwrap(), REFRESH);
     assert!(cipher(K1).decrypt(refresh, &renews).is_err());
@@ -598,7 +602,14 @@ async fn workspace_bot_tokens_are_checked_and_rotated_with_the_mentors_tokens(db
 async fn forget_tokens_stops_a_workspace_whose_bot_token_no_key_opens(db: TestDb) {
     const LOST: &str = "T0LOST0001";
     const KEPT: &str = TEAM;
-    store_rotating_bot_token(&db, &cipher(K1), LOST, "xoxe.xoxb-lost", Some("xoxe-1-lost")).await;
+    store_rotating_bot_token(
+        &db,
+        &cipher(K1),
+        LOST,
+        "xoxe.xoxb-lost",
+        Some("xoxe-1-lost"),
+    )
+    .await;
     store_bot_token(&db, &cipher(K2), KEPT, BOT_TOKEN).await;
     let lost_user = "U0LOST0001";
     let store_ = store(&db).await;
@@ -621,7 +632,10 @@ async fn forget_tokens_stops_a_workspace_whose_bot_token_no_key_opens(db: TestDb
 
     let said = text(&out);
     assert!(said.contains("Forgot 1 workspace bot token"), "{said}");
-    assert!(said.contains(LOST) && said.contains("add the app to Slack again"), "{said}");
+    assert!(
+        said.contains(LOST) && said.contains("add the app to Slack again"),
+        "{said}"
+    );
     assert!(said.contains("Forgot 2 Slack user tokens"), "{said}");
     // Ana is told by her workspace's own bot; the lost workspace's mentor is named instead.
     assert_eq!(slack.dm_messages(ANA).len(), 1, "{}", slack.calls_summary());
@@ -632,11 +646,22 @@ async fn forget_tokens_stops_a_workspace_whose_bot_token_no_key_opens(db: TestDb
         .await;
     assert_eq!(rows[0].0, KEPT);
     assert!(!rows[0].2, "the workspace whose token opens is untouched");
-    assert_eq!((rows[1].0.as_str(), rows[1].1.as_str(), rows[1].2), (LOST, "", true));
+    assert_eq!(
+        (rows[1].0.as_str(), rows[1].1.as_str(), rows[1].2),
+        (LOST, "", true)
+    );
     // The key now opens everything that is left: serve starts, and a second run finds nothing.
     let again = officehours(&["keys", "forget-tokens"], &db, &vars).await;
-    assert!(text(&again).contains("Nothing to forget"), "{}", text(&again));
-    assert!(!text(&again).contains("workspace bot token"), "{}", text(&again));
+    assert!(
+        text(&again).contains("Nothing to forget"),
+        "{}",
+        text(&again)
+    );
+    assert!(
+        !text(&again).contains("workspace bot token"),
+        "{}",
+        text(&again)
+    );
     let serving = TestApp::spawn_keyed(db.same(), Some(K2), None).await;
     assert!(serving.is_ok(), "{:?}", serving.err());
 }

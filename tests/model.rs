@@ -263,7 +263,10 @@ async fn model_core(app: &TestApp) -> Core {
             ..PresenceSettings::default()
         },
         scheduler: SchedulerSettings {
+            // Unpaced, as the Slack client: the model moves a pretend clock through months.
             per_channel: std::time::Duration::ZERO,
+            per_workspace: std::time::Duration::ZERO,
+            per_tier3_call: std::time::Duration::ZERO,
             ..SchedulerSettings::default()
         },
     })

@@ -74,12 +74,12 @@ async fn a_rotating_bot_token_is_renewed_ahead_of_expiry(backend: Backend) {
         return;
     };
     // The refresh token is kept sealed, with the token's expiry.
-    let rows: Vec<(Option<String>,)> = app
-        .db
-        .rows("SELECT refresh_sealed FROM workspaces")
-        .await;
+    let rows: Vec<(Option<String>,)> = app.db.rows("SELECT refresh_sealed FROM workspaces").await;
     let refresh = rows[0].0.clone().expect("a refresh token is stored");
-    assert!(refresh.starts_with("v1:") && !refresh.contains("xoxe-1-refresh"), "{refresh}");
+    assert!(
+        refresh.starts_with("v1:") && !refresh.contains("xoxe-1-refresh"),
+        "{refresh}"
+    );
     known_in(&app, T1, M1, "Europe/Berlin").await;
     // Nine hours on: three left, nothing to do yet.
     app.advance_and_tick(Duration::hours(9)).await;
@@ -88,17 +88,28 @@ async fn a_rotating_bot_token_is_renewed_ahead_of_expiry(backend: Backend) {
     app.advance_and_tick(Duration::minutes(61)).await;
     app.tick().await;
     app.advance_and_tick(Duration::minutes(30)).await;
-    assert_eq!(app.slack.refreshes().len(), 1, "{}", app.slack.calls_summary());
+    assert_eq!(
+        app.slack.refreshes().len(),
+        1,
+        "{}",
+        app.slack.calls_summary()
+    );
     let tokens = app.slack.rotated_bot_tokens(T1);
     assert_eq!(tokens.len(), 2, "{tokens:?}");
-    assert_eq!(app_home_token(&app, M1).await.as_deref(), Some(tokens[1].as_str()));
+    assert_eq!(
+        app_home_token(&app, M1).await.as_deref(),
+        Some(tokens[1].as_str())
+    );
     // The second time, twelve hours later, the new refresh token renews the new token.
     app.advance_and_tick(Duration::hours(11)).await;
     let refreshes = app.slack.refreshes();
     assert_eq!(refreshes.len(), 2, "{refreshes:?}");
     assert_ne!(refreshes[0], refreshes[1]);
     let tokens = app.slack.rotated_bot_tokens(T1);
-    assert_eq!(app_home_token(&app, M1).await.as_deref(), Some(tokens[2].as_str()));
+    assert_eq!(
+        app_home_token(&app, M1).await.as_deref(),
+        Some(tokens[2].as_str())
+    );
     // Past the old token's expiry the bot still works: it never uses it again.
     app.advance_and_tick(Duration::hours(3)).await;
     let said = say_in(&app, T1, M1, "list").await;
@@ -112,11 +123,15 @@ async fn two_replicas_renew_a_token_once(backend: Backend) {
     let other = app.installs_replica_same_slack().await;
     known_in(&app, T1, M1, "Europe/Berlin").await;
     for replica in [&app, &other] {
-        replica.clock.advance(Duration::hours(10) + Duration::minutes(5));
+        replica
+            .clock
+            .advance(Duration::hours(10) + Duration::minutes(5));
     }
     // Slack takes its time over the first replica's refresh; the second ticks meanwhile.
-    app.slack
-        .fail_next("oauth.v2.access", FakeFailure::Delay(StdDuration::from_millis(1500)));
+    app.slack.fail_next(
+        "oauth.v2.access",
+        FakeFailure::Delay(StdDuration::from_millis(1500)),
+    );
     let core = app.core.clone();
     let first = tokio::spawn(async move { core.deliver_due().await });
     app.slack
@@ -124,7 +139,12 @@ async fn two_replicas_renew_a_token_once(backend: Backend) {
         .await;
     other.tick().await;
     first.await.expect("the tick ran").expect("the tick worked");
-    assert_eq!(app.slack.refreshes().len(), 1, "{}", app.slack.calls_summary());
+    assert_eq!(
+        app.slack.refreshes().len(),
+        1,
+        "{}",
+        app.slack.calls_summary()
+    );
     // And both at once, again and again: nothing is due any more.
     for _ in 0..3 {
         let (_, _) = tokio::join!(app.tick(), other.tick());
@@ -133,11 +153,19 @@ async fn two_replicas_renew_a_token_once(backend: Backend) {
     // Both replicas use the new token from then on, and neither renews again.
     let tokens = app.slack.rotated_bot_tokens(T1);
     assert_eq!(tokens.len(), 2, "{tokens:?}");
-    assert_eq!(app_home_token(&app, M1).await.as_deref(), Some(tokens[1].as_str()));
-    assert_eq!(app_home_token(&other, M1).await.as_deref(), Some(tokens[1].as_str()));
+    assert_eq!(
+        app_home_token(&app, M1).await.as_deref(),
+        Some(tokens[1].as_str())
+    );
+    assert_eq!(
+        app_home_token(&other, M1).await.as_deref(),
+        Some(tokens[1].as_str())
+    );
     // Twelve hours on, the second replica alone renews the new token, once.
     for replica in [&app, &other] {
-        replica.clock.advance(Duration::hours(10) + Duration::minutes(5));
+        replica
+            .clock
+            .advance(Duration::hours(10) + Duration::minutes(5));
     }
     other.tick().await;
     app.tick().await;
@@ -189,7 +217,8 @@ async fn a_refused_renewal_stops_the_workspace_once(backend: Backend) {
     say_in(&app, T1, M1, &set).await;
     // Someone else used the refresh token (a copy of the database, say): Slack revoked it.
     app.slack.spend_refresh_tokens();
-    app.advance_and_tick(Duration::hours(10) + Duration::minutes(5)).await;
+    app.advance_and_tick(Duration::hours(10) + Duration::minutes(5))
+        .await;
     assert_eq!(app.slack.refreshes().len(), 1);
     let said = say_in(&app, T1, M1, "list").await;
     assert!(said.contains("isn't installed"), "{said}");
@@ -199,9 +228,9 @@ async fn a_refused_renewal_stops_the_workspace_once(backend: Backend) {
         .await;
     assert!(
         !cancelled.is_empty()
-            && cancelled
-                .iter()
-                .all(|(_, why)| why.as_deref().is_some_and(|w| w.contains("refused to renew"))),
+            && cancelled.iter().all(|(_, why)| why
+                .as_deref()
+                .is_some_and(|w| w.contains("refused to renew"))),
         "{cancelled:?}"
     );
     // No loop: later rounds do not ask again.
@@ -234,7 +263,9 @@ async fn connected_mentor(backend: Backend) -> Option<TestApp> {
     app.slack
         .approve_oauth("code-ana", support::TEAM, ANA, "xoxe.xoxp-1-ana");
     let page = app
-        .get(&format!("/slack/oauth/callback?code=code-ana&state={state}"))
+        .get(&format!(
+            "/slack/oauth/callback?code=code-ana&state={state}"
+        ))
         .await;
     assert!(page.body.contains("Connected"), "{}", page.body);
     Some(app)
@@ -247,7 +278,10 @@ async fn a_mentors_rotating_token_is_renewed_and_a_refused_one_ends_the_connecti
         return;
     };
     let rows: Vec<(Option<String>,)> = app.db.rows("SELECT refresh_sealed FROM connections").await;
-    assert!(rows[0].0.as_deref().is_some_and(|r| r.starts_with("v1:")), "{rows:?}");
+    assert!(
+        rows[0].0.as_deref().is_some_and(|r| r.starts_with("v1:")),
+        "{rows:?}"
+    );
     // Her token expired early at Slack: the status change renews it and is made once.
     app.slack.expire_token("xoxe.xoxp-1-ana");
     app.clock
@@ -304,8 +338,11 @@ async fn an_uninstall_in_single_token_mode_stops_until_a_new_token(backend: Back
     app.known_user(MGR, "Europe/Berlin").await;
     app.known_user(REP, "Europe/Berlin").await;
     app.say(MGR, "add tue 14:00-15:00").await;
-    app.say(MGR, &format!("1on1 {} every week on mon 10:00", mention(REP)))
-        .await;
+    app.say(
+        MGR,
+        &format!("1on1 {} every week on mon 10:00", mention(REP)),
+    )
+    .await;
     let removed = event(
         support::TEAM,
         json!({ "type": "app_uninstalled", "event_ts": "1515449522.000016" }),
@@ -319,7 +356,10 @@ async fn an_uninstall_in_single_token_mode_stops_until_a_new_token(backend: Back
         .await;
     assert!(pending.is_empty(), "{pending:?}");
     let said = app.say(MGR, "list").await;
-    assert!(said.contains("was removed from this Slack workspace"), "{said}");
+    assert!(
+        said.contains("was removed from this Slack workspace"),
+        "{said}"
+    );
     assert!(said.contains("SLACK_BOT_TOKEN"), "{said}");
     for _ in 0..100 {
         app.advance_and_tick(Duration::hours(1)).await;
@@ -346,4 +386,3 @@ async fn an_uninstall_in_single_token_mode_stops_until_a_new_token(backend: Back
     }
     assert!(!renewed.slack.dm_messages(REP).is_empty());
 }
-

@@ -10,7 +10,9 @@ use serde_json::json;
 use std::time::Duration as StdDuration;
 
 use support::fake_slack::FakeFailure;
-use support::installs::{callback, event, grant, install, known_in, say_in, start_install, uninstall};
+use support::installs::{
+    callback, event, grant, install, known_in, say_in, start_install, uninstall,
+};
 use support::{mention, Backend, TestApp};
 
 const T1: &str = "T0000000A1";
@@ -253,7 +255,12 @@ async fn an_uninstalled_workspace_is_purged_after_the_retention(backend: Backend
     };
     for (team, token) in [(T1, TOKEN1), (T2, TOKEN2)] {
         let page = install(&app, team, token).await;
-        assert!(page.body.contains("Installed"), "{}: {}", page.status, page.body);
+        assert!(
+            page.body.contains("Installed"),
+            "{}: {}",
+            page.status,
+            page.body
+        );
     }
     for (team, user) in [(T1, M1), (T2, M2)] {
         known_in(&app, team, user, "Europe/Berlin").await;

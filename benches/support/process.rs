@@ -61,6 +61,9 @@ impl Serve {
             .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
             .env("OFFICEHOURS_TICK", settings.tick)
             .env("OFFICEHOURS_SECRET_KEY", SECRET_KEY)
+            // The fake Slack keeps no limits unless told: the benches measure the bot, not a
+            // workspace's message ceiling.
+            .env("WORKSPACE_MESSAGES_PER_MINUTE", "0")
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().expect("log file"))
             .stderr(log_file);

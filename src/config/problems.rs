@@ -167,6 +167,16 @@ pub fn retention_days(text: &str) -> Result<chrono::Duration, String> {
     }
 }
 
+/// A whole number of messages a minute; `0` for no ceiling.
+pub fn messages_per_minute(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if n <= 60_000 => Ok(n),
+        _ => Err(format!(
+            "`{text}` isn't a number of messages a minute; use a whole number up to 60000, e.g. 200 (0: no ceiling)"
+        )),
+    }
+}
+
 /// `30d`, `12h`, a bare number of days, or `0` (deleted at the next sweep).
 pub fn uninstall_retention(text: &str) -> Result<chrono::Duration, String> {
     let t = text.trim().to_ascii_lowercase();

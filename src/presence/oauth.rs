@@ -184,7 +184,9 @@ impl PresenceService {
                 now + Duration::seconds(granted.expires_in_secs.max(0)),
             )
         });
-        let rotation = rotation.as_ref().map(|(refresh, at)| (refresh.as_str(), *at));
+        let rotation = rotation
+            .as_ref()
+            .map(|(refresh, at)| (refresh.as_str(), *at));
         self.store
             .save_rotating_connection(&team_id, &user_id, &sealed, &grant.scope, rotation, now)
             .await?;

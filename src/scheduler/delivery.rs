@@ -6,15 +6,18 @@ use std::hash::BuildHasher;
 use tracing::Instrument;
 
 use super::{Composed, Scheduler};
+use crate::ports::pacing::{HISTORY, OPEN, POST_MESSAGE};
 use crate::ports::slack::{SlackApi, SlackError};
 use crate::store::reminders::Finish;
 use crate::store::reminders::Reminder;
-use crate::views::Block;
+use crate::views::{Block, Message};
 
 /// Older than this, a reminder is no longer useful: it is dropped with a log line instead.
 const MAX_LATENESS: Duration = Duration::days(1);
 /// Later than this, the message says it is late.
 const LATE_AFTER: Duration = Duration::minutes(15);
+/// How long a 429 without Retry-After holds a workspace back.
+const RATE_LIMITED_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 /// How far before the due time to look in Slack's history for an earlier attempt.
 const HISTORY_SLACK: Duration = Duration::minutes(10);
 
@@ -25,6 +28,8 @@ pub(super) enum Outcome {
     Failed,
     Dropped,
     Cancelled,
+    /// Put back untried until its workspace's turn.
+    Deferred,
     /// Another replica took the claim over meanwhile; it reports the outcome.
     Lost,
 }
@@ -38,6 +43,10 @@ pub(super) enum Verdict {
         at: DateTime<Utc>,
         error: String,
         in_doubt: bool,
+    },
+    /// Not tried: back in the queue until `at`, its workspace's turn, with no attempt counted.
+    PutBack {
+        at: DateTime<Utc>,
     },
 }
 
@@ -97,7 +106,10 @@ impl Scheduler {
         };
         let channel = match self.channel_for(slack, reminder).await {
             Ok(channel) => channel,
-            Err(err) => return self.retry(reminder, now, &err),
+            Err(err) => {
+                self.hold_if_limited(&reminder.team_id, OPEN, &err);
+                return self.retry(reminder, now, &err);
+            }
         };
         if reminder.in_doubt {
             // An earlier attempt may have reached Slack before we could record it: look before resending.
@@ -110,7 +122,10 @@ impl Scheduler {
                     return Verdict::Finish(Finish::Sent { channel, ts });
                 }
                 Ok(None) => {}
-                Err(err) => return self.retry(reminder, now, &err),
+                Err(err) => {
+                    self.hold_if_limited(&reminder.team_id, HISTORY, &err);
+                    return self.retry(reminder, now, &err);
+                }
             }
         }
         if late > LATE_AFTER {
@@ -119,7 +134,26 @@ impl Scheduler {
                 human(late)
             )));
         }
-        self.pacer.wait_turn(&channel).await;
+        self.post(slack, reminder, &channel, &message, now).await
+    }
+
+    /// Posts the message, its turn come, unless Slack asked this workspace to wait meanwhile or
+    /// the claim is about to lapse.
+    async fn post(
+        &self,
+        slack: &dyn SlackApi,
+        reminder: &Reminder,
+        channel: &str,
+        message: &Message,
+        now: DateTime<Utc>,
+    ) -> Verdict {
+        // Slack may have answered another of this workspace's messages with a 429 meanwhile.
+        let held = self
+            .pacing
+            .held_until(&reminder.team_id, POST_MESSAGE, self.clock.now());
+        if let Some(until) = held {
+            return self.put_back_until(now, until);
+        }
         // After waiting our turn the claim may be about to lapse; another replica could then take
         // the reminder over. Give it back instead of racing it.
         let margin = (self.settings.lease / 4).min(Duration::seconds(10));
@@ -133,7 +167,7 @@ impl Scheduler {
         }
         let sent = tokio::time::timeout(
             self.settings.call_timeout,
-            slack.post_message(&channel, &message, Some(&reminder.key)),
+            slack.post_message(channel, message, Some(&reminder.key)),
         )
         .await;
         match sent {
@@ -141,7 +175,10 @@ impl Scheduler {
                 channel: posted.channel,
                 ts: posted.ts,
             }),
-            Ok(Err(err)) => self.retry(reminder, now, &err),
+            Ok(Err(err)) => {
+                self.hold_if_limited(&reminder.team_id, POST_MESSAGE, &err);
+                self.retry(reminder, now, &err)
+            }
             Err(_) => {
                 let err = SlackError::Transport(format!(
                     "no answer from Slack within {:?}",
@@ -223,9 +260,11 @@ impl Scheduler {
     ) -> Vec<Outcome> {
         let mut outcomes = Vec::with_capacity(verdicts.len());
         let mut finished: Vec<(Reminder, Finish)> = Vec::new();
+        let mut put_back: Vec<(i64, DateTime<Utc>)> = Vec::new();
         for (reminder, verdict) in verdicts {
             match verdict {
                 Verdict::Finish(finish) => finished.push((reminder, finish)),
+                Verdict::PutBack { at } => put_back.push((reminder.id, at)),
                 Verdict::Retry {
                     at,
                     error,
@@ -233,6 +272,7 @@ impl Scheduler {
                 } => outcomes.push(self.reschedule(&reminder, at, &error, in_doubt).await),
             }
         }
+        outcomes.extend(self.put_back_all(&put_back).await);
         if finished.is_empty() {
             return outcomes;
         }
@@ -262,6 +302,41 @@ impl Scheduler {
         };
         outcomes.extend(self.remember(finished, recorded).await);
         outcomes
+    }
+
+    /// Reminders put back untried, in one statement: a large fan-out puts back many.
+    async fn put_back_all(&self, rows: &[(i64, DateTime<Utc>)]) -> Vec<Outcome> {
+        if rows.is_empty() {
+            return Vec::new();
+        }
+        match self.store.put_back_all(&self.owner, rows).await {
+            Ok(kept) => kept
+                .into_iter()
+                .map(|kept| {
+                    if kept {
+                        Outcome::Deferred
+                    } else {
+                        Outcome::Lost
+                    }
+                })
+                .collect(),
+            Err(err) => {
+                // Their leases hand them to a later tick.
+                tracing::error!(error = %err, count = rows.len(), "could not put back reminders waiting for their turn");
+                rows.iter().map(|_| Outcome::Deferred).collect()
+            }
+        }
+    }
+
+    /// A 429 holds back the workspace's calls of that method, on this replica, for as long as
+    /// Slack asked; other workspaces go on.
+    pub(super) fn hold_if_limited(&self, team_id: &str, method: &str, err: &SlackError) {
+        if let SlackError::RateLimited(after) = err {
+            let wait = after.unwrap_or(RATE_LIMITED_WAIT);
+            tracing::warn!(slack.team_id = %team_id, slack.method = method, retry_after_secs = wait.as_secs(), "Slack rate-limited the workspace; holding its calls back");
+            let wait = Duration::from_std(wait).unwrap_or(Duration::seconds(30));
+            self.pacing.hold(team_id, method, self.clock.now() + wait);
+        }
     }
 
     /// Retries are rare: each is written on its own.
@@ -361,10 +436,11 @@ impl Scheduler {
             return Verdict::Finish(Finish::Failed(why));
         }
         let wait = match err {
-            SlackError::RateLimited(after) => after
-                .and_then(|d| Duration::from_std(d).ok())
-                .unwrap_or(Duration::seconds(30))
-                .max(Duration::seconds(1)),
+            SlackError::RateLimited(after) => {
+                Duration::from_std(after.unwrap_or(RATE_LIMITED_WAIT))
+                    .unwrap_or(Duration::seconds(30))
+                    .max(Duration::seconds(1))
+            }
             _ => backoff(reminder.attempts, reminder.id),
         };
         // A timeout or a dropped connection may have been delivered anyway.

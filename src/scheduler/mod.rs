@@ -1,18 +1,18 @@
 //! The durable scheduler: claims due reminders under a lease, delivers them once, retries with backoff.
 
 mod delivery;
+mod round;
 mod status;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{watch, Semaphore};
-use tokio::task::JoinSet;
+use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::domain::slack_status::{StatusMemory, StatusRule};
-use crate::ports::pacing::Pacer;
+use crate::ports::pacing::{MessageLimits, WorkspacePacing};
 use crate::ports::workspaces::Workspaces;
 use crate::secret::Secret;
 use crate::store::reminders::{NewReminder, Reminder};
@@ -80,6 +80,10 @@ pub trait Composer: Send + Sync {
     }
 }
 
+/// Slack's workspace-wide ceiling on `chat.postMessage` is "several hundred a minute": this
+/// stays well under it.
+pub const DEFAULT_MESSAGES_PER_MINUTE: u64 = 200;
+
 #[derive(Debug, Clone)]
 pub struct SchedulerSettings {
     /// How often the loop looks for due reminders (`OFFICEHOURS_TICK`).
@@ -91,6 +95,13 @@ pub struct SchedulerSettings {
     pub concurrency: usize,
     /// Slack allows about one message per second per channel.
     pub per_channel: Duration,
+    /// The workspace-wide ceiling on messages, as the time between two on average
+    /// (`WORKSPACE_MESSAGES_PER_MINUTE`); zero for none.
+    pub per_workspace: Duration,
+    /// Messages a workspace may get at once after a quiet spell, before the ceiling spaces them.
+    pub burst: u32,
+    /// Between two calls of a Tier 3 method (conversations.open, .history) in one workspace.
+    pub per_tier3_call: Duration,
     pub max_attempts: i32,
     /// Longest one delivery may take before it counts as in doubt.
     pub call_timeout: Duration,
@@ -106,6 +117,9 @@ impl Default for SchedulerSettings {
             batch: 200,
             concurrency: 32,
             per_channel: Duration::from_secs(1),
+            per_workspace: Duration::from_millis(60_000 / DEFAULT_MESSAGES_PER_MINUTE),
+            burst: 20,
+            per_tier3_call: crate::ports::pacing::TIER3_INTERVAL,
             max_attempts: 8,
             call_timeout: Duration::from_secs(30),
             only_team: None,
@@ -122,6 +136,8 @@ pub struct TickReport {
     pub failed: usize,
     pub dropped: usize,
     pub cancelled: usize,
+    /// Put back untried until their workspace's turn (its ceiling, or Slack's Retry-After).
+    pub deferred: usize,
 }
 
 impl TickReport {
@@ -132,6 +148,7 @@ impl TickReport {
             delivery::Outcome::Failed => self.failed += 1,
             delivery::Outcome::Dropped => self.dropped += 1,
             delivery::Outcome::Cancelled => self.cancelled += 1,
+            delivery::Outcome::Deferred => self.deferred += 1,
             delivery::Outcome::Lost => {}
         }
     }
@@ -145,7 +162,8 @@ pub struct Scheduler {
     settings: SchedulerSettings,
     /// Names this process's claims, so it only finishes what it holds and can hand them back.
     owner: String,
-    pacer: Pacer,
+    /// Each workspace's turns for messages, and its holds after a 429.
+    pacing: WorkspacePacing,
     /// Rung when something was planned that may be due now: the loop ticks at once instead of
     /// at its next interval. Only a shortcut: the rows are durable, and every tick finds them.
     wake: tokio::sync::Notify,
@@ -163,7 +181,11 @@ impl Scheduler {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
         let owner = format!("pid{}-{nanos:08x}", std::process::id());
-        let pacer = Pacer::new(settings.per_channel);
+        let pacing = WorkspacePacing::new(MessageLimits {
+            per_channel: settings.per_channel,
+            per_workspace: settings.per_workspace,
+            burst: settings.burst,
+        });
         Self {
             store,
             workspaces,
@@ -171,7 +193,7 @@ impl Scheduler {
             composer,
             settings,
             owner,
-            pacer,
+            pacing,
             wake: tokio::sync::Notify::new(),
         }
     }
@@ -192,87 +214,6 @@ impl Scheduler {
         tracing::Instrument::instrument(self.clone().tick_now(), span).await
     }
 
-    async fn tick_now(self: Arc<Self>) -> Result<TickReport, StoreError> {
-        let started = std::time::Instant::now();
-        let mut report = TickReport::default();
-        let mut lag = chrono::Duration::zero();
-        let limit = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
-        // Rotating tokens are renewed ahead of expiry first, so this round's calls use them.
-        self.workspaces.refresh_due().await;
-        loop {
-            // Each batch's claim starts its own lease, so a long round never works on stale ones.
-            let now = self.clock.now();
-            let batch = self
-                .store
-                .claim_due(
-                    now,
-                    self.settings.lease,
-                    &self.owner,
-                    self.settings.batch,
-                    self.settings.only_team.as_deref(),
-                )
-                .await?;
-            let claimed = batch.len();
-            report.claimed += claimed;
-            if let Some(oldest) = batch.iter().map(|r| r.due_at).min() {
-                lag = lag.max(now.signed_duration_since(oldest));
-            }
-            self.work_batch(batch, now, &limit, &mut report).await;
-            if (claimed as i64) < self.settings.batch {
-                break;
-            }
-        }
-        Self::report_tick(&report, started.elapsed(), lag);
-        Ok(report)
-    }
-
-    /// Three steps: compose the batch (rows read in bulk), send each (concurrently, paced per
-    /// channel), record outcomes a few dozen at a time as sends finish (one statement each time).
-    /// Few statements per reminder, and a crash leaves no more sent but unrecorded (in doubt,
-    /// checked in Slack's history later) than were in flight.
-    async fn work_batch(
-        self: &Arc<Self>,
-        batch: Vec<Reminder>,
-        now: DateTime<Utc>,
-        limit: &Arc<Semaphore>,
-        report: &mut TickReport,
-    ) {
-        let record_every = self.settings.concurrency.max(1);
-        let mut verdicts = Vec::with_capacity(record_every);
-        let mut fresh = Vec::with_capacity(batch.len());
-        for reminder in batch {
-            match Self::too_late(&reminder, now) {
-                Some(dropped) => verdicts.push((reminder, dropped)),
-                None => fresh.push(reminder),
-            }
-        }
-        let composed = self.composer.compose_all(&fresh, now).await;
-        let mut deliveries = JoinSet::new();
-        for (reminder, composed) in fresh.into_iter().zip(composed) {
-            let (me, limit) = (self.clone(), limit.clone());
-            deliveries.spawn(async move {
-                let _permit = limit.acquire_owned().await;
-                let verdict = me.deliver(&reminder, composed, now).await;
-                (reminder, verdict)
-            });
-        }
-        while let Some(done) = deliveries.join_next().await {
-            match done {
-                Ok(verdict) => verdicts.push(verdict),
-                // A panicking delivery keeps its claim; the lease hands it to a later tick.
-                Err(err) => tracing::error!(error = %err, "a delivery task failed"),
-            }
-            if verdicts.len() >= record_every {
-                for outcome in self.record(std::mem::take(&mut verdicts), now).await {
-                    report.add(outcome);
-                }
-            }
-        }
-        for outcome in self.record(verdicts, now).await {
-            report.add(outcome);
-        }
-    }
-
     fn report_tick(report: &TickReport, took: std::time::Duration, lag: chrono::Duration) {
         crate::metrics::scheduler_tick(took.as_secs_f64(), lag.num_milliseconds() as f64 / 1000.0);
         for (outcome, count) in [
@@ -282,6 +223,7 @@ impl Scheduler {
             ("failed", report.failed),
             ("dropped", report.dropped),
             ("cancelled", report.cancelled),
+            ("deferred", report.deferred),
         ] {
             crate::metrics::reminders(outcome, count);
         }
@@ -294,6 +236,7 @@ impl Scheduler {
                 failed = report.failed,
                 dropped = report.dropped,
                 cancelled = report.cancelled,
+                deferred = report.deferred,
                 "scheduler tick"
             );
         }

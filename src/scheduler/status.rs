@@ -76,14 +76,20 @@ impl Scheduler {
         change: &StatusChange,
         now: DateTime<Utc>,
     ) -> Result<StatusStep, Failure> {
-        let first = self.perform(slack, team, user, &change.token, change, now).await;
+        let first = self
+            .perform(slack, team, user, &change.token, change, now)
+            .await;
         let Err(Failure::Slack(err)) = &first else {
             return first;
         };
         if !err.is_token_expired() {
             return first;
         }
-        let Some(token) = self.workspaces.renew_user_token(team, user, &change.token).await else {
+        let Some(token) = self
+            .workspaces
+            .renew_user_token(team, user, &change.token)
+            .await
+        else {
             return first;
         };
         tracing::info!(slack.team_id = %team, slack.user_id = %user, "the person's token had expired: renewed, trying again");

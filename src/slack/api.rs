@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::blocks::{home_view, message_content, modal_view};
-use crate::ports::pacing::Pacer;
+use crate::ports::pacing::{Pacer, TIER3_INTERVAL};
 use crate::ports::slack::{
     Attachment, BotIdentity, Posted, Profile, Refreshed, SlackApi, SlackError, SlackStatus,
     UserGrant, REMINDER_EVENT_TYPE,
@@ -125,14 +125,14 @@ pub struct SlackWebApi {
     client: Arc<SlackHyperClient>,
     token: SlackApiToken,
     /// Tier 3 methods (50+ a minute) the scheduler may call in bursts: conversations.open and
-    /// history after a crash, users.profile.set when many windows start at once.
+    /// history after a crash, users.profile.set when many windows start at once. A client holds
+    /// one workspace's token, so its keys are per method and workspace. (The scheduler takes
+    /// its turns for conversations.* before it calls, so that waiting holds no delivery slot;
+    /// this keeps every other caller to the limit too.)
     tier3: Pacer,
     /// Named in errors: `slack.com`, or where `SLACK_API_URL` points.
     host: String,
 }
-
-/// Tier 3 allows 50 calls a minute per method and workspace.
-const TIER3_INTERVAL: Duration = Duration::from_millis(1200);
 
 const ATTEMPTS: u32 = 3;
 

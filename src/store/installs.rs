@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::presence::{ResealWith, Resealed, SealedToken};
 pub use super::presence::Resealing;
+use super::presence::{ResealWith, Resealed, SealedToken};
 
 /// Which tokens to take: the store knows no keys, the caller says.
 pub type PickWith<'a> = &'a (dyn Fn(&SealedToken) -> bool + Sync);
@@ -39,7 +39,9 @@ pub const BOT: &str = "bot";
 const ALL_BOT_TOKENS: &str = "SELECT team_id, token_sealed, refresh_sealed FROM workspaces \
      WHERE token_sealed <> '' ORDER BY team_id";
 
-fn bot_token((team_id, token_sealed, refresh_sealed): (String, String, Option<String>)) -> SealedToken {
+fn bot_token(
+    (team_id, token_sealed, refresh_sealed): (String, String, Option<String>),
+) -> SealedToken {
     SealedToken {
         team_id,
         user_id: BOT.to_owned(),

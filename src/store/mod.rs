@@ -15,8 +15,8 @@ pub mod reminders;
 mod replays;
 mod scoped;
 mod sql;
-pub mod tokens;
 mod sqlite;
+pub mod tokens;
 
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
@@ -29,7 +29,6 @@ use crate::domain::window::{PublishedWindow, WeeklyWindow};
 pub use expiry::ExpiryStore;
 pub use gatherings::GatheringStore;
 pub use installs::InstallStore;
-pub use tokens::TokenStore;
 pub use line::LineStore;
 pub use notify::NotifyStore;
 pub use nudges::NudgeStore;
@@ -40,6 +39,7 @@ pub use reminders::ReminderStore;
 pub use replays::ReplayStore;
 pub use scoped::WorkspaceStore;
 pub use sql::SqlStore;
+pub use tokens::TokenStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

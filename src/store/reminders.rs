@@ -164,6 +164,13 @@ pub trait ReminderStore: Send + Sync {
         error: &str,
         in_doubt: bool,
     ) -> Result<bool, StoreError>;
+    /// Puts claimed reminders back untried, each due at its time, with the claim's attempt not
+    /// counted (they waited for their workspace's turn); for each, false if its claim was lost.
+    async fn put_back_all(
+        &self,
+        owner: &str,
+        rows: &[(i64, DateTime<Utc>)],
+    ) -> Result<Vec<bool>, StoreError>;
     /// Gives back every claim of `owner` (graceful shutdown), keeping their in-doubt flags.
     async fn release_claims(&self, owner: &str) -> Result<u64, StoreError>;
     /// Gives back every claim of `owner` when its deliveries were cut off mid-way (a shutdown
@@ -397,6 +404,29 @@ macro_rules! impl_reminder_store {
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn put_back_all(&self, owner: &str, rows: &[(i64, DateTime<Utc>)]) -> Result<Vec<bool>, StoreError> {
+                let mut kept = std::collections::HashSet::new();
+                for chunk in rows.chunks(FINISH_CHUNK) {
+                    let values: Vec<String> = (0..chunk.len())
+                        .map(|i| format!("(${}, ${})", 2 + i * 2, 3 + i * 2))
+                        .collect();
+                    let sql = format!(
+                        "UPDATE reminders SET status = 'pending', next_attempt_at = v.column2, lease_until = NULL, \
+                         attempts = CASE WHEN reminders.attempts > 0 THEN reminders.attempts - 1 ELSE 0 END \
+                         FROM (VALUES {}) AS v \
+                         WHERE reminders.id = v.column1 AND reminders.status = 'claimed' AND reminders.claimed_by = $1 \
+                         RETURNING id",
+                        values.join(", ")
+                    );
+                    let mut query = sqlx::query_as::<_, (i64,)>(&sql).persistent(false).bind(owner);
+                    for (id, at) in chunk {
+                        query = query.bind(id).bind(stored_instant(*at));
+                    }
+                    kept.extend(query.fetch_all(&self.pool).await?.into_iter().map(|(id,)| id));
+                }
+                Ok(rows.iter().map(|(id, _)| kept.contains(id)).collect())
             }
 
             async fn release_claims(&self, owner: &str) -> Result<u64, StoreError> {

@@ -157,7 +157,9 @@ impl Installs {
         }
         let team = grant.team_id.clone();
         let rotation = match (&grant.rotation, &self.rotation) {
-            (Some(granted), Some(rotation)) => Some(rotation.seal(&team, crate::store::installs::BOT, granted)),
+            (Some(granted), Some(rotation)) => {
+                Some(rotation.seal(&team, crate::store::installs::BOT, granted))
+            }
             _ => None,
         };
         let (refresh_sealed, token_expires_at) = rotation.unzip();

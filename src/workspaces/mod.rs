@@ -148,8 +148,18 @@ impl Workspaces for Installs {
         true
     }
 
-    async fn renew_user_token(&self, team_id: &str, user_id: &str, expired: &Secret) -> Option<Secret> {
-        match self.rotation.as_ref()?.renew(team_id, user_id, expired).await {
+    async fn renew_user_token(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        expired: &Secret,
+    ) -> Option<Secret> {
+        match self
+            .rotation
+            .as_ref()?
+            .renew(team_id, user_id, expired)
+            .await
+        {
             rotation::Renewal::Renewed(token) => Some(token),
             _ => None,
         }

@@ -25,7 +25,8 @@ const WAIT_FOR_OTHERS: std::time::Duration = std::time::Duration::from_secs(3);
 const WAIT_STEP: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Why reminders were cancelled when Slack would not renew a token.
-pub const BOT_REFUSED: &str = "Slack refused to renew the bot token (token rotation); install the app again";
+pub const BOT_REFUSED: &str =
+    "Slack refused to renew the bot token (token rotation); install the app again";
 const USER_REFUSED: &str = "Slack refused to renew the person's token (token rotation)";
 
 /// How a renewal went.
@@ -91,7 +92,8 @@ impl Rotation {
     pub fn seal(&self, team_id: &str, user_id: &str, granted: &Granted) -> (String, DateTime<Utc>) {
         let (_, refresh) = owner_of(team_id, user_id);
         (
-            self.cipher.encrypt(granted.refresh_token.expose(), &refresh),
+            self.cipher
+                .encrypt(granted.refresh_token.expose(), &refresh),
             self.clock.now() + Duration::seconds(granted.expires_in_secs.max(0)),
         )
     }
@@ -210,9 +212,7 @@ impl Rotation {
         };
         let (refresh_sealed, expires_at) = self.seal(team_id, user_id, &refreshed.rotation);
         let renewed = Sealed {
-            token_sealed: self
-                .cipher
-                .encrypt(refreshed.access_token.expose(), &owner),
+            token_sealed: self.cipher.encrypt(refreshed.access_token.expose(), &owner),
             refresh_sealed,
             expires_at,
         };
@@ -250,7 +250,9 @@ impl Rotation {
             .mark_connection_broken(team_id, user_id, now)
             .await?;
         for prefix in (self.user_reminders)(team_id, user_id) {
-            self.store.cancel_pending(&prefix, USER_REFUSED, now).await?;
+            self.store
+                .cancel_pending(&prefix, USER_REFUSED, now)
+                .await?;
         }
         if first {
             // They did nothing to end it, so unlike a revocation they are told how to connect again.

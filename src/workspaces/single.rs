@@ -138,7 +138,12 @@ impl Workspaces for SingleToken {
         user_id: &str,
         expired: &Secret,
     ) -> Option<Secret> {
-        match self.rotation.as_ref()?.renew(team_id, user_id, expired).await {
+        match self
+            .rotation
+            .as_ref()?
+            .renew(team_id, user_id, expired)
+            .await
+        {
             Renewal::Renewed(token) => Some(token),
             _ => None,
         }

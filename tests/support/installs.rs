@@ -121,4 +121,3 @@ pub async fn uninstall(app: &TestApp, team: &str) {
     );
     assert_eq!(app.event(&body).await.status, 200);
 }
-

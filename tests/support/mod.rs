@@ -661,6 +661,7 @@ pub fn serve_config(db: &TestDb, slack: &FakeSlack) -> ServeConfig {
         lease: std::time::Duration::from_secs(300),
         retention: chrono::Duration::days(365),
         uninstall_retention: chrono::Duration::days(30),
+        messages_per_minute: 200,
         presence: PresenceSettings {
             public_url: Some(PUBLIC_URL.to_owned()),
             client_id: Some(fake_slack::CLIENT_ID.to_owned()),

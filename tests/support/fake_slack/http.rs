@@ -14,7 +14,7 @@ use super::faults::{apply_failure, next_failure};
 use super::files::{files_complete_upload, files_get_upload_url};
 use super::users::users_info;
 use super::views::{views_open, views_publish, views_update};
-use super::{lock, workspaces, RecordedCall, Shared, State};
+use super::{limits, lock, workspaces, RecordedCall, Shared, State};
 
 const METHODS: &[&str] = &[
     "apps.connections.open",
@@ -46,13 +46,27 @@ pub(super) async fn api_handler(
     body: Bytes,
 ) -> Response {
     let call = read_call(query.as_deref(), &headers, &body);
-    lock(&state).calls.push(RecordedCall {
-        method: method.clone(),
-        http_method: http_method.to_string(),
-        token: call.token.clone(),
-        params: Value::Object(call.params.clone()),
-    });
+    let in_team = {
+        let mut st = lock(&state);
+        st.calls.push(RecordedCall {
+            method: method.clone(),
+            http_method: http_method.to_string(),
+            token: call.token.clone(),
+            params: Value::Object(call.params.clone()),
+            at: std::time::Instant::now(),
+        });
+        let team = limits::team_of_call(&st, call.token.as_deref());
+        limits::next_failure_in(&mut st, &team, &method).or_else(|| {
+            let channel = call.params.get("channel").and_then(Value::as_str)?;
+            (method == "chat.postMessage")
+                .then(|| limits::over_limits(&mut st, &team, channel))
+                .flatten()
+        })
+    };
     state.changed();
+    if let Some(response) = apply_failure(in_team).await {
+        return response;
+    }
     if let Some(response) = apply_failure(next_failure(&state, &method, false)).await {
         return response;
     }

@@ -17,6 +17,7 @@ mod conversations;
 mod faults;
 mod files;
 mod http;
+mod limits;
 mod params;
 mod rotation;
 pub mod socket;
@@ -36,6 +37,9 @@ use serde_json::Value;
 
 pub use faults::FakeFailure;
 pub use files::SharedFile;
+// Only the test binaries that enforce limits name it.
+#[allow(unused_imports)]
+pub use limits::FakeLimits;
 use socket::FakeSocket;
 use users::FakeUser;
 pub use users::StatusNow;
@@ -59,6 +63,8 @@ pub struct RecordedCall {
     pub http_method: String,
     pub token: Option<String>,
     pub params: Value,
+    /// When the call arrived, in real time.
+    pub at: std::time::Instant,
 }
 
 /// Slack's "now" when a test sets one.
@@ -118,6 +124,8 @@ struct State {
     last_ts_micros: u64,
     /// Posts tagged with a reminder key, counted for the benches.
     deliveries: chat::Deliveries,
+    /// Per-workspace rate limits, once a test enforces them, and per-workspace failures.
+    limits: limits::Limits,
 }
 
 /// The state, and the signal that the fake recorded something (a call, a message, a hook post,
@@ -186,6 +194,7 @@ impl FakeSlack {
             view_seq: 0,
             last_ts_micros: chat::FIRST_TS_MICROS - chat::TS_STEP_MICROS,
             deliveries: chat::Deliveries::default(),
+            limits: limits::Limits::default(),
         });
         let app = Router::new()
             .route(

@@ -90,7 +90,9 @@ pub(super) fn issue(st: &mut State, token: &str, renews: Renews, fields: &mut Ma
     }
     st.rotation.seq += 1;
     let refresh = format!("xoxe-1-refresh-{}", st.rotation.seq);
-    st.rotation.refresh_tokens.insert(refresh.clone(), (renews, false));
+    st.rotation
+        .refresh_tokens
+        .insert(refresh.clone(), (renews, false));
     let expires = now(st) + Duration::seconds(EXPIRES_IN);
     st.rotation.expiry.insert(token.into(), expires);
     fields.insert("refresh_token".into(), json!(refresh));
