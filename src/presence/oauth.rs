@@ -175,10 +175,30 @@ impl PresenceService {
                 "This link was made for another Slack account than the one that approved it, so nothing was stored. Run /officehours connect from your own account.",
             ));
         }
-        let sealed = cipher.encrypt(grant.access_token.expose(), &Self::aad(&team_id, &user_id));
+        self.save_grant(&team_id, &user_id, &grant, cipher, now)
+            .await?;
+        self.plan(&team_id, &user_id).await?;
+        tracing::info!(slack.team_id = %team_id, slack.user_id = %user_id, "connected a Slack status");
+        Ok(OAuthPage::page(
+            200,
+            "Connected",
+            "Done: your office hours will show in your Slack status. You can close this tab. /officehours disconnect stops it at any time.",
+        ))
+    }
+
+    /// Stores the approved token sealed, and with token rotation on what renews it beside it.
+    async fn save_grant(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        grant: &crate::ports::slack::UserGrant,
+        cipher: &crate::crypto::TokenCipher,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), PresenceError> {
+        let sealed = cipher.encrypt(grant.access_token.expose(), &Self::aad(team_id, user_id));
         // With token rotation on, the token expires: what renews it is kept sealed beside it.
         let rotation = grant.rotation.as_ref().map(|granted| {
-            let owner = crate::crypto::refresh_owner(&team_id, &user_id);
+            let owner = crate::crypto::refresh_owner(team_id, user_id);
             (
                 cipher.encrypt(granted.refresh_token.expose(), &owner),
                 now + Duration::seconds(granted.expires_in_secs.max(0)),
@@ -188,15 +208,9 @@ impl PresenceService {
             .as_ref()
             .map(|(refresh, at)| (refresh.as_str(), *at));
         self.store
-            .save_rotating_connection(&team_id, &user_id, &sealed, &grant.scope, rotation, now)
+            .save_rotating_connection(team_id, user_id, &sealed, &grant.scope, rotation, now)
             .await?;
-        self.plan(&team_id, &user_id).await?;
-        tracing::info!(slack.team_id = %team_id, slack.user_id = %user_id, "connected a Slack status");
-        Ok(OAuthPage::page(
-            200,
-            "Connected",
-            "Done: your office hours will show in your Slack status. You can close this tab. /officehours disconnect stops it at any time.",
-        ))
+        Ok(())
     }
 }
 
