@@ -426,6 +426,40 @@ fn sequences_that_diverged_once() {
             Op::Advance { hours: 3 },
             Op::ToNextWindow { mentor: 0 },
         ],
+        // The announcements as numbered since a closing and an opening are each told once:
+        // a question held while she was closed is told she opened, then, waiting on, told she
+        // closed at the end of that window and opened at the next (before, a held question was
+        // never told she closed).
+        vec![
+            Op::OpenNow { who: 0 },
+            Op::Advance { hours: 3 },
+            Op::Ask {
+                who: 1,
+                mentor: 0,
+                topic: false,
+            },
+            Op::ToNextWindow { mentor: 0 },
+            Op::Advance { hours: 3 },
+            Op::ToNextWindow { mentor: 0 },
+        ],
+        // `off` while she is with someone: the person with her is told the visit goes on; the
+        // person waiting is told she closed, and that she opened at her next window.
+        vec![
+            Op::OpenNow { who: 0 },
+            Op::Ask {
+                who: 1,
+                mentor: 0,
+                topic: false,
+            },
+            Op::Ask {
+                who: 2,
+                mentor: 0,
+                topic: true,
+            },
+            Op::Next { mentor: 0 },
+            Op::Off { who: 0 },
+            Op::ToNextWindow { mentor: 0 },
+        ],
         // Not a divergence, but every kind of step of Drop in at least once, whatever the
         // random sequences happen to reach: a full line, late, two replicas, a restart, a
         // retried command, a replayed press, off, the next window.
