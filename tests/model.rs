@@ -460,6 +460,23 @@ fn sequences_that_diverged_once() {
             Op::Off { who: 0 },
             Op::ToNextWindow { mentor: 0 },
         ],
+        // Not today while she is open, alone in line: nothing planned their "she is open" at
+        // her next window, nor her list (the bot's: planned only for now while she was open).
+        vec![
+            Op::OpenNow { who: 0 },
+            Op::Ask {
+                who: 1,
+                mentor: 0,
+                topic: false,
+            },
+            Op::Press {
+                mentor: 0,
+                done: false,
+                replayed: false,
+            },
+            Op::Advance { hours: 3 },
+            Op::ToNextWindow { mentor: 0 },
+        ],
         // Not a divergence, but every kind of step of Drop in at least once, whatever the
         // random sequences happen to reach: a full line, late, two replicas, a restart, a
         // retried command, a replayed press, off, the next window.
