@@ -105,7 +105,11 @@ impl Run<'_> {
             } else {
                 "closing DM"
             });
-            let told = self.dm_keys(place.asker).iter().filter(|k| **k == key).count();
+            let told = self
+                .dm_keys(place.asker)
+                .iter()
+                .filter(|k| **k == key)
+                .count();
             assert_eq!(told, 1, "{} told she closed ({key})", place.asker);
         }
     }
@@ -135,11 +139,12 @@ impl Run<'_> {
                 for step in &steps {
                     let key = format!("{mine}{step}");
                     let kind = sent.iter().find(|(k, _)| *k == key).map(|(_, kind)| kind);
-                    let expected = if step % 2 == 1 { "line_closed" } else { "line_opened" };
-                    assert!(
-                        kind.is_none_or(|k| k == expected),
-                        "{key} sent as {kind:?}"
-                    );
+                    let expected = if step % 2 == 1 {
+                        "line_closed"
+                    } else {
+                        "line_opened"
+                    };
+                    assert!(kind.is_none_or(|k| k == expected), "{key} sent as {kind:?}");
                 }
                 steps.extend(&place.silent);
                 steps.sort_unstable();
