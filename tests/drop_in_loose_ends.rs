@@ -21,6 +21,8 @@ on_both_backends!(
     the_person_with_her_as_she_closes_is_told_the_visit_goes_on,
     a_week_of_held_questions_alone_still_gets_its_monday_dm,
     a_notice_planned_before_the_upgrade_is_not_told_twice,
+    put_off_alone_while_she_is_open_is_told_she_opened_next_week,
+    away_at_her_next_window_the_line_hears_she_opened_when_she_is_back,
 );
 
 const CLOSED: &str = "has closed for now";
@@ -380,4 +382,72 @@ async fn a_notice_planned_before_the_upgrade_is_not_told_twice(app: TestApp) {
     app.advance_and_tick(Duration::minutes(1)).await;
     app.advance_and_tick(Duration::minutes(1)).await;
     assert_eq!(counts(&app, &[BEN], OPENED), [1]);
+}
+
+/// Not today while she is open, with nobody else in line: no other notice settles at her
+/// closing to plan again, so their "she is open" is planned with the press, for her next
+/// window (before, it was planned for nothing, and they and her list were never told).
+async fn put_off_alone_while_she_is_open_is_told_she_opened_next_week(app: TestApp) {
+    ana_open(&app).await;
+    app.say(BEN, &ask(ANA)).await;
+    let ids: Vec<(i64,)> = app.db.rows("SELECT id FROM line").await;
+    let actor = officehours::app::Actor {
+        team_id: support::TEAM.to_owned(),
+        user_id: ANA.to_owned(),
+    };
+    let trigger = support::trigger_id();
+    app.core
+        .press(
+            &actor,
+            Some(officehours::app::Trigger(&trigger)),
+            "officehours.line_not_today",
+            &ids[0].0.to_string(),
+        )
+        .await
+        .expect("the press is handled");
+    app.tick().await;
+    assert_eq!(dms_containing(&app, BEN, "can't see you today").len(), 1);
+    // Her window ends (told nothing: they know), then her next Thursday opens, on a replica.
+    app.advance_and_tick(Duration::minutes(91)).await;
+    assert_eq!(counts(&app, &[BEN], CLOSED), [0]);
+    let other = app.replica().await;
+    other
+        .advance_and_tick(Duration::days(7) - Duration::minutes(90))
+        .await;
+    other.advance_and_tick(Duration::minutes(1)).await;
+    let both = |users: &[&str], needle: &str| -> Vec<usize> {
+        let (a, b) = (counts(&app, users, needle), counts(&other, users, needle));
+        a.iter().zip(b).map(|(a, b)| a + b).collect()
+    };
+    assert_eq!(both(&[BEN], OPENED), [1]);
+    assert_eq!(both(&[ANA], LIST), [1]);
+    assert_eq!(both(&[BEN], CLOSED), [0]);
+}
+
+/// Her window ends with Ben waiting (told she closed); she goes away over her next Thursday:
+/// Ben is told she opened at the Thursday she is back, once (before, `away` left the notice at
+/// the Thursday she was away, where it was cancelled, and nothing planned it again).
+async fn away_at_her_next_window_the_line_hears_she_opened_when_she_is_back(app: TestApp) {
+    ana_open(&app).await;
+    app.say(BEN, &ask(ANA)).await;
+    app.advance_and_tick(Duration::minutes(91)).await;
+    assert_eq!(counts(&app, &[BEN], CLOSED), [1]);
+    let away = app.say(ANA, "away until 2026-12-10").await;
+    assert!(away.contains("away until"), "{away}");
+    // Thursday 10 December, 14:01 Berlin: away.
+    app.advance_and_tick(Duration::days(7) - Duration::hours(2))
+        .await;
+    assert_eq!(counts(&app, &[BEN], OPENED), [0]);
+    // Thursday 17 December: back, on a replica; told once.
+    let other = app.replica().await;
+    other.advance_and_tick(Duration::days(7)).await;
+    other.advance_and_tick(Duration::minutes(1)).await;
+    app.advance_and_tick(Duration::minutes(2)).await;
+    let both = |users: &[&str], needle: &str| -> Vec<usize> {
+        let (a, b) = (counts(&app, users, needle), counts(&other, users, needle));
+        a.iter().zip(b).map(|(a, b)| a + b).collect()
+    };
+    assert_eq!(both(&[BEN], OPENED), [1]);
+    assert_eq!(both(&[ANA], LIST), [1]);
+    assert_eq!(both(&[BEN], CLOSED), [1]);
 }

@@ -429,6 +429,99 @@ fn sequences_that_diverged_once() {
             Op::Advance { hours: 3 },
             Op::ToNextWindow { mentor: 0 },
         ],
+        // The announcements as numbered since a closing and an opening are each told once:
+        // a question held while she was closed is told she opened, then, waiting on, told she
+        // closed at the end of that window and opened at the next (before, a held question was
+        // never told she closed).
+        vec![
+            Op::OpenNow { who: 0 },
+            Op::Advance { hours: 3 },
+            Op::Ask {
+                who: 1,
+                mentor: 0,
+                topic: false,
+            },
+            Op::ToNextWindow { mentor: 0 },
+            Op::Advance { hours: 3 },
+            Op::ToNextWindow { mentor: 0 },
+        ],
+        // `off` while she is with someone: the person with her is told the visit goes on; the
+        // person waiting is told she closed, and that she opened at her next window.
+        vec![
+            Op::OpenNow { who: 0 },
+            Op::Ask {
+                who: 1,
+                mentor: 0,
+                topic: false,
+            },
+            Op::Ask {
+                who: 2,
+                mentor: 0,
+                topic: true,
+            },
+            Op::Next { mentor: 0 },
+            Op::Off { who: 0 },
+            Op::ToNextWindow { mentor: 0 },
+        ],
+        // Not today while she is open, alone in line: nothing planned their "she is open" at
+        // her next window, nor her list (the bot's: planned only for now while she was open).
+        vec![
+            Op::OpenNow { who: 0 },
+            Op::Ask {
+                who: 1,
+                mentor: 0,
+                topic: false,
+            },
+            Op::Press {
+                mentor: 0,
+                done: false,
+                replayed: false,
+            },
+            Op::Advance { hours: 3 },
+            Op::ToNextWindow { mentor: 0 },
+        ],
+        // Away over her next window: the "she is open" told at the window she is back at (the
+        // bot's: `away` did not replan the line, the notice was cancelled at the window she
+        // was away at, and nothing planned it again).
+        vec![
+            Op::OpenNow { who: 0 },
+            Op::OpenNow { who: 1 },
+            Op::OpenNow { who: 2 },
+            Op::Ask {
+                who: 0,
+                mentor: 1,
+                topic: false,
+            },
+            Op::Away { who: 2, days: 2 },
+            Op::RemoveAll { who: 2 },
+            Op::Ask {
+                who: 2,
+                mentor: 2,
+                topic: true,
+            },
+            Op::AdvanceMinutes { minutes: 2 },
+            Op::Ask {
+                who: 2,
+                mentor: 0,
+                topic: false,
+            },
+            Op::Away { who: 0, days: 0 },
+            Op::Press {
+                mentor: 2,
+                done: false,
+                replayed: true,
+            },
+            Op::ToNextWindow { mentor: 0 },
+            Op::AdvanceMinutes { minutes: 12 },
+            Op::Away { who: 1, days: 0 },
+            Op::ToNextWindow { mentor: 1 },
+            Op::Ask {
+                who: 2,
+                mentor: 0,
+                topic: false,
+            },
+            Op::ToNextWindow { mentor: 0 },
+        ],
         // Not a divergence, but every kind of step of Drop in at least once, whatever the
         // random sequences happen to reach: a full line, late, two replicas, a restart, a
         // retried command, a replayed press, off, the next window.

@@ -229,7 +229,13 @@ impl Core {
         }
         if traits.moves_hours {
             self.replan(actor).await;
-            // Questions held for their next window follow their hours.
+        } else if traits.moves_openings {
+            self.replan_notify(actor).await;
+        }
+        if traits.moves_openings {
+            // What her line is told as she closes and opens follows her hours, and her away
+            // too (else the notice for a window she is away at is cancelled there, and nothing
+            // plans it for the window she is back at).
             if let Err(err) = self
                 .nudges
                 .replan_line(&actor.team_id, &actor.user_id)
@@ -237,8 +243,6 @@ impl Core {
             {
                 tracing::warn!(error = %err, "could not replan the held questions");
             }
-        } else if traits.moves_openings {
-            self.replan_notify(actor).await;
         }
         if !traits.read_only {
             // What the command planned for now (the mentor's "someone joined" DM, a place DM)

@@ -237,11 +237,8 @@ pub(super) fn held_plan(
     // Closing: at the end of her stretch, or now if she is closed already (`off`, or the
     // window ended while this was being planned).
     let closes = status.presence.until().unwrap_or(now);
-    let opens = if open {
-        Some(now)
-    } else {
-        status.next.map(|o| o.start)
-    };
+    let next = status.next.map(|o| o.start);
+    let opens = if open { Some(now) } else { next };
     let mut wanted = Vec::new();
     let mut list = None;
     for e in line {
@@ -259,16 +256,21 @@ pub(super) fn held_plan(
         }
         let step = e.announced + 1;
         let heard_closed = e.announced % 2 == 1;
-        let (kind, due) = match (heard_closed, opens) {
-            // Told she closed (or held): that she is open, once she is and they may be called.
-            (true, Some(opens)) if e.not_before.is_none_or(|t| t <= opens) => {
-                (kinds::LINE_OPENED, opens)
-            }
+        // Told she closed (or held, or put off with Not today): that she is open, once she is
+        // and they may be called: now, or at her next opening (Not today pressed while she is
+        // open puts them past this stretch, and nothing else may plan again before then).
+        let reopens = [opens, next]
+            .into_iter()
+            .flatten()
+            .find(|at| e.not_before.is_none_or(|t| t <= *at));
+        let (kind, due) = match (heard_closed, reopens) {
+            (true, Some(at)) => (kinds::LINE_OPENED, at),
             // "Not today" told them already that they wait for her next window.
             (false, _) if e.not_before.is_none_or(|t| t <= now) => (kinds::LINE_CLOSED, closes),
             _ => continue,
         };
-        if kind == kinds::LINE_OPENED && list.is_none() {
+        // Her list goes with the first of them to be told.
+        if kind == kinds::LINE_OPENED && list.is_none_or(|(_, at)| due < at) {
             list = Some((e, due));
         }
         let key = format!("{prefix}{}:{step}", e.id);

@@ -22,8 +22,12 @@ pub struct Place {
     pub seq: u64,
     /// "Not today": not called before this (the mentor's next window).
     pub not_before: Option<DateTime<Utc>>,
-    /// Asked while she was closed (the answer said the question is held): never told she closed.
-    pub held: bool,
+    /// The announcements (she closed, she opened) they have heard, numbered as the app numbers
+    /// them: odd, the last they heard is that she is closed. A held question starts at 1.
+    pub announced: i64,
+    /// The announcement numbers they heard with no closed/opened DM: the held answer (1), or a
+    /// "Not today" while the last they heard was that she is open.
+    pub silent: Vec<i64>,
 }
 
 impl Place {
@@ -184,13 +188,16 @@ impl Run<'_> {
             return;
         }
         lines.seq += 1;
+        // Asked while she was closed: held, which is hearing she is closed (announcement 1).
+        let held = reply.contains("is held for their next window");
         line.push(Place {
             asker: who,
             called: None,
             joined: now,
             seq: lines.seq,
             not_before: None,
-            held: reply.contains("is held for their next window"),
+            announced: i64::from(held),
+            silent: if held { vec![1] } else { Vec::new() },
         });
         lines.sort();
     }
@@ -271,6 +278,8 @@ impl Run<'_> {
             return;
         };
         let id = self.line_id(mentor, first.asker).await;
+        // What they heard before the press: Not today counts as hearing she is closed.
+        self.sync_announced().await;
         let action = if done {
             actions::LINE_DONE
         } else {
@@ -295,6 +304,10 @@ impl Run<'_> {
         if let Some(place) = line.iter_mut().find(|p| p.asker == first.asker) {
             place.called = None;
             place.not_before = until;
+            if place.announced % 2 == 0 {
+                place.announced += 1;
+                place.silent.push(place.announced);
+            }
         }
         self.model.lines.sort();
     }
@@ -342,6 +355,7 @@ impl Run<'_> {
         }
         self.model.lines.sort();
         self.advance(by).await;
+        self.sync_announced().await;
         self.check_owed(&owed);
     }
 
