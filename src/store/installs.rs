@@ -194,7 +194,9 @@ const UPSERT: &str =
      scopes = $5, token_sealed = $6, installed_at = $7, uninstalled_at = NULL, refresh_sealed = $8, \
      token_expires_at = $9, refreshing_until = NULL";
 
-const RESTORE: &str =
+/// Brings back what a stop (or an uninstall) cancelled from `$2` on: pending again, at once if
+/// it was due meanwhile (`$3`: now).
+pub(super) const RESTORE: &str =
     "UPDATE reminders SET status = 'pending', last_error = NULL, finished_at = NULL, \
      lease_until = NULL, claimed_by = NULL, \
      next_attempt_at = CASE WHEN due_at > $3 THEN due_at ELSE $3 END \

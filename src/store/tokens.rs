@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::installs::BOT;
+use super::installs::{BOT, RESTORE};
 use super::{stored_instant, SqlStore, StoreError};
 
 /// A rotating token, still sealed, as a refresh found it.
@@ -118,14 +118,6 @@ const EXPIRING: &str =
      UNION ALL SELECT team_id, user_id FROM connections WHERE refresh_sealed IS NOT NULL AND broken = FALSE \
      AND token_expires_at <= $1 AND (refreshing_until IS NULL OR refreshing_until <= $2) \
      ORDER BY 1, 2";
-
-/// Brings back what a stop (or an uninstall) cancelled from `$2` on: pending again, at once if
-/// it was due meanwhile (`$3`: now).
-const RESTORE: &str =
-    "UPDATE reminders SET status = 'pending', last_error = NULL, finished_at = NULL, \
-     lease_until = NULL, claimed_by = NULL, \
-     next_attempt_at = CASE WHEN due_at > $3 THEN due_at ELSE $3 END \
-     WHERE team_id = $1 AND status = 'cancelled' AND finished_at >= $2";
 
 macro_rules! impl_token_store {
     ($db:ty) => {

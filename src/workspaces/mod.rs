@@ -154,15 +154,8 @@ impl Workspaces for Installs {
         user_id: &str,
         expired: &Secret,
     ) -> Option<Secret> {
-        match self
-            .rotation
-            .as_ref()?
-            .renew(team_id, user_id, expired)
+        rotation::Rotation::renewed_user_token(self.rotation.as_ref(), team_id, user_id, expired)
             .await
-        {
-            rotation::Renewal::Renewed(token) => Some(token),
-            _ => None,
-        }
     }
 
     async fn refresh_due(&self) -> usize {

@@ -124,6 +124,20 @@ impl Rotation {
 
     /// Slack answered `token_expired` for `expired`, the token of `user_id` (or `BOT`): the token
     /// to use instead. One replica renews it; the others find its result (waiting a little).
+    /// A mentor's user token renewed after it met `token_expired`, if rotation is on and
+    /// the renewal worked (what both kinds of `Workspaces` answer).
+    pub async fn renewed_user_token(
+        rotation: Option<&Arc<Rotation>>,
+        team_id: &str,
+        user_id: &str,
+        expired: &Secret,
+    ) -> Option<Secret> {
+        match rotation?.renew(team_id, user_id, expired).await {
+            Renewal::Renewed(token) => Some(token),
+            _ => None,
+        }
+    }
+
     pub async fn renew(&self, team_id: &str, user_id: &str, expired: &Secret) -> Renewal {
         let started = std::time::Instant::now();
         loop {

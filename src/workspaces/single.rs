@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::rotation::{Renewal, Rotation};
+use super::rotation::Rotation;
 use crate::clock::Clock;
 use crate::ports::slack::SlackApi;
 use crate::ports::workspaces::{NotServed, Workspaces};
@@ -138,15 +138,7 @@ impl Workspaces for SingleToken {
         user_id: &str,
         expired: &Secret,
     ) -> Option<Secret> {
-        match self
-            .rotation
-            .as_ref()?
-            .renew(team_id, user_id, expired)
-            .await
-        {
-            Renewal::Renewed(token) => Some(token),
-            _ => None,
-        }
+        Rotation::renewed_user_token(self.rotation.as_ref(), team_id, user_id, expired).await
     }
 
     async fn refresh_due(&self) -> usize {
