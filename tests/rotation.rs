@@ -19,25 +19,7 @@ const TOKEN1: &str = "xoxe.xoxb-1-team-one";
 const M1: &str = "U1MGR00001";
 const R1: [&str; 2] = ["U1REP00001", "U1REP00002"];
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                use super::*;
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    super::$name(Backend::Sqlite).await
-                }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    super::$name(Backend::Postgres).await
-                }
-            }
-        )*
-    };
-}
-
-on_both!(
+on_each_backend!(
     a_rotating_bot_token_is_renewed_ahead_of_expiry,
     two_replicas_renew_a_token_once,
     a_token_that_expires_during_a_delivery_is_renewed_and_the_dm_sent_once,

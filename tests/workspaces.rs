@@ -24,25 +24,7 @@ const R1: [&str; 2] = ["U1REP00001", "U1REP00002"];
 const M2: &str = "U2MGR00001";
 const R2: [&str; 2] = ["U2REP00001", "U2REP00002"];
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                use super::*;
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    super::$name(Backend::Sqlite).await
-                }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    super::$name(Backend::Postgres).await
-                }
-            }
-        )*
-    };
-}
-
-on_both!(
+on_each_backend!(
     each_workspace_is_served_with_its_own_token,
     an_uninstall_in_the_middle_of_a_fan_out_stops_only_that_workspace,
     a_reinstall_within_the_retention_brings_the_workspace_back,

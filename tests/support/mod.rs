@@ -695,3 +695,24 @@ macro_rules! on_both_backends {
         )*
     };
 }
+
+/// Runs each named `async fn NAME(backend: Backend)` once per backend, as `NAME::sqlite` and
+/// `NAME::postgres`, for tests that start their apps themselves (installs, replicas).
+#[macro_export]
+macro_rules! on_each_backend {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                use super::*;
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name(Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name(Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
