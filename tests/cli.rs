@@ -141,11 +141,33 @@ fn migrate_creates_the_sqlite_database_on_first_run() {
     }
 }
 
+fn read_manifest(path: &str) -> serde_json::Value {
+    serde_yaml::from_str(&std::fs::read_to_string(path).expect("the manifest"))
+        .expect("the manifest is YAML")
+}
+
+/// The Grid manifest is the ordinary one with org-wide installs on and their two events: no
+/// other difference may creep in.
 #[test]
-fn manifest_validates_against_slacks_official_schema() {
-    let manifest: serde_json::Value =
-        serde_yaml::from_str(&std::fs::read_to_string("manifest.yml").expect("manifest.yml"))
-            .expect("manifest.yml is YAML");
+fn the_grid_manifest_differs_only_in_what_grid_needs() {
+    let mut org = read_manifest("manifest.org.yml");
+    let mut plain = read_manifest("manifest.yml");
+    assert_schema_valid(&org, "manifest.org.yml");
+    assert_eq!(org["settings"]["org_deploy_enabled"], true);
+    assert_eq!(plain["settings"]["org_deploy_enabled"], false);
+    let events = org["settings"]["event_subscriptions"]["bot_events"]
+        .as_array_mut()
+        .expect("bot events");
+    for wanted in ["team_access_granted", "team_access_revoked"] {
+        let at = events.iter().position(|e| e == wanted);
+        events.remove(at.unwrap_or_else(|| panic!("{wanted} is subscribed")));
+    }
+    org["settings"]["org_deploy_enabled"] = false.into();
+    plain["settings"]["org_deploy_enabled"] = false.into();
+    assert_eq!(org, plain, "manifest.org.yml drifted from manifest.yml");
+}
+
+fn assert_schema_valid(manifest: &serde_json::Value, name: &str) {
     let schema_path = [
         "../shared/slack-specs/manifest.schema.1.0.0.json",
         "tests/fixtures/manifest.schema.1.0.0.json",
@@ -157,14 +179,20 @@ fn manifest_validates_against_slacks_official_schema() {
         serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
     let errors: Vec<String> = validator
-        .iter_errors(&manifest)
+        .iter_errors(manifest)
         .map(|e| format!("{} at {}", e, e.instance_path))
         .collect();
     assert!(
         errors.is_empty(),
-        "manifest.yml does not validate:\n{}",
+        "{name} does not validate:\n{}",
         errors.join("\n")
     );
+}
+
+#[test]
+fn manifest_validates_against_slacks_official_schema() {
+    let manifest = read_manifest("manifest.yml");
+    assert_schema_valid(&manifest, "manifest.yml");
 
     // And it wires up what the bot serves.
     assert_eq!(

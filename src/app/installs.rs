@@ -57,6 +57,23 @@ impl Core {
         Ok(())
     }
 
+    /// `team_access_granted` (`granted`) / `team_access_revoked`: an Org Admin added the org-wide
+    /// install to workspaces, or took it away; people there are served, or no longer.
+    pub async fn org_access(
+        &self,
+        enterprise: &str,
+        team_ids: &[String],
+        granted: bool,
+    ) -> Result<(), CoreError> {
+        match &self.installs {
+            Some(installs) => Ok(installs.org_access(enterprise, team_ids, granted).await?),
+            None => {
+                tracing::info!(slack.enterprise_id = %enterprise, granted, "an organisation's workspaces changed; with one SLACK_BOT_TOKEN there is no list to keep");
+                Ok(())
+            }
+        }
+    }
+
     async fn uninstalled(&self, team_id: &str, reason: &str) -> Result<(), CoreError> {
         match (&self.installs, &self.single) {
             (Some(installs), _) => {

@@ -111,6 +111,9 @@ pub trait SlackApi: Send + Sync {
         -> Result<(), SlackError>;
     /// `auth.revoke`: the token stops working.
     async fn revoke(&self, user_token: &Secret) -> Result<(), SlackError>;
+    /// `auth.teams.list` with an org-wide install's token: the ids of the workspaces the
+    /// organisation added the app to (all pages).
+    async fn org_workspaces(&self) -> Result<Vec<String>, SlackError>;
     /// `oauth.v2.access` with `grant_type=refresh_token` (token rotation): a new token and a new
     /// refresh token for a bot or user token. Slack revokes `refresh_token` as it answers.
     async fn refresh_token(
@@ -147,6 +150,8 @@ pub struct BotIdentity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserGrant {
     pub team_id: String,
+    /// Set when the person's workspace belongs to an Enterprise Grid organisation.
+    pub enterprise_id: Option<String>,
     pub user_id: String,
     pub access_token: Secret,
     pub scope: String,

@@ -20,6 +20,10 @@ pub enum NotServed {
     /// that token; it serves the workspace again once started with a new one.
     #[error("workspace {team} removed this bot ({reason}); it needs a new SLACK_BOT_TOKEN")]
     Stopped { team: String, reason: String },
+    /// An org-wide (Enterprise Grid) install serves only the workspaces an Org Admin added it to:
+    /// a request claiming the organisation from any other workspace is refused.
+    #[error("workspace {team} is not one the organisation {enterprise} added this bot to")]
+    OutsideOrganisation { team: String, enterprise: String },
     /// The workspace's row could not be read or its token not opened: worth another try later.
     #[error("workspace {team} can't be served just now: {why}")]
     Unavailable { team: String, why: String },
@@ -32,10 +36,52 @@ impl NotServed {
     }
 }
 
+/// Where a request comes from, as Slack's payload says: the workspace, and for an org-wide
+/// (Enterprise Grid) install the organisation whose one install serves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub team_id: String,
+    pub enterprise_id: Option<String>,
+    /// Slack's `is_enterprise_install`: the app was installed for the whole organisation.
+    pub enterprise_install: bool,
+}
+
+impl Origin {
+    /// A workspace's own install (or single-token mode).
+    pub fn workspace(team_id: &str) -> Origin {
+        Origin {
+            team_id: team_id.to_owned(),
+            enterprise_id: None,
+            enterprise_install: false,
+        }
+    }
+
+    /// The key the bot keeps this request's data under (the `team_id` of every row): the
+    /// workspace's id, or for an org-wide install the organisation's, so that the people of all
+    /// its workspaces share one directory and no two organisations ever share one.
+    pub fn key(&self) -> &str {
+        match (&self.enterprise_id, self.enterprise_install) {
+            (Some(enterprise), true) if !enterprise.is_empty() => enterprise,
+            _ => &self.team_id,
+        }
+    }
+
+    /// The organisation whose org-wide install serves this request, if one does.
+    pub fn organisation(&self) -> Option<&str> {
+        let key = self.key();
+        (key != self.team_id).then_some(key)
+    }
+}
+
 #[async_trait]
 pub trait Workspaces: Send + Sync {
     /// The Slack client for `team_id`, holding that workspace's token and no other.
     async fn slack_for(&self, team_id: &str) -> Result<Arc<dyn SlackApi>, NotServed>;
+    /// Whether the request's own workspace is served by the install it names: always, but for an
+    /// org-wide install, which serves only the workspaces the organisation added it to.
+    async fn admits(&self, _origin: &Origin) -> Result<(), NotServed> {
+        Ok(())
+    }
     /// Forgets any client kept for `team_id` (after an uninstall or a new token).
     fn forget(&self, _team_id: &str) {}
     /// Whether workspaces install the bot ("Add to Slack") rather than share one token.
@@ -82,6 +128,8 @@ pub struct BotGrant {
     pub team_id: String,
     pub team_name: String,
     pub enterprise_id: Option<String>,
+    /// The organisation's name, for an org-wide install's page.
+    pub enterprise_name: String,
     pub is_enterprise_install: bool,
     pub bot_user_id: String,
     pub scope: String,
@@ -110,12 +158,54 @@ impl From<NotServed> for SlackError {
     fn from(err: NotServed) -> Self {
         match err {
             NotServed::Unavailable { .. } => SlackError::Transport(err.to_string()),
-            NotServed::NotInstalled(_) | NotServed::Uninstalled(_) | NotServed::Stopped { .. } => {
-                SlackError::Api(NOT_SERVED.to_owned())
-            }
+            NotServed::NotInstalled(_)
+            | NotServed::Uninstalled(_)
+            | NotServed::Stopped { .. }
+            | NotServed::OutsideOrganisation { .. } => SlackError::Api(NOT_SERVED.to_owned()),
         }
     }
 }
 
 /// The error code a call for a workspace the bot doesn't serve fails with.
 pub const NOT_SERVED: &str = "workspace_not_served";
+
+#[cfg(test)]
+mod tests {
+    use super::Origin;
+
+    fn origin(team: &str, enterprise: Option<&str>, org_install: bool) -> Origin {
+        Origin {
+            team_id: team.to_owned(),
+            enterprise_id: enterprise.map(str::to_owned),
+            enterprise_install: org_install,
+        }
+    }
+
+    #[test]
+    fn an_org_wide_install_keys_by_the_organisation() {
+        let org = origin("T1", Some("E1"), true);
+        assert_eq!(org.key(), "E1");
+        assert_eq!(org.organisation(), Some("E1"));
+    }
+
+    #[test]
+    fn a_workspace_install_keys_by_the_workspace_even_inside_an_organisation() {
+        for plain in [
+            origin("T1", Some("E1"), false),
+            origin("T1", None, false),
+            // Slack's flag without an organisation names nothing else to key by.
+            origin("T1", None, true),
+            origin("T1", Some(""), true),
+        ] {
+            assert_eq!(plain.key(), "T1", "{plain:?}");
+            assert_eq!(plain.organisation(), None, "{plain:?}");
+        }
+    }
+
+    #[test]
+    fn an_organisation_level_event_is_the_organisation_itself() {
+        // app_uninstalled for an org install may name the organisation as its team.
+        assert_eq!(origin("E1", Some("E1"), true).organisation(), None);
+        assert_eq!(origin("E1", Some("E1"), true).key(), "E1");
+    }
+}

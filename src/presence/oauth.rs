@@ -164,7 +164,11 @@ impl PresenceService {
                 ));
             }
         };
-        if grant.user_id != user_id || (!grant.team_id.is_empty() && grant.team_id != team_id) {
+        // Under an org-wide install the state's team is the organisation's key.
+        let same_team = grant.team_id.is_empty()
+            || grant.team_id == team_id
+            || grant.enterprise_id.as_deref() == Some(team_id.as_str());
+        if grant.user_id != user_id || !same_team {
             // Someone approved with another account than the one that asked: keep nothing.
             if let Err(err) = slack.revoke(&grant.access_token).await {
                 tracing::warn!(error = %err, "could not revoke a token from a mismatched approval");

@@ -171,6 +171,11 @@ impl SlackApi for Outbox {
     async fn open_modal(&self, _trigger_id: &str, _modal: &Modal) -> Result<(), SlackError> {
         Ok(())
     }
+
+    /// The terminal is one workspace, in no organisation.
+    async fn org_workspaces(&self) -> Result<Vec<String>, SlackError> {
+        Ok(Vec::new())
+    }
 }
 
 #[cfg(test)]

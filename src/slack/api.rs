@@ -103,6 +103,7 @@ fn outcome<T>(result: &Result<T, SlackError>) -> String {
 #[derive(serde::Deserialize)]
 struct OAuthUserResponse {
     team: Option<OAuthTeam>,
+    enterprise: Option<OAuthTeam>,
     authed_user: OAuthAuthedUser,
 }
 
@@ -477,6 +478,7 @@ impl SlackApi for SlackWebApi {
             .ok_or_else(|| SlackError::Api("no_user_token".to_owned()))?;
         Ok(UserGrant {
             team_id: answer.team.map(|t| t.id).unwrap_or_default(),
+            enterprise_id: answer.enterprise.map(|e| e.id),
             user_id: answer.authed_user.id,
             access_token: Secret::new(token),
             scope: answer.authed_user.scope.unwrap_or_default(),
@@ -549,6 +551,49 @@ impl SlackApi for SlackWebApi {
     ) -> Result<Refreshed, SlackError> {
         super::rotation::refresh(self, client_id, client_secret, refresh_token).await
     }
+
+    async fn org_workspaces(&self) -> Result<Vec<String>, SlackError> {
+        let mut teams = Vec::new();
+        let mut cursor: Option<String> = None;
+        // Bounded: an organisation has at most a few thousand workspaces, 1,000 a page.
+        for _ in 0..50 {
+            let page: TeamsPage = self
+                .with_retries("auth.teams.list", || async {
+                    let params = vec![("limit", Some("1000")), ("cursor", cursor.as_deref())];
+                    let session = self.client.open_session(&self.token);
+                    session
+                        .http_session_api
+                        .http_get("auth.teams.list", &params, None)
+                        .await
+                })
+                .await?;
+            teams.extend(page.teams.into_iter().map(|t| t.id));
+            cursor = page.response_metadata.next_cursor.filter(|c| !c.is_empty());
+            if cursor.is_none() {
+                break;
+            }
+        }
+        Ok(teams)
+    }
+}
+
+/// One page of `auth.teams.list`.
+#[derive(serde::Deserialize)]
+struct TeamsPage {
+    #[serde(default)]
+    teams: Vec<TeamId>,
+    #[serde(default)]
+    response_metadata: NextCursor,
+}
+
+#[derive(serde::Deserialize)]
+struct TeamId {
+    id: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct NextCursor {
+    next_cursor: Option<String>,
 }
 
 #[cfg(test)]

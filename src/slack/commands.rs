@@ -12,6 +12,7 @@ use std::time::Duration;
 use super::blocks::message_content;
 use super::{record_actor, SlackApp};
 use crate::app::{Actor, Attachment, Trigger, Understood};
+use crate::ports::workspaces::Origin;
 use crate::views::{replies, Block, Message};
 
 /// Slack gives up after 3 s; leave room for the network.
@@ -29,6 +30,9 @@ pub(super) struct SlashCommand {
     channel_id: Option<String>,
     /// Slack's id for this invocation: a replay of the request carries the same one.
     trigger_id: Option<String>,
+    /// Set with an org-wide (Enterprise Grid) install, whose key the data is kept under.
+    enterprise_id: Option<String>,
+    is_enterprise_install: Option<String>,
 }
 
 pub(super) async fn slash_command(State(app): State<Arc<SlackApp>>, body: Bytes) -> Response {
@@ -47,9 +51,18 @@ pub(super) async fn slash_command(State(app): State<Arc<SlackApp>>, body: Bytes)
     let (Some(team_id), Some(user_id)) = (form.team_id, form.user_id) else {
         return (StatusCode::BAD_REQUEST, "team_id and user_id are required").into_response();
     };
-    let actor = Actor { team_id, user_id };
+    let origin = Origin {
+        team_id,
+        enterprise_id: form.enterprise_id.filter(|e| !e.is_empty()),
+        enterprise_install: form.is_enterprise_install.as_deref() == Some("true"),
+    };
+    let actor = Actor {
+        team_id: origin.key().to_owned(),
+        user_id,
+    };
     let response_url = form.response_url.filter(|u| !u.is_empty());
     let invocation = Invocation {
+        origin,
         channel: form.channel_id,
         trigger_id: form.trigger_id,
         response_url,
@@ -60,6 +73,8 @@ pub(super) async fn slash_command(State(app): State<Arc<SlackApp>>, body: Bytes)
 
 /// Where a slash command came from, besides who typed it.
 pub(super) struct Invocation {
+    /// The workspace (and organisation) Slack says it came from; `actor.team_id` is its key.
+    pub origin: Origin,
     pub channel: Option<String>,
     pub trigger_id: Option<String>,
     pub response_url: Option<String>,
@@ -75,7 +90,7 @@ pub(super) async fn answer(
 ) -> Arc<Message> {
     record_actor(&actor);
     // A workspace the bot doesn't serve is told so, and nothing of it is stored.
-    if let Some(refusal) = app.refusal(&actor.team_id).await {
+    if let Some(refusal) = app.refusal(&invocation.origin).await {
         return refusal;
     }
     answer_served(app, actor, invocation, text).await
@@ -88,6 +103,7 @@ async fn answer_served(
     text: &str,
 ) -> Arc<Message> {
     let Invocation {
+        origin: _,
         channel,
         trigger_id,
         response_url,

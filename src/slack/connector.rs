@@ -98,11 +98,12 @@ impl SlackConnector for SlackWebConnector {
         let token = answer
             .access_token
             .ok_or_else(|| SlackError::Api("no_bot_token".to_owned()))?;
-        let team = answer.team;
+        let (team, enterprise) = (answer.team, answer.enterprise);
         Ok(BotGrant {
             team_id: team.as_ref().map(|t| t.id.clone()).unwrap_or_default(),
             team_name: team.map(|t| t.name).unwrap_or_default(),
-            enterprise_id: answer.enterprise.map(|e| e.id),
+            enterprise_id: enterprise.as_ref().map(|e| e.id.clone()),
+            enterprise_name: enterprise.map(|e| e.name).unwrap_or_default(),
             is_enterprise_install: answer.is_enterprise_install,
             bot_user_id: answer.bot_user_id,
             scope: answer.scope,

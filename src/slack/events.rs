@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use super::SlackApp;
 use crate::app::{Actor, ChannelMessage, CoreError};
+use crate::ports::workspaces::Origin;
 
 pub(super) async fn push_event(State(app): State<Arc<SlackApp>>, body: Bytes) -> Response {
     let event: SlackPushEvent = match serde_json::from_slice(&body) {
@@ -28,11 +29,13 @@ pub(super) async fn push_event(State(app): State<Arc<SlackApp>>, body: Bytes) ->
             tracing::warn!("Slack reports this app is over its event rate limit");
             StatusCode::OK.into_response()
         }
-        SlackPushEvent::EventCallback(callback) => match accept(&app, callback).await {
-            Ok(()) => StatusCode::OK.into_response(),
-            // Not recorded, so not handled: let Slack retry it.
-            Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
-        },
+        SlackPushEvent::EventCallback(callback) => {
+            match accept(&app, callback, origin(&body)).await {
+                Ok(()) => StatusCode::OK.into_response(),
+                // Not recorded, so not handled: let Slack retry it.
+                Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+            }
+        }
     }
 }
 
@@ -41,7 +44,9 @@ pub(super) async fn push_event(State(app): State<Arc<SlackApp>>, body: Bytes) ->
 pub(super) async fn accept(
     app: &Arc<SlackApp>,
     callback: SlackPushEventCallback,
+    origin: Option<Origin>,
 ) -> Result<(), CoreError> {
+    let origin = origin.unwrap_or_else(|| Origin::workspace(&callback.team_id.0));
     let span = tracing::Span::current();
     span.record("slack.team_id", callback.team_id.0.as_str());
     span.record("slack.event_id", callback.event_id.0.as_str());
@@ -57,19 +62,19 @@ pub(super) async fn accept(
         }
     }
     // Safe to repeat, so not deduplicated: a failure answers 503 and Slack's retry finishes it.
-    if let Some(done) = lifecycle(app, &callback).await {
+    if let Some(done) = lifecycle(app, &callback, &origin).await {
         return done;
     }
     // A workspace the bot doesn't serve (never installed, or removed): acknowledged, and nothing
     // of it is done or written.
-    if let Err(err) = app.slack(&callback.team_id.0).await {
+    if let Some(err) = app.not_served(&origin).await {
         if !err.is_transient() {
             tracing::warn!(error = %err, "ignoring an event from a workspace the bot doesn't serve");
             return Ok(());
         }
     }
     match app.core.first_delivery(&callback.event_id.0).await {
-        Ok(true) => dispatch(app, callback),
+        Ok(true) => dispatch(app, callback, origin.key().to_owned()),
         Ok(false) => tracing::info!("duplicate delivery of an event; already handled"),
         Err(err) => {
             tracing::error!(error = %err, "could not record an event");
@@ -84,8 +89,11 @@ pub(super) async fn accept(
 async fn lifecycle(
     app: &Arc<SlackApp>,
     callback: &SlackPushEventCallback,
+    origin: &Origin,
 ) -> Option<Result<(), CoreError>> {
-    let team = callback.team_id.0.as_str();
+    let team = origin.key();
+    // Only an org-wide install hears of its workspaces (whatever its authorization says).
+    let org = origin.enterprise_id.as_deref().unwrap_or(team);
     let done = match &callback.event {
         SlackEventCallbackBody::AppUninstalled(_) => app.core.app_uninstalled(team).await,
         // slack-morphism has no type for it: read from the raw event.
@@ -104,6 +112,13 @@ async fn lifecycle(
                 .tokens_revoked(team, &ids("oauth"), &ids("bot"))
                 .await
         }
+        // An Org Admin added the org-wide install to workspaces, or took it away from them.
+        SlackEventCallbackBody::Unknown(raw) if raw["type"] == "team_access_granted" => {
+            app.core.org_access(org, &team_ids(raw), true).await
+        }
+        SlackEventCallbackBody::Unknown(raw) if raw["type"] == "team_access_revoked" => {
+            app.core.org_access(org, &team_ids(raw), false).await
+        }
         _ => return None,
     };
     if let Err(err) = &done {
@@ -112,13 +127,59 @@ async fn lifecycle(
     Some(done)
 }
 
-fn dispatch(app: &Arc<SlackApp>, callback: SlackPushEventCallback) {
+fn team_ids(raw: &serde_json::Value) -> Vec<String> {
+    raw["team_ids"]
+        .as_array()
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|id| id.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What slack-morphism's event type leaves out: whether an org-wide (Enterprise Grid) install
+/// sent it, and for which organisation (the top level, or the first authorization, says).
+#[derive(serde::Deserialize)]
+struct GridFields {
+    team_id: Option<String>,
+    enterprise_id: Option<String>,
+    #[serde(default)]
+    authorizations: Vec<GridAuthorization>,
+}
+
+#[derive(serde::Deserialize)]
+struct GridAuthorization {
+    enterprise_id: Option<String>,
+    #[serde(default)]
+    is_enterprise_install: bool,
+}
+
+/// The event's origin read from its raw body; None if the body has no `team_id`.
+fn origin(body: &[u8]) -> Option<Origin> {
+    let fields: GridFields = serde_json::from_slice(body).ok()?;
+    let first = fields.authorizations.first();
+    let enterprise_id = (fields.enterprise_id)
+        .or_else(|| first.and_then(|a| a.enterprise_id.clone()))
+        .filter(|e| !e.is_empty());
+    Some(Origin {
+        team_id: fields.team_id?,
+        enterprise_id,
+        enterprise_install: fields
+            .authorizations
+            .iter()
+            .any(|a| a.is_enterprise_install),
+    })
+}
+
+/// Starts the event's work; `team` is the key its data is kept under (`Origin::key`).
+fn dispatch(app: &Arc<SlackApp>, callback: SlackPushEventCallback, team: String) {
     match callback.event {
         SlackEventCallbackBody::AppHomeOpened(opened)
             if opened.tab.as_deref().unwrap_or("home") == "home" =>
         {
             let actor = Actor {
-                team_id: callback.team_id.0,
+                team_id: team,
                 user_id: opened.user.0,
             };
             tracing::Span::current().record("slack.user_id", actor.user_id.as_str());
@@ -139,7 +200,7 @@ fn dispatch(app: &Arc<SlackApp>, callback: SlackPushEventCallback) {
                 return;
             };
             let actor = Actor {
-                team_id: callback.team_id.0,
+                team_id: team,
                 user_id: sender.0,
             };
             let (app2, who) = (app.clone(), actor.clone());
@@ -163,7 +224,7 @@ fn dispatch(app: &Arc<SlackApp>, callback: SlackPushEventCallback) {
         SlackEventCallbackBody::AppMention(mention) => {
             // "@officehours" in a channel answers like /officehours, for the asker only.
             let actor = Actor {
-                team_id: callback.team_id.0,
+                team_id: team,
                 user_id: mention.user.0,
             };
             let channel = mention.channel.0;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use super::{record_actor, SlackApp};
 use crate::app::{Actor, Trigger};
+use crate::ports::workspaces::Origin;
 use crate::views::INPUT_ACTION;
 
 pub(super) async fn interaction(
@@ -38,20 +39,24 @@ pub(super) async fn interaction(
 /// applied in the background; a modal submission is answered directly, with per-field errors
 /// (`Some`) or nothing to close the modal.
 pub(super) async fn accept(app: &Arc<SlackApp>, raw: Value) -> Option<HashMap<String, String>> {
+    let Some(origin) = origin(&raw) else {
+        tracing::warn!("ignoring an interaction payload that names no workspace");
+        return None;
+    };
     if raw["type"] == "view_submission" {
-        return view_submission(app, &raw).await;
+        return view_submission(app, &raw, &origin).await;
     }
     match serde_json::from_value::<SlackInteractionEvent>(raw) {
         Ok(SlackInteractionEvent::BlockActions(event)) => {
             if let Some(user) = event.user.as_ref() {
                 let actor = Actor {
-                    team_id: event.team.id.0.clone(),
+                    team_id: origin.key().to_owned(),
                     user_id: user.id.0.clone(),
                 };
                 record_actor(&actor);
                 let (app2, who) = (app.clone(), actor.clone());
                 app.spawn_followup("block_actions", &actor, async move {
-                    apply(&app2, &who, event).await
+                    apply(&app2, &who, &origin, event).await
                 });
             }
         }
@@ -63,13 +68,34 @@ pub(super) async fn accept(app: &Arc<SlackApp>, raw: Value) -> Option<HashMap<St
     None
 }
 
+/// Where an interaction comes from: its workspace (`team`, or the person's own for payloads
+/// without one) and, for an org-wide install, its organisation. None without a workspace.
+fn origin(raw: &Value) -> Option<Origin> {
+    let team_id = raw["team"]["id"]
+        .as_str()
+        .or(raw["user"]["team_id"].as_str())?;
+    let enterprise_id = raw["enterprise"]["id"]
+        .as_str()
+        .or(raw["team"]["enterprise_id"].as_str())
+        .filter(|e| !e.is_empty());
+    Some(Origin {
+        team_id: team_id.to_owned(),
+        enterprise_id: enterprise_id.map(str::to_owned),
+        enterprise_install: raw["is_enterprise_install"].as_bool().unwrap_or(false),
+    })
+}
+
 async fn apply(
     app: &SlackApp,
     actor: &Actor,
+    origin: &Origin,
     event: SlackInteractionBlockActionsEvent,
 ) -> anyhow::Result<()> {
     let response_url = event.response_url.as_ref().map(|url| url.0.as_str());
     // A press from a workspace the bot no longer serves changes nothing (the error is logged).
+    if let Some(err) = app.not_served(origin).await {
+        return Err(err.into());
+    }
     let slack = app.slack(&actor.team_id).await?;
     let trigger = Some(Trigger(&event.trigger_id.0));
     let (mut hours_changed, mut home_changed) = (false, false);
@@ -109,21 +135,18 @@ async fn apply(
 }
 
 /// A modal submission, answered with the fields that need fixing (if any).
-async fn view_submission(app: &SlackApp, raw: &Value) -> Option<HashMap<String, String>> {
-    let (Some(team_id), Some(user_id)) = (
-        raw["team"]["id"]
-            .as_str()
-            .or(raw["user"]["team_id"].as_str()),
-        raw["user"]["id"].as_str(),
-    ) else {
-        return None;
-    };
+async fn view_submission(
+    app: &SlackApp,
+    raw: &Value,
+    origin: &Origin,
+) -> Option<HashMap<String, String>> {
+    let user_id = raw["user"]["id"].as_str()?;
     let actor = Actor {
-        team_id: team_id.to_owned(),
+        team_id: origin.key().to_owned(),
         user_id: user_id.to_owned(),
     };
     record_actor(&actor);
-    if let Err(err) = app.slack(&actor.team_id).await {
+    if let Some(err) = app.not_served(origin).await {
         tracing::warn!(error = %err, "a modal submission from a workspace the bot doesn't serve");
         return None;
     }

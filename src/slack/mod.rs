@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use crate::app::{Actor, Core};
 use crate::ports::slack::SlackApi;
-use crate::ports::workspaces::{NotServed, Workspaces};
+use crate::ports::workspaces::{NotServed, Origin, Workspaces};
 use crate::views::{Block, Message};
 use verify::{require_slack_signature, SignatureVerifier};
 
@@ -43,6 +43,15 @@ impl SlackApp {
     /// The Slack client of `team_id`'s workspace, with its own token.
     pub async fn slack(&self, team_id: &str) -> Result<Arc<dyn SlackApi>, NotServed> {
         self.workspaces.slack_for(team_id).await
+    }
+
+    /// Why a request from `origin` is not served: its install is missing or gone, or (for an
+    /// org-wide install) its workspace is not one the organisation added the bot to.
+    pub async fn not_served(&self, origin: &Origin) -> Option<NotServed> {
+        if let Err(err) = self.slack(origin.key()).await {
+            return Some(err);
+        }
+        self.workspaces.admits(origin).await.err()
     }
 
     pub async fn bot_user_id(&self, team_id: &str) -> Option<String> {
@@ -72,8 +81,8 @@ impl SlackApp {
 
     /// The answer for someone in a workspace the bot doesn't serve (never installed, or
     /// uninstalled): said plainly, with a log line; `None` when it is served (or can't tell now).
-    async fn refusal(&self, team_id: &str) -> Option<Arc<Message>> {
-        let err = self.slack(team_id).await.err()?;
+    async fn refusal(&self, origin: &Origin) -> Option<Arc<Message>> {
+        let err = self.not_served(origin).await?;
         if err.is_transient() {
             return None;
         }
@@ -85,6 +94,16 @@ impl SlackApp {
             ));
             message.push(Block::context(
                 "Whoever runs this bot needs to add the app to Slack again and restart it with the new bot token (SLACK_BOT_TOKEN).",
+            ));
+            return Some(Arc::new(message));
+        }
+        if let NotServed::OutsideOrganisation { .. } = err {
+            let mut message = Message::new("officehours isn't added to this workspace");
+            message.push(Block::text(
+                ":no_entry: officehours is installed for your organisation, but not added to this workspace, so I can't do anything here.",
+            ));
+            message.push(Block::context(
+                "An Org Admin can add it to this workspace in the organisation's app settings.",
             ));
             return Some(Arc::new(message));
         }

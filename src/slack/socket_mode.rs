@@ -8,6 +8,7 @@ use super::api::SlackWebApi;
 use super::{commands, events, interactions, SlackApp};
 use crate::app::Actor;
 use crate::ports::slack::SlackError;
+use crate::ports::workspaces::Origin;
 use crate::secret::Secret;
 
 type Listener = SlackClientSocketModeListener<SlackClientHyperHttpsConnector>;
@@ -107,6 +108,9 @@ async fn on_command(
         user_id: event.user_id.0.clone(),
     };
     let invocation = commands::Invocation {
+        // slack-morphism's command event drops `enterprise_id`: Socket Mode serves workspace
+        // installs (an org-wide install is served over HTTP).
+        origin: Origin::workspace(&event.team_id.0),
         channel: Some(event.channel_id.0.clone()),
         trigger_id: Some(event.trigger_id.0.clone()),
         response_url: Some(event.response_url.0.to_string()),
@@ -128,7 +132,9 @@ async fn on_event(
         return Err("Socket Mode state is missing".into());
     };
     // Socket Mode drops the retry fields, so the event_id dedupe is what keeps retries single.
-    events::accept(&app, event).await.map_err(|e| e.into())
+    events::accept(&app, event, None)
+        .await
+        .map_err(|e| e.into())
 }
 
 async fn on_interaction(

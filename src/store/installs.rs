@@ -87,6 +87,7 @@ const PURGE: &[&str] = &[
     "DELETE FROM line_late WHERE team_id = $1",
     "DELETE FROM notify_subscriptions WHERE team_id = $1",
     "DELETE FROM people WHERE team_id = $1",
+    "DELETE FROM org_workspaces WHERE enterprise_id = $1",
     "DELETE FROM workspaces WHERE team_id = $1",
 ];
 

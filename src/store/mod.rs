@@ -7,6 +7,7 @@ pub mod line;
 pub mod notify;
 pub mod nudges;
 pub mod one_on_one;
+pub mod orgs;
 mod postgres;
 pub mod presence;
 pub mod privacy;
@@ -33,6 +34,7 @@ pub use line::LineStore;
 pub use notify::NotifyStore;
 pub use nudges::NudgeStore;
 pub use one_on_one::OneOnOneStore;
+pub use orgs::OrgStore;
 pub use presence::PresenceStore;
 pub use privacy::PrivacyStore;
 pub use reminders::ReminderStore;
@@ -195,6 +197,7 @@ pub trait Store:
     + ExpiryStore
     + NotifyStore
     + InstallStore
+    + OrgStore
     + TokenStore
 {
 }
@@ -212,6 +215,7 @@ impl<T> Store for T where
         + ExpiryStore
         + NotifyStore
         + InstallStore
+        + OrgStore
         + TokenStore
 {
 }

@@ -144,18 +144,23 @@ impl Installs {
         self.keep(grant).await
     }
 
-    /// Stores what an approved install gave, sealed; an org-wide install is refused.
+    /// Stores what an approved install gave, sealed. An org-wide (Enterprise Grid) install is
+    /// kept under the organisation's id, the key all its people's rows carry.
     async fn keep(&self, grant: BotGrant) -> Result<InstallPage, StoreError> {
-        if grant.is_enterprise_install || grant.team_id.is_empty() {
-            // Nothing keeps an organisation's data apart from another's yet: refuse, keep nothing.
-            if let Ok(client) = self.connector.connect(&grant.access_token) {
-                if let Err(err) = client.revoke(&grant.access_token).await {
-                    tracing::warn!(error = %err, "could not revoke the token of a refused org install");
-                }
+        let org = grant.is_enterprise_install;
+        let team = match (org, &grant.enterprise_id) {
+            (true, Some(enterprise)) if !enterprise.is_empty() => enterprise.clone(),
+            (false, _) if !grant.team_id.is_empty() => grant.team_id.clone(),
+            _ => {
+                // Slack's answer names nothing to keep it under: keep nothing, leave no token.
+                tracing::warn!(
+                    org,
+                    "an install answer with neither a workspace nor an organisation"
+                );
+                self.revoke_refused(&grant).await;
+                return Ok(InstallPage::say(502, "Slack didn't confirm", "Slack's answer didn't say which workspace or organisation installed officehours, so nothing was stored. Please start again from the \"Add to Slack\" page."));
             }
-            return Ok(InstallPage::say(400, "Not installed", "Installing officehours for a whole Enterprise Grid organisation isn't supported yet; install it in each workspace instead. Nothing was stored."));
-        }
-        let team = grant.team_id.clone();
+        };
         let rotation = match (&grant.rotation, &self.rotation) {
             (Some(granted), Some(rotation)) => {
                 Some(rotation.seal(&team, crate::store::installs::BOT, granted))
@@ -165,7 +170,11 @@ impl Installs {
         let (refresh_sealed, token_expires_at) = rotation.unzip();
         let workspace = Workspace {
             team_id: team.clone(),
-            team_name: grant.team_name.clone(),
+            team_name: if org {
+                grant.enterprise_name.clone()
+            } else {
+                grant.team_name.clone()
+            },
             enterprise_id: grant.enterprise_id.clone(),
             bot_user_id: grant.bot_user_id.clone(),
             scopes: grant.scope.clone(),
@@ -179,8 +188,21 @@ impl Installs {
         };
         let installed = self.store.save_install(&workspace).await?;
         self.forget(&team);
-        tracing::info!(slack.team_id = %team, outcome = ?installed, "installed");
+        tracing::info!(slack.team_id = %team, org, outcome = ?installed, "installed");
+        if org {
+            // Its workspaces so far (none on a first install; all of them on a reinstall).
+            self.learn_org_workspaces(&team).await;
+            return Ok(org_installed_page(installed, &workspace.team_name));
+        }
         Ok(installed_page(installed, &grant.team_name))
+    }
+
+    async fn revoke_refused(&self, grant: &BotGrant) {
+        if let Ok(client) = self.connector.connect(&grant.access_token) {
+            if let Err(err) = client.revoke(&grant.access_token).await {
+                tracing::warn!(error = %err, "could not revoke the token of a refused install");
+            }
+        }
     }
 
     /// `app_uninstalled`, or the bot token revoked: the workspace's pending work is cancelled with
@@ -210,6 +232,20 @@ fn installed_page(installed: Installed, team_name: &str) -> InstallPage {
         Installed::New => InstallPage::say(200, "Installed", &format!("Done: officehours is installed in {name}. Type /officehours in Slack to start. You can close this tab.")),
         Installed::Replaced => InstallPage::say(200, "Already installed", &format!("officehours was already installed in {name}; its token has been replaced. Everything else is as it was.")),
         Installed::Returned => InstallPage::say(200, "Installed again", &format!("Welcome back: officehours is installed in {name} again, with everything it had before it was removed.")),
+    }
+}
+
+fn org_installed_page(installed: Installed, org_name: &str) -> InstallPage {
+    let name = if org_name.is_empty() {
+        "your organisation"
+    } else {
+        org_name
+    };
+    let next = "An Org Admin now adds it to the workspaces that should have it (in the organisation's app settings); people there can then type /officehours, and see each other's office hours across those workspaces.";
+    match installed {
+        Installed::New => InstallPage::say(200, "Installed for the organisation", &format!("Done: officehours is installed for {name}. {next} You can close this tab.")),
+        Installed::Replaced => InstallPage::say(200, "Already installed", &format!("officehours was already installed for {name}; its token has been replaced. Everything else is as it was.")),
+        Installed::Returned => InstallPage::say(200, "Installed again", &format!("Welcome back: officehours is installed for {name} again, with everything it had before it was removed. {next}")),
     }
 }
 

@@ -4,6 +4,7 @@
 //! the retention has run out (`startup`'s janitor).
 
 mod install;
+mod org;
 mod renewing;
 pub mod rotation;
 mod single;
@@ -19,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use crate::clock::Clock;
 use crate::crypto::TokenCipher;
 use crate::ports::slack::SlackApi;
-use crate::ports::workspaces::{NotServed, SlackConnector, Workspaces};
+use crate::ports::workspaces::{NotServed, Origin, SlackConnector, Workspaces};
 use crate::secret::Secret;
 use crate::store::Store;
 
@@ -51,6 +52,8 @@ pub struct Installs {
     clients: Mutex<Kept>,
     /// Renews rotating tokens; `None` without a token key.
     rotation: Option<Arc<Rotation>>,
+    /// When each organisation's workspaces were last asked of Slack (`org.rs`).
+    org_asked: Mutex<HashMap<String, chrono::DateTime<chrono::Utc>>>,
 }
 
 /// What a bot token is bound to when sealed: its workspace (and never a person's).
@@ -75,6 +78,7 @@ impl Installs {
             settings,
             clients: Mutex::default(),
             rotation,
+            org_asked: Mutex::default(),
         }
     }
 
@@ -135,6 +139,10 @@ impl Workspaces for Installs {
             .unwrap_or_else(|e| e.into_inner())
             .insert(team_id.to_owned(), (workspace.token_sealed, client.clone()));
         Ok(client)
+    }
+
+    async fn admits(&self, origin: &Origin) -> Result<(), NotServed> {
+        self.admits_origin(origin).await
     }
 
     fn forget(&self, team_id: &str) {

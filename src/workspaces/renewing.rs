@@ -175,4 +175,12 @@ impl SlackApi for Renewing {
             .refresh_token(client_id, client_secret, refresh_token)
             .await
     }
+
+    async fn org_workspaces(&self) -> Result<Vec<String>, SlackError> {
+        self.again(
+            "auth.teams.list",
+            |s| async move { s.org_workspaces().await },
+        )
+        .await
+    }
 }

@@ -121,3 +121,82 @@ pub async fn uninstall(app: &TestApp, team: &str) {
     );
     assert_eq!(app.event(&body).await.status, 200);
 }
+
+/// An org-wide (Enterprise Grid) install of `enterprise`: one token for the organisation.
+pub fn org_grant(enterprise: &str, token: &str) -> InstallGrant {
+    InstallGrant {
+        team: enterprise.to_owned(),
+        team_name: String::new(),
+        bot_token: token.to_owned(),
+        bot_user: format!("UBOT{enterprise}"),
+        enterprise: Some(enterprise.to_owned()),
+    }
+}
+
+/// Installs the app for the whole organisation `enterprise`; the page it ends on.
+pub async fn install_org(app: &TestApp, enterprise: &str, token: &str) -> Response {
+    let (cookie, state, _) = start_install(app).await;
+    let code = format!("code-{enterprise}-{token}");
+    app.slack
+        .approve_install(&code, org_grant(enterprise, token));
+    callback(app, &format!("code={code}&state={state}"), Some(&cookie)).await
+}
+
+/// `/officehours <text>` typed by `user` in workspace `team` of the organisation `enterprise`,
+/// whose org-wide install serves it (Slack's form: `enterprise_id`, `is_enterprise_install`).
+pub async fn say_in_org(
+    app: &TestApp,
+    enterprise: &str,
+    team: &str,
+    user: &str,
+    text: &str,
+) -> String {
+    let body = app
+        .command_form_in(team, user, text, &format!("{team}-{user}"))
+        .replace("is_enterprise_install=false", "is_enterprise_install=true")
+        + &format!("&enterprise_id={enterprise}&enterprise_name=Example+Org");
+    let response = app
+        .post_signed(
+            "/slack/commands",
+            "application/x-www-form-urlencoded",
+            &body,
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    response.text()
+}
+
+/// An event from workspace `team`, sent to the org-wide install of `enterprise`.
+pub fn org_event(enterprise: &str, team: &str, event: Value) -> Value {
+    let mut body = self::event(team, event);
+    body["enterprise_id"] = json!(enterprise);
+    body["authorizations"] = json!([{
+        "enterprise_id": enterprise, "team_id": team, "user_id": format!("UBOT{enterprise}"),
+        "is_bot": true, "is_enterprise_install": true,
+    }]);
+    body
+}
+
+/// Puts `user` in workspace `team` of the organisation with a zone, and waits until the bot has
+/// learnt it.
+pub async fn known_in_org(app: &TestApp, enterprise: &str, team: &str, user: &str, tz: &str) {
+    app.slack
+        .set_user_in(team, user, &user.to_lowercase(), Some(tz));
+    say_in_org(app, enterprise, team, user, "help").await;
+    let learned = || async {
+        say_in_org(app, enterprise, team, user, "list")
+            .await
+            .contains(tz)
+            .then_some(())
+    };
+    let found = poll(
+        StdDuration::from_secs(5),
+        StdDuration::from_millis(20),
+        learned,
+    )
+    .await;
+    assert!(
+        found.is_some(),
+        "the bot never learnt {user}'s zone in {team}"
+    );
+}

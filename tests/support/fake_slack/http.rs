@@ -35,6 +35,7 @@ const METHODS: &[&str] = &[
     "users.profile.get",
     "users.profile.set",
     "auth.revoke",
+    "auth.teams.list",
 ];
 
 pub(super) async fn api_handler(
@@ -203,6 +204,9 @@ fn answer(state: &Shared, method: &str, call: &Call) -> Response {
             }
             if method == "apps.connections.open" {
                 return envelope(Err(ApiError::new("not_allowed_token_type")));
+            }
+            if method == "auth.teams.list" {
+                return envelope(super::grid::teams_list(&st, &team));
             }
             return envelope(run_method(&mut st, method, params));
         }

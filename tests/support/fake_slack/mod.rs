@@ -16,6 +16,7 @@ mod chat;
 mod conversations;
 mod faults;
 mod files;
+mod grid;
 mod http;
 mod limits;
 mod params;
@@ -113,6 +114,8 @@ struct State {
     bot_tokens: HashMap<String, workspaces::BotToken>,
     install_codes: HashMap<String, InstallGrant>,
     user_teams: HashMap<String, String>,
+    /// Enterprise Grid organisations: enterprise id -> the workspaces the app was added to.
+    orgs: HashMap<String, Vec<String>>,
     /// Token rotation, when the test turns it on (rotation.rs).
     rotation: rotation::Rotation,
     /// Each user's current status and every status set, in order.
@@ -187,6 +190,7 @@ impl FakeSlack {
             bot_tokens: HashMap::new(),
             install_codes: HashMap::new(),
             user_teams: HashMap::new(),
+            orgs: HashMap::new(),
             rotation: Default::default(),
             statuses: HashMap::new(),
             status_sets: Vec::new(),

@@ -91,10 +91,13 @@ pub(super) fn token_team(st: &State, token: Option<&str>) -> Option<Result<Strin
 /// auth.test for an installed workspace's token.
 pub(super) fn auth_test_of(st: &State, token: &str) -> Option<Value> {
     let bot = st.bot_tokens.get(token)?;
+    let org = super::grid::is_org(st, &bot.team);
     Some(json!({
         "url": format!("https://{}.slack.com/", bot.team.to_lowercase()),
         "team": bot.team, "user": "officehours", "team_id": bot.team,
-        "user_id": bot.bot_user, "bot_id": format!("B{}", bot.team), "is_enterprise_install": false,
+        "user_id": bot.bot_user, "bot_id": format!("B{}", bot.team),
+        "enterprise_id": if org { Value::String(bot.team.clone()) } else { Value::Null },
+        "is_enterprise_install": org,
     }))
 }
 
@@ -105,7 +108,7 @@ pub(super) fn other_workspace(
     method: &str,
     params: &Map<String, Value>,
 ) -> Option<ApiError> {
-    let foreign = |user: &str| team_of(st, user) != team;
+    let foreign = |user: &str| !super::grid::reaches(st, team, team_of(st, user));
     let person = |id: &str| -> Option<String> {
         match id.as_bytes().first() {
             Some(b'U' | b'W') => Some(id.to_owned()),
