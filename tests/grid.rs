@@ -10,7 +10,7 @@ use chrono::Duration;
 use serde_json::json;
 
 use support::installs::{
-    install, install_org, known_in_org, org_event, say_in, say_in_org, uninstall,
+    command_in_org, install, install_org, known_in_org, org_event, say_in, say_in_org, uninstall,
 };
 use support::{mention, Backend, TestApp};
 
@@ -38,6 +38,7 @@ on_each_backend!(
     team_access_events_add_and_take_away_workspaces,
     an_org_uninstall_stops_all_its_workspaces_and_a_reinstall_brings_them_back,
     a_removed_organisation_is_purged_after_the_retention,
+    a_mentor_in_an_organisation_connects_their_status,
 );
 
 async fn org_app(backend: Backend) -> Option<TestApp> {
@@ -272,4 +273,31 @@ async fn a_removed_organisation_is_purged_after_the_retention(backend: Backend) 
         listed.is_empty(),
         "the organisation's workspaces: {listed:?}"
     );
+}
+
+async fn a_mentor_in_an_organisation_connects_their_status(backend: Backend) {
+    let Some(app) = org_app(backend).await else {
+        return;
+    };
+    let answer = command_in_org(&app, ORG, TA, MENTOR, "connect").await.body;
+    let state = answer
+        .split("state=")
+        .nth(1)
+        .map(|rest| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect::<String>()
+        })
+        .unwrap_or_else(|| panic!("a connect link: {answer}"));
+    app.slack
+        .approve_oauth("code-grid", TA, MENTOR, "xoxp-grid-mentor");
+    let page = app
+        .get(&format!(
+            "/slack/oauth/callback?code=code-grid&state={state}"
+        ))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Connected"), "{}", page.body);
+    let kept = rows(&app, "SELECT team_id FROM connections").await;
+    assert_eq!(kept, vec![(ORG.to_owned(),)], "kept under the organisation");
 }

@@ -144,13 +144,13 @@ pub async fn install_org(app: &TestApp, enterprise: &str, token: &str) -> Respon
 
 /// `/officehours <text>` typed by `user` in workspace `team` of the organisation `enterprise`,
 /// whose org-wide install serves it (Slack's form: `enterprise_id`, `is_enterprise_install`).
-pub async fn say_in_org(
+pub async fn command_in_org(
     app: &TestApp,
     enterprise: &str,
     team: &str,
     user: &str,
     text: &str,
-) -> String {
+) -> Response {
     let body = app
         .command_form_in(team, user, text, &format!("{team}-{user}"))
         .replace("is_enterprise_install=false", "is_enterprise_install=true")
@@ -163,7 +163,20 @@ pub async fn say_in_org(
         )
         .await;
     assert_eq!(response.status, 200, "{}", response.body);
-    response.text()
+    response
+}
+
+/// The answer's text to `command_in_org`.
+pub async fn say_in_org(
+    app: &TestApp,
+    enterprise: &str,
+    team: &str,
+    user: &str,
+    text: &str,
+) -> String {
+    command_in_org(app, enterprise, team, user, text)
+        .await
+        .text()
 }
 
 /// An event from workspace `team`, sent to the org-wide install of `enterprise`.

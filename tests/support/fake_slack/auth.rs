@@ -97,12 +97,14 @@ pub(super) fn oauth_access(
         };
         super::rotation::issue(st, &token, renews, fields);
     }
+    // A workspace of an organisation with an org-wide install: Slack names the organisation.
+    let enterprise = super::grid::org_of(st, &team);
     Ok(json!({
         "app_id": APP_ID,
         "authed_user": authed_user,
         "team": { "id": team, "name": "Example" },
-        "enterprise": null,
-        "is_enterprise_install": false
+        "enterprise": enterprise.as_ref().map(|id| json!({ "id": id, "name": "Example Org" })),
+        "is_enterprise_install": enterprise.is_some()
     }))
 }
 

@@ -44,3 +44,11 @@ pub(super) fn teams_list(st: &State, token_team: &str) -> Result<Value, ApiError
 pub(super) fn is_org(st: &State, token_team: &str) -> bool {
     st.orgs.contains_key(token_team)
 }
+
+/// The organisation that added the app to workspace `team`, if one did.
+pub(super) fn org_of(st: &State, team: &str) -> Option<String> {
+    st.orgs
+        .iter()
+        .find(|(_, teams)| teams.iter().any(|t| t == team))
+        .map(|(org, _)| org.clone())
+}
