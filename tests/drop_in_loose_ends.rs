@@ -23,6 +23,7 @@ on_both_backends!(
     a_notice_planned_before_the_upgrade_is_not_told_twice,
     put_off_alone_while_she_is_open_is_told_she_opened_next_week,
     away_at_her_next_window_the_line_hears_she_opened_when_she_is_back,
+    next_done_not_today_and_a_skip_redraw_her_home_tab_too,
 );
 
 const CLOSED: &str = "has closed for now";
@@ -111,6 +112,64 @@ async fn joining_and_leaving_redraw_the_mentors_home_tab_once_per_change_durably
         text.contains("Your line:* 2 waiting") && text.contains(DIA),
         "{text}"
     );
+}
+
+/// A press through the front door (from a DM: the adapter redraws nothing itself).
+async fn press(app: &TestApp, user: &str, action: &str, value: &str) {
+    let actor = officehours::app::Actor {
+        team_id: support::TEAM.to_owned(),
+        user_id: user.to_owned(),
+    };
+    let trigger = support::trigger_id();
+    app.core
+        .press(
+            &actor,
+            Some(officehours::app::Trigger(&trigger)),
+            action,
+            value,
+        )
+        .await
+        .expect("the press is handled");
+}
+
+async fn place_of(app: &TestApp, asker: &str) -> String {
+    let rows: Vec<(i64,)> = app
+        .db
+        .rows(&format!("SELECT id FROM line WHERE asker_id = '{asker}'"))
+        .await;
+    rows.first().map(|(id,)| id.to_string()).expect("a place")
+}
+
+async fn next_done_not_today_and_a_skip_redraw_her_home_tab_too(app: TestApp) {
+    use officehours::views::actions;
+    ana_open(&app).await;
+    app.say(BEN, &ask(ANA)).await;
+    app.say(CHO, &ask(ANA)).await;
+    app.tick().await;
+    let drawn = publishes(&app);
+    // Typed, not pressed on the tab: the tab follows anyway, through the queue.
+    app.say(ANA, "next").await;
+    app.tick().await;
+    assert_eq!(publishes(&app), drawn + 1, "{}", app.slack.calls_summary());
+    assert!(home_text(&app, ANA).contains(BEN));
+    let ben = place_of(&app, BEN).await;
+    press(&app, ANA, actions::LINE_DONE, &ben).await;
+    app.tick().await;
+    assert_eq!(publishes(&app), drawn + 2);
+    let text = home_text(&app, ANA);
+    assert!(!text.contains(BEN) && text.contains(CHO), "{text}");
+    // Cho is called and never answers: the skip moves her back, and the tab shows it.
+    app.say(ANA, "next").await;
+    app.tick().await;
+    assert_eq!(publishes(&app), drawn + 3);
+    app.advance_and_tick(Duration::minutes(11)).await;
+    // The redraw is planned as the skip is delivered: the next round publishes it.
+    app.tick().await;
+    assert_eq!(publishes(&app), drawn + 4, "{}", app.slack.calls_summary());
+    let cho = place_of(&app, CHO).await;
+    press(&app, ANA, actions::LINE_NOT_TODAY, &cho).await;
+    app.tick().await;
+    assert_eq!(publishes(&app), drawn + 5);
 }
 
 /// How many DMs each of `users` got containing `needle`.

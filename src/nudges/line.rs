@@ -204,7 +204,12 @@ fn one(reminder: NewReminder) -> Wanted {
 /// pressing anything there. Keyed by the change (`what` happened to place `id`, and when), so
 /// each change is drawn once; one pending row per mentor (a later change replaces it, and it
 /// draws the line as it is then), so a burst of joins is one publish.
-fn home_redraw(team: &str, mentor: &str, (what, id): (&str, i64), now: DateTime<Utc>) -> Wanted {
+pub(super) fn home_redraw(
+    team: &str,
+    mentor: &str,
+    (what, id): (&str, i64),
+    now: DateTime<Utc>,
+) -> Wanted {
     let prefix = format!("home:{team}:{mentor}:");
     let key = format!("{prefix}{}:{what}:{id}", now.timestamp_millis());
     let redraw = reminder(
@@ -405,6 +410,7 @@ async fn next(n: &Nudges, actor: &Actor) -> Result<Message, NudgeError> {
                 timeout,
             )),
             held_plan(team, mentor, line, &status, now),
+            home_redraw(team, mentor, ("called", e.id), now),
         ]
     };
     Ok(
@@ -499,9 +505,9 @@ async fn done(n: &Nudges, actor: &Actor, id: i64) -> Result<Message, NudgeError>
     let label = |question: Option<&str>| topic_label(question, &topics);
     let (tz, digest_at) = (n.zone_of(team, mentor).await?, n.settings.digest_at);
     // Every visit of her week plans the same one Monday DM (its key is the week's).
-    let on_done = |_: &LineEntry, _: &[LineEntry]| {
+    let on_done = |e: &LineEntry, _: &[LineEntry]| {
         let week = super::line_week::plan(team, mentor, tz, digest_at, now);
-        vec![one(week)]
+        vec![one(week), home_redraw(team, mentor, ("done", e.id), now)]
     };
     Ok(
         match n
@@ -536,6 +542,7 @@ async fn not_today(n: &Nudges, actor: &Actor, id: i64) -> Result<Message, NudgeE
                 now,
             )),
             held_plan(team, mentor, line, &status, now),
+            home_redraw(team, mentor, ("later", e.id), now),
         ]
     };
     Ok(

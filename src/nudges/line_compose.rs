@@ -41,10 +41,15 @@ pub(super) async fn compose(
         if !n.store.skip_call(team, id, called_at, now).await? {
             return Ok(Composed::Cancel("the call was answered".to_owned()));
         }
-        // Back in line: what waits for her next window now includes them.
+        // Back in line: what waits for her next window now includes them, and her Home tab
+        // shows it.
         if let Err(err) = super::line::replan(n, team, mentor).await {
             tracing::warn!(error = %err, "could not replan the line after a skip");
         }
+        let redraw = super::line::home_redraw(team, mentor, ("skipped", id), now);
+        n.store
+            .reconcile(&redraw.prefix, &redraw.reminders, "drawn again", now)
+            .await?;
         return Ok(Composed::Send(if reminder.kind == kinds::LINE_SKIP {
             words::skipped_dm(mentor)
         } else {
