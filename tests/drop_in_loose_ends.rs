@@ -24,6 +24,7 @@ on_both_backends!(
     put_off_alone_while_she_is_open_is_told_she_opened_next_week,
     away_at_her_next_window_the_line_hears_she_opened_when_she_is_back,
     next_done_not_today_and_a_skip_redraw_her_home_tab_too,
+    im_here_keeps_a_long_visit_from_timing_out,
 );
 
 const CLOSED: &str = "has closed for now";
@@ -170,6 +171,48 @@ async fn next_done_not_today_and_a_skip_redraw_her_home_tab_too(app: TestApp) {
     press(&app, ANA, actions::LINE_NOT_TODAY, &cho).await;
     app.tick().await;
     assert_eq!(publishes(&app), drawn + 5);
+}
+
+/// The value of the "I'm here" button in the last DM that has one.
+fn here_value(app: &TestApp, user: &str) -> String {
+    let dms = app.slack.dm_messages(user);
+    dms.iter()
+        .rev()
+        .flat_map(|m| m["blocks"].as_array().cloned().unwrap_or_default())
+        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+        .find(|e| e["action_id"] == officehours::views::actions::LINE_HERE)
+        .and_then(|e| e["value"].as_str().map(str::to_owned))
+        .expect("a call DM with I'm here")
+}
+
+async fn im_here_keeps_a_long_visit_from_timing_out(app: TestApp) {
+    use officehours::views::actions;
+    ana_open(&app).await;
+    app.say(BEN, &ask(ANA)).await;
+    app.say(CHO, &ask(ANA)).await;
+    app.tick().await;
+    app.say(ANA, "next").await;
+    app.tick().await;
+    let call = here_value(&app, BEN);
+    // Someone else's press, or a made-up call, changes nothing.
+    press(&app, CHO, actions::LINE_HERE, &call).await;
+    press(&app, BEN, actions::LINE_HERE, "0:0").await;
+    press(&app, BEN, actions::LINE_HERE, &call).await;
+    press(&app, BEN, actions::LINE_HERE, &call).await;
+    // Twenty minutes of talking: nobody is moved back, nobody told they missed the call.
+    app.advance_and_tick(Duration::minutes(20)).await;
+    app.tick().await;
+    assert!(dms_containing(&app, BEN, "didn't answer").is_empty());
+    assert!(dms_containing(&app, ANA, "didn't answer").is_empty());
+    let ben = place_of(&app, BEN).await;
+    press(&app, ANA, actions::LINE_DONE, &ben).await;
+    let visits: Vec<(String,)> = app.db.rows("SELECT visitor_id FROM visits").await;
+    assert_eq!(visits, vec![(BEN.to_owned(),)], "the visit is logged");
+    // Cho's call is not answered: her timeout still applies.
+    app.say(ANA, "next").await;
+    app.tick().await;
+    app.advance_and_tick(Duration::minutes(11)).await;
+    assert_eq!(dms_containing(&app, CHO, "didn't answer").len(), 1);
 }
 
 /// How many DMs each of `users` got containing `needle`.

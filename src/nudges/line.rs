@@ -475,6 +475,13 @@ pub(super) async fn action(
                 )),
             }));
         }
+        actions::LINE_HERE => {
+            let replace = Some(super::line_call::here(n, actor, value).await?);
+            return Ok(Some(ActionOutcome {
+                replace,
+                modal: None,
+            }));
+        }
         actions::LINE_NEXT => next(n, actor).await?,
         actions::LINE_DONE => done(n, actor, value.parse().unwrap_or(-1)).await?,
         actions::LINE_NOT_TODAY => not_today(n, actor, value.parse().unwrap_or(-1)).await?,

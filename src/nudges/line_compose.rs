@@ -95,7 +95,12 @@ async fn compose_about(
             if entry.called_at.is_some() && entry.called_at == instant(reminder, "called_at") =>
         {
             let link = n.store.meeting_link(team, mentor).await?;
-            Composed::Send(words::call_dm(mentor, link.as_deref()))
+            let called = entry.called_at.map_or(0, |t| t.timestamp());
+            Composed::Send(words::call_dm(
+                mentor,
+                link.as_deref(),
+                format!("{}:{called}", entry.id),
+            ))
         }
         kinds::LINE_CALL => Composed::Cancel("the call is over".to_owned()),
         kinds::LINE_NOT_TODAY => Composed::Send(words::not_today_dm(

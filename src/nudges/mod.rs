@@ -6,6 +6,7 @@ mod conference;
 mod debrief;
 mod digest;
 mod line;
+mod line_call;
 mod line_compose;
 mod line_week;
 mod notify;

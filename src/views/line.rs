@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+pub use super::line_call::{call_dm, call_over, here};
 use super::{actions, clamp, escape, modals, Block, Button, ButtonStyle, Message, Modal};
 use crate::domain::line::{ordinal, CALL_TIMEOUT_MINUTES};
 use crate::domain::status::{MentorStatus, Viewer, ZoneSource};
@@ -375,24 +376,6 @@ pub fn joined_dm(asker_id: &str, topic: Option<&str>, waiting: usize) -> Message
         ),
         "`/officehours queue` shows your line; `/officehours next` calls the next person.",
     )
-}
-
-/// To the asker, when the mentor calls them.
-pub fn call_dm(mentor_id: &str, link: Option<&str>) -> Message {
-    let text = format!(":wave: {} is ready for you.", mention(mentor_id));
-    let mut message = Message::new(text.clone());
-    match link {
-        Some(url) => message.push(Block::Link {
-            text,
-            button: "Join".to_owned(),
-            url: url.to_owned(),
-        }),
-        None => message.push(Block::text(format!("{text} Send them a message to start."))),
-    };
-    message.push(Block::context(format!(
-        "If you can't come within {CALL_TIMEOUT_MINUTES} minutes, you'll go to the back of the line."
-    )));
-    message
 }
 
 pub fn skipped_dm(mentor_id: &str) -> Message {

@@ -3,6 +3,7 @@
 pub mod format;
 pub mod home;
 pub mod line;
+mod line_call;
 pub mod notify;
 pub mod page;
 pub mod replies;
@@ -100,6 +101,8 @@ pub mod actions {
     pub const LINE_NEXT: &str = "officehours.line_next";
     pub const LINE_DONE: &str = "officehours.line_done";
     pub const LINE_NOT_TODAY: &str = "officehours.line_not_today";
+    /// The asker, called, is with the mentor: the call's timeout no longer applies.
+    pub const LINE_HERE: &str = "officehours.line_here";
     pub const DROP_IN: &str = "officehours.drop_in";
 }
 
