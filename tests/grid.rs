@@ -64,6 +64,16 @@ async fn mentor_opens(app: &TestApp) {
     assert!(said.contains("Added"), "{said}");
 }
 
+/// The organisation removes the app (Slack's `app_uninstalled`, from the org-wide install).
+async fn remove_org(app: &TestApp) {
+    let removed = org_event(
+        ORG,
+        TA,
+        json!({ "type": "app_uninstalled", "event_ts": "1515449522.000016" }),
+    );
+    assert_eq!(app.event(&removed).await.status, 200);
+}
+
 /// How an answer names a person.
 fn shown(user: &str) -> String {
     format!("<@{user}>")
@@ -225,12 +235,7 @@ async fn an_org_uninstall_stops_all_its_workspaces_and_a_reinstall_brings_them_b
         return;
     };
     mentor_opens(&app).await;
-    let removed = org_event(
-        ORG,
-        TA,
-        json!({ "type": "app_uninstalled", "event_ts": "1515449522.000016" }),
-    );
-    assert_eq!(app.event(&removed).await.status, 200);
+    remove_org(&app).await;
     for (team, user) in [(TA, MENTOR), (TB, ASKER)] {
         let said = say_in_org(&app, ORG, team, user, "").await;
         assert!(said.contains("isn't installed"), "{said}");
@@ -251,12 +256,7 @@ async fn a_removed_organisation_is_purged_after_the_retention(backend: Backend) 
         return;
     };
     mentor_opens(&app).await;
-    let removed = org_event(
-        ORG,
-        TA,
-        json!({ "type": "app_uninstalled", "event_ts": "1515449522.000016" }),
-    );
-    assert_eq!(app.event(&removed).await.status, 200);
+    remove_org(&app).await;
     let store = officehours::store::connect(&app.db.url).await.unwrap();
     let at = officehours::clock::Clock::now(&*app.clock) + Duration::days(31);
     for (what, result) in

@@ -98,26 +98,21 @@ async fn lifecycle(
         SlackEventCallbackBody::AppUninstalled(_) => app.core.app_uninstalled(team).await,
         // slack-morphism has no type for it: read from the raw event.
         SlackEventCallbackBody::Unknown(raw) if raw["type"] == "tokens_revoked" => {
-            let ids = |kind: &str| -> Vec<String> {
-                raw["tokens"][kind]
-                    .as_array()
-                    .map(|ids| {
-                        ids.iter()
-                            .filter_map(|id| id.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
+            let ids = |kind: &str| strings(&raw["tokens"][kind]);
             app.core
                 .tokens_revoked(team, &ids("oauth"), &ids("bot"))
                 .await
         }
         // An Org Admin added the org-wide install to workspaces, or took it away from them.
         SlackEventCallbackBody::Unknown(raw) if raw["type"] == "team_access_granted" => {
-            app.core.org_access(org, &team_ids(raw), true).await
+            app.core
+                .org_access(org, &strings(&raw["team_ids"]), true)
+                .await
         }
         SlackEventCallbackBody::Unknown(raw) if raw["type"] == "team_access_revoked" => {
-            app.core.org_access(org, &team_ids(raw), false).await
+            app.core
+                .org_access(org, &strings(&raw["team_ids"]), false)
+                .await
         }
         _ => return None,
     };
@@ -127,9 +122,9 @@ async fn lifecycle(
     Some(done)
 }
 
-fn team_ids(raw: &serde_json::Value) -> Vec<String> {
-    raw["team_ids"]
-        .as_array()
+/// The strings of a JSON array (ids), none if it is not one.
+fn strings(list: &serde_json::Value) -> Vec<String> {
+    list.as_array()
         .map(|ids| {
             ids.iter()
                 .filter_map(|id| id.as_str().map(str::to_owned))
