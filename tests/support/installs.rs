@@ -68,15 +68,16 @@ pub async fn install(app: &TestApp, team: &str, token: &str) -> Response {
 
 pub async fn say_in(app: &TestApp, team: &str, user: &str, text: &str) -> String {
     let body = app.command_form_in(team, user, text, &format!("{team}-{user}"));
+    post_command(app, &body).await.text()
+}
+
+/// A signed slash command post, which must be answered.
+async fn post_command(app: &TestApp, body: &str) -> Response {
     let response = app
-        .post_signed(
-            "/slack/commands",
-            "application/x-www-form-urlencoded",
-            &body,
-        )
+        .post_signed("/slack/commands", "application/x-www-form-urlencoded", body)
         .await;
     assert_eq!(response.status, 200, "{}", response.body);
-    response.text()
+    response
 }
 
 /// Puts `user` in `team` with a zone, and waits until the bot has learnt it.
@@ -165,15 +166,7 @@ pub async fn command_in_org(
         .command_form_in(team, user, text, &format!("{team}-{user}"))
         .replace("is_enterprise_install=false", "is_enterprise_install=true")
         + &format!("&enterprise_id={enterprise}&enterprise_name=Example+Org");
-    let response = app
-        .post_signed(
-            "/slack/commands",
-            "application/x-www-form-urlencoded",
-            &body,
-        )
-        .await;
-    assert_eq!(response.status, 200, "{}", response.body);
-    response
+    post_command(app, &body).await
 }
 
 /// The answer's text to `command_in_org`.
