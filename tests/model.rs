@@ -522,6 +522,38 @@ fn sequences_that_diverged_once() {
             },
             Op::ToNextWindow { mentor: 0 },
         ],
+        // Seen once on PostgreSQL (a random sequence): a 1:1 whose first meeting is the same
+        // morning, with time passing between the two people's reminders.
+        vec![
+            Op::OpenNow { who: 2 },
+            Op::Ask {
+                who: 1,
+                mentor: 1,
+                topic: true,
+            },
+            Op::OneOnOne {
+                manager: 0,
+                report: 2,
+                weeks: 2,
+                day: 3,
+                hour: 10,
+            },
+            Op::Disconnect { who: 0 },
+            Op::Join {
+                who: 0,
+                conference: 1,
+            },
+            Op::Late {
+                who: 1,
+                minutes: 34,
+            },
+            Op::AdvanceMinutes { minutes: 19 },
+            Op::Connect { who: 2 },
+            Op::Stop {
+                manager: 1,
+                report: 0,
+            },
+        ],
         // Not a divergence, but every kind of step of Drop in at least once, whatever the
         // random sequences happen to reach: a full line, late, two replicas, a restart, a
         // retried command, a replayed press, off, the next window.
