@@ -67,7 +67,7 @@ fn mode(serve: &ServeArgs) -> String {
             .as_deref()
             .unwrap_or("PUBLIC_URL")
             .trim_end_matches('/');
-        format!("every workspace that installs it (no SLACK_BOT_TOKEN; \"Add to Slack\" at {page}/slack/install)")
+        format!("every workspace that installs it, and Enterprise Grid organisations installed once for all their workspaces (no SLACK_BOT_TOKEN; \"Add to Slack\" at {page}/slack/install)")
     } else {
         "one workspace, with SLACK_BOT_TOKEN".to_owned()
     }
