@@ -199,6 +199,11 @@ async fn im_here_keeps_a_long_visit_from_timing_out(app: TestApp) {
     press(&app, BEN, actions::LINE_HERE, "0:0").await;
     press(&app, BEN, actions::LINE_HERE, &call).await;
     press(&app, BEN, actions::LINE_HERE, &call).await;
+    // As if a replica had claimed the timeout before the press and handed it back: delivered
+    // anyway, it finds the call answered and says nothing.
+    app.db
+        .execute("UPDATE reminders SET status = 'pending', last_error = NULL, finished_at = NULL WHERE key LIKE 'line:skip%'")
+        .await;
     // Twenty minutes of talking: nobody is moved back, nobody told they missed the call.
     app.advance_and_tick(Duration::minutes(20)).await;
     app.tick().await;

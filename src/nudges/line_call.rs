@@ -21,10 +21,14 @@ pub(super) async fn here(n: &Nudges, actor: &Actor, value: &str) -> Result<Messa
         return Ok(words::call_over());
     };
     // Only the person called, and only this call (a later call of the same place is another).
-    let this_call = entry.called_at.map(|t| t.timestamp()) == Some(called);
-    if entry.asker_id != actor.user_id || !this_call {
+    let Some(called_at) = entry.called_at.filter(|t| t.timestamp() == called) else {
+        return Ok(words::call_over());
+    };
+    if entry.asker_id != actor.user_id || !n.store.answer_call(team, id, called_at).await? {
         return Ok(words::call_over());
     }
+    // Recorded on the place, so a timeout already being delivered does nothing; its rows are
+    // cancelled too, so none is left pending for nothing.
     let now = n.now();
     for kind in ["skip", "skipped"] {
         // The exact keys `line::next` planned (no other key starts with either).

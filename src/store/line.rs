@@ -181,13 +181,22 @@ pub trait LineStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Option<LineEntry>, StoreError>;
     /// Sends the person called at `called_at` to the back of the line (their call went
-    /// unanswered). True if this did it now or did it before for that same call.
+    /// unanswered). True if this did it now or did it before for that same call; false if the
+    /// call is over or was answered (`answer_call`).
     async fn skip_call(
         &self,
         team_id: &str,
         id: i64,
         called_at: DateTime<Utc>,
         now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// The person called at `called_at` is with the mentor ("I'm here"): that call is never
+    /// skipped. True if the call stands (answered now or before), false if it is over.
+    async fn answer_call(
+        &self,
+        team_id: &str,
+        id: i64,
+        called_at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
     /// Records announcement number `step` (the mentor closed or opened) to place `id`. True if
     /// this did it now or it was done before (a retry of the same announcement); false if the
@@ -464,7 +473,8 @@ macro_rules! impl_line_store {
                 let called_at = stored_instant(called_at);
                 let skipped = sqlx::query(
                     "UPDATE line SET state = 'waiting', called_at = NULL, joined_at = $3, skipped_call = $4 \
-                     WHERE team_id = $1 AND id = $2 AND state = 'called' AND called_at = $4",
+                     WHERE team_id = $1 AND id = $2 AND state = 'called' AND called_at = $4 \
+                     AND (answered_call IS NULL OR answered_call <> $4)",
                 )
                 .bind(team_id).bind(id).bind(stored_instant(now)).bind(called_at)
                 .execute(&self.pool).await?.rows_affected() > 0;
@@ -474,6 +484,16 @@ macro_rules! impl_line_store {
                 let (before,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM line WHERE team_id = $1 AND id = $2 AND skipped_call = $3")
                     .bind(team_id).bind(id).bind(called_at).fetch_one(&self.pool).await?;
                 Ok(before > 0)
+            }
+
+            async fn answer_call(&self, team_id: &str, id: i64, called_at: DateTime<Utc>) -> Result<bool, StoreError> {
+                let answered = sqlx::query(
+                    "UPDATE line SET answered_call = $3 \
+                     WHERE team_id = $1 AND id = $2 AND state = 'called' AND called_at = $3",
+                )
+                .bind(team_id).bind(id).bind(stored_instant(called_at))
+                .execute(&self.pool).await?;
+                Ok(answered.rows_affected() > 0)
             }
 
             async fn announce(&self, team_id: &str, id: i64, step: i64) -> Result<bool, StoreError> {
