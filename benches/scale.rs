@@ -314,7 +314,7 @@ struct Figures {
     slack_calls_while_idle: usize,
     log_warnings: Vec<String>,
     /// The idle tick's two statements timed alone (`probe_queries`).
-    queries: [(f64, f64); 3],
+    queries: [(f64, f64); 4],
 }
 
 fn quantile(sorted: &[f64], q: f64) -> f64 {
@@ -340,21 +340,26 @@ async fn tick_statements(store: &dyn officehours::store::Store) -> (f64, f64) {
     (expiring, t.elapsed().as_secs_f64() * 1000.0)
 }
 
-/// What an idle tick asks the database, timed from here with the serving process stopped:
-/// (median, p99) of each statement over `PROBES` rounds back to back, then (median, mean) of
-/// both together over `SPACED` rounds a second apart, as the ticks come (everything idle in
-/// between, as in the serving process).
-async fn probe_queries(db: &BenchDb) -> [(f64, f64); 3] {
+/// What an idle process asks the database, timed from here with the serving process stopped:
+/// (median, p99) of each tick statement over `PROBES` rounds back to back, then (median, mean)
+/// of both together over `SPACED` rounds a second apart, as the ticks come (everything idle in
+/// between, as in the serving process); and (median, rows) of the directory's refresh, which
+/// reads every workspace's counter once a second whether or not it holds that workspace.
+async fn probe_queries(db: &BenchDb) -> [(f64, f64); 4] {
     const PROBES: usize = 200;
     const SPACED: usize = 30;
     let store = officehours::store::connect(&db.url)
         .await
         .expect("database");
     let (mut expiring, mut claim, mut spaced) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut directory, mut counters) = (Vec::new(), 0);
     for _ in 0..PROBES {
         let (e, c) = tick_statements(&*store).await;
         expiring.push(e);
         claim.push(c);
+        let t = Instant::now();
+        counters = store.directory_revisions().await.expect("revisions").len();
+        directory.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     for _ in 0..SPACED {
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -363,11 +368,16 @@ async fn probe_queries(db: &BenchDb) -> [(f64, f64); 3] {
     }
     store.close().await;
     let mean = spaced.iter().sum::<f64>() / SPACED as f64;
-    let [expiring, claim, spaced] = [expiring, claim, spaced].map(|mut v| {
+    let [expiring, claim, spaced, directory] = [expiring, claim, spaced, directory].map(|mut v| {
         v.sort_by(f64::total_cmp);
         (quantile(&v, 0.5), quantile(&v, 0.99))
     });
-    [expiring, claim, (spaced.0, mean)]
+    [
+        expiring,
+        claim,
+        (spaced.0, mean),
+        (directory.0, counters as f64),
+    ]
 }
 
 /// Polls `/metrics` until the first scheduler tick is recorded; the time since spawning.
@@ -441,7 +451,7 @@ async fn measure(db: &BenchDb, shape: &Shape, fake: &FakeSlack) -> Figures {
         due_while_idle: after.due - before.due,
         slack_calls_while_idle,
         log_warnings: warnings(&serve.log),
-        queries: [(0.0, 0.0); 3],
+        queries: [(0.0, 0.0); 4],
     };
     println!(
         "load average at the end of the idle minute: {}",
@@ -520,11 +530,12 @@ fn print_table(shape: &Shape, seeded: &Seeded, f: &Figures) {
         ms(f.median_tick_le_ms),
         ms(f.p99_tick_le_ms)
     );
-    let [(exp_median, exp_p99), (claim_median, claim_p99), (spaced_median, spaced_mean)] =
+    let [(exp_median, exp_p99), (claim_median, claim_p99), (spaced_median, spaced_mean), (dir_median, dir_rows)] =
         f.queries;
     println!("| of which, alone: tokens due for renewal, median / p99 | {exp_median:.3} / {exp_p99:.3} ms | |");
     println!("| of which, alone: claim of due reminders (none), median / p99 | {claim_median:.3} / {claim_p99:.3} ms | |");
     println!("| both alone, a second apart: median / mean | {spaced_median:.3} / {spaced_mean:.3} ms | |");
+    println!("| the directory's refresh (every second, not part of the tick): median, rows | {dir_median:.3} ms, {dir_rows:.0} | |");
     println!(
         "| reminders found due / Slack calls while idle | {:.0} / {} | 0 / 0 |",
         f.due_while_idle, f.slack_calls_while_idle
