@@ -1,5 +1,5 @@
 //! The serving process at the scale of issue #16: 1,000 installed workspaces of 100 people each
-//! plus one of 10,000 (111,000 people), on PostgreSQL, in "Add to Slack" mode.
+//! plus one of 10,000 (110,000 people), on PostgreSQL, in "Add to Slack" mode.
 //!
 //! Seeds every workspace as the app leaves it: a `workspaces` row whose bot token is sealed with
 //! the token key exactly as an install seals it (bound to the team), and per workspace the
