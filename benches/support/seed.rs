@@ -457,8 +457,12 @@ pub async fn write_bulk(raw: &Raw, pop: &Population, settings: &NudgeSettings) -
         cadences,
     )
     .await;
+    // Only this team's rows: the scale bench writes a thousand workspaces one after another.
+    let this_team = format!("team_id = '{}'", team.replace('\'', "''"));
     let cadence_ids: HashMap<(String, String), i64> = raw
-        .rows::<(i64, String, String)>("SELECT id, manager_id, report_id FROM cadences")
+        .rows::<(i64, String, String)>(&format!(
+            "SELECT id, manager_id, report_id FROM cadences WHERE {this_team}"
+        ))
         .await
         .into_iter()
         .map(|(id, m, r)| ((m, r), id))
@@ -481,7 +485,10 @@ pub async fn write_bulk(raw: &Raw, pop: &Population, settings: &NudgeSettings) -
     raw.insert("meetings", &["cadence_id", "seq", "starts_at"], meetings)
         .await;
     let meeting_ids: HashMap<i64, i64> = raw
-        .rows::<(i64, i64)>("SELECT id, cadence_id FROM meetings")
+        .rows::<(i64, i64)>(&format!(
+            "SELECT id, cadence_id FROM meetings WHERE cadence_id IN \
+             (SELECT id FROM cadences WHERE {this_team})"
+        ))
         .await
         .into_iter()
         .map(|(id, cadence)| (cadence, id))
