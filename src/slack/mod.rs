@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod blocks;
+mod command_form;
 mod commands;
 pub mod connector;
 mod encoded;
