@@ -66,19 +66,23 @@ struct RouteMetrics {
 }
 
 pub fn http_request(route: &str, status: u16, seconds: f64) {
-    let held = HTTP.read().ok().and_then(|routes| {
-        let route = routes.as_ref()?.get(route)?;
-        Some((
-            route.duration.clone(),
-            route.by_status.get(&status)?.clone(),
-        ))
+    // Counted under the read lock when both are registered: no handle is cloned per request.
+    let counted = HTTP.read().ok().is_some_and(|routes| {
+        let Some(route) = routes.as_ref().and_then(|r| r.get(route)) else {
+            return false;
+        };
+        let Some(count) = route.by_status.get(&status) else {
+            return false;
+        };
+        count.increment(1);
+        route.duration.record(seconds);
+        true
     });
-    let (duration, count) = match held {
-        Some(held) => held,
-        None => register(route, status),
-    };
-    count.increment(1);
-    duration.record(seconds);
+    if !counted {
+        let (duration, count) = register(route, status);
+        count.increment(1);
+        duration.record(seconds);
+    }
 }
 
 fn register(route: &str, status: u16) -> (metrics::Histogram, metrics::Counter) {

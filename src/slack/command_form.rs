@@ -33,12 +33,12 @@ impl SlashCommand {
         let mut form = SlashCommand::default();
         let mut text: Option<String> = None;
         for pair in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
-            let (key, value) = match pair.iter().position(|&b| b == b'=') {
+            let (key, value) = match memchr::memchr(b'=', pair) {
                 Some(at) => (&pair[..at], &pair[at + 1..]),
                 None => (pair, &b""[..]),
             };
             // Slack's keys are plain; an encoded one is decoded before it is compared.
-            let key = if key.contains(&b'%') || key.contains(&b'+') {
+            let key = if memchr::memchr2(b'%', b'+', key).is_some() {
                 Cow::Owned(decode(key).into_bytes())
             } else {
                 Cow::Borrowed(key)
@@ -64,20 +64,41 @@ impl SlashCommand {
     }
 }
 
-/// `application/x-www-form-urlencoded` decoding of one key or value.
+/// `application/x-www-form-urlencoded` decoding of one key or value: `+` is a space, `%XX` a
+/// byte (a `%` not followed by two hex digits is kept as it is), and bytes that are not UTF-8
+/// are replaced, as `form_urlencoded` does. Written out rather than through `percent_encoding`,
+/// whose iterator grew the output a byte at a time (a third of the form's cost in a profile).
 fn decode(raw: &[u8]) -> String {
-    let spaced: Cow<'_, [u8]> = if raw.contains(&b'+') {
-        Cow::Owned(
-            raw.iter()
-                .map(|&b| if b == b'+' { b' ' } else { b })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(raw)
-    };
-    percent_encoding::percent_decode(&spaced)
-        .decode_utf8_lossy()
-        .into_owned()
+    if memchr::memchr2(b'%', b'+', raw).is_none() {
+        return String::from_utf8_lossy(raw).into_owned();
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut at = 0;
+    while at < raw.len() {
+        let byte = match raw[at] {
+            b'+' => b' ',
+            b'%' => match (raw.get(at + 1).and_then(hex), raw.get(at + 2).and_then(hex)) {
+                (Some(high), Some(low)) => {
+                    at += 2;
+                    high << 4 | low
+                }
+                _ => b'%',
+            },
+            other => other,
+        };
+        out.push(byte);
+        at += 1;
+    }
+    match String::from_utf8(out) {
+        Ok(text) => text,
+        Err(bad) => String::from_utf8_lossy(bad.as_bytes()).into_owned(),
+    }
+}
+
+fn hex(digit: &u8) -> Option<u8> {
+    (*digit as char)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
 }
 
 #[cfg(test)]
@@ -91,6 +112,7 @@ mod tests {
         Result<SlashCommand, NotAForm>,
     ) {
         let ours = SlashCommand::from_form(body.as_bytes());
+        // What `form_urlencoded` (under serde_urlencoded) makes of it.
         let theirs =
             serde_urlencoded::from_bytes::<SlashCommand>(body.as_bytes()).map_err(|_| NotAForm);
         (ours, theirs)
