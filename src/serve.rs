@@ -1,6 +1,7 @@
 //! The HTTP server under bounds: hyper's HTTP/1 connections with its header timer, a cap on open
-//! connections, tower-http's timeouts and body limit around the routes, load shedding past a cap
-//! on requests in flight, and a deadline for shutting down.
+//! connections, tower-http's request timeout and body limit around the routes, load shedding past
+//! a cap on requests in flight, and a deadline for shutting down. (The body timeout is kept where
+//! the only bodies are read: `slack::verify`, before the signature is checked.)
 
 use axum::error_handling::HandleErrorLayer;
 use axum::http::StatusCode;
@@ -20,7 +21,7 @@ use tokio_io_timeout::TimeoutStream;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+use tower_http::timeout::TimeoutLayer;
 
 use crate::config::{ServerSettings, MAX_BODY_BYTES};
 
@@ -39,8 +40,7 @@ pub fn bounded(router: Router, settings: &ServerSettings) -> Router {
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 settings.request_timeout,
-            ))
-            .layer(RequestBodyTimeoutLayer::new(settings.body_timeout)),
+            )),
     )
 }
 

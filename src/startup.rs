@@ -107,13 +107,7 @@ impl Application {
             Some(token) => Some(SocketMode::start(app.clone(), &web, token).await?),
             None => None,
         };
-        let verifier = Arc::new(SignatureVerifier::new(config.signing_secret.clone()));
-        let routes = Router::new()
-            .merge(slack::router(app.clone(), verifier))
-            .merge(slack::web::router(app))
-            .merge(health_router(store.clone(), clock.clone()));
-        let router = crate::serve::bounded(routes, &config.server)
-            .layer(middleware::from_fn(telemetry::trace_requests));
+        let router = routes(&config, app, &store, &clock);
         let listener = TcpListener::bind(config.listen_addr)
             .await
             .with_context(|| format!("listening on {}", config.listen_addr))?;
@@ -259,6 +253,25 @@ pub fn shell_core(
             ..Default::default()
         },
     })
+}
+
+/// Every route, behind the server's bounds, each request in its span.
+fn routes(
+    config: &ServeConfig,
+    app: Arc<SlackApp>,
+    store: &Arc<dyn Store>,
+    clock: &Arc<dyn Clock>,
+) -> Router {
+    let verifier = Arc::new(
+        SignatureVerifier::new(config.signing_secret.clone())
+            .with_body_timeout(config.server.body_timeout),
+    );
+    let routes = Router::new()
+        .merge(slack::router(app.clone(), verifier))
+        .merge(slack::web::router(app))
+        .merge(health_router(store.clone(), clock.clone()));
+    crate::serve::bounded(routes, &config.server)
+        .layer(middleware::from_fn(telemetry::trace_requests))
 }
 
 fn health_router(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Router {
