@@ -290,8 +290,8 @@ async fn run_officehours(
     let cpu = process::cpu_seconds(serve.pid()) - cpu;
     let stats = proc_stats(serve.pid());
     println!(
-        "  serving process: {:.2} ms CPU per request; after the run peak RSS (VmHWM) {:.1} MiB, RSS {:.1} MiB, {} fds; fake Slack saw: {}",
-        cpu * 1000.0 / run.total.max(1) as f64,
+        "  serving process: {:.1} µs CPU per request; after the run peak RSS (VmHWM) {:.1} MiB, RSS {:.1} MiB, {} fds; fake Slack saw: {}",
+        cpu * 1e6 / run.total.max(1) as f64,
         mib(stats.peak_kib),
         mib(stats.rss_kib),
         stats.fds,
@@ -444,8 +444,8 @@ async fn load(options: &Options) {
     let peak = proc_stats(guard.0.id()).peak_kib;
     drop(guard);
     println!(
-        "  serving process: {:.3} ms CPU per request",
-        cpu * 1000.0 / run.total.max(1) as f64
+        "  serving process: {:.1} µs CPU per request",
+        cpu * 1e6 / run.total.max(1) as f64
     );
     print_run("baseline", &run);
     rows.push(Row {
