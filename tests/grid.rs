@@ -215,6 +215,20 @@ async fn team_access_events_add_and_take_away_workspaces(backend: Backend) {
     let out = say_in_org(&app, ORG, TC, OUTSIDER, "").await;
     assert!(out.contains("not added to this workspace"), "{out}");
 
+    // A grant for an organisation that never installed the bot stores nothing.
+    let stranger = org_event(
+        "E0STRANGER",
+        TA,
+        json!({ "type": "team_access_granted", "team_ids": [TC], "event_ts": "1515449524.000016" }),
+    );
+    assert_eq!(app.event(&stranger).await.status, 200);
+    let listed = rows(
+        &app,
+        "SELECT enterprise_id FROM org_workspaces WHERE enterprise_id = 'E0STRANGER'",
+    )
+    .await;
+    assert!(listed.is_empty(), "{listed:?}");
+
     // A grant the bot never heard of (the event was lost): Slack's own list heals it, asked at
     // most once a minute per organisation.
     app.slack.org_workspaces(ORG, &[TA, TB, TC]);

@@ -236,7 +236,7 @@ macro_rules! impl_gathering_store {
                     Attendance::Join(a) => a.name_key.as_str(),
                     Attendance::Leave { name_key, .. } => name_key,
                 };
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 if let Some(lock) = $lock {
                     sqlx::query(lock).bind(format!("conference:{team_id}:{name_key}")).execute(&mut *tx).await?;
                 }
@@ -265,7 +265,7 @@ macro_rules! impl_gathering_store {
             }
 
             async fn save_debrief(&self, team_id: &str, organizer_id: &str, since: NaiveDate, limit: DailyLimit, plan: &dyn DebriefPlan, now: DateTime<Utc>) -> Result<DebriefSaved, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 let invited_today = Self::invited_today(&mut tx, team_id, organizer_id, limit.day).await?;
                 let seen = Self::organized_since(&mut tx, team_id, organizer_id, since, plan).await?;
                 let DebriefWrite::Save { replaces, project, on_date, participants, invited } = plan.decide(&seen) else {
@@ -286,7 +286,7 @@ macro_rules! impl_gathering_store {
 
             async fn create_review_within(&self, review_of: NewReview<'_>, limit: DailyLimit, prompts: ReviewPrompts<'_>, now: DateTime<Utc>) -> Result<Invited<ReviewRecord>, StoreError> {
                 let NewReview { team_id, manager_id, report_id, on_date } = review_of;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 let invited_today = Self::invited_today(&mut tx, team_id, manager_id, limit.day).await?;
                 if invited_today.saturating_add(1) > limit.limit {
                     tx.rollback().await?;

@@ -213,7 +213,7 @@ macro_rules! impl_install_store {
             }
 
             async fn save_install(&self, w: &Workspace) -> Result<Installed, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 // What was there decides the words of the page; read and written in one go.
                 let before: Option<WorkspaceRow> = sqlx::query_as(SELECT).bind(&w.team_id).fetch_optional(&mut *tx).await?;
                 sqlx::query(UPSERT)
@@ -239,7 +239,7 @@ macro_rules! impl_install_store {
 
             async fn mark_uninstalled(&self, team: &str, reason: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
                 let now = stored_instant(now);
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 let done = sqlx::query("UPDATE workspaces SET uninstalled_at = $1 WHERE team_id = $2 AND uninstalled_at IS NULL")
                     .bind(now).bind(team).execute(&mut *tx).await?;
                 // Claimed rows are left to their delivery, which finds the workspace gone and
@@ -260,7 +260,7 @@ macro_rules! impl_install_store {
                 .bind(stored_instant(cutoff)).fetch_all(&self.pool).await?;
                 let mut purged = Vec::with_capacity(teams.len());
                 for (team,) in teams {
-                    let mut tx = self.pool.begin().await?;
+                    let mut tx = self.begin().await?;
                     // A reinstall since the read above wins: nothing of a returned workspace goes.
                     let still: Option<(String,)> = sqlx::query_as(
                         "SELECT team_id FROM workspaces WHERE team_id = $1 AND uninstalled_at IS NOT NULL AND uninstalled_at <= $2",
@@ -284,7 +284,7 @@ macro_rules! impl_install_store {
             }
 
             async fn reseal_bot_tokens(&self, reseal: ResealWith<'_>) -> Result<Resealed, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(ALL_BOT_TOKENS).fetch_all(&mut *tx).await?;
                 let (mut resealed, mut unopened) = (Vec::with_capacity(rows.len()), Vec::new());
                 for token in rows.into_iter().map(bot_token) {
@@ -312,7 +312,7 @@ macro_rules! impl_install_store {
                 &self, forget: PickWith<'_>, reason: &str, now: DateTime<Utc>,
             ) -> Result<Vec<SealedToken>, StoreError> {
                 let now = stored_instant(now);
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(ALL_BOT_TOKENS).fetch_all(&mut *tx).await?;
                 let mut forgotten = Vec::new();
                 for token in rows.into_iter().map(bot_token) {

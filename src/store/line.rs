@@ -310,7 +310,7 @@ macro_rules! impl_line_store {
         impl LineStore for SqlStore<$db> {
             async fn join_line(&self, join: Join<'_>, on_join: JoinReminders<'_>, now: DateTime<Utc>) -> Result<Joined, StoreError> {
                 let Join { team_id, mentor_id, asker_id, topic, held } = join;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 Self::lock_line(&mut tx, team_id, mentor_id).await?;
                 // A write first: asking again keeps the place, and updates the topic if one is given.
                 let sql = format!("UPDATE line SET topic = COALESCE($4, topic) WHERE team_id = $1 AND mentor_id = $2 AND asker_id = $3 RETURNING {ENTRY_COLUMNS}");
@@ -345,7 +345,7 @@ macro_rules! impl_line_store {
             }
 
             async fn leave_line(&self, team_id: &str, mentor_id: &str, asker_id: &str, on_leave: LineReminders<'_>, now: DateTime<Utc>) -> Result<Option<LineEntry>, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 let sql = format!("DELETE FROM line WHERE team_id = $1 AND mentor_id = $2 AND asker_id = $3 RETURNING {ENTRY_COLUMNS}");
                 let gone: Option<LineEntry> = sqlx::query_as(&sql).bind(team_id).bind(mentor_id).bind(asker_id).fetch_optional(&mut *tx).await?.map(entry);
                 if let Some(gone) = &gone {
@@ -378,7 +378,7 @@ macro_rules! impl_line_store {
             }
 
             async fn call_next(&self, team_id: &str, mentor_id: &str, on_call: LineReminders<'_>, now: DateTime<Utc>) -> Result<Called, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 Self::lock_line(&mut tx, team_id, mentor_id).await?;
                 let called: Option<EntryRow> = sqlx::query_as(CALL_NEXT)
                     .bind(team_id).bind(mentor_id).bind(stored_instant(now))
@@ -403,7 +403,7 @@ macro_rules! impl_line_store {
             }
 
             async fn finish_visit(&self, team_id: &str, mentor_id: &str, id: i64, label: TopicLabel<'_>, on_done: LineReminders<'_>, now: DateTime<Utc>) -> Result<Option<LineEntry>, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 let sql = format!("DELETE FROM line WHERE team_id = $1 AND mentor_id = $2 AND id = $3 AND state = 'called' RETURNING {ENTRY_COLUMNS}");
                 let row: Option<EntryRow> = sqlx::query_as(&sql).bind(team_id).bind(mentor_id).bind(id).fetch_optional(&mut *tx).await?;
                 let Some(done) = row.map(entry) else {
@@ -454,7 +454,7 @@ macro_rules! impl_line_store {
             }
 
             async fn not_today(&self, team_id: &str, mentor_id: &str, id: i64, until: DateTime<Utc>, on_change: LineReminders<'_>, now: DateTime<Utc>) -> Result<Option<LineEntry>, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 let sql = format!(
                     "UPDATE line SET state = 'waiting', called_at = NULL, not_before = $4, \
                      announced = announced + (announced + 1) % 2 WHERE team_id = $1 AND mentor_id = $2 AND id = $3 RETURNING {ENTRY_COLUMNS}"
@@ -505,7 +505,7 @@ macro_rules! impl_line_store {
             }
 
             async fn set_late(&self, team_id: &str, mentor_id: &str, until: DateTime<Utc>, told: Vec<Wanted>, now: DateTime<Utc>) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 sqlx::query(
                     "INSERT INTO line_late (team_id, mentor_id, late_until) VALUES ($1, $2, $3) \
                      ON CONFLICT (team_id, mentor_id) DO UPDATE SET late_until = excluded.late_until",
@@ -536,7 +536,7 @@ macro_rules! impl_line_store {
             }
 
             async fn set_meeting_link(&self, team_id: &str, user_id: &str, url: Option<&str>) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 match url {
                     Some(url) => sqlx::query("INSERT INTO meeting_links (team_id, user_id, url) VALUES ($1, $2, $3) ON CONFLICT (team_id, user_id) DO UPDATE SET url = excluded.url")
                         .bind(team_id).bind(user_id).bind(url).execute(&mut *tx).await?,

@@ -128,7 +128,7 @@ macro_rules! impl_notify_store {
         #[async_trait]
         impl NotifyStore for SqlStore<$db> {
             async fn subscribe(&self, team_id: &str, user_id: &str, target: &Target, quiet_until: Option<DateTime<Utc>>, max: usize, plan: NotifyPlan<'_>, now: DateTime<Utc>) -> Result<Subscribed, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 if let Some(lock) = $lock {
                     sqlx::query(lock).bind(format!("notify:{team_id}:{user_id}")).execute(&mut *tx).await?;
                 }
@@ -166,7 +166,7 @@ macro_rules! impl_notify_store {
             }
 
             async fn unsubscribe(&self, team_id: &str, user_id: &str, target: Option<&Target>, now: DateTime<Utc>) -> Result<Vec<Subscription>, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 let rows: Vec<SubscriptionRow> = match target {
                     Some(target) => sqlx::query_as(&format!(
                         "DELETE FROM notify_subscriptions WHERE team_id = $1 AND user_id = $2 AND target = $3 AND target_key = $4 RETURNING {COLUMNS}"

@@ -200,7 +200,7 @@ macro_rules! impl_one_on_one_store {
         #[async_trait]
         impl OneOnOneStore for SqlStore<$db> {
             async fn save_one_on_one(&self, write: &OneOnOneWrite<'_>, now: DateTime<Utc>) -> Result<Saved, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 let Some(record) = Self::write_cadence(&mut tx, &write.cadence, now).await? else {
                     tx.rollback().await?;
                     return Ok(Saved::Stale);

@@ -37,7 +37,7 @@ macro_rules! impl_org_store {
                 teams: &[String],
                 now: DateTime<Utc>,
             ) -> Result<u64, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 let mut added = 0;
                 for team in teams {
                     let done = sqlx::query(
@@ -60,7 +60,7 @@ macro_rules! impl_org_store {
                 enterprise: &str,
                 teams: &[String],
             ) -> Result<u64, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 let mut removed = 0;
                 for team in teams {
                     let done = sqlx::query(

@@ -251,7 +251,7 @@ macro_rules! impl_presence_store {
             }
 
             async fn reseal_tokens(&self, reseal: ResealWith<'_>) -> Result<Resealed, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 let rows: Vec<TokenRow> = sqlx::query_as(ALL_TOKENS).fetch_all(&mut *tx).await?;
                 let (mut resealed, mut unopened) = (Vec::with_capacity(rows.len()), Vec::new());
                 for token in rows.into_iter().map(SealedToken::from) {
@@ -278,7 +278,7 @@ macro_rules! impl_presence_store {
             }
 
             async fn forget_tokens(&self, forget: ForgetWith<'_>, reason: &str, now: DateTime<Utc>) -> Result<Vec<SealedToken>, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 let rows: Vec<TokenRow> = sqlx::query_as(ALL_TOKENS).fetch_all(&mut *tx).await?;
                 let mut forgotten = Vec::new();
                 for token in rows.into_iter().map(SealedToken::from) {

@@ -447,7 +447,7 @@ macro_rules! impl_privacy_store {
             }
 
             async fn forget_person(&self, team: &str, user: &str, now: DateTime<Utc>) -> Result<Forgotten, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 let mut gone = Forgotten::default();
                 // Someone else's debrief keeps happening, without this person in it.
                 let shared: Vec<(i64, String)> = sqlx::query_as(&format!(

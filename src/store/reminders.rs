@@ -476,7 +476,7 @@ macro_rules! impl_reminder_store {
             }
 
             async fn reconcile_all(&self, groups: &[Wanted], reason: &str, now: DateTime<Utc>) -> Result<Reconciled, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 let done = Self::reconcile_in(&mut tx, groups, reason, now).await?;
                 tx.commit().await?;
                 Ok(done)

@@ -22,6 +22,27 @@ impl<DB: sqlx::Database> SqlStore<DB> {
     }
 }
 
+/// A transaction on SQLite takes the write lock as it begins (`BEGIN IMMEDIATE`). Begun
+/// deferred, one that reads before it writes fails at once with SQLITE_BUSY (no busy wait) when
+/// another connection wrote in between, as the janitor or a concurrent command may; every
+/// transaction here writes, so none gives anything up by waiting its turn from the start.
+impl SqlStore<sqlx::Sqlite> {
+    pub(super) async fn begin(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+/// PostgreSQL's transactions lock rows as they go; they begin as usual.
+impl SqlStore<sqlx::Postgres> {
+    pub(super) async fn begin(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct PersonRow {
     team_id: String,
@@ -227,7 +248,7 @@ macro_rules! impl_sql_store {
                 now: DateTime<Utc>,
             ) -> Result<AddOutcome, StoreError> {
                 let now = stored_instant(now);
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 sqlx::query(UPSERT_PERSON).bind(team_id).bind(user_id).bind(now).execute(&mut *tx).await?;
                 let sql = format!("SELECT {WINDOW_COLUMNS} FROM windows WHERE team_id = $1 AND user_id = $2 ORDER BY id");
                 let rows = sqlx::query_as::<_, WindowRow>(&sql).bind(team_id).bind(user_id).fetch_all(&mut *tx).await?;

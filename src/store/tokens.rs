@@ -174,7 +174,7 @@ macro_rules! impl_token_store {
 
             async fn stop_token(&self, team: &str, reason: &str, digest: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
                 let now = stored_instant(now);
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 let done = sqlx::query(
                     "INSERT INTO token_stops (team_id, reason, stopped_at, token_digest) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (team_id) DO NOTHING",
@@ -199,7 +199,7 @@ macro_rules! impl_token_store {
             }
 
             async fn lift_token_stops(&self, digest: &str, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin().await?;
                 let stops: Vec<(String, DateTime<Utc>)> = sqlx::query_as(
                     "SELECT team_id, stopped_at FROM token_stops WHERE token_digest <> $1 ORDER BY team_id",
                 )

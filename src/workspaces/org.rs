@@ -22,6 +22,12 @@ impl Installs {
         teams: &[String],
         granted: bool,
     ) -> Result<(), StoreError> {
+        // Only an organisation that installed the bot has a list (kept until it is purged);
+        // anything else would be rows no purge ever reaches.
+        if self.store.workspace(enterprise).await?.is_none() {
+            tracing::warn!(slack.enterprise_id = %enterprise, granted, "workspaces changed for an organisation that never installed the bot; ignored");
+            return Ok(());
+        }
         let now = self.clock.now();
         let changed = if granted {
             self.store
