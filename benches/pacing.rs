@@ -29,6 +29,7 @@ use officehours::store::reminders::{NewReminder, Reminder};
 use officehours::views::{Block, Message};
 
 use support::db::BenchDb;
+use support::env_or;
 use support::fake_slack::FakeLimits;
 
 const BURST: u32 = 20;
@@ -36,18 +37,7 @@ const BURST: u32 = 20;
 const TARGET: f64 = 1.10;
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    runtime.block_on(run());
-}
-
-fn env_or(var: &str, default: usize) -> usize {
-    std::env::var(var)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    support::block_on(run());
 }
 
 struct Clients(HashMap<String, Arc<dyn SlackApi>>);

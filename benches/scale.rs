@@ -33,6 +33,7 @@ use officehours::store::installs::BOT;
 use officehours::workspaces::BOT_SCOPES;
 
 use support::db::{BenchDb, Raw, Val};
+use support::env_or;
 use support::fake_slack::{FakeSlack, CLIENT_ID, CLIENT_SECRET};
 use support::process::{cpu_seconds, load_average, mib, proc_stats, Serve, ServeSettings};
 use support::scrape::{bucket_quantile, scrape};
@@ -55,18 +56,7 @@ const MAX_RSS_MIB: f64 = 64.0;
 const MAX_READY_MS: f64 = 200.0;
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    runtime.block_on(run());
-}
-
-fn env_or(var: &str, default: usize) -> usize {
-    std::env::var(var)
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
+    support::block_on(run());
 }
 
 /// The shape asked for, from `BENCH_*` or the defaults.

@@ -41,11 +41,7 @@ const MAX_RSS_MIB: f64 = 64.0;
 const CHECK_PEOPLE: usize = 60;
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    runtime.block_on(run());
+    support::block_on(run());
 }
 
 struct Figures {

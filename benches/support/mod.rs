@@ -22,3 +22,20 @@ pub async fn start_fake_slack() -> fake_slack::FakeSlack {
     fake.set_clock(chrono::Utc::now);
     fake
 }
+
+/// Runs a bench's body on a multi-threaded runtime, as the serving binary runs.
+pub fn block_on<F: std::future::Future>(body: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+        .block_on(body)
+}
+
+/// A whole number from the environment (`BENCH_…`), or `default`.
+pub fn env_or(var: &str, default: usize) -> usize {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}

@@ -155,6 +155,11 @@ pub fn tail(path: &Path) -> String {
 
 /// One GET on a fresh connection; None if nothing answers.
 pub async fn get_status(addr: SocketAddr, path: &str) -> Option<u16> {
+    get(addr, path).await.map(|(status, _)| status)
+}
+
+/// One GET on a fresh connection: the status and the body; None if nothing answers.
+pub async fn get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
     let stream = tokio::net::TcpStream::connect(addr).await.ok()?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
@@ -166,8 +171,8 @@ pub async fn get_status(addr: SocketAddr, path: &str) -> Option<u16> {
         .ok()?;
     let response = sender.send_request(request).await.ok()?;
     let status = response.status().as_u16();
-    let _ = response.into_body().collect().await;
-    Some(status)
+    let body = response.into_body().collect().await.ok()?.to_bytes();
+    Some((status, String::from_utf8_lossy(&body).into_owned()))
 }
 
 #[derive(Debug, Clone, Copy, Default)]

@@ -3,29 +3,14 @@
 
 use std::net::SocketAddr;
 
-use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
-
 const TICK_METRIC: &str = "officehours_scheduler_tick_duration_seconds";
 
 /// One GET on a fresh connection: the body, if it answered 200.
 pub async fn get_body(addr: SocketAddr, path: &str) -> Option<String> {
-    let stream = tokio::net::TcpStream::connect(addr).await.ok()?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .ok()?;
-    tokio::spawn(conn);
-    let request = hyper::Request::get(path)
-        .header("host", addr.to_string())
-        .body(Empty::<Bytes>::new())
-        .ok()?;
-    let response = sender.send_request(request).await.ok()?;
-    if response.status() != 200 {
-        return None;
+    match super::process::get(addr, path).await? {
+        (200, body) => Some(body),
+        _ => None,
     }
-    let body = response.into_body().collect().await.ok()?.to_bytes();
-    Some(String::from_utf8_lossy(&body).into_owned())
 }
 
 /// The value of the sample named exactly `series` (name and labels) in Prometheus' text format.
