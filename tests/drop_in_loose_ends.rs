@@ -497,21 +497,8 @@ async fn a_notice_planned_before_the_upgrade_is_not_told_twice(app: TestApp) {
 async fn put_off_alone_while_she_is_open_is_told_she_opened_next_week(app: TestApp) {
     ana_open(&app).await;
     app.say(BEN, &ask(ANA)).await;
-    let ids: Vec<(i64,)> = app.db.rows("SELECT id FROM line").await;
-    let actor = officehours::app::Actor {
-        team_id: support::TEAM.to_owned(),
-        user_id: ANA.to_owned(),
-    };
-    let trigger = support::trigger_id();
-    app.core
-        .press(
-            &actor,
-            Some(officehours::app::Trigger(&trigger)),
-            "officehours.line_not_today",
-            &ids[0].0.to_string(),
-        )
-        .await
-        .expect("the press is handled");
+    let ben = place_of(&app, BEN).await;
+    press(&app, ANA, officehours::views::actions::LINE_NOT_TODAY, &ben).await;
     app.tick().await;
     assert_eq!(dms_containing(&app, BEN, "can't see you today").len(), 1);
     // Her window ends (told nothing: they know), then her next Thursday opens, on a replica.

@@ -203,6 +203,16 @@ async fn team_access_events_add_and_take_away_workspaces(backend: Backend) {
         json!({ "type": "team_access_granted", "team_ids": [TC], "event_ts": "1515449522.000016" }),
     );
     assert_eq!(app.event(&granted).await.status, 200);
+    // Slack's retry of the same grant (a new delivery id) changes nothing.
+    let mut again = granted.clone();
+    again["event_id"] = json!("Ev0GRANTAGAIN");
+    assert_eq!(app.event(&again).await.status, 200);
+    let listed = rows(
+        &app,
+        &format!("SELECT team_id FROM org_workspaces WHERE team_id = '{TC}'"),
+    )
+    .await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
     let now_in = say_in_org(&app, ORG, TC, OUTSIDER, "").await;
     assert!(now_in.contains(&shown(MENTOR)), "{now_in}");
 
@@ -212,6 +222,9 @@ async fn team_access_events_add_and_take_away_workspaces(backend: Backend) {
         json!({ "type": "team_access_revoked", "team_ids": [TC], "event_ts": "1515449523.000016" }),
     );
     assert_eq!(app.event(&revoked).await.status, 200);
+    let mut again = revoked.clone();
+    again["event_id"] = json!("Ev0REVOKEAGAIN");
+    assert_eq!(app.event(&again).await.status, 200);
     let out = say_in_org(&app, ORG, TC, OUTSIDER, "").await;
     assert!(out.contains("not added to this workspace"), "{out}");
 
