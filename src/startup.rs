@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::{middleware, Router};
+use axum::Router;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,7 +26,6 @@ use crate::slack::socket_mode::SocketMode;
 use crate::slack::verify::SignatureVerifier;
 use crate::slack::{self, SlackApp};
 use crate::store::{self, Store};
-use crate::telemetry;
 use crate::workspaces::{InstallSettings, Installs, Rotation, SingleToken};
 
 /// How long handled event ids are kept: Slack's last retry comes about five minutes after the first.
@@ -271,7 +270,6 @@ fn routes(
         .merge(slack::web::router(app))
         .merge(health_router(store.clone(), clock.clone()));
     crate::serve::bounded(routes, &config.server)
-        .layer(middleware::from_fn(telemetry::trace_requests))
 }
 
 fn health_router(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Router {

@@ -322,6 +322,34 @@ async fn requests_past_the_in_flight_cap_are_shed_with_503() {
     assert_eq!(exchange(addr, health, "", PROMPT).await, Some(200));
 }
 
+/// A client that asks and asks but never reads an answer: once the server's writes have waited
+/// `IDLE_TIMEOUT` (3 s here) it lets the connection go, and the client's next write fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_reads_its_answers_is_let_go_after_the_idle_timeout() {
+    let (server, _db) = sqlite_server(short_bounds()).await;
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .set_recv_buffer_size(4096)
+        .expect("small receive buffer");
+    let mut stream = socket.connect(server.addr).await.expect("connect");
+    let asks = b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n".repeat(1000);
+    let started = Instant::now();
+    let let_go = tokio::time::timeout(Duration::from_secs(10), async {
+        while stream.write_all(&asks).await.is_ok() {}
+    })
+    .await;
+    assert!(
+        let_go.is_ok(),
+        "still held 10 s after the answers stopped being read"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "let go too early: {:?}",
+        started.elapsed()
+    );
+    answers_promptly(server.addr).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_while_a_body_trickles_exits_within_the_grace_period() {
     let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");

@@ -15,8 +15,8 @@ pub struct ServerArgs {
     /// Longest a request body may go without sending a byte.
     #[arg(long, env = "BODY_TIMEOUT", default_value = "10s", global = true)]
     pub body_timeout: String,
-    /// A connection on which nothing moves either way for this long is closed (a client that
-    /// stops reading its answer, say).
+    /// A connection whose answer has waited this long to be written is closed (a client that
+    /// stops reading it). Reads are bounded by the header, body and request timeouts.
     #[arg(long, env = "IDLE_TIMEOUT", default_value = "60s", global = true)]
     pub idle_timeout: String,
     /// Longest one request may take from its headers to its answer.
