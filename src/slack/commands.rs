@@ -102,7 +102,12 @@ async fn answer_served(
     // Run here rather than in a task of its own (most answers come from memory in microseconds);
     // only if it outlasts the ack budget is it moved to the background. A panic is caught as a
     // spawned task's would be: the person gets an apology, the connection stays up.
-    let mut work: Work = {
+    let mut work: Work = if understood.is_overview() {
+        let (app, actor) = (app.clone(), actor.clone());
+        AssertUnwindSafe(async move { app.core.answer_overview(&actor).await })
+            .catch_unwind()
+            .boxed()
+    } else {
         let (app, actor, understood, channel) = (
             app.clone(),
             actor.clone(),
