@@ -591,6 +591,24 @@ fn sequences_that_diverged_once() {
                 conference: 0,
             },
         ],
+        // Diverged once on PostgreSQL (2026-12-05): a second `late` in the same second, after
+        // Next called the first person. The DM the first `late` sent them has the same key, and
+        // the model took it for one planned for someone no longer waiting (the model's error:
+        // the bot plans none, and cancels at delivery a late DM to anyone no longer waiting).
+        vec![
+            Op::OpenNow { who: 0 },
+            Op::OpenNow { who: 1 },
+            Op::OpenNow { who: 2 },
+            Op::Crowd { mentor: 0, n: 12 },
+            Op::Late { who: 0, minutes: 5 },
+            Op::NextTwice {
+                mentor: 0,
+                both: false,
+            },
+            Op::Late { who: 0, minutes: 5 },
+            Op::OpenNow { who: 0 },
+            Op::OpenNow { who: 0 },
+        ],
     ];
     for (n, ops) in cases.into_iter().enumerate() {
         for start in 0..4 {

@@ -72,7 +72,7 @@ impl Run<'_> {
     }
 
     /// The people and everyone of a crowd who asked so far.
-    fn everyone(&self) -> Vec<String> {
+    pub(super) fn everyone(&self) -> Vec<String> {
         let n = PEOPLE.len() + self.model.lines.crowd;
         (0..n).map(|who| id_of(&self.team, who)).collect()
     }
@@ -116,6 +116,7 @@ impl Run<'_> {
                 }
             }
             Op::Late { who, minutes } => {
+                let before = self.all_dm_keys();
                 let reply = self.say(who, &format!("late {minutes}m")).await;
                 let now = self.now();
                 let told = self
@@ -133,7 +134,7 @@ impl Run<'_> {
                     reply.contains(&expected),
                     "late {minutes}m, {told} waiting: {reply}"
                 );
-                self.check_late(who).await;
+                self.check_late(who, &before).await;
             }
             _ => {}
         }
