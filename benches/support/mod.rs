@@ -10,6 +10,7 @@ pub mod db;
 pub mod fake_slack;
 pub mod machine;
 pub mod process;
+pub mod rounds;
 pub mod scrape;
 pub mod seed;
 pub mod siege;
