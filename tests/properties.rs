@@ -161,18 +161,18 @@ fn check_week_intervals(w: &WeeklyWindow) -> Result<(), TestCaseError> {
             covered[m as usize] = true;
         }
     }
-    prop_assert!(covered == minutes_of(&w), "{w}: {intervals:?}");
+    prop_assert!(covered == minutes_of(w), "{w}: {intervals:?}");
     let total: u32 = intervals.iter().map(|(a, b)| b - a).sum();
-    prop_assert_eq!(total, w.days.len() as u32 * length(&w));
+    prop_assert_eq!(total, w.days.len() as u32 * length(w));
     Ok(())
 }
 
 /// `overlaps` is symmetric, reflexive, and true exactly when the windows share a minute.
 fn check_overlaps(a: &WeeklyWindow, b: &WeeklyWindow) -> Result<(), TestCaseError> {
-    let shared = share_a_minute(&minutes_of(&a), &minutes_of(&b));
-    prop_assert_eq!(a.overlaps(&b), b.overlaps(&a), "{} vs {}", a, b);
-    prop_assert_eq!(a.overlaps(&b), shared, "{} vs {}", a, b);
-    prop_assert!(a.overlaps(&a));
+    let shared = share_a_minute(&minutes_of(a), &minutes_of(b));
+    prop_assert_eq!(a.overlaps(b), b.overlaps(a), "{} vs {}", a, b);
+    prop_assert_eq!(a.overlaps(b), shared, "{} vs {}", a, b);
+    prop_assert!(a.overlaps(a));
     Ok(())
 }
 
@@ -497,7 +497,7 @@ proptest! {
 /// In `tz` at `t`: the next and the current occurrence of `w` exist, agree with each other and
 /// with the occurrences on the dates around, and keep the window's wall-clock times.
 fn check_next_and_current(tz: Tz, t: DateTime<Utc>, w: &WeeklyWindow) -> Result<(), TestCaseError> {
-    let next = next_start_after(&w, tz, t);
+    let next = next_start_after(w, tz, t);
     prop_assert!(next.is_some(), "{} in {}: nothing after {}", w, tz, t);
     let next = next.unwrap();
     prop_assert!(
@@ -518,7 +518,7 @@ fn check_next_and_current(tz: Tz, t: DateTime<Utc>, w: &WeeklyWindow) -> Result<
         t
     );
 
-    let current = current_or_next(&w, tz, t);
+    let current = current_or_next(w, tz, t);
     prop_assert!(
         current.is_some(),
         "{} in {}: nothing at or after {}",
@@ -548,7 +548,7 @@ fn check_next_and_current(tz: Tz, t: DateTime<Utc>, w: &WeeklyWindow) -> Result<
     }
 
     // Consecutive occurrences of one window don't overlap.
-    let after = next_start_after(&w, tz, current.start).unwrap();
+    let after = next_start_after(w, tz, current.start).unwrap();
     prop_assert!(
         after.start >= current.end,
         "{} in {}: {:?} overlaps {:?}",
@@ -562,7 +562,7 @@ fn check_next_and_current(tz: Tz, t: DateTime<Utc>, w: &WeeklyWindow) -> Result<
     // or ends after t but starts before `current`.
     let mut date = wall(tz, t).date() - Duration::days(3);
     while date <= wall(tz, after.start).date() + Duration::days(1) {
-        if let Some(o) = occurrence_on(&w, tz, date) {
+        if let Some(o) = occurrence_on(w, tz, date) {
             prop_assert!(
                 o.start <= t || o.start >= next.start,
                 "{} in {}: {:?} before {:?}",
@@ -584,7 +584,7 @@ fn check_next_and_current(tz: Tz, t: DateTime<Utc>, w: &WeeklyWindow) -> Result<
     }
 
     for o in [current, next, after] {
-        check_wall_clock(tz, &w, &o)?;
+        check_wall_clock(tz, w, &o)?;
     }
     Ok(())
 }
@@ -596,12 +596,12 @@ fn check_separate_windows(
     a: &WeeklyWindow,
     b: &WeeklyWindow,
 ) -> Result<(), TestCaseError> {
-    if a.overlaps(&b) {
+    if a.overlaps(b) {
         return Ok(());
     }
     let (oa, ob) = (
-        current_or_next(&a, tz, t).unwrap(),
-        current_or_next(&b, tz, t).unwrap(),
+        current_or_next(a, tz, t).unwrap(),
+        current_or_next(b, tz, t).unwrap(),
     );
     prop_assert!(
         !(oa.start < ob.end && ob.start < oa.end),
@@ -613,8 +613,8 @@ fn check_separate_windows(
         ob
     );
     let (na, nb) = (
-        next_start_after(&a, tz, oa.start).unwrap(),
-        next_start_after(&b, tz, ob.start).unwrap(),
+        next_start_after(a, tz, oa.start).unwrap(),
+        next_start_after(b, tz, ob.start).unwrap(),
     );
     for (x, y) in [(oa, nb), (na, ob), (na, nb)] {
         prop_assert!(

@@ -140,7 +140,7 @@ fn a_settled_date_is_passed_over_but_one_skipped_by_a_schedule_change_is_not() {
 fn after_a_delivered_reminder_the_next_meeting_is_planned_once() {
     let now = at(7, 8);
     let current = meeting(1, 0, at(7, 9), MeetingStatus::Planned);
-    let changes = weekly_replan(&[current.clone()], now, Replan::Follow);
+    let changes = weekly_replan(std::slice::from_ref(&current), now, Replan::Follow);
     assert_eq!(
         changes,
         vec![MeetingChange::Plan {

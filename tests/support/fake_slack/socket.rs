@@ -401,6 +401,8 @@ async fn accept_loop(
 /// One connection: the handshake (path and ticket checked), hello, then a writer task fed by
 /// the test and a reader that records frames until the client goes or the fake stops.
 async fn serve(stream: TcpStream, state: Shared, mut stopped: watch::Receiver<bool>) {
+    // tungstenite's callback returns its own (large) error response type: not ours to box.
+    #[allow(clippy::result_large_err)]
     let check = {
         let state = state.clone();
         move |request: &Request, response: Response| check_handshake(&state, request, response)
