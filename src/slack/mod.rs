@@ -88,33 +88,26 @@ impl SlackApp {
             return None;
         }
         tracing::warn!(error = %err, "a command from a workspace the bot doesn't serve");
-        if let NotServed::Stopped { .. } = err {
-            let mut message = Message::new("officehours was removed from this workspace");
-            message.push(Block::text(
+        let (title, text, next) = match err {
+            NotServed::Stopped { .. } => (
+                "officehours was removed from this workspace",
                 ":no_entry: officehours was removed from this Slack workspace, so I can't do anything here. Nothing you set up is lost.",
-            ));
-            message.push(Block::context(
                 "Whoever runs this bot needs to add the app to Slack again and restart it with the new bot token (SLACK_BOT_TOKEN).",
-            ));
-            return Some(Arc::new(message));
-        }
-        if let NotServed::OutsideOrganisation { .. } = err {
-            let mut message = Message::new("officehours isn't added to this workspace");
-            message.push(Block::text(
+            ),
+            NotServed::OutsideOrganisation { .. } => (
+                "officehours isn't added to this workspace",
                 ":no_entry: officehours is installed for your organisation, but not added to this workspace, so I can't do anything here.",
-            ));
-            message.push(Block::context(
                 "An Org Admin can add it to this workspace in the organisation's app settings.",
-            ));
-            return Some(Arc::new(message));
-        }
-        let mut message = Message::new("officehours isn't installed in this workspace");
-        message.push(Block::text(
-            ":no_entry: officehours isn't installed in this Slack workspace (or was removed), so I can't do anything here.",
-        ));
-        message.push(Block::context(
-            "Ask a workspace admin to add it again with the \"Add to Slack\" page of whoever runs this bot.",
-        ));
+            ),
+            _ => (
+                "officehours isn't installed in this workspace",
+                ":no_entry: officehours isn't installed in this Slack workspace (or was removed), so I can't do anything here.",
+                "Ask a workspace admin to add it again with the \"Add to Slack\" page of whoever runs this bot.",
+            ),
+        };
+        let mut message = Message::new(title);
+        message.push(Block::text(text));
+        message.push(Block::context(next));
         Some(Arc::new(message))
     }
 }
