@@ -46,8 +46,10 @@ impl StatusMemory {
 pub enum StatusRule {
     /// Show `wanted` (office hours until the window's end).
     Start { wanted: SlackStatus },
-    /// Put back what the person had, if the status is still ours.
-    Restore,
+    /// Put back what the person had, if the status is still ours. `expires_at` is when the one
+    /// we set clears itself, when this is the restore for that moment: Slack may have cleared it
+    /// first, and an empty status then is its doing, not the person's.
+    Restore { expires_at: Option<DateTime<Utc>> },
 }
 
 /// What to do, given the person's current status.
@@ -72,7 +74,7 @@ impl StatusRule {
     ) -> StatusStep {
         match self {
             StatusRule::Start { wanted } => start(wanted, memory, current, now),
-            StatusRule::Restore => restore(memory, current, now),
+            StatusRule::Restore { expires_at } => restore(memory, current, now, *expires_at),
         }
     }
 }
@@ -108,15 +110,21 @@ fn start(
     }
 }
 
-fn restore(memory: &StatusMemory, current: &SlackStatus, now: DateTime<Utc>) -> StatusStep {
+fn restore(
+    memory: &StatusMemory,
+    current: &SlackStatus,
+    now: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+) -> StatusStep {
     if !memory.shows_ours() {
         return StatusStep {
             skipped: Some("no office-hours status to take down"),
             ..StatusStep::default()
         };
     }
+    let expired = current.is_empty() && expires_at.is_some_and(|at| at <= now);
     // Changed by the person meanwhile: theirs wins, and there is nothing to restore later.
-    let set = memory.is_ours(current).then(|| {
+    let set = (memory.is_ours(current) || expired).then(|| {
         let saved = SlackStatus {
             text: memory.saved_text.clone().unwrap_or_default(),
             emoji: memory.saved_emoji.clone().unwrap_or_default(),
@@ -130,7 +138,8 @@ fn restore(memory: &StatusMemory, current: &SlackStatus, now: DateTime<Utc>) -> 
         }
     });
     StatusStep {
-        set,
+        // Slack already cleared ours, and they had nothing before: nothing to set.
+        set: set.filter(|status| !(expired && status.is_empty())),
         memory: Some(StatusMemory::default()),
         ..StatusStep::default()
     }
@@ -197,6 +206,8 @@ mod tests {
         DateTime::from_timestamp(seconds, 0).unwrap()
     }
 
+    const RESTORE: StatusRule = StatusRule::Restore { expires_at: None };
+
     fn wanted() -> StatusRule {
         StatusRule::Start {
             wanted: SlackStatus {
@@ -224,7 +235,7 @@ mod tests {
         let shown = started.set.clone().unwrap();
         let memory = started.memory.unwrap();
         assert_eq!(memory.saved_text.as_deref(), Some("In a meeting"));
-        let restored = StatusRule::Restore.apply(&memory, &shown, at(5_000));
+        let restored = RESTORE.apply(&memory, &shown, at(5_000));
         assert_eq!(restored.set, Some(theirs));
         assert_eq!(restored.memory, Some(StatusMemory::default()));
     }
@@ -247,7 +258,7 @@ mod tests {
             bot_text: Some("Office hours until 15:00 — drop by".into()),
             ..StatusMemory::default()
         };
-        let step = StatusRule::Restore.apply(&memory, &status("Lunch", ":pizza:"), at(5_000));
+        let step = RESTORE.apply(&memory, &status("Lunch", ":pizza:"), at(5_000));
         assert_eq!(step.set, None);
         assert_eq!(step.memory, Some(StatusMemory::default()));
     }
@@ -260,7 +271,34 @@ mod tests {
             saved_expiration: Some(2_000),
             bot_text: Some("ours".into()),
         };
-        let step = StatusRule::Restore.apply(&memory, &status("ours", ":door:"), at(5_000));
+        let step = RESTORE.apply(&memory, &status("ours", ":door:"), at(5_000));
         assert_eq!(step.set, Some(SlackStatus::default()));
+    }
+
+    #[test]
+    fn a_status_slack_cleared_at_its_expiry_still_gives_theirs_back() {
+        let theirs = status("Working from home", ":house:");
+        let started = wanted().apply(&StatusMemory::default(), &theirs, at(1_000));
+        let memory = started.memory.unwrap();
+        let at_the_end = StatusRule::Restore {
+            expires_at: Some(at(5_000)),
+        };
+        let cleared = SlackStatus::default();
+        assert_eq!(
+            at_the_end.apply(&memory, &cleared, at(5_000)).set,
+            Some(theirs)
+        );
+        // Before its expiry, an empty status is the person's own doing: it stays.
+        assert_eq!(at_the_end.apply(&memory, &cleared, at(4_999)).set, None);
+        assert_eq!(RESTORE.apply(&memory, &cleared, at(5_000)).set, None);
+        // They had none: Slack's clearing already put that back.
+        let none_before = wanted()
+            .apply(&StatusMemory::default(), &cleared, at(1_000))
+            .memory
+            .unwrap();
+        assert_eq!(
+            at_the_end.apply(&none_before, &cleared, at(5_000)).set,
+            None
+        );
     }
 }

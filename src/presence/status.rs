@@ -56,33 +56,40 @@ async fn wanted_changes(
     let manual = away
         .map(ManualState::UnavailableUntil)
         .or(mentor.person.manual);
-    // (what, when, the end of the opening it is for)
+    // (what, when, the end of the opening it is for, whether the status we set expires then)
     let mut changes = Vec::new();
     match presence_at(tz, &windows, manual, now) {
         Presence::OpenScheduled { until } | Presence::OpenManual { until } => {
-            changes.push((kinds::STATUS_START, now, until));
-            changes.push((kinds::STATUS_END, until, until));
+            changes.push((kinds::STATUS_START, now, until, false));
+            changes.push((kinds::STATUS_END, until, until, true));
         }
         Presence::Closed => {
-            // Switched off (or away) while our status shows: take it down now.
+            // Switched off (or away) while our status shows: take it down now, before it expires.
             if p.store.status_memory(team_id, user_id).await?.shows_ours() {
-                changes.push((kinds::STATUS_END, now, now));
+                changes.push((kinds::STATUS_END, now, now, false));
             }
             if let Some(next) = next_opening(tz, &windows, manual, now) {
-                changes.push((kinds::STATUS_START, next.start, next.end));
-                changes.push((kinds::STATUS_END, next.end, next.end));
+                changes.push((kinds::STATUS_START, next.start, next.end, false));
+                changes.push((kinds::STATUS_END, next.end, next.end, true));
             }
         }
     }
     Ok(changes
         .into_iter()
-        .map(|(what, at, end)| NewReminder {
-            team_id: team_id.to_owned(),
-            key: format!("status:{team_id}:{user_id}:{}:{what}", end.timestamp()),
-            kind: what.to_owned(),
-            recipients: vec![user_id.to_owned()],
-            payload: serde_json::json!({ "end": end.timestamp() }),
-            due_at: at,
+        .map(|(what, at, end, expires)| {
+            let mut payload = serde_json::json!({ "end": end.timestamp() });
+            // At a window's end Slack may have cleared the status we set before we restore.
+            if expires {
+                payload["expires"] = serde_json::json!(end.timestamp());
+            }
+            NewReminder {
+                team_id: team_id.to_owned(),
+                key: format!("status:{team_id}:{user_id}:{}:{what}", end.timestamp()),
+                kind: what.to_owned(),
+                recipients: vec![user_id.to_owned()],
+                payload,
+                due_at: at,
+            }
         })
         .collect())
 }
@@ -128,7 +135,11 @@ pub(super) async fn compose(
             Err(why) => return Ok(Composed::Cancel(why.into())),
         }
     } else if memory.shows_ours() {
-        StatusRule::Restore
+        StatusRule::Restore {
+            expires_at: reminder.payload["expires"]
+                .as_i64()
+                .and_then(|t| DateTime::from_timestamp(t, 0)),
+        }
     } else {
         return Ok(Composed::Cancel(
             "no office-hours status to take down".into(),
@@ -189,7 +200,7 @@ pub(super) async fn restore(
     }
     let slack = p.slack(team).await?;
     let current = slack.current_status(token).await?;
-    let step = StatusRule::Restore.apply(&memory, &current, p.now());
+    let step = StatusRule::Restore { expires_at: None }.apply(&memory, &current, p.now());
     if let Some(status) = &step.set {
         slack.set_status(token, status).await?;
     }
