@@ -221,9 +221,11 @@ async fn wind_down_scheduler(
     core.abandon_claims().await;
 }
 
-/// The core behind the terminal shell: its own clock, its stand-in for Slack, no key (there is no
-/// Slack account to connect in a terminal), and a scheduler that delivers only `team`'s reminders,
-/// unpaced. `public_url` (`PUBLIC_URL`) lets `calendar` hand out a feed address.
+/// The core behind the terminal shell: its own clock, its stand-in for Slack, and a scheduler that
+/// delivers only `team`'s reminders, unpaced. `public_url` (`PUBLIC_URL`) lets `calendar` hand out
+/// a feed address. In the pretend workspace, connecting a Slack status goes through the real
+/// OAuth pages with the stand-in as Slack (see [`shell_cipher`]); in a real workspace's data the
+/// shell has no key and connects no one.
 pub fn shell_core(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
@@ -232,18 +234,30 @@ pub fn shell_core(
     team: String,
     public_url: Option<String>,
 ) -> Core {
+    let pretend = team == crate::config::SHELL_TEAM;
+    let presence = PresenceSettings {
+        public_url: public_url.filter(|url| !url.trim().is_empty()),
+        ..PresenceSettings::default()
+    };
+    let presence = if pretend {
+        PresenceSettings {
+            client_id: Some("officehours-shell".to_owned()),
+            client_secret: Some(Secret::new("shell")),
+            connect_base: Some("shell:".to_owned()),
+            ..presence
+        }
+    } else {
+        presence
+    };
     Core::assemble(CoreParts {
         store,
         clock,
         workspaces: SingleWorkspace::shared(slack),
         installs: None,
         single: None,
-        cipher: None,
+        cipher: pretend.then(shell_cipher).flatten(),
         nudges,
-        presence: PresenceSettings {
-            public_url: public_url.filter(|url| !url.trim().is_empty()),
-            ..PresenceSettings::default()
-        },
+        presence,
         scheduler: SchedulerSettings {
             per_channel: Duration::ZERO,
             per_workspace: Duration::ZERO,
@@ -252,6 +266,14 @@ pub fn shell_core(
             ..Default::default()
         },
     })
+}
+
+/// The key of the shell's pretend workspace. It only ever seals tokens the shell's stand-in for
+/// Slack made up (`xoxp-shell-…`, good for nothing outside the shell), and a fixed key opens them
+/// on any database, in every run; `serve` never serves that workspace and leaves its tokens out
+/// of its key checks (`keys::is_pretend`).
+fn shell_cipher() -> Option<TokenCipher> {
+    TokenCipher::from_key_text(&"5e".repeat(32)).ok()
 }
 
 /// Every route, behind the server's bounds, each request in its span.

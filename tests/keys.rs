@@ -176,7 +176,59 @@ on_both_databases!(
     a_dm_that_cannot_be_sent_is_reported_and_the_token_is_still_forgotten,
     workspace_bot_tokens_are_checked_and_rotated_with_the_mentors_tokens,
     forget_tokens_stops_a_workspace_whose_bot_token_no_key_opens,
+    the_shells_pretend_tokens_never_stop_serve_or_a_rotation,
 );
+
+/// `officehours shell` seals the tokens its stand-in for Slack makes up under its own key, in its
+/// pretend workspace; a deployment later run on the same database must not trip over them.
+async fn the_shells_pretend_tokens_never_stop_serve_or_a_rotation(db: TestDb) {
+    use officehours::config::SHELL_TEAM;
+    store_token(&db, &cipher(K1), ANA, ANA_TOKEN).await;
+    let sealed = cipher(K3).encrypt("xoxp-shell-you", &token_owner(SHELL_TEAM, "you"));
+    let store = store(&db).await;
+    store
+        .save_connection(
+            SHELL_TEAM,
+            "you",
+            &sealed,
+            "users.profile:read",
+            support::thursday_afternoon(),
+        )
+        .await
+        .unwrap();
+    store.close().await;
+
+    let served = TestApp::spawn_keyed(db.same(), Some(K1), None)
+        .await
+        .expect("serve leaves the shell's tokens out of its key check");
+    let api = served.slack.api_url();
+    let vars = [
+        ("OFFICEHOURS_SECRET_KEY", K2),
+        ("OFFICEHOURS_SECRET_KEY_OLD", K1),
+    ];
+    let out = officehours(&["keys", "rotate"], &db, &vars).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let slack = [
+        ("SLACK_BOT_TOKEN", BOT_TOKEN),
+        ("SLACK_API_URL", api.as_str()),
+        ("OFFICEHOURS_SECRET_KEY", K2),
+    ];
+    let forgot = officehours(&["keys", "forget-tokens"], &db, &slack).await;
+    assert!(
+        text(&forgot).contains("Nothing to forget"),
+        "{}",
+        text(&forgot)
+    );
+    let opened = opened_with(&db, &cipher(K2)).await;
+    assert!(
+        opened.contains(&(ANA.to_owned(), Some(ANA_TOKEN.to_owned()))),
+        "{opened:?}"
+    );
+    let shell: Vec<(String,)> = db
+        .rows("SELECT token_sealed FROM connections WHERE team_id = 'TSHELL'")
+        .await;
+    assert_eq!(shell, vec![(sealed,)], "kept as the shell sealed it");
+}
 
 async fn serve_refuses_a_key_that_does_not_open_the_stored_tokens(db: TestDb) {
     store_token(&db, &cipher(K1), ANA, ANA_TOKEN).await;

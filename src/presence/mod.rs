@@ -66,6 +66,9 @@ pub struct PresenceSettings {
     pub hint_cooldown: Duration,
     /// Slack's authorize page; only tests change it.
     pub authorize_url: String,
+    /// Where the connect pages are when there is no public address: the shell's, whose
+    /// pretend browser never leaves the terminal. The calendar still needs `public_url`.
+    pub connect_base: Option<String>,
 }
 
 impl Default for PresenceSettings {
@@ -77,6 +80,7 @@ impl Default for PresenceSettings {
             status_emoji: ":door:".to_owned(),
             hint_cooldown: Duration::hours(1),
             authorize_url: "https://slack.com/oauth/v2/authorize".to_owned(),
+            connect_base: None,
         }
     }
 }
@@ -134,7 +138,16 @@ impl PresenceService {
         self.cipher.is_some()
             && self.settings.client_id.is_some()
             && self.settings.client_secret.is_some()
-            && self.settings.public_url.is_some()
+            && self.connect_base().is_some()
+    }
+
+    /// Where the connect pages are served.
+    fn connect_base(&self) -> Option<&str> {
+        self.settings
+            .public_url
+            .as_deref()
+            .or(self.settings.connect_base.as_deref())
+            .map(|base| base.trim_end_matches('/'))
     }
 
     fn aad(team_id: &str, user_id: &str) -> String {

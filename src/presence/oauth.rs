@@ -32,10 +32,8 @@ impl OAuthPage {
 
 impl PresenceService {
     fn callback_url(&self) -> Option<String> {
-        self.settings
-            .public_url
-            .as_ref()
-            .map(|base| format!("{}/slack/oauth/callback", base.trim_end_matches('/')))
+        self.connect_base()
+            .map(|base| format!("{base}/slack/oauth/callback"))
     }
 
     /// `/officehours connect`: a button to Slack's approval page, good once, for ten minutes.
@@ -70,11 +68,8 @@ impl PresenceService {
                 self.now() + STATE_LIFETIME,
             )
             .await?;
-        let base = self.settings.public_url.clone().unwrap_or_default();
-        let url = format!(
-            "{}/slack/oauth/start?state={state}",
-            base.trim_end_matches('/')
-        );
+        let base = self.connect_base().unwrap_or_default();
+        let url = format!("{base}/slack/oauth/start?state={state}");
         Ok(Message {
             fallback: "Connect your Slack status".to_owned(),
             blocks: vec![

@@ -19,7 +19,8 @@ pub(super) use crate::app::COMMAND_WORDS as COMMANDS;
 
 /// The shell's own verbs.
 pub(super) const VERBS: &[&str] = &[
-    ":as", ":tz", ":advance", ":now", ":press", ":in", ":out", ":home", ":forget", ":help", ":quit",
+    ":as", ":tz", ":advance", ":now", ":press", ":status", ":in", ":out", ":home", ":forget",
+    ":help", ":quit",
 ];
 
 pub(super) struct Editor {

@@ -20,6 +20,8 @@ Shell commands:
   :advance 3d     move the pretend clock on (30m, 2h, 1d, 1w, 3mo, 1y) and see what happens meanwhile
   :now [INSTANT]  show the pretend time, or jump to one (:now 2026-01-01 09:00, UTC)
   :press N        press button [N], as the person it was shown to
+  :status [TEXT]  your own Slack status, as you would set it in Slack (:status :palm_tree: On leave;
+                  :status clear); connect (then press [Connect]) lets the bot show office hours there
   :in #general    be in a channel: messages you type there get mention hints; /officehours
                   commands (and lines that read as one, like hints off) run in that channel
   :out            leave the channel
@@ -74,6 +76,7 @@ impl Session {
                 Err(problem) => problem,
             },
             "press" | "p" => self.press(rest).await?,
+            "status" => self.own_status(rest),
             "in" => self.enter(rest),
             "out" | "leave" => match self.channel.take() {
                 Some(channel) => format!("You left #{channel}."),
@@ -134,6 +137,31 @@ impl Session {
         ))
     }
 
+    /// `:status`: what a hover shows, or the person setting their own status in Slack.
+    fn own_status(&mut self, typed: &str) -> String {
+        let user = self.actor.user_id.clone();
+        if typed.is_empty() {
+            let now = self.outbox.status_of(&user);
+            let shown = format!("{} {}", now.emoji, now.text);
+            return match shown.trim() {
+                "" => format!(
+                    "@{user} has no Slack status. Set one with :status :palm_tree: On leave."
+                ),
+                shown => format!("@{user}'s Slack status: {shown}. :status clear clears it."),
+            };
+        }
+        let status = if typed.eq_ignore_ascii_case("clear") {
+            crate::domain::slack_status::SlackStatus::default()
+        } else {
+            own_status(typed)
+        };
+        self.outbox.set_by_person(&user, status);
+        match typed.eq_ignore_ascii_case("clear") {
+            true => format!("@{user} cleared their Slack status."),
+            false => format!("@{user} set their own Slack status: {typed}"),
+        }
+    }
+
     fn enter(&mut self, channel: &str) -> String {
         let name = channel.trim().trim_start_matches('#').to_lowercase();
         if name.is_empty()
@@ -150,6 +178,18 @@ impl Session {
         format!(
             "You are in #{name}. What you type is posted there (mention someone with @name); commands such as hints off apply to #{name}. :out leaves."
         )
+    }
+}
+
+/// `:palm_tree: On leave` → that emoji and text; without a leading `:emoji:`, text only.
+fn own_status(typed: &str) -> crate::domain::slack_status::SlackStatus {
+    let (first, rest) = typed.split_once(' ').unwrap_or((typed, ""));
+    let is_emoji = first.len() > 2 && first.starts_with(':') && first.ends_with(':');
+    let (emoji, text) = if is_emoji { (first, rest) } else { ("", typed) };
+    crate::domain::slack_status::SlackStatus {
+        text: text.trim().to_owned(),
+        emoji: emoji.to_owned(),
+        expiration: 0,
     }
 }
 

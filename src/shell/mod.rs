@@ -2,6 +2,7 @@
 //! text; press any button by its number, fill in modals, talk in a pretend channel, and watch
 //! what the bot does as the pretend clock moves on.
 
+mod browser;
 mod clock;
 mod editor;
 mod lines;
@@ -44,7 +45,7 @@ where
     F: FnOnce(Arc<dyn Clock>, Arc<dyn SlackApi>) -> Core,
 {
     let clock = ShellClock::start(args.now.as_deref())?;
-    let outbox = Arc::new(Outbox::default());
+    let outbox = Arc::new(Outbox::new(clock.shared()));
     let core = assemble(clock.shared(), outbox.clone());
     let on_terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let term: Box<dyn Terminal> = if on_terminal {
@@ -199,8 +200,8 @@ impl Session {
     /// Renders a message with its buttons numbered for `:press`.
     fn show(&mut self, message: &Message, origin: Origin) -> String {
         let presses = &mut self.presses;
-        render_numbered(message, self.style, &mut |button| {
-            Some(presses.number(button, origin.clone()))
+        render_numbered(message, self.style, &mut |pressable| {
+            Some(presses.number(pressable, origin.clone()))
         })
     }
 
@@ -211,6 +212,9 @@ impl Session {
         }
         self.core.deliver_due().await?;
         let mut told = String::new();
+        for shown in self.outbox.take_statuses() {
+            told.push_str(&story::status_line(&shown, self.clock.now()));
+        }
         for sent in self.outbox.take() {
             told.push_str(&self.sent_line(&sent));
         }

@@ -1,10 +1,13 @@
 //! A stand-in for Slack's Web API in the terminal: DMs the scheduler sends and hints only the
-//! sender sees are collected and printed.
+//! sender sees are collected and printed; each person's Slack status is kept as Slack keeps it
+//! (cleared at its expiry), and the approval page grants a pretend token.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use std::sync::Mutex;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::clock::Clock;
 use crate::ports::slack::{
     Attachment, BotIdentity, Posted, Profile, Refreshed, SlackApi, SlackError, SlackStatus,
     UserGrant,
@@ -24,12 +27,76 @@ pub(super) struct Sent {
     pub(super) key: Option<String>,
 }
 
-#[derive(Default)]
+/// One change of someone's Slack status, by the bot or by themselves.
+#[derive(Debug, Clone)]
+pub(super) struct StatusShown {
+    pub(super) user: String,
+    pub(super) status: SlackStatus,
+}
+
+/// What the shell's approval page hands the bot: it says who approved.
+const CODE_PREFIX: &str = "shell-approval:";
+/// A pretend token names its person, so a status set with it lands on them.
+const TOKEN_PREFIX: &str = "xoxp-shell-";
+
+/// The code Slack's approval page would pass back, once `user` approved.
+pub(super) fn approval_code(user: &str) -> String {
+    format!("{CODE_PREFIX}{user}")
+}
+
 pub(super) struct Outbox {
+    clock: Arc<dyn Clock>,
     sent: Mutex<Vec<Sent>>,
+    statuses: Mutex<BTreeMap<String, SlackStatus>>,
+    changes: Mutex<Vec<StatusShown>>,
+}
+
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Outbox {
+    pub(super) fn new(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            clock,
+            sent: Mutex::default(),
+            statuses: Mutex::default(),
+            changes: Mutex::default(),
+        }
+    }
+
+    /// Someone's Slack status now: as Slack does, one past its expiry reads as none.
+    pub(super) fn status_of(&self, user: &str) -> SlackStatus {
+        let now = self.clock.now().timestamp();
+        match locked(&self.statuses).get(user) {
+            Some(status) if status.expiration == 0 || status.expiration > now => status.clone(),
+            _ => SlackStatus::default(),
+        }
+    }
+
+    /// The bot sets `user`'s Slack status with their token.
+    fn show_status(&self, user: &str, status: SlackStatus) {
+        locked(&self.statuses).insert(user.to_owned(), status.clone());
+        locked(&self.changes).push(StatusShown {
+            user: user.to_owned(),
+            status,
+        });
+    }
+
+    /// The person sets their own status (`:status`): not told again as a change the bot made.
+    pub(super) fn set_by_person(&self, user: &str, status: SlackStatus) {
+        locked(&self.statuses).insert(user.to_owned(), status);
+    }
+
+    /// Status changes since the last call, by person (one tick changes them concurrently).
+    pub(super) fn take_statuses(&self) -> Vec<StatusShown> {
+        let mut changes = std::mem::take(&mut *locked(&self.changes));
+        changes.sort_by(|a, b| a.user.cmp(&b.user));
+        changes
+    }
+
     /// What was sent since the last call: hints in the order they were given, then reminders in
     /// the order of their keys. The scheduler delivers one instant's reminders concurrently, so
     /// the order they reached the outbox in says nothing; the printout must read the same every
@@ -37,12 +104,7 @@ impl Outbox {
     /// one instant's reminders; after a `:now` jump it may hold several instants' reminders,
     /// which then come out by key, not by due time, still in one fixed order.)
     pub(super) fn take(&self) -> Vec<Sent> {
-        let mut sent = std::mem::take(
-            &mut *self
-                .sent
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
-        );
+        let mut sent = std::mem::take(&mut *locked(&self.sent));
         // Stable: hints (no key) keep their order, ahead of the reminders.
         sent.sort_by(|a, b| a.key.cmp(&b.key));
         sent
@@ -82,10 +144,7 @@ impl SlackApi for Outbox {
         message: &Message,
         key: Option<&str>,
     ) -> Result<Posted, SlackError> {
-        let mut sent = self
-            .sent
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut sent = locked(&self.sent);
         sent.push(Sent {
             channel: channel.to_owned(),
             only_for: None,
@@ -123,34 +182,42 @@ impl SlackApi for Outbox {
         user: &str,
         message: &Message,
     ) -> Result<(), SlackError> {
-        self.sent
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(Sent {
-                channel: channel.to_owned(),
-                only_for: Some(user.to_owned()),
-                message: message.clone(),
-                key: None,
-            });
+        locked(&self.sent).push(Sent {
+            channel: channel.to_owned(),
+            only_for: Some(user.to_owned()),
+            message: message.clone(),
+            key: None,
+        });
         Ok(())
     }
 
-    /// There is no Slack account to connect in the terminal.
+    /// The approval page's code names who approved; their pretend token names them in turn.
     async fn oauth_access(
         &self,
         _id: &str,
         _secret: &Secret,
-        _code: &str,
+        code: &str,
         _uri: &str,
     ) -> Result<UserGrant, SlackError> {
-        Err(SlackError::Api("not_available_in_the_shell".to_owned()))
+        let Some(user) = code.strip_prefix(CODE_PREFIX).filter(|u| !u.is_empty()) else {
+            return Err(SlackError::Api("invalid_code".to_owned()));
+        };
+        Ok(UserGrant {
+            team_id: String::new(),
+            enterprise_id: None,
+            user_id: user.to_owned(),
+            access_token: Secret::new(format!("{TOKEN_PREFIX}{user}")),
+            scope: "users.profile:read,users.profile:write".to_owned(),
+            rotation: None,
+        })
     }
 
-    async fn current_status(&self, _token: &Secret) -> Result<SlackStatus, SlackError> {
-        Ok(SlackStatus::default())
+    async fn current_status(&self, token: &Secret) -> Result<SlackStatus, SlackError> {
+        Ok(self.status_of(token_owner(token)?))
     }
 
-    async fn set_status(&self, _token: &Secret, _status: &SlackStatus) -> Result<(), SlackError> {
+    async fn set_status(&self, token: &Secret, status: &SlackStatus) -> Result<(), SlackError> {
+        self.show_status(token_owner(token)?, status.clone());
         Ok(())
     }
 
@@ -178,13 +245,60 @@ impl SlackApi for Outbox {
     }
 }
 
+/// Whose pretend token this is; any other token is refused as Slack refuses a bad one.
+fn token_owner(token: &Secret) -> Result<&str, SlackError> {
+    token
+        .expose()
+        .strip_prefix(TOKEN_PREFIX)
+        .filter(|user| !user.is_empty())
+        .ok_or_else(|| SlackError::Api("invalid_auth".to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::ManualClock;
+
+    fn status(text: &str, expiration: i64) -> SlackStatus {
+        SlackStatus {
+            text: text.to_owned(),
+            emoji: ":door:".to_owned(),
+            expiration,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_status_reads_back_until_it_expires_and_only_for_its_owner() {
+        let clock = Arc::new(ManualClock::new(DateTime::UNIX_EPOCH));
+        let outbox = Outbox::new(clock.clone());
+        let grant = outbox
+            .oauth_access("id", &Secret::new("s"), &approval_code("ana"), "uri")
+            .await
+            .expect("approved");
+        assert_eq!(grant.user_id, "ana");
+        outbox
+            .set_status(&grant.access_token, &status("Office hours", 60))
+            .await
+            .expect("set");
+        assert_eq!(outbox.status_of("ana").text, "Office hours");
+        assert!(outbox.status_of("bob").is_empty());
+        clock.advance(chrono::Duration::seconds(60));
+        assert!(outbox.status_of("ana").is_empty(), "cleared at its expiry");
+        let changes = outbox.take_statuses();
+        assert_eq!(changes.len(), 1);
+        assert!(outbox
+            .set_status(&Secret::new("xoxp-real"), &status("x", 0))
+            .await
+            .is_err());
+        assert!(outbox
+            .oauth_access("id", &Secret::new("s"), "made-up", "uri")
+            .await
+            .is_err());
+    }
 
     #[tokio::test]
     async fn what_one_tick_sent_comes_out_hints_first_then_by_key() {
-        let outbox = Outbox::default();
+        let outbox = Outbox::new(Arc::new(ManualClock::new(DateTime::UNIX_EPOCH)));
         let message = Message::new("x");
         for key in ["1on1:2:100:you", "1on1:1:100:you", "1on1:1:100:bob"] {
             outbox

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::Session;
 use crate::app::Actor;
-use crate::views::text::{render_blocks, terminal};
+use crate::views::text::{render_blocks, terminal, Pressable};
 use crate::views::{Block, Button, Modal};
 
 /// Numbers handed out are kept this long (older ones are forgotten, as Slack's old messages
@@ -60,6 +60,8 @@ impl Origin {
 #[derive(Debug, Clone)]
 enum Target {
     Button(Button, Origin),
+    /// A button that opens an address in a browser (connecting a Slack status, a video call).
+    Link(String, String, Origin),
     Submit(Modal, String),
 }
 
@@ -70,8 +72,13 @@ pub(super) struct Presses {
 }
 
 impl Presses {
-    pub(super) fn number(&mut self, button: &Button, origin: Origin) -> usize {
-        self.keep(Target::Button(button.clone(), origin))
+    pub(super) fn number(&mut self, pressable: Pressable<'_>, origin: Origin) -> usize {
+        self.keep(match pressable {
+            Pressable::Button(button) => Target::Button(button.clone(), origin),
+            Pressable::Link { button, url } => {
+                Target::Link(button.to_owned(), url.to_owned(), origin)
+            }
+        })
     }
 
     fn keep(&mut self, target: Target) -> usize {
@@ -97,6 +104,10 @@ impl Session {
             .and_then(|n| self.presses.targets.get(&n).cloned());
         match target {
             Some(Target::Button(button, origin)) => self.press_button(&button, &origin).await,
+            Some(Target::Link(button, url, origin)) => {
+                let presser = origin.presser(&self.actor.user_id);
+                self.open_link(&button, &url, &presser).await
+            }
             Some(Target::Submit(modal, owner)) => self.submit(&modal, &owner).await,
             None if self.presses.last == 0 => Ok(
                 "There is no button to press yet: buttons show a number, like [1] Done.".to_owned(),

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
+use super::outbox::StatusShown;
 use super::Session;
 use crate::domain::presence::Presence;
 use crate::domain::status::MentorStatus;
@@ -75,6 +76,27 @@ impl Session {
         told.push_str(&self.deliver().await?);
         Ok(told)
     }
+}
+
+/// A status set (by the bot, or by the person with `:status`), as a hover in Slack shows it.
+pub(super) fn status_line(shown: &StatusShown, now: DateTime<Utc>) -> String {
+    let status = &shown.status;
+    let what = if status.is_empty() {
+        "cleared".to_owned()
+    } else {
+        format!("{} {}", status.emoji, status.text)
+            .trim()
+            .to_owned()
+    };
+    let expires = DateTime::from_timestamp(status.expiration, 0)
+        .filter(|_| status.expiration > 0 && !status.is_empty())
+        .map(|at| format!(" (Slack clears it at {})", stamp(at)))
+        .unwrap_or_default();
+    format!(
+        "🪧 {} · @{}'s Slack status: {what}{expires}\n",
+        stamp(now),
+        shown.user
+    )
 }
 
 /// When this mentor's state next changes by itself: the end of what is open, else the next start.

@@ -15,12 +15,19 @@ pub fn render(message: &Message) -> String {
     render_numbered(message, Style::default(), &mut |_| None)
 }
 
+/// What a person can press: a button that acts, or one that opens an address in a browser.
+#[derive(Debug, Clone, Copy)]
+pub enum Pressable<'a> {
+    Button(&'a Button),
+    Link { button: &'a str, url: &'a str },
+}
+
 /// Each button is shown as `[N] Text`, N being what `number` hands out for it (`None` shows it
 /// without a number).
 pub fn render_numbered(
     message: &Message,
     style: Style,
-    number: &mut dyn FnMut(&Button) -> Option<usize>,
+    number: &mut dyn FnMut(Pressable<'_>) -> Option<usize>,
 ) -> String {
     render_blocks(&message.blocks, style, number)
 }
@@ -28,7 +35,7 @@ pub fn render_numbered(
 pub fn render_blocks(
     blocks: &[Block],
     style: Style,
-    number: &mut dyn FnMut(&Button) -> Option<usize>,
+    number: &mut dyn FnMut(Pressable<'_>) -> Option<usize>,
 ) -> String {
     let mut out = Vec::new();
     for block in blocks {
@@ -64,7 +71,11 @@ pub fn render_blocks(
             )),
             Block::Divider => out.push("—".repeat(20)),
             Block::Link { text, button, url } => {
-                out.push(format!("{}  {button} ({url})", terminal(text, style)))
+                let shown = match number(Pressable::Link { button, url }) {
+                    Some(n) => format!("[{n}] {button}"),
+                    None => button.clone(),
+                };
+                out.push(format!("{}  {shown} ({url})", terminal(text, style)))
             }
             Block::Input {
                 label, optional, ..
@@ -84,8 +95,8 @@ pub fn render_blocks(
     out.join("\n")
 }
 
-fn label(button: &Button, number: &mut dyn FnMut(&Button) -> Option<usize>) -> String {
-    match number(button) {
+fn label(button: &Button, number: &mut dyn FnMut(Pressable<'_>) -> Option<usize>) -> String {
+    match number(Pressable::Button(button)) {
         Some(n) => format!("[{n}] {}", button.text),
         None => format!("[{}]", button.text),
     }

@@ -221,6 +221,46 @@ fn drop_in_next_and_done_work_from_the_shell() {
     assert_eq!(one(&db, "SELECT topic FROM line"), None);
 }
 
+/// The call's own buttons: "I'm here" keeps the place, the meeting link opens (in a browser, in
+/// Slack), and the mentor's "Not today" keeps the question for her next window.
+#[test]
+fn a_call_is_answered_its_link_opens_and_not_today_keeps_the_question() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut shell = two_people(&dir);
+    let db = shell.db.clone();
+    shell.send("add mon 08:00-09:00 career");
+    shell.send("link https://meet.example.com/you");
+    shell.send(":as bob");
+    shell.send("/officehours");
+    shell.press("Drop in", &[]);
+    shell.press("Ask", &["a career question"]);
+    shell.send(":as you");
+    let called = shell.send("next");
+    assert!(
+        called.contains("] Join (https://meet.example.com/you)"),
+        "{called}"
+    );
+    let opened = shell.press("Join", &[]);
+    assert!(
+        opened.contains("in Slack it opens https://meet.example.com/you in a browser"),
+        "{opened}"
+    );
+    let here = shell.press("I'm here", &[]);
+    assert!(here.contains("as @bob, who got it"), "{here}");
+    assert!(
+        one(&db, "SELECT answered_call FROM line WHERE asker_id = 'bob'").is_some(),
+        "{here}"
+    );
+    let not_today = shell.press("Not today", &[]);
+    assert!(not_today.contains("can't see you today"), "{not_today}");
+    assert_eq!(
+        one(&db, "SELECT state FROM line WHERE asker_id = 'bob'").as_deref(),
+        Some("waiting"),
+        "kept for her next window: {not_today}"
+    );
+    shell.quit();
+}
+
 #[test]
 fn the_digest_shows_each_done_button_on_the_line_it_marks() {
     let dir = tempfile::tempdir().unwrap();

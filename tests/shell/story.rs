@@ -1,6 +1,6 @@
 //! The pretend clock tells what happened while it moved, each line at its exact minute.
 
-use super::driver::Shell;
+use super::driver::{one, Shell};
 
 #[test]
 fn a_day_is_told_in_order_at_the_exact_minutes() {
@@ -30,6 +30,87 @@ fn a_day_is_told_in_order_at_the_exact_minutes() {
     assert!(
         day.ends_with("It is now Tue 2026-12-08 19:07 UTC.\n"),
         "{day}"
+    );
+    shell.quit();
+}
+
+/// Connecting goes through the bot's real OAuth pages with the shell as Slack's approval page;
+/// then the day tells each status change at its minute, and their own status comes back.
+#[test]
+fn a_connected_mentor_sees_her_status_change_with_her_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("status.db");
+    let mut shell = Shell::start(&db, &["--now", "2026-12-07T07:07:00Z"]);
+    shell.send(":tz Europe/Berlin");
+    shell.send("add tue 10:30-11:45 rust");
+    let own = shell.send(":status :house: Working from home");
+    assert!(own.contains("set their own Slack status"), "{own}");
+    let offer = shell.send("connect");
+    assert!(
+        offer.contains("] Connect (shell:/slack/oauth/start?state="),
+        "{offer}"
+    );
+    let approved = shell.press("Connect", &[]);
+    assert!(approved.contains("@you approves"), "{approved}");
+    assert!(approved.contains("Connected — Done"), "{approved}");
+    assert_eq!(
+        one(
+            &db,
+            "SELECT user_id FROM connections WHERE team_id = 'TSHELL'"
+        )
+        .as_deref(),
+        Some("you")
+    );
+    let again = shell.press("Connect", &[]);
+    assert!(
+        again.contains("doesn't work any more"),
+        "a link works once: {again}"
+    );
+
+    let day = shell.send(":advance 1d 12h");
+    let opened = day
+        .find("⏰ Tue 2026-12-08 09:30 UTC · @you's office hours opened")
+        .unwrap_or_else(|| panic!("{day}"));
+    let shown = day
+        .find("🪧 Tue 2026-12-08 09:30 UTC · @you's Slack status: :door: Office hours until 11:45 — drop by (Slack clears it at Tue 2026-12-08 10:45 UTC)")
+        .unwrap_or_else(|| panic!("{day}"));
+    let closed = day
+        .find("⏰ Tue 2026-12-08 10:45 UTC · @you's office hours closed")
+        .unwrap_or_else(|| panic!("{day}"));
+    // Slack cleared ours at its expiry; what she had before comes back all the same.
+    let back = day
+        .find("🪧 Tue 2026-12-08 10:45 UTC · @you's Slack status: :house: Working from home")
+        .unwrap_or_else(|| panic!("{day}"));
+    assert!(opened < shown && shown < closed && closed < back, "{day}");
+    let hover = shell.send(":status");
+    assert!(hover.contains(":house: Working from home"), "{hover}");
+    shell.quit();
+
+    // Another run on the same database: still connected, and the next Tuesday shows it again.
+    let mut shell = Shell::start(&db, &["--now", "2026-12-14T07:00:00Z"]);
+    let again = shell.send("connect");
+    assert!(again.contains("already connected"), "{again}");
+    let week = shell.send(":advance 1d 12h");
+    assert!(
+        week.contains(
+            "🪧 Tue 2026-12-15 09:30 UTC · @you's Slack status: :door: Office hours until 11:45"
+        ),
+        "{week}"
+    );
+
+    let gone = shell.send("disconnect");
+    assert!(!gone.contains("Error"), "{gone}");
+    assert_eq!(
+        one(
+            &db,
+            "SELECT user_id FROM connections WHERE team_id = 'TSHELL'"
+        ),
+        None
+    );
+    let quiet = shell.send(":advance 7d");
+    assert!(
+        !quiet.contains("🪧"),
+        "no status changes once disconnected: {quiet}"
     );
     shell.quit();
 }
