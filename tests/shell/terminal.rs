@@ -70,6 +70,19 @@ fn up_repeats_tab_completes_and_history_outlives_the_session() {
             send("\r"),
             expect("1. Tue 10:00–11:00"),
             prompt.clone(),
+            // A shell verb, a person met, and a name after @ complete too.
+            send(":adv\t 30m\r"),
+            expect("It is now Mon 2026-12-07 10:30 UTC."),
+            prompt.clone(),
+            send(":as bob\r"),
+            expect("You are now @bob."),
+            expect("bob> "),
+            send(":as y\t\r"),
+            expect("You are now @you."),
+            prompt.clone(),
+            send("1on1 @bo\t every 2 weeks\r"),
+            expect("1:1 with @bob every 2 weeks"),
+            prompt.clone(),
             send(CTRL_D),
         ],
     );
@@ -81,6 +94,7 @@ fn up_repeats_tab_completes_and_history_outlives_the_session() {
         .expect("the history is kept next to the database");
     assert!(history.contains("list"), "{history}");
     assert!(!history.contains("lis\t"), "{history}");
+    assert!(history.contains("1on1 @bob every 2 weeks"), "{history}");
 
     // A new session on the same database: Up brings back the last line of the last one.
     let second = on_a_terminal(
@@ -89,10 +103,10 @@ fn up_repeats_tab_completes_and_history_outlives_the_session() {
             prompt.clone(),
             send(UP),
             send("\r"),
-            expect("1. Tue 10:00–11:00"),
+            expect("This replaces your 1:1 with @bob"),
             prompt,
             send(CTRL_D),
         ],
     );
-    assert!(second.contains("you> list"), "{second}");
+    assert!(second.contains("you> 1on1 @bob every 2 weeks"), "{second}");
 }
