@@ -139,6 +139,9 @@ impl Session {
 
     /// `:status`: what a hover shows, or the person setting their own status in Slack.
     fn own_status(&mut self, typed: &str) -> String {
+        if !self.pretend {
+            return "In a real workspace's data the shell has no Slack status to show or set: that is in Slack itself.".to_owned();
+        }
         let user = self.actor.user_id.clone();
         if typed.is_empty() {
             let now = self.outbox.status_of(&user);

@@ -115,6 +115,22 @@ fn a_connected_mentor_sees_her_status_change_with_her_window() {
     shell.quit();
 }
 
+/// In a real workspace's data nothing pretends: no one is connected from the terminal.
+#[test]
+fn a_real_workspace_gets_no_pretend_status_or_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut shell = Shell::start(&dir.path().join("real.db"), &["--team", "T0REAL0001"]);
+    let status = shell.send(":status :house: Home");
+    assert!(
+        status.contains("no Slack status to show or set"),
+        "{status}"
+    );
+    let connect = shell.send("connect");
+    assert!(connect.contains("isn't set up on this bot"), "{connect}");
+    assert!(!connect.contains("] Connect"), "{connect}");
+    shell.quit();
+}
+
 #[test]
 fn the_clock_goes_months_ahead_jumps_and_says_who_you_are() {
     let dir = tempfile::tempdir().unwrap();
