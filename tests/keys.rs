@@ -208,6 +208,11 @@ async fn the_shells_pretend_tokens_never_stop_serve_or_a_rotation(db: TestDb) {
     ];
     let out = officehours(&["keys", "rotate"], &db, &vars).await;
     assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Re-sealed 1 Slack user token under"),
+        "only Ana's is counted: {}",
+        text(&out)
+    );
     let slack = [
         ("SLACK_BOT_TOKEN", BOT_TOKEN),
         ("SLACK_API_URL", api.as_str()),

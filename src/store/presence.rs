@@ -105,7 +105,8 @@ pub trait PresenceStore: Send + Sync {
     /// Every stored token, broken ones too, in every workspace.
     async fn sealed_tokens(&self) -> Result<Vec<SealedToken>, StoreError>;
     /// Replaces every token with what `reseal` makes of it, in one transaction; if it makes
-    /// nothing of some, writes nothing and names them.
+    /// nothing of some, writes nothing and names them. Counts the tokens it changed (one given
+    /// back as it was is left alone).
     async fn reseal_tokens(&self, reseal: ResealWith<'_>) -> Result<Resealed, StoreError>;
     /// In one transaction: deletes the tokens `forget` picks and cancels (with `reason`) the
     /// pending reminders under the prefixes it names for each. Returns the deleted ones.
@@ -266,6 +267,10 @@ macro_rules! impl_presence_store {
                 }
                 let mut changed = 0;
                 for (token, new) in &resealed {
+                    // Left as it was (the shell's pretend tokens): not written, not counted.
+                    if new.token_sealed == token.token_sealed && new.refresh_sealed == token.refresh_sealed {
+                        continue;
+                    }
                     // Only the value that was opened: a mentor who reconnected meanwhile keeps the newer token.
                     changed += sqlx::query(
                         "UPDATE connections SET token_sealed = $1, refresh_sealed = $5 WHERE team_id = $2 AND user_id = $3 AND token_sealed = $4",
