@@ -100,7 +100,8 @@ pub async fn in_turns(
     }
 }
 
-fn merged(mut a: Run, b: Run) -> Run {
+/// Two windows' runs as one: their counts added, their latencies pooled.
+pub fn merged(mut a: Run, b: Run) -> Run {
     a.requests += b.requests;
     a.total += b.total;
     a.errors += b.errors;
