@@ -153,16 +153,12 @@ impl Session {
                 shown => format!("@{user}'s Slack status: {shown}. :status clear clears it."),
             };
         }
-        let status = if typed.eq_ignore_ascii_case("clear") {
-            crate::domain::slack_status::SlackStatus::default()
-        } else {
-            own_status(typed)
-        };
-        self.outbox.set_by_person(&user, status);
-        match typed.eq_ignore_ascii_case("clear") {
-            true => format!("@{user} cleared their Slack status."),
-            false => format!("@{user} set their own Slack status: {typed}"),
+        if typed.eq_ignore_ascii_case("clear") {
+            self.outbox.set_by_person(&user, Default::default());
+            return format!("@{user} cleared their Slack status.");
         }
+        self.outbox.set_by_person(&user, own_status(typed));
+        format!("@{user} set their own Slack status: {typed}")
     }
 
     fn enter(&mut self, channel: &str) -> String {

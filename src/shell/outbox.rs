@@ -27,7 +27,7 @@ pub(super) struct Sent {
     pub(super) key: Option<String>,
 }
 
-/// One change of someone's Slack status, by the bot or by themselves.
+/// A Slack status the bot set (the person's own, set with `:status`, is not told again).
 #[derive(Debug, Clone)]
 pub(super) struct StatusShown {
     pub(super) user: String,

@@ -84,6 +84,11 @@ fn a_connected_mentor_sees_her_status_change_with_her_window() {
     assert!(opened < shown && shown < closed && closed < back, "{day}");
     let hover = shell.send(":status");
     assert!(hover.contains(":house: Working from home"), "{hover}");
+    assert!(shell
+        .send(":status clear")
+        .contains("cleared their Slack status"));
+    let none = shell.send(":status");
+    assert!(none.contains("@you has no Slack status"), "{none}");
     shell.quit();
 
     // Another run on the same database: still connected, and the next Tuesday shows it again.
