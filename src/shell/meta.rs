@@ -157,7 +157,12 @@ impl Session {
             self.outbox.set_by_person(&user, Default::default());
             return format!("@{user} cleared their Slack status.");
         }
-        self.outbox.set_by_person(&user, own_status(typed));
+        let status = own_status(typed);
+        let length = status.text.chars().count();
+        if length > MAX_STATUS_TEXT {
+            return format!("Slack keeps a status to at most {MAX_STATUS_TEXT} characters; that is {length}. Nothing was changed.");
+        }
+        self.outbox.set_by_person(&user, status);
         format!("@{user} set their own Slack status: {typed}")
     }
 
@@ -179,6 +184,9 @@ impl Session {
         )
     }
 }
+
+/// The longest status text Slack's own status field takes.
+const MAX_STATUS_TEXT: usize = 100;
 
 /// `:palm_tree: On leave` → that emoji and text; without a leading `:emoji:`, text only.
 fn own_status(typed: &str) -> crate::domain::slack_status::SlackStatus {

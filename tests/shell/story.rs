@@ -117,6 +117,18 @@ fn a_connected_mentor_sees_her_status_change_with_her_window() {
         !quiet.contains("🪧"),
         "no status changes once disconnected: {quiet}"
     );
+    // Connecting again after a disconnect works like the first time.
+    shell.send("connect");
+    let back = shell.press("Connect", &[]);
+    assert!(back.contains("Connected — Done"), "{back}");
+    let next = shell.send(":advance 7d");
+    assert!(
+        next.contains("@you's Slack status: :door: Office hours until 11:45"),
+        "{next}"
+    );
+    let long = format!(":status {}", "x".repeat(101));
+    let refused = shell.send(&long);
+    assert!(refused.contains("at most 100 characters"), "{refused}");
     shell.quit();
 }
 
